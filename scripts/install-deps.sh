@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what smartlog needs on Debian 12, and nothing that is already there.
+# Idempotent: `make` calls it before every build; it costs one dpkg query when all is present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
+  libssl-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
+  libfmt-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev
+  chromium redis-server
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+# Node may come from Debian or from another vendor that bundles npm: ask for the commands.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Test clients and the browser driver come from the npm registry, pinned by the lock file.
+if [[ -f tests/package.json && ! -d tests/node_modules ]]; then
+  (cd tests && npm ci --no-audit --no-fund --silent)
+fi

@@ -35,3 +35,11 @@ fi
 if [[ -f tests/package.json && ! -d tests/node_modules ]]; then
   (cd tests && npm ci --no-audit --no-fund --silent)
 fi
+
+# The dashboard's chart library, embedded into smartlogd by web/CMakeLists.txt. Reinstalled
+# when the lock file is newer than what npm last installed.
+if [[ -f web/package-lock.json ]] &&
+   [[ ! -f web/node_modules/.package-lock.json ||
+      web/package-lock.json -nt web/node_modules/.package-lock.json ]]; then
+  (cd web && npm ci --no-audit --no-fund --silent)
+fi

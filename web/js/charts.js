@@ -1,0 +1,224 @@
+// Time series of the server's `metrics` messages (SPEC section 5), drawn with uPlot, which the
+// page loads as a classic script (window.uPlot) before this module runs.
+
+import { bytes, count, percent, numberOr } from './format.js';
+
+// One hour of samples at the default 5 s interval.
+const MAX_POINTS = 720;
+const CHART_HEIGHT = 130;
+
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+// Bytes per second of a counter that only grows while the server runs; null across a restart.
+const perSecond = (pick) => (m, prev) => {
+  if (!prev) return null;
+  const now = num(pick(m));
+  const before = num(pick(prev));
+  const seconds = (m.timestamp - prev.timestamp) / 1000;
+  if (now === null || before === null || now < before || !(seconds > 0)) return null;
+  return (now - before) / seconds;
+};
+
+const CHARTS = [
+  {
+    id: 'cpu', title: 'CPU', format: percent, max: () => 100,
+    series: [{ label: 'busy', pick: (m) => num(m.cpu?.usage) }],
+    note: (m) => (num(m.cpu?.cores) ? `${m.cpu.cores} cores` : ''),
+  },
+  {
+    id: 'memory', title: 'Memory', format: bytes, max: (m) => num(m.memory?.total),
+    series: [{ label: 'used', pick: (m) => num(m.memory?.used) }],
+    note: (m) => (num(m.memory?.total) ? `of ${bytes(m.memory.total)}` : ''),
+  },
+  {
+    id: 'disk', title: 'Disk', format: bytes, max: (m) => num(m.disk?.total),
+    series: [{ label: 'used', pick: (m) => num(m.disk?.used) }],
+    note: (m) => (num(m.disk?.free) !== null ? `${bytes(m.disk.free)} free` : ''),
+  },
+  {
+    id: 'network', title: 'Network', format: (v) => `${bytes(v)}/s`, axis: bytes,
+    series: [
+      { label: 'received', pick: perSecond((m) => m.network?.bytesReceived) },
+      { label: 'sent', pick: perSecond((m) => m.network?.bytesSent) },
+    ],
+    note: (m) => `${bytes(numberOr(m.network?.bytesReceived, NaN))} in · ` +
+      `${bytes(numberOr(m.network?.bytesSent, NaN))} out`,
+  },
+  {
+    id: 'connections', title: 'Connections', format: count,
+    series: [
+      { label: 'on this app', pick: (m) => num(m.activeConnections) },
+      { label: 'server total', pick: (m) => num(m.network?.connections) },
+    ],
+  },
+  {
+    id: 'rates', title: 'Entries / s', format: count,
+    series: [
+      { label: 'all', pick: (m) => num(m.messageRate) },
+      { label: 'error + fatal', pick: (m) => num(m.errorRate) },
+    ],
+  },
+];
+
+// Tick labels in local time, with seconds only when the ticks are closer than a minute.
+function timeLabel(ticks) {
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : 60;
+  return (t) => {
+    const d = new Date(t * 1000);
+    const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+    return step < 60 ? `${hm}:${String(d.getSeconds()).padStart(2, '0')}` : hm;
+  };
+}
+
+export class MetricsCharts {
+  constructor(container) {
+    this.container = container;
+    this.samples = 0;
+    this.previous = null;
+    this.times = [];
+    this.cards = CHARTS.map((def) => this.makeCard(def));
+    this.resizer = new ResizeObserver(() => this.resize());
+    this.resizer.observe(container);
+  }
+
+  makeCard(def) {
+    const card = document.createElement('figure');
+    card.className = 'chart';
+    card.dataset.chart = def.id;
+    card.dataset.points = '0';
+    const head = document.createElement('figcaption');
+    const title = document.createElement('span');
+    title.className = 'chart-title';
+    title.textContent = def.title;
+    const note = document.createElement('span');
+    note.className = 'chart-note';
+    // One value per series; with two series, each carries its label and its line's colour.
+    const values = def.series.map((s, i) => {
+      const item = document.createElement('span');
+      item.className = `chart-value series-${i + 1}`;
+      if (def.series.length > 1) {
+        const label = document.createElement('span');
+        label.className = 'chart-label';
+        label.textContent = s.label;
+        item.append(label, ' ');
+      }
+      const value = document.createElement('b');
+      value.textContent = '–';
+      item.append(value);
+      return { item, value };
+    });
+    head.append(title, ...values.map((v) => v.item), note);
+    const plot = document.createElement('div');
+    plot.className = 'chart-plot';
+    card.append(head, plot);
+    this.container.append(card);
+    return {
+      def, card, note, plot, values: values.map((v) => v.value),
+      data: def.series.map(() => []), max: null, u: null,
+    };
+  }
+
+  // Adds one PerformanceMetrics sample; repeats of the last timestamp are ignored.
+  push(m) {
+    if (!m || typeof m !== 'object') return;
+    const ts = numberOr(m.timestamp, Date.now());
+    const last = this.times[this.times.length - 1];
+    if (last !== undefined && ts / 1000 <= last) {
+      // A restarted server's clock may be behind ours: start again instead of going backwards.
+      if (ts / 1000 < last - 60) this.reset();
+      else return;
+    }
+    const sample = { ...m, timestamp: ts };
+    this.times.push(ts / 1000);
+    for (const c of this.cards) {
+      c.def.series.forEach((s, i) => c.data[i].push(s.pick(sample, this.previous)));
+      if (this.times.length > MAX_POINTS) c.data.forEach((d) => d.shift());
+      c.data.forEach((d, i) => {
+        const v = d[d.length - 1];
+        c.values[i].textContent = v === null ? '–' : c.def.format(v);
+      });
+      c.note.textContent = c.def.note ? c.def.note(sample) : '';
+      c.max = c.def.max ? c.def.max(sample) : null;
+    }
+    if (this.times.length > MAX_POINTS) this.times.shift();
+    this.previous = sample;
+    this.samples++;
+    this.redraw();
+  }
+
+  reset() {
+    this.times = [];
+    this.previous = null;
+    for (const c of this.cards) c.data = c.def.series.map(() => []);
+    this.redraw();
+  }
+
+  redraw() {
+    for (const c of this.cards) {
+      c.card.dataset.points = String(this.times.length);
+      if (!c.u) this.build(c);
+      c.u?.setData([this.times, ...c.data]);
+    }
+  }
+
+  // Colours come from the CSS theme; a theme change rebuilds the plots.
+  rebuild() {
+    for (const c of this.cards) {
+      c.u?.destroy();
+      c.u = null;
+    }
+    if (this.times.length) this.redraw();
+  }
+
+  build(c) {
+    if (!window.uPlot || !c.plot.clientWidth) return;
+    const css = getComputedStyle(document.documentElement);
+    const color = (name) => css.getPropertyValue(name).trim();
+    const palette = [color('--chart-1'), color('--chart-2')];
+    const axis = {
+      stroke: color('--muted'),
+      grid: { stroke: color('--grid'), width: 1 },
+      ticks: { stroke: color('--grid'), width: 1 },
+      font: '11px system-ui, sans-serif',
+    };
+    const format = c.def.axis || c.def.format;
+    c.u = new window.uPlot({
+      width: c.plot.clientWidth,
+      height: CHART_HEIGHT,
+      padding: [6, 8, 0, 0],
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 5 } },
+      scales: {
+        x: { time: true },
+        y: {
+          // From zero, up to the total when there is one (memory, disk), so height means share.
+          range: (u, min, max) => [0, Math.max(c.max ?? 0, max ?? 0) || 1],
+        },
+      },
+      axes: [
+        { ...axis, size: 28, space: 60, values: (u, ticks) => ticks.map(timeLabel(ticks)) },
+        { ...axis, size: 66, values: (u, ticks) => ticks.map((v) => format(v)) },
+      ],
+      series: [
+        {},
+        ...c.def.series.map((s, i) => ({
+          label: s.label,
+          stroke: palette[i],
+          fill: i === 0 ? `${palette[0]}22` : undefined,
+          width: 1.5,
+          spanGaps: false,
+        })),
+      ],
+    }, [this.times, ...c.data], c.plot);
+    c.plot.setAttribute('role', 'img');
+    c.plot.setAttribute('aria-label', `${c.def.title} over time`);
+  }
+
+  resize() {
+    for (const c of this.cards) {
+      if (!c.u) { if (this.times.length) this.build(c); continue; }
+      const width = c.plot.clientWidth;
+      if (width && width !== c.u.width) c.u.setSize({ width, height: CHART_HEIGHT });
+    }
+  }
+}

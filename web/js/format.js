@@ -1,0 +1,55 @@
+// Small pure helpers shared by the log view and the charts.
+
+export const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
+const pad2 = (n) => String(n).padStart(2, '0');
+
+// HH:MM:SS.mmm in local time: the column is narrow, the date is in the expanded row.
+export function clockTime(ms) {
+  const d = new Date(ms);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.` +
+    String(d.getMilliseconds()).padStart(3, '0');
+}
+
+export function fullTime(ms) {
+  const d = new Date(ms);
+  return Number.isFinite(d.getTime()) ? d.toISOString() : String(ms);
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+export function bytes(n) {
+  if (!Number.isFinite(n)) return '–';
+  let i = 0;
+  let v = Math.abs(n);
+  while (v >= 1024 && i < UNITS.length - 1) { v /= 1024; i++; }
+  const digits = i === 0 || v >= 100 ? 0 : v >= 10 ? 1 : 2;
+  return `${n < 0 ? '-' : ''}${v.toFixed(digits)} ${UNITS[i]}`;
+}
+
+export function count(n) {
+  if (!Number.isFinite(n)) return '–';
+  return n.toLocaleString('en-US', { maximumFractionDigits: n < 10 ? 2 : n < 100 ? 1 : 0 });
+}
+
+export function percent(n) {
+  return Number.isFinite(n) ? `${n.toFixed(n < 10 ? 1 : 0)} %` : '–';
+}
+
+// The value <input type="datetime-local"> shows for `ms`, in local time.
+export function toLocalInput(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}T` +
+    `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+// ms since the epoch for an <input type="datetime-local"> value, or undefined when empty.
+export function fromLocalInput(value) {
+  if (!value) return undefined;
+  const ms = new Date(value).getTime();
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+export function numberOr(value, fallback) {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}

@@ -1,0 +1,547 @@
+// The dashboard's wiring: sign-in, the viewer protocol (SPEC section 3), filters, the log view,
+// the metrics charts, theme and keyboard shortcuts.
+
+import { Connection, defaultServerUrl } from './connection.js';
+import { LogView } from './log_view.js';
+import { MetricsCharts } from './charts.js';
+import { LEVELS, bytes, count, clockTime, fromLocalInput } from './format.js';
+
+const MAX_ROWS = 5000;
+const SESSION_KEY = 'smartlog.session';   // sessionStorage: survives a reload, not the tab
+const SIGNIN_KEY = 'smartlog.signin';     // localStorage: prefill, never the token
+const THEME_KEY = 'smartlog.theme';
+
+const $ = (id) => document.getElementById(id);
+
+const AUTH_ERRORS = {
+  invalid_credentials: 'Unknown user or wrong token.',
+  no_access: 'This user has no access to that app, or the app does not exist.',
+  app_inactive: 'This app is deactivated: nobody can sign in to it until it is reactivated.',
+  bad_request: 'The server could not read the sign-in request: fill in both user ID and app ID.',
+};
+
+const ERRORS = {
+  forbidden: 'Not allowed',
+  rate_limited: 'Rate limited',
+  too_large: 'Too large',
+  bad_request: 'Refused',
+  unauthenticated: 'Not signed in',
+  bad_json: 'Unreadable message',
+};
+
+// --- state -----------------------------------------------------------------------------------
+
+const filter = { levels: new Set(LEVELS), start: undefined, end: undefined, search: '' };
+let session = null;            // {url, userId, appId, token}
+let lastId = null;             // newest entry accounted for: where a reconnect resumes (SPEC 3.3)
+let historyMode = null;        // 'replace' | 'resume' while a request_history is unanswered
+let held = [];                 // live batches that arrived before that answer
+let reloadOnFilterApplied = false;
+let historyLimit = 1000;
+let received = 0;              // entries received, for the rate shown in the status bar
+let rate = 0;
+
+const view = new LogView($('log-scroll'), { capacity: MAX_ROWS, onChange: scheduleStatus });
+const charts = new MetricsCharts($('charts'));
+const connection = new Connection({
+  onState: showConnectionState,
+  onAuthenticated,
+  onAuthError,
+  onMessage,
+});
+
+// --- protocol --------------------------------------------------------------------------------
+
+function onAuthenticated(payload, resumed) {
+  const permissions = Array.isArray(payload.permissions) ? payload.permissions : [];
+  historyLimit = Number.isInteger(payload.historyLimit) && payload.historyLimit > 0
+    ? payload.historyLimit : 1000;
+  $('clear').hidden = !permissions.includes('clear');
+  $('who-app').textContent = payload.appId ?? session.appId;
+  $('who-user').textContent = payload.userId ?? session.userId;
+  $('server-version').textContent = payload.serverVersion ? `smartlogd ${payload.serverVersion}` : '';
+  showDashboard();
+
+  connection.send({ type: 'request_metrics' });
+  if (!filterIsDefault()) {
+    reloadOnFilterApplied = false;
+    connection.send(filterMessage());
+  }
+  // The server answers in order: the history below already obeys the filter sent above.
+  if (resumed) {
+    requestHistory('resume', lastId ? { afterId: lastId } : {});
+  } else {
+    view.clear();
+    requestHistory('replace');
+  }
+}
+
+function onAuthError(payload, wasLive) {
+  const text = AUTH_ERRORS[payload.code] || payload.message || 'Sign-in refused.';
+  const detail = payload.message && AUTH_ERRORS[payload.code] ? `Server: ${payload.message}` : '';
+  sessionStorage.removeItem(SESSION_KEY);
+  showSignIn(wasLive ? `Signed out by the server. ${text}` : text, detail, payload.code);
+}
+
+function onMessage(msg) {
+  switch (msg.type) {
+    case 'logs': {
+      const entries = Array.isArray(msg.payload) ? msg.payload : [];
+      if (msg.history === true) onHistory(entries, msg.gap === true);
+      else if (historyMode) held.push(entries);
+      else addLive(entries);
+      break;
+    }
+    case 'metrics':
+      charts.push(msg.payload);
+      $('metrics-updated').textContent = `updated ${clockTime(Date.now())}`;
+      break;
+    case 'app_metrics':
+      showAppMetrics(msg.payload);
+      break;
+    case 'filter_applied':
+      if (reloadOnFilterApplied) {
+        reloadOnFilterApplied = false;
+        requestHistory('replace');
+      }
+      break;
+    case 'cleared': {
+      const p = msg.payload || {};
+      view.clear();
+      lastId = null;
+      const by = p.clearedBy ? ` by ${p.clearedBy}` : '';
+      const when = Number.isFinite(p.timestamp) ? ` at ${clockTime(p.timestamp)}` : '';
+      const n = Number.isFinite(p.count) ? ` (${count(p.count)} entries removed)` : '';
+      view.mark('info', `History cleared${by}${when}${n}`);
+      break;
+    }
+    case 'dropped': {
+      const n = msg.payload?.count;
+      view.mark('dropped', `Missed ${Number.isFinite(n) ? count(n) : 'some'} entries: ` +
+        'this view fell behind the stream and the server skipped them');
+      break;
+    }
+    case 'error': {
+      const p = msg.payload || {};
+      if (reloadOnFilterApplied && p.code === 'bad_request') reloadOnFilterApplied = false;
+      toast(`${ERRORS[p.code] || 'Error'}: ${p.message || p.code || 'unknown error'}`, 'error');
+      break;
+    }
+    default:
+      break;  // The protocol grows; unknown messages are not errors.
+  }
+}
+
+function requestHistory(mode, extra = {}) {
+  historyMode = mode;
+  held = [];
+  connection.send({ type: 'request_history', limit: Math.min(historyLimit, MAX_ROWS), ...extra });
+}
+
+function onHistory(entries, gap) {
+  const mode = historyMode;
+  historyMode = null;
+  if (mode === 'resume') {
+    if (gap) {
+      view.mark('gap', 'Gap: some entries sent while this page was disconnected are no longer ' +
+        'kept by the server and are missing here');
+    }
+    view.push(entries);
+    view.mark('info', `Reconnected · ${count(entries.length)} missed ` +
+      `${entries.length === 1 ? 'entry' : 'entries'} loaded`);
+  } else {
+    view.clear();
+    if (gap) view.mark('gap', 'Gap: older entries are no longer kept by the server');
+    view.push(entries);
+    lastId = null;
+  }
+  noteLastId(entries);
+  for (const batch of held) addLive(batch);
+  held = [];
+}
+
+function addLive(entries) {
+  received += entries.length;
+  view.push(entries);
+  noteLastId(entries);
+}
+
+function noteLastId(entries) {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    if (typeof entries[i]?.id === 'string') {
+      lastId = entries[i].id;
+      return;
+    }
+  }
+}
+
+// --- filters ---------------------------------------------------------------------------------
+
+function filterIsDefault() {
+  return filter.levels.size === LEVELS.length && filter.start === undefined &&
+    filter.end === undefined && !filter.search;
+}
+
+function filterMessage() {
+  const filters = {};
+  // No `level` means every level, including ones outside the canonical six.
+  if (filter.levels.size < LEVELS.length) filters.level = LEVELS.filter((l) => filter.levels.has(l));
+  if (filter.start !== undefined) filters.startTime = filter.start;
+  if (filter.end !== undefined) filters.endTime = filter.end;
+  if (filter.search) filters.search = filter.search;
+  return { type: 'filter', filters };
+}
+
+function applyFilter() {
+  const rangeError = filter.start !== undefined && filter.end !== undefined &&
+    filter.start > filter.end;
+  $('range-error').hidden = !rangeError;
+  if (rangeError) return;
+  $('filter-summary').textContent = filterIsDefault() ? '' : 'filtered';
+  // Offline, the filter goes out with the next sign-in.
+  if (connection.send(filterMessage())) reloadOnFilterApplied = true;
+}
+
+function toggleLevel(level, solo) {
+  if (solo) {
+    const only = filter.levels.size === 1 && filter.levels.has(level);
+    filter.levels = new Set(only ? LEVELS : [level]);
+  } else if (filter.levels.has(level)) {
+    if (filter.levels.size === 1) {
+      toast('At least one level stays on: Shift+click a level to show it alone.', 'info');
+      return;
+    }
+    filter.levels.delete(level);
+  } else {
+    filter.levels.add(level);
+  }
+  for (const button of document.querySelectorAll('.level-toggle')) {
+    button.setAttribute('aria-pressed', String(filter.levels.has(button.dataset.level)));
+  }
+  applyFilter();
+}
+
+let searchTimer = 0;
+function onSearchInput() {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => {
+    const value = $('search').value.trim();
+    if (value === filter.search) return;
+    filter.search = value;
+    applyFilter();
+  }, 300);
+}
+
+function onRangeChange() {
+  filter.start = fromLocalInput($('start').value);
+  // The end field has minute precision: include the whole of its last minute.
+  const end = fromLocalInput($('end').value);
+  filter.end = end === undefined ? undefined : end + 59999;
+  applyFilter();
+}
+
+// --- UI --------------------------------------------------------------------------------------
+
+function showDashboard() {
+  $('signin').hidden = true;
+  $('dashboard').hidden = false;
+  $('sign-out').hidden = false;
+  $('who').hidden = false;
+  // Charts measure their width on first draw; they could not while hidden.
+  charts.resize();
+}
+
+function showSignIn(error = '', detail = '', code = '') {
+  $('dashboard').hidden = true;
+  $('sign-out').hidden = true;
+  $('who').hidden = true;
+  $('signin').hidden = false;
+  const box = $('signin-error');
+  box.hidden = !error;
+  box.dataset.code = code;
+  $('signin-error-text').textContent = error;
+  $('signin-error-detail').textContent = detail;
+  const form = $('signin-form');
+  (error && code === 'invalid_credentials' ? form.token : form.userId.value ? form.token : form.userId)
+    .focus();
+}
+
+let countdown = 0;
+function showConnectionState(state, detail) {
+  const box = $('conn');
+  box.dataset.state = state;
+  clearInterval(countdown);
+  $('retry').hidden = state !== 'waiting';
+  const text = $('conn-text');
+  const labels = {
+    idle: 'Signed out',
+    connecting: detail.attempt ? `Reconnecting (attempt ${detail.attempt + 1})…` : 'Connecting…',
+    authenticating: 'Signing in…',
+    live: 'Live',
+    rejected: 'Sign-in refused',
+  };
+  if (state !== 'waiting') {
+    text.textContent = labels[state];
+    box.title = '';
+    return;
+  }
+  const due = Date.now() + detail.delayMs;
+  const tick = () => {
+    const seconds = Math.max(0, Math.ceil((due - Date.now()) / 1000));
+    text.textContent = `Offline · retrying in ${seconds} s`;
+  };
+  tick();
+  countdown = setInterval(tick, 1000);
+  box.title = `${detail.reason} (attempt ${detail.attempt})`;
+}
+
+let statusTimer = 0;
+let statusAt = 0;
+// The view changes every frame under load; the numbers need not.
+function scheduleStatus() {
+  if (statusTimer) return;
+  const wait = Math.max(0, 250 - (performance.now() - statusAt));
+  statusTimer = setTimeout(updateStatus, wait);
+}
+
+function updateStatus() {
+  statusTimer = 0;
+  statusAt = performance.now();
+  $('stat-rows').textContent = `${count(view.size)} rows` +
+    (view.size >= MAX_ROWS ? ` (newest ${count(MAX_ROWS)} kept)` : '');
+  $('stat-rate').textContent = `${count(Math.round(rate))} entries/s`;
+  const pause = $('pause');
+  pause.setAttribute('aria-pressed', String(view.paused));
+  pause.textContent = view.paused
+    ? `Resume${view.waiting ? ` (${count(view.waiting)} new)` : ''}` : 'Pause';
+  $('follow').setAttribute('aria-pressed', String(view.following));
+  $('stat-follow').textContent = view.paused ? 'paused' : view.following ? 'following' : 'scrolled up · F to follow';
+  $('log-panel').dataset.following = String(view.following);
+}
+
+let rateAt = performance.now();
+setInterval(() => {
+  const now = performance.now();
+  const current = (received * 1000) / (now - rateAt);
+  received = 0;
+  rateAt = now;
+  // Smoothed so a bursty producer reads as a number, not a flicker.
+  rate = rate * 0.5 + current * 0.5;
+  scheduleStatus();
+}, 1000);
+
+let noticeTimer = 0;
+function toast(text, kind = 'info') {
+  const box = $('notice');
+  box.textContent = text;
+  box.dataset.kind = kind;
+  box.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => { box.hidden = true; }, kind === 'error' ? 8000 : 5000);
+}
+
+function showAppMetrics(p) {
+  if (!p || typeof p !== 'object') return;
+  const rows = [];
+  flatten(p.metrics, '', rows, 0);
+  const list = $('app-metrics-list');
+  list.replaceChildren();
+  for (const [key, value] of rows.slice(0, 40)) {
+    const dt = document.createElement('dt');
+    dt.textContent = key || 'value';
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    list.append(dt, dd);
+  }
+  const when = Number.isFinite(p.timestamp) ? clockTime(p.timestamp) : clockTime(Date.now());
+  $('app-metrics-source').textContent = `from ${p.userId ?? '?'} at ${when}`;
+  $('app-metrics').hidden = false;
+}
+
+function flatten(value, prefix, out, depth) {
+  if (value !== null && typeof value === 'object' && depth < 4) {
+    for (const [k, v] of Object.entries(value)) {
+      flatten(v, prefix ? `${prefix}.${k}` : k, out, depth + 1);
+    }
+  } else if (typeof value === 'number') {
+    out.push([prefix, /bytes/i.test(prefix) ? bytes(value) : count(value)]);
+  } else {
+    out.push([prefix, typeof value === 'string' ? value : JSON.stringify(value)]);
+  }
+}
+
+// --- theme -----------------------------------------------------------------------------------
+
+const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
+
+// The stylesheet knows one attribute, data-theme; without a stored choice it follows the system.
+function applyTheme() {
+  const stored = localStorage.getItem(THEME_KEY);
+  const theme = stored === 'light' || stored === 'dark' ? stored : darkQuery.matches ? 'dark' : 'light';
+  document.documentElement.dataset.theme = theme;
+  const toggle = $('theme-toggle');
+  toggle.setAttribute('aria-pressed', String(theme === 'dark'));
+  toggle.title = theme === 'dark' ? 'Switch to the light theme (T)' : 'Switch to the dark theme (T)';
+  charts.rebuild();
+}
+
+function toggleTheme() {
+  localStorage.setItem(THEME_KEY, document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark');
+  applyTheme();
+}
+
+// --- sign-in ---------------------------------------------------------------------------------
+
+function signIn(next) {
+  session = next;
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(next));
+  localStorage.setItem(SIGNIN_KEY, JSON.stringify({
+    url: next.url === defaultServerUrl() ? '' : next.url, userId: next.userId, appId: next.appId,
+  }));
+  lastId = null;
+  historyMode = null;
+  held = [];
+  $('signin-error').hidden = true;
+  connection.start(next.url, { userId: next.userId, appId: next.appId, token: next.token });
+}
+
+function signOut() {
+  sessionStorage.removeItem(SESSION_KEY);
+  session = null;
+  connection.stop();
+  view.clear();
+  charts.reset();
+  $('app-metrics').hidden = true;
+  showSignIn();
+}
+
+function prefill() {
+  const form = $('signin-form');
+  const saved = readJson(localStorage, SIGNIN_KEY) || {};
+  const params = new URLSearchParams(window.location.search);
+  form.userId.value = params.get('userId') || saved.userId || '';
+  form.appId.value = params.get('appId') || saved.appId || '';
+  form.url.value = saved.url || '';
+  form.url.placeholder = defaultServerUrl();
+}
+
+function readJson(storage, key) {
+  try {
+    return JSON.parse(storage.getItem(key));
+  } catch {
+    return null;
+  }
+}
+
+// --- keyboard --------------------------------------------------------------------------------
+
+function onKey(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  const typing = target.matches('input, textarea, select');
+  if (typing) {
+    if (event.key === 'Escape') target.blur();
+    return;
+  }
+  if (document.querySelector('dialog[open]') || $('dashboard').hidden) {
+    if (event.key === '?' && !document.querySelector('dialog[open]')) $('help').showModal();
+    return;
+  }
+  const onControl = target.matches('button, summary, a, .detail');
+  const actions = {
+    '/': () => $('search').focus(),
+    '?': () => $('help').showModal(),
+    f: () => view.follow(),
+    End: () => view.follow(),
+    p: () => togglePause(),
+    ' ': onControl ? null : () => togglePause(),
+    j: () => view.moveSelection(1),
+    k: () => view.moveSelection(-1),
+    o: () => view.toggleSelected(),
+    Enter: onControl ? null : () => view.toggleSelected(),
+    h: () => loadHistory(),
+    t: () => toggleTheme(),
+    m: () => toggleMetrics(),
+  };
+  const digit = Number(event.key);
+  const action = actions[event.key] ||
+    (digit >= 1 && digit <= LEVELS.length ? () => toggleLevel(LEVELS[digit - 1], false) : null);
+  if (!action) return;
+  event.preventDefault();
+  action();
+}
+
+function togglePause() {
+  view.setPaused(!view.paused);
+  scheduleStatus();
+}
+
+function toggleMetrics() {
+  const hidden = !$('dashboard').classList.toggle('metrics-hidden');
+  $('metrics-toggle').setAttribute('aria-pressed', String(hidden));
+  if (hidden) charts.resize();
+}
+
+function loadHistory() {
+  if (!connection.live) {
+    toast('Not connected: history loads once the connection is back.', 'info');
+    return;
+  }
+  requestHistory('replace');
+}
+
+// --- start -----------------------------------------------------------------------------------
+
+function bind() {
+  $('signin-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.target;
+    signIn({
+      url: form.url.value.trim() || defaultServerUrl(),
+      userId: form.userId.value.trim(),
+      appId: form.appId.value.trim(),
+      token: form.token.value,
+    });
+  });
+  $('sign-out').addEventListener('click', signOut);
+  $('retry').addEventListener('click', () => connection.retryNow());
+  $('theme-toggle').addEventListener('click', toggleTheme);
+  $('help-open').addEventListener('click', () => $('help').showModal());
+  for (const button of document.querySelectorAll('.level-toggle')) {
+    button.addEventListener('click', (e) => toggleLevel(button.dataset.level, e.shiftKey));
+  }
+  $('search').addEventListener('input', onSearchInput);
+  $('search').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') { clearTimeout(searchTimer); filter.search = e.target.value.trim(); applyFilter(); }
+  });
+  $('start').addEventListener('change', onRangeChange);
+  $('end').addEventListener('change', onRangeChange);
+  $('range-reset').addEventListener('click', () => {
+    $('start').value = '';
+    $('end').value = '';
+    onRangeChange();
+  });
+  $('history').addEventListener('click', loadHistory);
+  $('pause').addEventListener('click', togglePause);
+  $('follow').addEventListener('click', () => view.follow());
+  $('metrics-toggle').addEventListener('click', toggleMetrics);
+  $('clear').addEventListener('click', () => {
+    $('clear-app').textContent = session?.appId ?? '';
+    $('confirm-clear').showModal();
+  });
+  $('confirm-clear').addEventListener('close', () => {
+    if ($('confirm-clear').returnValue !== 'clear') return;
+    if (!connection.send({ type: 'clear' })) toast('Not connected: nothing was cleared.', 'error');
+  });
+  document.addEventListener('keydown', onKey);
+  window.addEventListener('online', () => connection.retryNow());
+  darkQuery.addEventListener('change', applyTheme);
+}
+
+bind();
+prefill();
+applyTheme();
+updateStatus();
+const saved = readJson(sessionStorage, SESSION_KEY);
+if (saved && saved.userId && saved.appId && saved.url) signIn(saved);
+else showSignIn();

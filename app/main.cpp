@@ -1,0 +1,76 @@
+// app/main.cpp: smartlogd. The one place that picks concrete classes and wires them together.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+
+#include "core/clock.hpp"
+#include "server/config.hpp"
+#include "server/server.hpp"
+#include "storage/memory_store.hpp"
+
+namespace {
+
+using namespace smartlog;
+
+std::string url_of(const server::tcp::endpoint& endpoint) {
+    const auto address = endpoint.address();
+    const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+    return "http://" + host + ":" + std::to_string(endpoint.port()) + "/";
+}
+
+int run(int argc, char** argv) {
+    auto loaded = server::load_config(argc, argv);
+    if (loaded.exit_now) return loaded.exit_code;
+    const server::Config& config = loaded.config;
+    const server::Settings& settings = config.settings;
+
+    auto logger = spdlog::stderr_color_mt("smartlogd");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::from_str(settings.log_level));
+
+    const auto address = server::parse_listen(settings.listen);
+    if (config.open_mode()) {
+        if (!server::is_loopback_host(address.host) && !settings.insecure_open) {
+            throw server::ConfigError(
+                "open mode (no [[users]] configured) accepts anyone, so it listens on loopback only; "
+                "configure [[users]] or pass --insecure-open to listen on " + settings.listen);
+        }
+        spdlog::warn("open mode: no [[users]] configured, any userId/appId is accepted with every permission");
+    }
+    if (!settings.tls_cert.empty()) {
+        throw server::ConfigError("tls_cert/tls_key: TLS is not supported by this build yet");
+    }
+
+    core::SystemClock clock;
+    storage::MemoryStore store;
+    server::Server server(config, store, clock);
+    const std::size_t restored = server.context().hub.restore(settings.history_limit);
+
+    const std::string url = url_of(server.local_endpoint());
+    // Tests and scripts wait for this line; keep its shape.
+    std::printf("smartlogd %s listening on %s (WebSocket %s)\n", SMARTLOG_VERSION, url.c_str(),
+                ("ws" + url.substr(4)).c_str());
+    std::printf("dashboard: %s\n", url.c_str());
+    std::fflush(stdout);
+    spdlog::info("durability={} history_limit={} restored={} config={}",
+                 server::durability_name(settings.durability), settings.history_limit, restored,
+                 config.config_file.empty() ? "(none)" : config.config_file);
+    server.run();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "smartlogd: " << e.what() << "\n";
+        return 2;
+    }
+}

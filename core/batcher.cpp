@@ -1,0 +1,27 @@
+#include "core/batcher.hpp"
+
+#include <cassert>
+
+namespace smartlog::core {
+
+Batcher::Batcher(std::size_t max_entries, std::chrono::milliseconds max_delay)
+    : max_entries_(max_entries), max_delay_(max_delay) {
+    assert(max_entries > 0);
+}
+
+bool Batcher::add(EntryPtr e, time_point now) {
+    if (pending_.empty()) {
+        opened_at_ = now;
+        pending_.reserve(max_entries_);
+    }
+    pending_.push_back(std::move(e));
+    return pending_.size() >= max_entries_;
+}
+
+std::vector<EntryPtr> Batcher::take() {
+    std::vector<EntryPtr> out;
+    out.swap(pending_);
+    return out;
+}
+
+}  // namespace smartlog::core

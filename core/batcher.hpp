@@ -1,0 +1,37 @@
+// core/batcher.hpp: gathers live entries of one app into batches (SPEC 3.3 "Batching").
+// A batch leaves when it holds max_entries, or max_delay after its first entry.
+// Not thread-safe: owned by the network thread.
+#pragma once
+
+#include <chrono>
+#include <vector>
+
+#include "core/entry.hpp"
+
+namespace smartlog::core {
+
+class Batcher {
+public:
+    using time_point = std::chrono::steady_clock::time_point;
+
+    Batcher(std::size_t max_entries, std::chrono::milliseconds max_delay);  // REQUIRES: max_entries > 0
+
+    // Adds `e`, received at `now`. Returns true when the batch is full and must leave now.
+    bool add(EntryPtr e, time_point now);
+    // When the current batch must leave at the latest. REQUIRES: !empty().
+    time_point deadline() const noexcept { return opened_at_ + max_delay_; }
+    bool due(time_point now) const noexcept { return !empty() && now >= deadline(); }
+
+    bool empty() const noexcept { return pending_.empty(); }
+    std::size_t size() const noexcept { return pending_.size(); }
+    // The pending batch, in arrival order; the batcher is empty afterwards.
+    std::vector<EntryPtr> take();
+
+private:
+    std::size_t max_entries_;
+    std::chrono::milliseconds max_delay_;
+    time_point opened_at_{};
+    std::vector<EntryPtr> pending_;
+};
+
+}  // namespace smartlog::core

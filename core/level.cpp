@@ -1,0 +1,46 @@
+#include "core/level.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace smartlog::core {
+
+namespace {
+
+constexpr std::array<std::string_view, 6> kCanonical = {"trace", "debug", "info",
+                                                        "warn",  "error", "fatal"};
+
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kAliases = {{
+    {"warning", "warn"},
+    {"err", "error"},
+    {"critical", "fatal"},
+    {"crit", "fatal"},
+    {"panic", "fatal"},
+}};
+
+}  // namespace
+
+std::optional<std::string> normalize_level(std::string_view raw) {
+    if (raw.size() > kMaxLevelLength) return std::nullopt;
+    if (raw.empty()) return std::string("info");
+    std::string lower(raw);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
+        return static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    });
+    for (const auto& [alias, canonical] : kAliases) {
+        if (lower == alias) return std::string(canonical);
+    }
+    return lower;
+}
+
+bool is_error_level(std::string_view normalized) noexcept {
+    return normalized == "error" || normalized == "fatal";
+}
+
+int level_rank(std::string_view normalized) noexcept {
+    auto it = std::find(kCanonical.begin(), kCanonical.end(), normalized);
+    return it == kCanonical.end() ? -1 : static_cast<int>(it - kCanonical.begin());
+}
+
+}  // namespace smartlog::core

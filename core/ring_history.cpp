@@ -1,0 +1,68 @@
+#include "core/ring_history.hpp"
+
+#include <cassert>
+
+namespace smartlog::core {
+
+RingHistory::RingHistory(std::size_t capacity) : buffer_(capacity) { assert(capacity > 0); }
+
+const EntryPtr& RingHistory::at(std::size_t index) const noexcept {
+    return buffer_[(head_ + index) % buffer_.size()];
+}
+
+void RingHistory::push(EntryPtr e) {
+    if (size_ == buffer_.size()) {
+        buffer_[head_] = std::move(e);
+        head_ = (head_ + 1) % buffer_.size();
+        ++evicted_;
+        return;
+    }
+    buffer_[(head_ + size_) % buffer_.size()] = std::move(e);
+    ++size_;
+}
+
+RingHistory::Slice RingHistory::query(const Filter& f, std::size_t limit,
+                                      std::optional<std::string_view> after_id,
+                                      std::size_t in_flight) const {
+    Slice slice;
+    const std::size_t end = in_flight >= size_ ? 0 : size_ - in_flight;
+    std::size_t begin = 0;
+    if (after_id) {
+        // Ids grow with arrival order, so the ring is sorted by id: binary search.
+        std::size_t lo = 0, hi = size_;
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            if (at(mid)->id < *after_id) lo = mid + 1; else hi = mid;
+        }
+        if (lo < size_ && at(lo)->id == *after_id) {
+            begin = lo + 1;
+        } else {
+            slice.gap = true;
+        }
+    }
+    if (limit == 0 || begin >= end) return slice;
+
+    // Walk back from the newest so that `limit` keeps the newest matches.
+    std::vector<EntryPtr> newest_first;
+    for (std::size_t i = end; i > begin; --i) {
+        const EntryPtr& e = at(i - 1);
+        if (!f.matches(*e)) continue;
+        if (newest_first.size() == limit) {
+            if (after_id) slice.gap = true;
+            break;
+        }
+        newest_first.push_back(e);
+    }
+    slice.entries.assign(newest_first.rbegin(), newest_first.rend());
+    return slice;
+}
+
+std::size_t RingHistory::clear() {
+    const std::size_t count = size_;
+    for (auto& e : buffer_) e.reset();
+    head_ = 0;
+    size_ = 0;
+    return count;
+}
+
+}  // namespace smartlog::core

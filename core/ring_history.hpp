@@ -1,0 +1,51 @@
+// core/ring_history.hpp: the recent entries of one app, in arrival order.
+// Not thread-safe: owned by the network thread (docs/threading.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/entry.hpp"
+#include "core/filter.hpp"
+
+namespace smartlog::core {
+
+class RingHistory {
+public:
+    explicit RingHistory(std::size_t capacity);  // REQUIRES: capacity > 0
+
+    // Appends `e`; when full, forgets the oldest entry and counts it in evicted().
+    // REQUIRES: e->id is greater than the id of every entry already kept.
+    void push(EntryPtr e);
+
+    struct Slice {
+        std::vector<EntryPtr> entries;  // oldest first
+        bool gap = false;  // entries between `after_id` and the first one returned are gone
+    };
+
+    // The entries that `f` accepts, oldest first, at most `limit` (the newest when it cuts),
+    // leaving out the newest `in_flight` entries (still waiting in a live batch).
+    // With `after_id`: only entries after it; when it is no longer kept the slice starts at the
+    // oldest entry kept and says `gap`, as it does when `limit` cuts a resume.
+    Slice query(const Filter& f, std::size_t limit, std::optional<std::string_view> after_id,
+                std::size_t in_flight = 0) const;
+
+    // Forgets every entry; returns how many there were.
+    std::size_t clear();
+
+    std::size_t size() const noexcept { return size_; }
+    std::size_t capacity() const noexcept { return buffer_.size(); }
+    std::uint64_t evicted() const noexcept { return evicted_; }
+    // The entry at `index`, 0 being the oldest. REQUIRES: index < size().
+    const EntryPtr& at(std::size_t index) const noexcept;
+
+private:
+    std::vector<EntryPtr> buffer_;
+    std::size_t head_ = 0;  // index of the oldest entry
+    std::size_t size_ = 0;
+    std::uint64_t evicted_ = 0;
+};
+
+}  // namespace smartlog::core

@@ -1,0 +1,289 @@
+#include "protocol/codec.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cmath>
+#include <limits>
+
+#include "core/level.hpp"
+#include "protocol/timestamp.hpp"
+
+namespace smartlog::protocol {
+
+namespace json = boost::json;
+using core::errc;
+
+namespace {
+
+constexpr std::size_t kMaxIdBytes = 128;
+constexpr std::size_t kMaxTokenBytes = 1024;
+constexpr std::size_t kMaxSearchBytes = 1024;
+
+ProtocolError bad_request(std::string message) { return {errc::bad_request, std::move(message)}; }
+
+// A JSON number as whole milliseconds; nullopt for non-numbers and values out of range.
+std::optional<std::int64_t> as_millis(const json::value& v) {
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_uint64()) {
+        if (v.get_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            return std::nullopt;
+        }
+        return static_cast<std::int64_t>(v.get_uint64());
+    }
+    if (v.is_double()) {
+        const double d = v.get_double();
+        if (!std::isfinite(d) || std::fabs(d) > 9.2e18) return std::nullopt;
+        return static_cast<std::int64_t>(d);
+    }
+    return std::nullopt;
+}
+
+const json::value* field(const json::object& o, std::string_view key) {
+    auto it = o.find(key);
+    if (it == o.end() || it->value().is_null()) return nullptr;
+    return &it->value();
+}
+
+// The message's body object: `key` if present, else an empty object. Non-objects are refused.
+boost::system::result<const json::object*, ProtocolError> body(const json::object& root,
+                                                               std::string_view key) {
+    static const json::object kEmpty;
+    const json::value* v = field(root, key);
+    if (!v) return &kEmpty;
+    if (!v->is_object()) return bad_request(std::string(key) + " must be an object");
+    return &v->get_object();
+}
+
+boost::system::result<Credentials, ProtocolError> decode_credentials(const json::object& root) {
+    const json::value* data = field(root, "data");
+    if (!data || !data->is_object()) return bad_request("data must be an object with userId and appId");
+    const json::object& d = data->get_object();
+    Credentials c;
+    for (auto [key, out] : {std::pair{"userId", &c.user_id}, std::pair{"appId", &c.app_id}}) {
+        const json::value* v = field(d, key);
+        if (!v || !v->is_string() || v->get_string().empty()) {
+            return bad_request(std::string("data.") + key + " must be a non-empty string");
+        }
+        if (v->get_string().size() > kMaxIdBytes) {
+            return bad_request(std::string("data.") + key + " is longer than 128 bytes");
+        }
+        *out = v->get_string();
+    }
+    if (const json::value* t = field(d, "token")) {
+        if (!t->is_string() || t->get_string().size() > kMaxTokenBytes) {
+            return bad_request("data.token must be a string of at most 1024 bytes");
+        }
+        c.token = std::string(t->get_string());
+    }
+    return c;
+}
+
+boost::system::result<Request, ProtocolError> decode_auth(const json::object& root) {
+    auto credentials = decode_credentials(root);
+    if (!credentials) return credentials.error();
+    AuthRequest req{std::move(*credentials), Mode::viewer};
+    if (const json::value* m = field(root.at("data").get_object(), "mode")) {
+        if (m->is_string() && m->get_string() == "viewer") {
+            req.mode = Mode::viewer;
+        } else if (m->is_string() && m->get_string() == "producer") {
+            req.mode = Mode::producer;
+        } else {
+            return bad_request("data.mode must be \"viewer\" or \"producer\"");
+        }
+    }
+    return req;
+}
+
+boost::system::result<Request, ProtocolError> decode_filter(const json::object& root) {
+    // The seed sends `filters`; the original web client sent `data`.
+    const json::value* f = field(root, "filters");
+    if (!f) f = field(root, "data");
+    FilterRequest req;
+    if (!f) return req;
+    if (!f->is_object()) return bad_request("filters must be an object");
+    const json::object& o = f->get_object();
+    if (const json::value* levels = field(o, "level")) {
+        if (!levels->is_array()) return bad_request("filters.level must be an array of strings");
+        for (const json::value& l : levels->get_array()) {
+            if (!l.is_string()) return bad_request("filters.level must be an array of strings");
+            auto level = core::normalize_level(l.get_string());
+            if (!level) return bad_request("filters.level has a level longer than 32 characters");
+            if (std::find(req.filter.levels.begin(), req.filter.levels.end(), *level) ==
+                req.filter.levels.end()) {
+                req.filter.levels.push_back(std::move(*level));
+            }
+        }
+    }
+    for (auto [key, out] : {std::pair{"startTime", &req.filter.start_time},
+                            std::pair{"endTime", &req.filter.end_time}}) {
+        if (const json::value* v = field(o, key)) {
+            auto ms = as_millis(*v);
+            if (!ms) return bad_request(std::string("filters.") + key + " must be a number of ms");
+            *out = *ms;
+        }
+    }
+    if (req.filter.start_time && req.filter.end_time &&
+        *req.filter.start_time > *req.filter.end_time) {
+        return bad_request("filters.startTime is after filters.endTime");
+    }
+    if (const json::value* s = field(o, "search")) {
+        if (!s->is_string()) return bad_request("filters.search must be a string");
+        if (s->get_string().size() > kMaxSearchBytes) {
+            return bad_request("filters.search is longer than 1024 bytes");
+        }
+        req.filter.search = s->get_string();
+    }
+    return req;
+}
+
+boost::system::result<Request, ProtocolError> decode_history(const json::object& root) {
+    // The fields may stand at the top level (SPEC) or inside `data`.
+    auto data = body(root, "data");
+    if (!data) return data.error();
+    auto pick = [&](std::string_view key) {
+        const json::value* v = field(root, key);
+        return v ? v : field(**data, key);
+    };
+    HistoryRequest req;
+    if (const json::value* limit = pick("limit")) {
+        auto n = as_millis(*limit);
+        if (!n || *n < 0 || !(limit->is_int64() || limit->is_uint64())) {
+            return bad_request("limit must be a non-negative integer");
+        }
+        req.limit = static_cast<std::size_t>(*n);
+    }
+    if (const json::value* after = pick("afterId")) {
+        if (!after->is_string() || after->get_string().size() > kMaxIdBytes) {
+            return bad_request("afterId must be an entry id string");
+        }
+        req.after_id = std::string(after->get_string());
+    }
+    return req;
+}
+
+// Validates one producer entry; on failure returns why, for logs_ack.rejected.
+std::optional<std::string> decode_entry(const json::value& v, const Limits& limits,
+                                        IncomingEntry& out) {
+    if (!v.is_object()) return "entry must be an object";
+    const json::object& o = v.get_object();
+    const json::value* message = field(o, "message");
+    if (!message || !message->is_string()) return "message is required and must be a string";
+    if (message->get_string().size() > limits.max_message_bytes) {
+        return "message is larger than max_message_bytes (" +
+               std::to_string(limits.max_message_bytes) + ")";
+    }
+    if (const json::value* level = field(o, "level")) {
+        if (!level->is_string()) return "level must be a string";
+        auto normalized = core::normalize_level(level->get_string());
+        if (!normalized) return "level is longer than 32 characters";
+        out.level = std::move(*normalized);
+    } else {
+        out.level = "info";
+    }
+    if (const json::value* ts = field(o, "timestamp")) {
+        if (ts->is_string()) {
+            out.timestamp = parse_iso8601_ms(ts->get_string());
+            if (!out.timestamp) return "timestamp must be ms since the epoch or ISO-8601";
+        } else {
+            out.timestamp = as_millis(*ts);
+            if (!out.timestamp || *out.timestamp < 0) {
+                return "timestamp must be ms since the epoch or ISO-8601";
+            }
+        }
+    }
+    if (const json::value* metadata = field(o, "metadata")) {
+        out.metadata = json::serialize(*metadata);
+        if (out.metadata.size() > limits.max_metadata_bytes) {
+            return "metadata is larger than max_metadata_bytes (" +
+                   std::to_string(limits.max_metadata_bytes) + ")";
+        }
+    }
+    out.message = message->get_string();
+    return std::nullopt;
+}
+
+boost::system::result<Request, ProtocolError> decode_logs(const json::object& root,
+                                                          const Limits& limits) {
+    const json::value* data = field(root, "data");
+    const json::value* logs = data && data->is_object() ? field(data->get_object(), "logs") : nullptr;
+    if (!logs || !logs->is_array()) return bad_request("data.logs must be an array of entries");
+    LogsRequest req;
+    const json::array& array = logs->get_array();
+    req.accepted.reserve(array.size());
+    for (std::size_t i = 0; i < array.size(); ++i) {
+        IncomingEntry entry;
+        entry.index = i;
+        if (auto why = decode_entry(array[i], limits, entry)) {
+            req.rejected.push_back({i, std::move(*why)});
+        } else {
+            req.accepted.push_back(std::move(entry));
+        }
+    }
+    return req;
+}
+
+boost::system::result<Request, ProtocolError> decode_send_metrics(const json::object& root,
+                                                                  const Limits& limits) {
+    const json::value* data = field(root, "data");
+    const json::value* metrics =
+        data && data->is_object() ? field(data->get_object(), "metrics") : nullptr;
+    if (!metrics) return bad_request("data.metrics is required");
+    SendMetricsRequest req;
+    req.metrics = json::serialize(*metrics);
+    if (req.metrics.size() > limits.max_metadata_bytes) {
+        return ProtocolError{errc::too_large, "data.metrics is larger than max_metadata_bytes"};
+    }
+    if (const json::value* ts = field(data->get_object(), "timestamp")) {
+        req.timestamp = as_millis(*ts);
+        if (!req.timestamp) return bad_request("data.timestamp must be a number of ms");
+    }
+    return req;
+}
+
+}  // namespace
+
+boost::system::result<Envelope, ProtocolError> parse_envelope(std::string_view text) {
+    boost::system::error_code ec;
+    json::parse_options options;
+    options.max_depth = 64;
+    Envelope envelope;
+    envelope.document = json::parse(text, ec, {}, options);
+    if (ec) return ProtocolError{errc::bad_json, "frame is not valid JSON: " + ec.message()};
+    if (const json::object* o = envelope.document.if_object()) {
+        if (const json::value* type = field(*o, "type"); type && type->is_string()) {
+            envelope.type = type->get_string();
+        }
+        if (const json::value* ref = field(*o, "ref"); ref && (ref->is_string() || ref->is_number())) {
+            envelope.ref = json::serialize(*ref);
+        }
+    }
+    return envelope;
+}
+
+bool allowed_before_auth(std::string_view type) noexcept {
+    return type == "auth" || type == "check_status" || type == "ping";
+}
+
+boost::system::result<Request, ProtocolError> decode(const Envelope& envelope, const Limits& limits) {
+    const json::object* root = envelope.document.if_object();
+    if (!root) return bad_request("frame must be a JSON object");
+    const std::string& type = envelope.type;
+    if (type.empty()) return bad_request("frame must have a string \"type\"");
+    if (type == "auth") return decode_auth(*root);
+    if (type == "logs") return decode_logs(*root, limits);
+    if (type == "filter") return decode_filter(*root);
+    if (type == "request_history" || type == "history") return decode_history(*root);
+    if (type == "request_metrics") return Request{MetricsRequest{}};
+    if (type == "clear") return Request{ClearRequest{}};
+    if (type == "send_metrics") return decode_send_metrics(*root, limits);
+    if (type == "ping") return Request{PingRequest{}};
+    if (type == "check_status") {
+        auto credentials = decode_credentials(*root);
+        if (!credentials) return credentials.error();
+        return Request{CheckStatusRequest{std::move(*credentials)}};
+    }
+    return bad_request("unknown message type \"" + type.substr(0, 64) + "\"");
+}
+
+}  // namespace smartlog::protocol

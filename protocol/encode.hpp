@@ -1,0 +1,52 @@
+// protocol/encode.hpp: server -> client frames (SPEC 3.2) as JSON text. Pure functions.
+// Every frame is built once and shared by every session that sends it.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/entry.hpp"
+#include "core/errc.hpp"
+#include "core/filter.hpp"
+#include "core/metrics.hpp"
+#include "protocol/messages.hpp"
+
+namespace smartlog::protocol {
+
+// Fills e.encoded with the LogEntry object of the seed.
+void encode_entry(core::Entry& e);
+
+// {"type":"logs","payload":[...]}; history answers add "history":true and maybe "gap":true.
+std::string logs_frame(std::span<const core::EntryPtr> entries);
+std::string history_frame(std::span<const core::EntryPtr> entries, bool gap);
+
+std::string error_frame(core::errc code, std::string_view message, std::string_view ref_json = {});
+std::string auth_success_frame(std::string_view app_id, std::string_view user_id,
+                               const std::vector<std::string>& permissions, std::size_t history_limit,
+                               Mode mode);
+std::string auth_error_frame(core::auth_errc code, std::string_view message);
+std::string filter_applied_frame(const core::Filter& filter);
+std::string cleared_frame(std::string_view app_id, std::string_view cleared_by,
+                          std::int64_t timestamp, std::size_t count);
+std::string logs_ack_frame(std::string_view ref_json, std::size_t accepted,
+                           const std::vector<EntryRejection>& rejected);
+std::string app_metrics_frame(std::string_view app_id, std::string_view user_id,
+                              std::string_view metrics_json, std::int64_t timestamp);
+std::string dropped_frame(std::uint64_t count, std::string_view after_id);
+
+struct AccessStatus {
+    bool user_exists = false;
+    bool app_exists = false;
+    bool user_has_access = false;
+    bool app_is_active = false;
+};
+std::string status_response_frame(bool success, std::string_view message, const AccessStatus& status);
+std::string pong_frame();
+std::string metrics_frame(const core::PerformanceMetrics& m);
+
+// The filter as it is echoed in filter_applied (only the fields that restrict something).
+std::string filter_json(const core::Filter& filter);
+
+}  // namespace smartlog::protocol

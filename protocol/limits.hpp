@@ -1,0 +1,13 @@
+// protocol/limits.hpp: the size limits that decoding enforces (SPEC 2, 4).
+#pragma once
+
+#include <cstddef>
+
+namespace smartlog::protocol {
+
+struct Limits {
+    std::size_t max_message_bytes = 64 * 1024;
+    std::size_t max_metadata_bytes = 16 * 1024;
+};
+
+}  // namespace smartlog::protocol

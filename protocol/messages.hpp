@@ -1,0 +1,72 @@
+// protocol/messages.hpp: client -> server messages (SPEC 3.1) as decoded values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/errc.hpp"
+#include "core/filter.hpp"
+
+namespace smartlog::protocol {
+
+enum class Mode { viewer, producer };
+
+struct Credentials {
+    std::string user_id;
+    std::string app_id;
+    std::optional<std::string> token;
+};
+
+struct AuthRequest {
+    Credentials credentials;
+    Mode mode = Mode::viewer;
+};
+struct FilterRequest {
+    core::Filter filter;
+};
+struct ClearRequest {};
+struct MetricsRequest {};
+struct HistoryRequest {
+    std::optional<std::size_t> limit;
+    std::optional<std::string> after_id;
+};
+
+// One entry of a `logs` message that passed validation; ids and owners come from the server.
+struct IncomingEntry {
+    std::size_t index = 0;  // position in the producer's array, for logs_ack
+    std::optional<std::int64_t> timestamp;
+    std::string level;
+    std::string message;
+    std::string metadata;  // JSON text; empty when absent
+};
+struct EntryRejection {
+    std::size_t index = 0;
+    std::string message;
+};
+struct LogsRequest {
+    std::vector<IncomingEntry> accepted;
+    std::vector<EntryRejection> rejected;
+};
+struct SendMetricsRequest {
+    std::string metrics;  // JSON text
+    std::optional<std::int64_t> timestamp;
+};
+struct CheckStatusRequest {
+    Credentials credentials;
+};
+struct PingRequest {};
+
+using Request = std::variant<AuthRequest, FilterRequest, ClearRequest, MetricsRequest,
+                             HistoryRequest, LogsRequest, SendMetricsRequest, CheckStatusRequest,
+                             PingRequest>;
+
+// A refused message: the `error` reply it earns.
+struct ProtocolError {
+    core::errc code;
+    std::string message;
+};
+
+}  // namespace smartlog::protocol

@@ -1,0 +1,15 @@
+// protocol/timestamp.hpp: ISO-8601 timestamps as producers send them (SPEC 2).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace smartlog::protocol {
+
+// "2024-05-01T12:00:00Z", with optional fraction ("...:00.123Z") and offset ("+02:00",
+// "-0530"); no zone means UTC. ' ' may stand for 'T'. Returns ms since the Unix epoch.
+// (g++ 12 has no std::chrono::parse, hence this small parser.)
+std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
+
+}  // namespace smartlog::protocol

@@ -1,0 +1,421 @@
+#include "server/config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/units.hpp"
+
+namespace smartlog::server {
+
+namespace {
+
+// One setting of SPEC 4: the same key in TOML, as a flag and as an environment variable.
+struct SettingSpec {
+    std::string key;
+    std::string help;
+    // Sets the value from its text; throws std::invalid_argument with what was expected.
+    std::function<void(Settings&, const std::string&)> set;
+    std::function<std::string(const Settings&)> show;
+};
+
+std::string dashed(std::string key) {
+    std::replace(key.begin(), key.end(), '_', '-');
+    return key;
+}
+
+std::string env_name(const std::string& key) {
+    std::string name = "SMARTLOG_" + key;
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
+    return name;
+}
+
+template <class T>
+SettingSpec duration_setting(std::string key, std::string help, T Settings::*member) {
+    return {std::move(key), std::move(help),
+            [member](Settings& s, const std::string& text) {
+                auto d = core::parse_duration(text);
+                if (!d || d->count() <= 0) {
+                    throw std::invalid_argument("expected a positive duration with a unit, like \"250ms\", \"5s\", \"2m\", \"7d\"");
+                }
+                s.*member = *d;
+            },
+            [member](const Settings& s) { return core::format_duration(s.*member); }};
+}
+
+template <class T>
+SettingSpec size_setting(std::string key, std::string help, T Settings::*member) {
+    return {std::move(key), std::move(help),
+            [member](Settings& s, const std::string& text) {
+                auto n = core::parse_size(text);
+                if (!n || *n == 0) {
+                    throw std::invalid_argument("expected a positive size, like 65536, \"64KiB\", \"8MiB\"");
+                }
+                s.*member = static_cast<T>(*n);
+            },
+            [member](const Settings& s) { return core::format_size(s.*member); }};
+}
+
+template <class T>
+SettingSpec count_setting(std::string key, std::string help, T Settings::*member) {
+    return {std::move(key), std::move(help),
+            [member](Settings& s, const std::string& text) {
+                std::uint64_t n = 0;
+                auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+                if (ec != std::errc{} || ptr != text.data() + text.size() || n == 0) {
+                    throw std::invalid_argument("expected a positive whole number");
+                }
+                s.*member = static_cast<T>(n);
+            },
+            [member](const Settings& s) { return std::to_string(s.*member); }};
+}
+
+SettingSpec string_setting(std::string key, std::string help, std::string Settings::*member) {
+    return {std::move(key), std::move(help),
+            [member](Settings& s, const std::string& text) { s.*member = text; },
+            [member](const Settings& s) { return s.*member; }};
+}
+
+const std::vector<SettingSpec>& setting_specs() {
+    static const std::vector<SettingSpec> specs = [] {
+        std::vector<SettingSpec> v;
+        v.push_back(string_setting("listen", "Address to listen on, HOST:PORT (port 0: any free port)", &Settings::listen));
+        v.push_back(string_setting("data_dir", "Directory of the durable store", &Settings::data_dir));
+        v.push_back({"durability", "memory | batch | sync (SPEC 7)",
+                     [](Settings& s, const std::string& text) {
+                         if (text == "memory") s.durability = Durability::memory;
+                         else if (text == "batch") s.durability = Durability::batch;
+                         else if (text == "sync") s.durability = Durability::sync;
+                         else throw std::invalid_argument("expected \"memory\", \"batch\" or \"sync\"");
+                     },
+                     [](const Settings& s) { return std::string(durability_name(s.durability)); }});
+        v.push_back(count_setting("history_limit", "Entries kept in memory per app for request_history", &Settings::history_limit));
+        v.push_back(duration_setting("metrics_interval", "How often metrics are pushed to viewers", &Settings::metrics_interval));
+        v.push_back(duration_setting("idle_timeout", "Close connections silent this long (pings every third of it)", &Settings::idle_timeout));
+        v.push_back(duration_setting("auth_timeout", "Close connections not authenticated within this time", &Settings::auth_timeout));
+        v.push_back(count_setting("batch_max_entries", "A live batch leaves when it holds this many entries", &Settings::batch_max_entries));
+        v.push_back(duration_setting("batch_max_delay", "... or this long after its first entry", &Settings::batch_max_delay));
+        v.push_back(size_setting("max_frame_bytes", "Largest WebSocket message accepted (larger: close 1009)", &Settings::max_frame_bytes));
+        v.push_back(size_setting("max_message_bytes", "Largest entry message accepted", &Settings::max_message_bytes));
+        v.push_back(size_setting("max_metadata_bytes", "Largest entry metadata accepted", &Settings::max_metadata_bytes));
+        v.push_back(size_setting("max_outbound_bytes", "Unsent bytes a viewer may lag behind before live batches are dropped for it", &Settings::max_outbound_bytes));
+        v.push_back(count_setting("retention_entries", "Entries kept on disk per app", &Settings::retention_entries));
+        v.push_back(duration_setting("retention_age", "Entries older than this are removed from disk", &Settings::retention_age));
+        v.push_back(string_setting("tls_cert", "PEM certificate chain: serve wss:// and https://", &Settings::tls_cert));
+        v.push_back(string_setting("tls_key", "PEM private key for tls_cert", &Settings::tls_key));
+        v.push_back({"allowed_origins", "Browser Origins allowed to connect, comma-separated (unset: any)",
+                     [](Settings& s, const std::string& text) {
+                         s.allowed_origins.clear();
+                         std::stringstream in(text);
+                         for (std::string item; std::getline(in, item, ',');) {
+                             item.erase(0, item.find_first_not_of(' '));
+                             item.erase(item.find_last_not_of(' ') + 1);
+                             if (!item.empty()) s.allowed_origins.push_back(item);
+                         }
+                     },
+                     [](const Settings& s) {
+                         std::string out;
+                         for (const auto& o : s.allowed_origins) out += (out.empty() ? "" : ",") + o;
+                         return out;
+                     }});
+        v.push_back({"log_level", "Server log level: trace, debug, info, warn, error, off",
+                     [](Settings& s, const std::string& text) {
+                         static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+                         if (!levels.count(text)) throw std::invalid_argument("expected trace, debug, info, warn, error or off");
+                         s.log_level = text;
+                     },
+                     [](const Settings& s) { return s.log_level; }});
+        return v;
+    }();
+    return specs;
+}
+
+[[noreturn]] void fail_at(const std::string& source, const toml::source_region& where,
+                          const std::string& key, const std::string& why) {
+    if (where.begin.line) {
+        throw ConfigError(fmt::format("{}:{}: {}: {}", source, where.begin.line, key, why));
+    }
+    throw ConfigError(fmt::format("{}: {}: {}", source, key, why));
+}
+
+std::string node_text(const toml::node& node, const std::string& source, const std::string& key) {
+    if (auto s = node.value<std::string>(); s && node.is_string()) return *s;
+    if (node.is_integer()) return std::to_string(*node.value<std::int64_t>());
+    if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
+    if (const toml::array* array = node.as_array()) {
+        std::string out;
+        for (const toml::node& item : *array) {
+            if (!item.is_string()) fail_at(source, item.source(), key, "expected an array of strings");
+            out += (out.empty() ? "" : ",") + *item.value<std::string>();
+        }
+        return out;
+    }
+    fail_at(source, node.source(), key, "expected a string or a whole number");
+}
+
+std::optional<std::array<unsigned char, 32>> parse_sha256_hex(std::string_view hex) {
+    if (hex.size() != 64) return std::nullopt;
+    std::array<unsigned char, 32> out{};
+    for (std::size_t i = 0; i < 32; ++i) {
+        unsigned value = 0;
+        auto [ptr, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, value, 16);
+        if (ec != std::errc{} || ptr != hex.data() + 2 * i + 2) return std::nullopt;
+        out[i] = static_cast<unsigned char>(value);
+    }
+    return out;
+}
+
+void apply_server_table(Settings& settings, const toml::table& server, const std::string& source) {
+    for (const auto& [name, node] : server) {
+        const std::string key(name.str());
+        const std::string full = "server." + key;
+        if (key == "insecure_open") {
+            if (!node.is_boolean()) fail_at(source, node.source(), full, "expected true or false");
+            settings.insecure_open = *node.value<bool>();
+            continue;
+        }
+        auto& specs = setting_specs();
+        auto it = std::find_if(specs.begin(), specs.end(), [&](const SettingSpec& s) { return s.key == key; });
+        if (it == specs.end()) fail_at(source, node.source(), full, "unknown setting");
+        try {
+            it->set(settings, node_text(node, source, full));
+        } catch (const std::invalid_argument& e) {
+            fail_at(source, node.source(), full, e.what());
+        }
+    }
+}
+
+void apply_apps(Config& config, const toml::node& apps_node, const std::string& source) {
+    const toml::array* apps = apps_node.as_array();
+    if (!apps) fail_at(source, apps_node.source(), "apps", "expected [[apps]] tables");
+    for (std::size_t i = 0; i < apps->size(); ++i) {
+        const toml::table* t = (*apps)[i].as_table();
+        const std::string where = fmt::format("apps[{}]", i);
+        if (!t) fail_at(source, (*apps)[i].source(), where, "expected a table");
+        AppConfig app;
+        for (const auto& [name, node] : *t) {
+            const std::string key(name.str());
+            if (key == "id" && node.is_string()) app.id = *node.value<std::string>();
+            else if (key == "name" && node.is_string()) app.name = *node.value<std::string>();
+            else if (key == "active" && node.is_boolean()) app.active = *node.value<bool>();
+            else if (key == "id" || key == "name") fail_at(source, node.source(), where + "." + key, "expected a string");
+            else if (key == "active") fail_at(source, node.source(), where + ".active", "expected true or false");
+            else fail_at(source, node.source(), where + "." + key, "unknown key");
+        }
+        if (app.id.empty()) fail_at(source, t->source(), where + ".id", "required, a non-empty string");
+        for (const auto& other : config.apps) {
+            if (other.id == app.id) fail_at(source, t->source(), where + ".id", "app \"" + app.id + "\" is declared twice");
+        }
+        config.apps.push_back(std::move(app));
+    }
+}
+
+void apply_users(Config& config, const toml::node& users_node, const std::string& source) {
+    const toml::array* users = users_node.as_array();
+    if (!users) fail_at(source, users_node.source(), "users", "expected [[users]] tables");
+    for (std::size_t i = 0; i < users->size(); ++i) {
+        const toml::table* t = (*users)[i].as_table();
+        const std::string where = fmt::format("users[{}]", i);
+        if (!t) fail_at(source, (*users)[i].source(), where, "expected a table");
+        UserConfig user;
+        for (const auto& [name, node] : *t) {
+            const std::string key(name.str());
+            const std::string full = where + "." + key;
+            if (key == "id") {
+                if (!node.is_string()) fail_at(source, node.source(), full, "expected a string");
+                user.id = *node.value<std::string>();
+            } else if (key == "token_sha256") {
+                if (!node.is_string()) fail_at(source, node.source(), full, "expected 64 hex digits");
+                user.token_sha256 = parse_sha256_hex(*node.value<std::string>());
+                if (!user.token_sha256) fail_at(source, node.source(), full, "expected 64 hex digits (sha-256 of the token)");
+            } else if (key == "apps") {
+                const toml::table* grants = node.as_table();
+                if (!grants) fail_at(source, node.source(), full, "expected a table like { app1 = [\"read\", \"write\"] }");
+                for (const auto& [app_name, perms_node] : *grants) {
+                    const std::string app_key = full + "." + std::string(app_name.str());
+                    const toml::array* perms = perms_node.as_array();
+                    if (!perms) fail_at(source, perms_node.source(), app_key, "expected an array of \"read\", \"write\", \"clear\"");
+                    auto& set = user.apps[std::string(app_name.str())];
+                    for (const toml::node& p : *perms) {
+                        const auto text = p.value<std::string>();
+                        if (text == "read") set.insert(Permission::read);
+                        else if (text == "write") set.insert(Permission::write);
+                        else if (text == "clear") set.insert(Permission::clear);
+                        else fail_at(source, p.source(), app_key, "permissions are \"read\", \"write\" and \"clear\"");
+                    }
+                }
+            } else {
+                fail_at(source, node.source(), full, "unknown key");
+            }
+        }
+        if (user.id.empty()) fail_at(source, t->source(), where + ".id", "required, a non-empty string");
+        for (const auto& other : config.users) {
+            if (other.id == user.id) fail_at(source, t->source(), where + ".id", "user \"" + user.id + "\" is declared twice");
+        }
+        config.users.push_back(std::move(user));
+    }
+}
+
+}  // namespace
+
+std::string_view permission_name(Permission p) noexcept {
+    switch (p) {
+        case Permission::read: return "read";
+        case Permission::write: return "write";
+        case Permission::clear: return "clear";
+    }
+    return "";
+}
+
+std::string_view durability_name(Durability d) noexcept {
+    switch (d) {
+        case Durability::memory: return "memory";
+        case Durability::batch: return "batch";
+        case Durability::sync: return "sync";
+    }
+    return "";
+}
+
+void apply_toml(Config& config, std::string_view toml_text, const std::string& source) {
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, source);
+    } catch (const toml::parse_error& e) {
+        throw ConfigError(fmt::format("{}:{}: {}", source, e.source().begin.line, e.description()));
+    }
+    for (const auto& [name, node] : root) {
+        const std::string key(name.str());
+        if (key == "server") {
+            const toml::table* server = node.as_table();
+            if (!server) fail_at(source, node.source(), "server", "expected a [server] table");
+            apply_server_table(config.settings, *server, source);
+        } else if (key == "apps") {
+            apply_apps(config, node, source);
+        } else if (key == "users") {
+            apply_users(config, node, source);
+        } else {
+            fail_at(source, node.source(), key, "unknown section (expected [server], [[apps]], [[users]])");
+        }
+    }
+    for (const auto& user : config.users) {
+        for (const auto& [app_id, perms] : user.apps) {
+            const bool known = std::any_of(config.apps.begin(), config.apps.end(),
+                                           [&](const AppConfig& a) { return a.id == app_id; });
+            if (!known) {
+                throw ConfigError(fmt::format("{}: users.{}.apps.{}: no [[apps]] entry has id \"{}\"",
+                                              source, user.id, app_id, app_id));
+            }
+        }
+    }
+}
+
+ListenAddress parse_listen(const std::string& listen) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw ConfigError("listen: expected HOST:PORT, got \"" + listen + "\"");
+    ListenAddress out;
+    out.host = listen.substr(0, colon);
+    if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']') {
+        out.host = out.host.substr(1, out.host.size() - 2);
+    }
+    const std::string port = listen.substr(colon + 1);
+    unsigned value = 0;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc{} || ptr != port.data() + port.size() || value > 65535 || out.host.empty()) {
+        throw ConfigError("listen: expected HOST:PORT, got \"" + listen + "\"");
+    }
+    out.port = static_cast<std::uint16_t>(value);
+    return out;
+}
+
+bool is_loopback_host(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+LoadResult load_config(int argc, const char* const* argv) {
+    CLI::App app{"smartlogd: real-time log and metrics server (NehonixSmartLogger protocol).\n"
+                 "Every setting is also read from the [server] table of --config and from the\n"
+                 "environment variable named in its help; flags beat the environment, which\n"
+                 "beats the file.",
+                 "smartlogd"};
+    app.set_version_flag("--version", SMARTLOG_VERSION);
+    app.get_formatter()->column_width(32);
+
+    std::string config_file;
+    app.add_option("-c,--config", config_file, "TOML file with [server], [[apps]], [[users]] (env SMARTLOG_CONFIG)");
+    bool insecure_open = false;
+    app.add_flag("--insecure-open", insecure_open,
+                 "Allow open mode (no [[users]]) on a non-loopback address (env SMARTLOG_INSECURE_OPEN=1)");
+
+    const Settings defaults;
+    const auto& specs = setting_specs();
+    std::vector<std::string> flag_values(specs.size());
+    std::vector<CLI::Option*> options;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const auto& spec = specs[i];
+        options.push_back(app.add_option(
+            "--" + dashed(spec.key), flag_values[i],
+            fmt::format("{} [default: {}] (env {})", spec.help,
+                        spec.show(defaults).empty() ? "unset" : spec.show(defaults), env_name(spec.key))));
+    }
+
+    LoadResult result;
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        result.exit_now = true;
+        result.exit_code = app.exit(e);
+        return result;
+    }
+
+    Config& config = result.config;
+    if (config_file.empty()) {
+        if (const char* env = std::getenv("SMARTLOG_CONFIG")) config_file = env;
+    }
+    if (!config_file.empty()) {
+        std::ifstream in(config_file);
+        if (!in) throw ConfigError(config_file + ": cannot be read");
+        std::stringstream text;
+        text << in.rdbuf();
+        apply_toml(config, text.str(), config_file);
+        config.config_file = config_file;
+    }
+
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const auto& spec = specs[i];
+        std::string value, origin;
+        if (options[i]->count()) {
+            value = flag_values[i];
+            origin = "--" + dashed(spec.key);
+        } else if (const char* env = std::getenv(env_name(spec.key).c_str())) {
+            value = env;
+            origin = env_name(spec.key);
+        } else {
+            continue;
+        }
+        try {
+            spec.set(config.settings, value);
+        } catch (const std::invalid_argument& e) {
+            throw ConfigError(fmt::format("{}: \"{}\": {}", origin, value, e.what()));
+        }
+    }
+    if (insecure_open) {
+        config.settings.insecure_open = true;
+    } else if (const char* env = std::getenv("SMARTLOG_INSECURE_OPEN")) {
+        config.settings.insecure_open = std::string(env) == "1" || std::string(env) == "true";
+    }
+
+    parse_listen(config.settings.listen);  // refuse a bad address before anything starts
+    if (config.settings.tls_cert.empty() != config.settings.tls_key.empty()) {
+        throw ConfigError("tls_cert and tls_key go together: set both or neither");
+    }
+    return result;
+}
+
+}  // namespace smartlog::server

@@ -1,0 +1,96 @@
+// server/config.hpp: settings, apps and users (SPEC 4), from the TOML file, the environment
+// and the command line, in that order of increasing precedence. Start-up only.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace smartlog::server {
+
+using std::chrono::milliseconds;
+
+enum class Durability { memory, batch, sync };
+enum class Permission { read, write, clear };
+
+struct Settings {
+    std::string listen = "127.0.0.1:3001";
+    std::string data_dir = "./data";
+    Durability durability = Durability::batch;
+    std::size_t history_limit = 1000;
+    milliseconds metrics_interval{5000};
+    milliseconds idle_timeout{60'000};
+    milliseconds auth_timeout{10'000};
+    std::size_t batch_max_entries = 256;
+    milliseconds batch_max_delay{20};
+    std::uint64_t max_frame_bytes = 1u << 20;
+    std::uint64_t max_message_bytes = 64u << 10;
+    std::uint64_t max_metadata_bytes = 16u << 10;
+    std::uint64_t max_outbound_bytes = 8u << 20;
+    std::uint64_t retention_entries = 100'000;
+    milliseconds retention_age{7ll * 24 * 3600 * 1000};
+    std::string tls_cert;
+    std::string tls_key;
+    std::vector<std::string> allowed_origins;  // empty: any Origin
+    std::string log_level = "info";
+    bool insecure_open = false;
+};
+
+struct AppConfig {
+    std::string id;
+    std::string name;
+    bool active = true;
+};
+
+struct UserConfig {
+    std::string id;
+    std::optional<std::array<unsigned char, 32>> token_sha256;
+    std::map<std::string, std::set<Permission>> apps;
+};
+
+struct Config {
+    Settings settings;
+    std::vector<AppConfig> apps;
+    std::vector<UserConfig> users;
+    std::string config_file;  // empty when none was given
+    // Open mode: no [[users]] at all; any user and app is accepted with every permission.
+    bool open_mode() const noexcept { return users.empty(); }
+};
+
+// A configuration that cannot be used; what() names the file, line and key where it can.
+class ConfigError : public std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Outcome of parsing the command line.
+struct LoadResult {
+    Config config;
+    bool exit_now = false;  // --help or --version was printed
+    int exit_code = 0;
+};
+
+// Reads flags, the environment (`environ`-style getenv) and the --config file.
+// Throws ConfigError on any bad value; prints help and version itself.
+LoadResult load_config(int argc, const char* const* argv);
+
+// Parses TOML text into `config` (for tests and load_config). `source` names it in errors.
+void apply_toml(Config& config, std::string_view toml_text, const std::string& source);
+
+// The listen address split into host and port. Throws ConfigError.
+struct ListenAddress {
+    std::string host;
+    std::uint16_t port = 0;
+};
+ListenAddress parse_listen(const std::string& listen);
+bool is_loopback_host(const std::string& host);
+
+std::string_view permission_name(Permission p) noexcept;
+std::string_view durability_name(Durability d) noexcept;
+
+}  // namespace smartlog::server

@@ -1,0 +1,110 @@
+#include "server/http_session.hpp"
+
+#include <algorithm>
+#include <spdlog/spdlog.h>
+
+#include "server/ws_session.hpp"
+
+namespace smartlog::server {
+
+namespace {
+
+constexpr std::uint64_t kMaxRequestBody = 1024 * 1024;
+constexpr auto kRequestDeadline = std::chrono::seconds(30);
+
+}  // namespace
+
+HttpSession::HttpSession(tcp::socket&& socket, ServerContext& ctx) : stream_(std::move(socket)), ctx_(ctx) {
+    ++ctx_.stats.open_connections;
+    ctx_.http_sessions.insert(this);
+}
+
+HttpSession::~HttpSession() {
+    --ctx_.stats.open_connections;
+    ctx_.http_sessions.erase(this);
+}
+
+void HttpSession::run() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+}
+
+void HttpSession::stop() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+}
+
+void HttpSession::do_read() {
+    parser_.emplace();
+    parser_->body_limit(kMaxRequestBody);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(kRequestDeadline);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+bool HttpSession::origin_allowed(const HttpRequest& req) const {
+    const auto& allowed = ctx_.settings.allowed_origins;
+    if (allowed.empty()) return true;
+    auto origin = req.find(http::field::origin);
+    // Non-browser clients send no Origin; the setting guards browsers' ambient sessions.
+    if (origin == req.end()) return true;
+    return std::find(allowed.begin(), allowed.end(), std::string(origin->value())) != allowed.end();
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t bytes) {
+    if (ec == http::error::end_of_stream) {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return;
+    }
+    if (ec == http::error::body_limit) {
+        HttpRequest head;
+        head.version(11);
+        response_ = std::make_shared<HttpResponse>(json_error(head, http::status::payload_too_large,
+                                                              "too_large", "request body too large"));
+        response_->keep_alive(false);
+        return http::async_write(stream_, *response_,
+                                 beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
+    }
+    if (ec) return;  // timeouts, resets and malformed requests: nothing to answer
+    ctx_.stats.bytes_received += bytes;
+    if (ctx_.stopping) return;
+
+    HttpRequest req = parser_->release();
+    if (websocket::is_upgrade(req)) {
+        const auto path = target_path(req.target());
+        HttpResponse refusal;
+        if (path != "/" && path != "/ws") {
+            refusal = json_error(req, http::status::not_found, "not_found", "WebSocket endpoints are / and /ws");
+        } else if (!origin_allowed(req)) {
+            refusal = json_error(req, http::status::forbidden, "forbidden", "Origin not allowed");
+        } else {
+            std::make_shared<WsSession>(std::move(stream_), ctx_)->run(std::move(req));
+            return;
+        }
+        refusal.keep_alive(false);
+        response_ = std::make_shared<HttpResponse>(std::move(refusal));
+        return http::async_write(stream_, *response_,
+                                 beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
+    }
+
+    response_ = std::make_shared<HttpResponse>(ctx_.router.handle(req));
+    const bool keep_alive = response_->keep_alive();
+    http::async_write(stream_, *response_,
+                      beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
+}
+
+void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t bytes) {
+    if (ec) return;
+    ctx_.stats.bytes_sent += bytes;
+    response_.reset();
+    if (!keep_alive || ctx_.stopping) {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return;
+    }
+    do_read();
+}
+
+}  // namespace smartlog::server

@@ -1,0 +1,36 @@
+// server/http_session.hpp: one HTTP connection: answers routes, and hands WebSocket upgrades
+// of `/` and `/ws` to a WsSession after checking their Origin. Net thread only.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "server/net.hpp"
+#include "server/router.hpp"
+#include "server/server_context.hpp"
+
+namespace smartlog::server {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+public:
+    HttpSession(tcp::socket&& socket, ServerContext& ctx);
+    ~HttpSession();
+
+    void run();
+    // Closes the connection at once (server shutdown).
+    void stop();
+
+private:
+    void do_read();
+    void on_read(beast::error_code ec, std::size_t bytes);
+    void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
+    bool origin_allowed(const HttpRequest& req) const;
+
+    beast::tcp_stream stream_;
+    ServerContext& ctx_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::shared_ptr<HttpResponse> response_;
+};
+
+}  // namespace smartlog::server

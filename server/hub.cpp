@@ -1,0 +1,139 @@
+#include "server/hub.hpp"
+
+#include "core/level.hpp"
+#include "protocol/encode.hpp"
+#include "server/ws_session.hpp"
+
+namespace smartlog::server {
+
+AppChannel::AppChannel(net::io_context& ioc, std::string app_id, const Settings& settings)
+    : id(std::move(app_id)),
+      history(settings.history_limit),
+      batcher(settings.batch_max_entries, settings.batch_max_delay),
+      flush_timer(ioc) {}
+
+Hub::Hub(net::io_context& ioc, const Settings& settings, storage::Store& store, core::Clock& clock)
+    : ioc_(ioc), settings_(settings), store_(store), clock_(clock) {}
+
+Hub::~Hub() = default;
+
+AppChannel& Hub::channel(const std::string& app_id) {
+    auto& slot = channels_[app_id];
+    if (!slot) slot = std::make_unique<AppChannel>(ioc_, app_id, settings_);
+    return *slot;
+}
+
+AppChannel* Hub::find(const std::string& app_id) {
+    auto it = channels_.find(app_id);
+    return it == channels_.end() ? nullptr : it->second.get();
+}
+
+void Hub::join(AppChannel& app, WsSession& session) { app.members.push_back(&session); }
+
+void Hub::leave(AppChannel& app, WsSession& session) {
+    std::erase(app.members, &session);
+}
+
+void Hub::ingest(AppChannel& app, const std::string& user_id,
+                 std::vector<protocol::IncomingEntry> entries, std::function<void()> done) {
+    const std::int64_t now_ms = clock_.now_ms();
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<core::EntryPtr> stored;
+    stored.reserve(entries.size());
+    std::uint64_t errors = 0;
+    for (auto& in : entries) {
+        auto e = std::make_shared<core::Entry>();
+        e->id = ids_.next(now_ms);
+        e->timestamp = in.timestamp.value_or(now_ms);
+        e->level = std::move(in.level);
+        e->message = std::move(in.message);
+        e->metadata = std::move(in.metadata);
+        e->app_id = app.id;
+        e->user_id = user_id;
+        protocol::encode_entry(*e);
+        if (core::is_error_level(e->level)) ++errors;
+        core::EntryPtr entry = std::move(e);
+        app.history.push(entry);
+        stored.push_back(entry);
+        if (app.batcher.add(std::move(entry), now)) flush(app);
+    }
+    app.rate.record(stored.size(), errors);
+    app.ingested += stored.size();
+    if (!app.batcher.empty()) arm_flush_timer(app);
+
+    if (settings_.durability == Durability::sync) {
+        store_.append(std::move(stored), [this, done = std::move(done)](std::error_code) {
+            net::post(ioc_, done);
+        });
+    } else {
+        store_.append(std::move(stored), [](std::error_code) {});
+        done();
+    }
+}
+
+void Hub::arm_flush_timer(AppChannel& app) {
+    if (app.flush_timer_armed) return;
+    app.flush_timer_armed = true;
+    app.flush_timer.expires_at(app.batcher.deadline());
+    app.flush_timer.async_wait([this, &app](boost::system::error_code ec) {
+        app.flush_timer_armed = false;
+        if (ec || app.batcher.empty()) return;
+        // The batch that armed this timer may have left full; a newer one keeps its own deadline.
+        if (app.batcher.due(std::chrono::steady_clock::now())) {
+            flush(app);
+        } else {
+            arm_flush_timer(app);
+        }
+    });
+}
+
+void Hub::flush(AppChannel& app) {
+    if (app.batcher.empty()) return;
+    const std::vector<core::EntryPtr> batch = app.batcher.take();
+    const auto frame = std::make_shared<const std::string>(protocol::logs_frame(batch));
+    // Snapshot: a session may leave while we deliver.
+    const std::vector<WsSession*> members = app.members;
+    for (WsSession* session : members) app.delivered += session->deliver_live(batch, frame);
+}
+
+void Hub::flush_all() {
+    for (auto& [id, app] : channels_) flush(*app);
+}
+
+void Hub::stop() {
+    flush_all();
+    for (auto& [id, app] : channels_) app->flush_timer.cancel();
+}
+
+std::size_t Hub::clear(AppChannel& app, const std::string& cleared_by, WsSession& requester) {
+    flush(app);
+    const std::size_t count = app.history.clear();
+    store_.clear(app.id, [](std::error_code) {});
+    const auto frame = std::make_shared<const std::string>(
+        protocol::cleared_frame(app.id, cleared_by, clock_.now_ms(), count));
+    broadcast_to_viewers(app, frame);
+    if (!requester.receives_live()) requester.send(frame);
+    return count;
+}
+
+void Hub::broadcast_to_viewers(AppChannel& app, const SharedFrame& frame) {
+    const std::vector<WsSession*> members = app.members;
+    for (WsSession* session : members) {
+        if (session->receives_live()) session->send(frame);
+    }
+}
+
+std::size_t Hub::restore(std::size_t per_app) {
+    std::size_t count = 0;
+    for (auto& [app_id, entries] : store_.load_recent(per_app)) {
+        AppChannel& app = channel(app_id);
+        for (auto& e : entries) {
+            ids_.observe(e->id);
+            app.history.push(std::move(e));
+            ++count;
+        }
+    }
+    return count;
+}
+
+}  // namespace smartlog::server

@@ -1,0 +1,43 @@
+#include "server/listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "server/http_session.hpp"
+
+namespace smartlog::server {
+
+Listener::Listener(ServerContext& ctx, const tcp::endpoint& endpoint)
+    : ctx_(ctx), acceptor_(ctx.ioc) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    if (endpoint.address().is_v6()) acceptor_.set_option(net::ip::v6_only(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(net::socket_base::max_listen_connections);
+}
+
+void Listener::run() { do_accept(); }
+
+void Listener::stop() {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+}
+
+void Listener::do_accept() {
+    acceptor_.async_accept(ctx_.ioc, beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+}
+
+void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+        // Out of descriptors, most likely: keep serving the connections we have.
+        spdlog::warn("accept: {}", ec.message());
+    } else {
+        beast::error_code ignored;
+        // Small frames must not wait for delayed ACKs (NOTES.md).
+        socket.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<HttpSession>(std::move(socket), ctx_)->run();
+    }
+    do_accept();
+}
+
+}  // namespace smartlog::server

@@ -1,0 +1,53 @@
+#include "server/router.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace smartlog::server {
+
+std::string_view target_path(std::string_view target) {
+    return target.substr(0, target.find('?'));
+}
+
+HttpResponse text_response(const HttpRequest& req, http::status status, std::string content_type,
+                           std::string body) {
+    HttpResponse res{status, req.version()};
+    res.set(http::field::server, "smartlogd/" SMARTLOG_VERSION);
+    res.set(http::field::content_type, std::move(content_type));
+    res.set(http::field::cache_control, "no-store");
+    res.keep_alive(req.keep_alive());
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+HttpResponse json_error(const HttpRequest& req, http::status status, std::string_view code,
+                        std::string_view message) {
+    boost::json::object error{{"code", code}, {"message", message}};
+    return text_response(req, status, "application/json",
+                         boost::json::serialize(boost::json::object{{"error", std::move(error)}}));
+}
+
+void Router::add(http::verb method, std::string path, Handler handler) {
+    routes_[{std::move(path), method}] = std::move(handler);
+}
+
+void Router::set_fallback(Handler handler) { fallback_ = std::move(handler); }
+
+HttpResponse Router::handle(const HttpRequest& req) const {
+    const std::string path(target_path(req.target()));
+    // HEAD is answered like GET; Beast leaves the body out when serialising.
+    const http::verb method = req.method() == http::verb::head ? http::verb::get : req.method();
+    if (auto it = routes_.find({path, method}); it != routes_.end()) return it->second(req);
+    for (const auto& [key, handler] : routes_) {
+        if (key.first == path) {
+            auto res = json_error(req, http::status::method_not_allowed, "method_not_allowed",
+                                  "method not allowed on " + path);
+            return res;
+        }
+    }
+    if (method == http::verb::get && fallback_) return fallback_(req);
+    return json_error(req, http::status::not_found, "not_found", "no such route: " + path);
+}
+
+}  // namespace smartlog::server

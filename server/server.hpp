@@ -1,0 +1,54 @@
+// server/server.hpp: one smartlogd: the net thread's io_context and everything it owns.
+// Start-up and shutdown live here; see docs/threading.md.
+#pragma once
+
+#include <memory>
+
+#include "core/clock.hpp"
+#include "server/access_control.hpp"
+#include "server/config.hpp"
+#include "server/hub.hpp"
+#include "server/listener.hpp"
+#include "server/metrics_sampler.hpp"
+#include "server/router.hpp"
+#include "server/server_context.hpp"
+#include "server/stats.hpp"
+#include "storage/store.hpp"
+
+namespace smartlog::server {
+
+class Server {
+public:
+    // Binds the listening socket; throws on a bad address or a port in use.
+    Server(const Config& config, storage::Store& store, core::Clock& clock);
+    ~Server();
+
+    // Routes added before run() are served (the dashboard, the HTTP API).
+    Router& router() { return router_; }
+    ServerContext& context() { return ctx_; }
+    tcp::endpoint local_endpoint() const { return listener_->local_endpoint(); }
+
+    // Serves until SIGINT or SIGTERM, then shuts down cleanly: stop accepting, send pending
+    // batches, close every connection with 1001, wait for them (at most a few seconds).
+    void run();
+    // Begins the same shutdown from the net thread.
+    void stop();
+
+private:
+    void add_builtin_routes();
+    void wait_for_sessions();
+
+    net::io_context ioc_{1};
+    const Config& config_;
+    Stats stats_;
+    AccessControl access_;
+    Hub hub_;
+    MetricsSampler metrics_;
+    Router router_;
+    ServerContext ctx_;
+    std::shared_ptr<Listener> listener_;
+    net::signal_set signals_;
+    net::steady_timer shutdown_deadline_;
+};
+
+}  // namespace smartlog::server

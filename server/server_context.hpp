@@ -1,0 +1,34 @@
+// server/server_context.hpp: what every session of one server shares. Net thread only.
+#pragma once
+
+#include <unordered_set>
+
+#include "protocol/limits.hpp"
+#include "server/access_control.hpp"
+#include "server/config.hpp"
+#include "server/hub.hpp"
+#include "server/net.hpp"
+#include "server/stats.hpp"
+
+namespace smartlog::server {
+
+class MetricsSampler;
+class Router;
+class WsSession;
+class HttpSession;
+
+struct ServerContext {
+    net::io_context& ioc;
+    const Settings& settings;
+    const AccessControl& access;
+    Hub& hub;
+    Stats& stats;
+    const Router& router;
+    MetricsSampler& metrics;
+    protocol::Limits limits;
+    std::unordered_set<WsSession*> sessions;         // every open WebSocket session
+    std::unordered_set<HttpSession*> http_sessions;  // every HTTP connection not upgraded
+    bool stopping = false;
+};
+
+}  // namespace smartlog::server

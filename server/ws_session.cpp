@@ -1,0 +1,444 @@
+#include "server/ws_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/units.hpp"
+#include "protocol/encode.hpp"
+#include "server/metrics_sampler.hpp"
+
+namespace smartlog::server {
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr int kMaxRejectedBeforeAuth = 10;
+
+template <class... Ts>
+struct overloaded : Ts... {
+    using Ts::operator()...;
+};
+
+std::string_view auth_error_text(core::auth_errc code) {
+    switch (code) {
+        case core::auth_errc::invalid_credentials: return "unknown user or wrong token";
+        case core::auth_errc::no_access: return "no access to this app";
+        case core::auth_errc::app_inactive: return "this app is inactive";
+        case core::auth_errc::bad_request: return "malformed auth message";
+    }
+    return "authentication refused";
+}
+
+}  // namespace
+
+WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& ctx)
+    : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()) {
+    created_ = last_received_ = last_ping_ = clock::now();
+    ctx_.sessions.insert(this);
+    ++ctx_.stats.ws_sessions;
+    ++ctx_.stats.open_connections;
+}
+
+WsSession::~WsSession() {
+    leave_app();
+    ctx_.sessions.erase(this);
+    --ctx_.stats.ws_sessions;
+    --ctx_.stats.open_connections;
+}
+
+const std::string& WsSession::app_id() const noexcept {
+    static const std::string kNone;
+    return app_ ? app_->id : kNone;
+}
+
+bool WsSession::receives_live() const noexcept {
+    return authenticated_ && mode_ == protocol::Mode::viewer && grant_.has(Permission::read);
+}
+
+void WsSession::run(http::request<http::string_body> request) {
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout timeouts{};
+    // Bounds the opening and the closing handshakes; idleness is ours to judge (SPEC 3.3).
+    timeouts.handshake_timeout = std::min<clock::duration>(ctx_.settings.auth_timeout, std::chrono::seconds(5));
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+        res.set(http::field::server, "smartlogd/" SMARTLOG_VERSION);
+    }));
+    // Frame size is enforced by on_read, so the client gets an `error` and a reason first.
+    ws_.read_message_max(0);
+    ws_.auto_fragment(false);
+    ws_.text(true);
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) {
+        last_received_ = clock::now();
+    });
+    ws_.async_accept(request, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
+}
+
+void WsSession::on_accept(beast::error_code ec) {
+    if (ec) return fail(ec, "accept");
+    last_received_ = clock::now();
+    arm_timer(std::min<clock::duration>(ctx_.settings.auth_timeout, ctx_.settings.idle_timeout / 3));
+    do_read();
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+void WsSession::do_read() {
+    if (closing_ || reading_) return;
+    reading_ = true;
+    const std::size_t room = ctx_.settings.max_frame_bytes + 1 - buffer_.size();
+    ws_.async_read_some(buffer_, std::min(room, kReadChunk),
+                        beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+}
+
+void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
+    reading_ = false;
+    if (ec) return fail(ec, "read");
+    ctx_.stats.bytes_received += bytes;
+    last_received_ = clock::now();
+    if (closing_) return;
+    if (buffer_.size() > ctx_.settings.max_frame_bytes) {
+        return close_with(websocket::close_code::too_big, "message too big", core::errc::too_large,
+                          "message is larger than max_frame_bytes (" +
+                              core::format_size(ctx_.settings.max_frame_bytes) + ")");
+    }
+    if (!ws_.is_message_done()) return do_read();
+
+    if (!ws_.got_text()) {
+        reject(core::errc::bad_request, "binary frames are not supported: send JSON text", {});
+    } else {
+        handle_frame({static_cast<const char*>(buffer_.data().data()), buffer_.size()});
+    }
+    buffer_.consume(buffer_.size());
+    if (closing_) return;
+    if (queued_bytes_ > ctx_.settings.max_outbound_bytes) {
+        // The client is not reading its replies: stop reading its requests until it does.
+        read_paused_ = true;
+        return;
+    }
+    do_read();
+}
+
+void WsSession::resume_reading_if_room() {
+    if (read_paused_ && !closing_ && queued_bytes_ <= ctx_.settings.max_outbound_bytes) {
+        read_paused_ = false;
+        do_read();
+    }
+}
+
+void WsSession::handle_frame(std::string_view text) {
+    auto envelope = protocol::parse_envelope(text);
+    if (!envelope) return reject(envelope.error().code, envelope.error().message, {});
+    if (!authenticated_ && !protocol::allowed_before_auth(envelope->type)) {
+        return reject(core::errc::unauthenticated,
+                      "not authenticated: send {\"type\":\"auth\",\"data\":{\"userId\",\"appId\"}} first",
+                      envelope->ref);
+    }
+    auto request = protocol::decode(*envelope, ctx_.limits);
+    if (!request) {
+        if (envelope->type == "auth") {
+            send(protocol::auth_error_frame(core::auth_errc::bad_request, request.error().message));
+            if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
+                close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
+            }
+            return;
+        }
+        return reject(request.error().code, request.error().message, envelope->ref);
+    }
+    dispatch(*envelope, *request);
+}
+
+void WsSession::dispatch(const protocol::Envelope& envelope, protocol::Request& request) {
+    const std::string& ref = envelope.ref;
+    std::visit(
+        overloaded{
+            [&](protocol::AuthRequest& r) { on_auth(r); },
+            [&](protocol::FilterRequest& r) {
+                if (!require(Permission::read, ref)) return;
+                filter_ = std::move(r.filter);
+                send(protocol::filter_applied_frame(filter_));
+            },
+            [&](protocol::ClearRequest&) {
+                if (require(Permission::clear, ref)) ctx_.hub.clear(*app_, user_id_, *this);
+            },
+            [&](protocol::MetricsRequest&) {
+                if (require(Permission::read, ref)) send(ctx_.metrics.frame_for(*app_));
+            },
+            [&](protocol::HistoryRequest& r) {
+                if (require(Permission::read, ref)) on_history(r);
+            },
+            [&](protocol::LogsRequest& r) {
+                if (require(Permission::write, ref)) on_logs(r, ref);
+            },
+            [&](protocol::SendMetricsRequest& r) {
+                if (require(Permission::write, ref)) on_send_metrics(r);
+            },
+            [&](protocol::CheckStatusRequest& r) { on_check_status(r); },
+            [&](protocol::PingRequest&) { send(protocol::pong_frame()); },
+        },
+        request);
+}
+
+// ---- messages ------------------------------------------------------------------------------
+
+void WsSession::on_auth(const protocol::AuthRequest& req) {
+    auto grant = ctx_.access.authenticate(req.credentials);
+    if (!grant) {
+        // A refused re-authentication leaves the connection as it was.
+        send(protocol::auth_error_frame(grant.error(), auth_error_text(grant.error())));
+        if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
+            close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
+        }
+        return;
+    }
+    leave_app();
+    authenticated_ = true;
+    user_id_ = req.credentials.user_id;
+    grant_ = std::move(*grant);
+    mode_ = req.mode;
+    filter_ = {};
+    lagging_ = false;
+    missed_ = 0;
+    app_ = &ctx_.hub.channel(req.credentials.app_id);
+    ctx_.hub.join(*app_, *this);
+    // Entries still in the pending batch will reach this viewer live; the newest one before
+    // them is where a `dropped` notice would tell it to resume from.
+    const std::size_t kept = app_->history.size() - std::min(app_->history.size(), app_->batcher.size());
+    last_live_id_ = kept ? app_->history.at(kept - 1)->id : std::string();
+    send(protocol::auth_success_frame(app_->id, user_id_, grant_.names(),
+                                      ctx_.settings.history_limit, mode_));
+}
+
+void WsSession::on_history(const protocol::HistoryRequest& req) {
+    const std::size_t limit = std::min(req.limit.value_or(ctx_.settings.history_limit),
+                                       ctx_.settings.history_limit);
+    std::optional<std::string_view> after;
+    if (req.after_id) after = *req.after_id;
+    // Entries waiting in the pending batch are left out: they arrive in the next live batch.
+    auto slice = app_->history.query(filter_, limit, after, app_->batcher.size());
+    send(protocol::history_frame(slice.entries, slice.gap));
+}
+
+void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {
+    const std::size_t accepted = req.accepted.size();
+    app_->rejected += req.rejected.size();
+    auto ack = [weak = weak_from_this(), ref, accepted, rejected = std::move(req.rejected)] {
+        if (auto self = weak.lock()) self->send(protocol::logs_ack_frame(ref, accepted, rejected));
+    };
+    ctx_.hub.ingest(*app_, user_id_, std::move(req.accepted), std::move(ack));
+}
+
+void WsSession::on_send_metrics(const protocol::SendMetricsRequest& req) {
+    const auto frame = std::make_shared<const std::string>(protocol::app_metrics_frame(
+        app_->id, user_id_, req.metrics, req.timestamp.value_or(ctx_.hub.clock().now_ms())));
+    ctx_.hub.broadcast_to_viewers(*app_, frame);
+}
+
+void WsSession::on_check_status(const protocol::CheckStatusRequest& req) {
+    bool credentials_ok = false;
+    const auto status = ctx_.access.status(req.credentials, credentials_ok);
+    send(protocol::status_response_frame(credentials_ok, credentials_ok ? "ok" : "invalid credentials",
+                                         status));
+}
+
+void WsSession::reject(core::errc code, std::string_view message, const std::string& ref) {
+    ++ctx_.stats.frames_rejected;
+    send(protocol::error_frame(code, message, ref));
+    if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
+        close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
+    }
+}
+
+bool WsSession::require(Permission p, const std::string& ref) {
+    if (grant_.has(p)) return true;
+    reject(core::errc::forbidden,
+           fmt::format("this needs the \"{}\" permission on app \"{}\"", permission_name(p), app_->id),
+           ref);
+    return false;
+}
+
+void WsSession::leave_app() {
+    if (app_) ctx_.hub.leave(*app_, *this);
+    app_ = nullptr;
+}
+
+// ---- delivery ------------------------------------------------------------------------------
+
+std::size_t WsSession::deliver_live(std::span<const core::EntryPtr> batch, const SharedFrame& frame) {
+    if (!receives_live() || closing_ || batch.empty()) return 0;
+    std::vector<core::EntryPtr> selected;
+    std::size_t matching = batch.size();
+    if (!filter_.accepts_all()) {
+        for (const auto& e : batch) {
+            if (filter_.matches(*e)) selected.push_back(e);
+        }
+        matching = selected.size();
+    }
+    if (lagging_) {
+        missed_ += matching;
+        ctx_.stats.entries_dropped += matching;
+        return 0;
+    }
+    if (matching == 0) {
+        last_live_id_ = batch.back()->id;
+        return 0;
+    }
+    SharedFrame out = filter_.accepts_all() ? frame
+                                            : std::make_shared<const std::string>(protocol::logs_frame(selected));
+    if (!queue_.empty() && queued_bytes_ + out->size() > ctx_.settings.max_outbound_bytes) {
+        // From here on this viewer misses live batches until its queue has drained.
+        lagging_ = true;
+        missed_ = matching;
+        ctx_.stats.entries_dropped += matching;
+        return 0;
+    }
+    enqueue(std::move(out));
+    last_live_id_ = batch.back()->id;
+    return matching;
+}
+
+void WsSession::deliver_metrics(const SharedFrame& frame) {
+    if (!receives_live() || closing_ || lagging_) return;
+    if (!queue_.empty() && queued_bytes_ + frame->size() > ctx_.settings.max_outbound_bytes) return;
+    enqueue(frame);
+}
+
+void WsSession::send(SharedFrame frame) { enqueue(std::move(frame)); }
+
+void WsSession::send(std::string frame) { enqueue(std::make_shared<const std::string>(std::move(frame))); }
+
+void WsSession::close_for_shutdown() {
+    close_with(websocket::close_code::going_away, "server shutting down");
+}
+
+void WsSession::abort() {
+    closing_ = true;
+    timer_.cancel();
+    beast::get_lowest_layer(ws_).close();
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+void WsSession::enqueue(SharedFrame frame) {
+    if (closing_) return;
+    queued_bytes_ += frame->size();
+    queue_.push_back(std::move(frame));
+    if (!writing_) do_write();
+}
+
+void WsSession::do_write() {
+    writing_ = true;
+    write_started_ = clock::now();
+    ws_.async_write(net::buffer(*queue_.front()),
+                    beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+}
+
+void WsSession::on_write(beast::error_code ec, std::size_t bytes) {
+    writing_ = false;
+    if (ec) return fail(ec, "write");
+    ctx_.stats.bytes_sent += bytes;
+    queued_bytes_ -= queue_.front()->size();
+    queue_.pop_front();
+    if (queue_.empty()) {
+        if (closing_) return start_close();
+        if (lagging_) {
+            // Caught up: say what was missed and where to fetch it, then go live again.
+            lagging_ = false;
+            auto notice = protocol::dropped_frame(missed_, last_live_id_);
+            missed_ = 0;
+            queued_bytes_ += notice.size();
+            queue_.push_back(std::make_shared<const std::string>(std::move(notice)));
+        }
+    }
+    if (!queue_.empty()) do_write();
+    resume_reading_if_room();
+}
+
+// ---- timers and closing --------------------------------------------------------------------
+
+void WsSession::arm_timer(clock::duration after) {
+    timer_.expires_after(after);
+    timer_.async_wait(beast::bind_front_handler(&WsSession::on_timer, shared_from_this()));
+}
+
+void WsSession::on_timer(beast::error_code ec) {
+    if (ec) return;
+    const auto now = clock::now();
+    const auto& s = ctx_.settings;
+    if (closing_) {
+        if (now >= close_deadline_) {
+            // The peer takes nothing, not even a close frame.
+            beast::get_lowest_layer(ws_).close();
+            return;
+        }
+        return arm_timer(close_deadline_ - now);
+    }
+    if (!authenticated_ && now - created_ >= s.auth_timeout) {
+        return close_with(websocket::close_code::policy_error, "authentication timeout",
+                          core::errc::unauthenticated,
+                          "not authenticated within auth_timeout (" + core::format_duration(s.auth_timeout) + ")");
+    }
+    if (writing_ && now - write_started_ >= s.idle_timeout) {
+        return close_with(websocket::close_code::try_again_later, "not reading");
+    }
+    if (now - last_received_ >= s.idle_timeout) {
+        return close_with(websocket::close_code::going_away, "idle timeout");
+    }
+    const auto ping_every = s.idle_timeout / 3;
+    if (now - last_ping_ >= ping_every) do_ping();
+    auto next = last_ping_ + ping_every - now;
+    if (!authenticated_) next = std::min<clock::duration>(next, created_ + s.auth_timeout - now);
+    arm_timer(std::max<clock::duration>(next, std::chrono::milliseconds(1)));
+}
+
+void WsSession::do_ping() {
+    last_ping_ = clock::now();
+    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) {});
+}
+
+void WsSession::close_with(websocket::close_code close_code, std::string reason,
+                           std::optional<core::errc> code, std::string message) {
+    if (closing_) return;
+    closing_ = true;
+    leave_app();
+    close_reason_ = websocket::close_reason(close_code, reason);
+    // Queued replies and batches are dropped; only the frame being written finishes.
+    while (queue_.size() > (writing_ ? 1u : 0u)) {
+        queued_bytes_ -= queue_.back()->size();
+        queue_.pop_back();
+    }
+    if (code) {
+        auto frame = std::make_shared<const std::string>(protocol::error_frame(*code, message));
+        queued_bytes_ += frame->size();
+        queue_.push_back(std::move(frame));
+    }
+    const auto grace = std::clamp<clock::duration>(ctx_.settings.idle_timeout, std::chrono::milliseconds(100),
+                                                   std::chrono::seconds(2));
+    close_deadline_ = clock::now() + grace;
+    arm_timer(grace);
+    if (writing_) return;  // on_write continues once the current frame is out
+    if (queue_.empty()) return start_close();
+    do_write();
+}
+
+void WsSession::start_close() {
+    if (close_started_) return;
+    close_started_ = true;
+    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {
+        self->timer_.cancel();
+    });
+}
+
+void WsSession::fail(beast::error_code ec, const char* what) {
+    closing_ = true;
+    leave_app();
+    timer_.cancel();
+    if (ec == net::error::operation_aborted || ec == websocket::error::closed ||
+        ec == net::error::eof || ec == net::error::connection_reset || ec == beast::error::timeout) {
+        return;
+    }
+    spdlog::debug("ws session {}: {}: {}", user_id_, what, ec.message());
+}
+
+}  // namespace smartlog::server

@@ -1,0 +1,126 @@
+// server/ws_session.hpp: one WebSocket connection speaking the protocol of SPEC 3.
+// Net thread only (docs/threading.md). Owns its bounded send queue: live batches are dropped,
+// and later reported with `dropped`, when the client lags by more than max_outbound_bytes;
+// replies are never dropped, but reading stops while the queue is over the bound.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "core/entry.hpp"
+#include "core/filter.hpp"
+#include "protocol/codec.hpp"
+#include "server/access_control.hpp"
+#include "server/hub.hpp"
+#include "server/net.hpp"
+#include "server/server_context.hpp"
+
+namespace smartlog::server {
+
+class WsSession : public std::enable_shared_from_this<WsSession> {
+public:
+    WsSession(beast::tcp_stream&& stream, ServerContext& ctx);
+    ~WsSession();
+
+    // Completes the upgrade of `request` and starts the session.
+    void run(http::request<http::string_body> request);
+
+    // True for an authenticated viewer with the read permission: it gets live data and metrics.
+    bool receives_live() const noexcept;
+    // Queues the entries of `batch` that pass this session's filter (the shared `frame` when
+    // all do). Returns how many were queued; counts the rest as missed while lagging.
+    std::size_t deliver_live(std::span<const core::EntryPtr> batch, const SharedFrame& frame);
+    // Queues a periodic metrics frame, unless the session lags.
+    void deliver_metrics(const SharedFrame& frame);
+    // Queues a reply or notice; never dropped.
+    void send(SharedFrame frame);
+    void send(std::string frame);
+    // Closes with 1001 at server shutdown.
+    void close_for_shutdown();
+    // Closes the socket at once, without a close handshake.
+    void abort();
+
+    const std::string& app_id() const noexcept;
+    std::size_t queued_bytes() const noexcept { return queued_bytes_; }
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    void on_accept(beast::error_code ec);
+    void do_read();
+    void on_read(beast::error_code ec, std::size_t bytes);
+    void handle_frame(std::string_view text);
+    void dispatch(const protocol::Envelope& envelope, protocol::Request& request);
+
+    void on_auth(const protocol::AuthRequest& req);
+    void on_filter(const protocol::FilterRequest& req);
+    void on_history(const protocol::HistoryRequest& req);
+    void on_logs(protocol::LogsRequest& req, const std::string& ref);
+    void on_send_metrics(const protocol::SendMetricsRequest& req);
+    void on_check_status(const protocol::CheckStatusRequest& req);
+
+    // Refuses a message with `error`; before auth, the 11th refusal closes with 1008.
+    void reject(core::errc code, std::string_view message, const std::string& ref);
+    bool require(Permission p, const std::string& ref);
+    void leave_app();
+
+    void enqueue(SharedFrame frame);
+    void do_write();
+    void on_write(beast::error_code ec, std::size_t bytes);
+    void resume_reading_if_room();
+
+    void arm_timer(clock::duration after);
+    void on_timer(beast::error_code ec);
+    void do_ping();
+
+    // Sends `error` (when `code` is given and the socket still takes it), then a close frame
+    // with `close_code` and the short `reason`.
+    void close_with(websocket::close_code close_code, std::string reason,
+                    std::optional<core::errc> code = std::nullopt, std::string message = {});
+    void start_close();
+    void fail(beast::error_code ec, const char* what);
+
+    websocket::stream<beast::tcp_stream> ws_;
+    ServerContext& ctx_;
+    beast::flat_buffer buffer_;
+    net::steady_timer timer_;
+
+    // Identity, once authenticated.
+    bool authenticated_ = false;
+    std::string user_id_;
+    AppChannel* app_ = nullptr;
+    Grant grant_;
+    protocol::Mode mode_ = protocol::Mode::viewer;
+    core::Filter filter_;
+    int rejected_before_auth_ = 0;
+
+    // Send queue.
+    std::deque<SharedFrame> queue_;
+    std::size_t queued_bytes_ = 0;
+    bool writing_ = false;
+    clock::time_point write_started_;
+
+    // Slow-consumer state (SPEC 3.3).
+    bool lagging_ = false;
+    std::uint64_t missed_ = 0;
+    std::string last_live_id_;  // newest entry this viewer was given or had no need of
+
+    // Reading and liveness.
+    bool reading_ = false;
+    bool read_paused_ = false;
+    clock::time_point created_;
+    clock::time_point last_received_;
+    clock::time_point last_ping_;
+
+    // Closing.
+    bool closing_ = false;
+    bool close_started_ = false;
+    websocket::close_reason close_reason_;
+    clock::time_point close_deadline_;
+};
+
+}  // namespace smartlog::server

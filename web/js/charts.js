@@ -6,6 +6,8 @@ import { bytes, count, percent, numberOr } from './format.js';
 // One hour of samples at the default 5 s interval.
 const MAX_POINTS = 720;
 const CHART_HEIGHT = 130;
+// Tick steps for counts of whole things: no tick at half a connection.
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5];
 
 const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -36,7 +38,7 @@ const CHARTS = [
     note: (m) => (num(m.disk?.free) !== null ? `${bytes(m.disk.free)} free` : ''),
   },
   {
-    id: 'network', title: 'Network', format: (v) => `${bytes(v)}/s`, axis: bytes,
+    id: 'network', title: 'Network', format: (v) => `${bytes(v)}/s`, axis: bytes, floor: 1024,
     series: [
       { label: 'received', pick: perSecond((m) => m.network?.bytesReceived) },
       { label: 'sent', pick: perSecond((m) => m.network?.bytesSent) },
@@ -45,7 +47,7 @@ const CHARTS = [
       `${bytes(numberOr(m.network?.bytesSent, NaN))} out`,
   },
   {
-    id: 'connections', title: 'Connections', format: count,
+    id: 'connections', title: 'Connections', format: count, floor: 2, whole: true,
     series: [
       { label: 'on this app', pick: (m) => num(m.activeConnections) },
       { label: 'server total', pick: (m) => num(m.network?.connections) },
@@ -60,13 +62,15 @@ const CHARTS = [
   },
 ];
 
-// Tick labels in local time, with seconds only when the ticks are closer than a minute.
+// Tick labels in local time, as precise as the tick spacing needs (short intervals in tests).
 function timeLabel(ticks) {
   const step = ticks.length > 1 ? ticks[1] - ticks[0] : 60;
   return (t) => {
     const d = new Date(t * 1000);
     const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-    return step < 60 ? `${hm}:${String(d.getSeconds()).padStart(2, '0')}` : hm;
+    if (step >= 60) return hm;
+    const hms = `${hm}:${String(d.getSeconds()).padStart(2, '0')}`;
+    return step >= 1 ? hms : `${hms}.${Math.floor(d.getMilliseconds() / 100)}`;
   };
 }
 
@@ -192,12 +196,18 @@ export class MetricsCharts {
         x: { time: true },
         y: {
           // From zero, up to the total when there is one (memory, disk), so height means share.
-          range: (u, min, max) => [0, Math.max(c.max ?? 0, max ?? 0) || 1],
+          // A floor keeps an idle chart from labelling fractions of a byte or a connection.
+          range: (u, min, max) => [0, Math.max(c.max ?? 0, max ?? 0, c.def.floor ?? 0) || 1],
         },
       },
       axes: [
         { ...axis, size: 28, space: 60, values: (u, ticks) => ticks.map(timeLabel(ticks)) },
-        { ...axis, size: 66, values: (u, ticks) => ticks.map((v) => format(v)) },
+        {
+          ...axis,
+          size: 66,
+          ...(c.def.whole ? { incrs: WHOLE_STEPS } : {}),
+          values: (u, ticks) => ticks.map((v) => format(v)),
+        },
       ],
       series: [
         {},

@@ -39,6 +39,7 @@ let held = [];                 // live batches that arrived before that answer
 let reloadOnFilterApplied = false;
 let historyLimit = 1000;
 let received = 0;              // entries received, for the rate shown in the status bar
+let receivedTotal = 0;         // since the page opened; tests/e2e/render_rate.js reads it
 let rate = 0;
 
 const view = new LogView($('log-scroll'), { capacity: MAX_ROWS, onChange: scheduleStatus });
@@ -162,6 +163,7 @@ function onHistory(entries, gap) {
 
 function addLive(entries) {
   received += entries.length;
+  receivedTotal += entries.length;
   view.push(entries);
   noteLastId(entries);
 }
@@ -310,6 +312,7 @@ function updateStatus() {
   $('stat-rows').textContent = `${count(view.size)} rows` +
     (view.size >= MAX_ROWS ? ` (newest ${count(MAX_ROWS)} kept)` : '');
   $('stat-rate').textContent = `${count(Math.round(rate))} entries/s`;
+  $('stat-rate').dataset.total = String(receivedTotal);
   const pause = $('pause');
   pause.setAttribute('aria-pressed', String(view.paused));
   pause.textContent = view.paused

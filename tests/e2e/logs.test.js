@@ -1,0 +1,191 @@
+// The dashboard against the real smartlogd: sign-in, live entries, level filter, history,
+// clear and the CSP the server sends. Also saves the screenshots of the main views.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startServer } = require('../support/server');
+const h = require('./helpers');
+
+const alice = { userId: 'alice', appId: 'shop', token: h.TOKENS.alice };
+const bob = { userId: 'bob', appId: 'shop', token: h.TOKENS.bob };
+const svc = { userId: 'svc', appId: 'shop', token: h.TOKENS.svc };
+
+let server;
+let browser;
+let producer;
+
+before(async () => {
+  [server, browser] = await Promise.all([
+    startServer({ toml: h.USERS_TOML, args: ['--metrics-interval', '250ms'] }),
+    h.launchBrowser(),
+  ]);
+  producer = await h.connectProducer(server.wsUrl, svc);
+});
+
+after(async () => {
+  producer?.close();
+  await browser?.close();
+  await server?.stop();
+});
+
+test('the page is served with its assets, and runs under the CSP without complaint', async () => {
+  const res = await fetch(server.url);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/html/);
+  const csp = res.headers.get('content-security-policy') || '';
+  assert.match(csp, /script-src 'self'/, 'smartlogd sends the CSP of issue 4');
+  const js = await fetch(new URL('js/main.js', server.url));
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type'), /javascript/);
+
+  const page = await h.openPage(browser);
+  await h.signIn(page, server.url, alice);
+  await h.waitLive(page);
+  await page.waitForSelector('.chart[data-chart=cpu] canvas');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('signed in, entries sent by a producer appear live with their level and metadata', async () => {
+  const page = await h.openPage(browser);
+  await h.signIn(page, server.url, alice);
+  await h.waitLive(page);
+  assert.equal(await page.textContent('#conn-text'), 'Live');
+  assert.equal(await page.textContent('#who-app'), 'shop');
+
+  const logs = h.sampleLogs(10, 'live');
+  await producer.send(logs);
+  await h.waitForMessages(page, logs.map((l) => l.message));
+
+  const error = page.locator('.row.lvl-error', { hasText: '[live 7]' });
+  assert.equal((await error.locator('.lvl').textContent()).toLowerCase(), 'error');
+  // The level's colour comes from the theme, not the text colour of the row.
+  const colours = await error.evaluate((row) => ({
+    level: getComputedStyle(row.querySelector('.lvl')).color,
+    text: getComputedStyle(row.querySelector('.msg')).color,
+  }));
+  assert.notEqual(colours.level, colours.text);
+
+  await error.click();
+  const detail = page.locator('.row.lvl-error .detail');
+  await detail.waitFor();
+  const text = await detail.textContent();
+  assert.match(text, /"service": "inventory"/);
+  assert.match(text, /"requestId": "req-live-7"/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a level filter hides the other levels, in history and live', async () => {
+  const page = await h.openPage(browser);
+  await h.signIn(page, server.url, alice);
+  await h.waitLive(page);
+  const before = [
+    { level: 'info', message: 'filter: info before' },
+    { level: 'error', message: 'filter: error before' },
+    { level: 'warn', message: 'filter: warn before' },
+  ];
+  await producer.send(before);
+  await h.waitForMessages(page, before.map((l) => l.message));
+
+  // Shift+click shows one level alone.
+  await page.click('.level-toggle[data-level=error]', { modifiers: ['Shift'] });
+  await h.waitForMessages(page, ['filter: error before'],
+    { unwanted: ['filter: info before', 'filter: warn before'] });
+  assert.equal(await page.getAttribute('.level-toggle[data-level=info]', 'aria-pressed'), 'false');
+  assert.equal(await page.getAttribute('.level-toggle[data-level=error]', 'aria-pressed'), 'true');
+
+  await producer.send([
+    { level: 'info', message: 'filter: info after' },
+    { level: 'error', message: 'filter: error after' },
+  ]);
+  await h.waitForMessages(page, ['filter: error before', 'filter: error after'],
+    { unwanted: ['filter: info after'] });
+  const levels = await page.$$eval('#log-scroll .row:not(.marker) .lvl', (els) =>
+    [...new Set(els.map((e) => e.textContent))]);
+  assert.deepEqual(levels, ['error']);
+
+  // Key 3 brings info back (1-6 toggle trace..fatal).
+  await page.click('#log-scroll');
+  await page.keyboard.press('3');
+  await h.waitForMessages(page, ['filter: info before', 'filter: info after', 'filter: error after'],
+    { unwanted: ['filter: warn before'] });
+  await page.context().close();
+});
+
+test('entries sent before the page opened load from history', async () => {
+  const logs = h.sampleLogs(5, 'history');
+  await producer.send(logs);
+  const page = await h.openPage(browser);
+  await h.signIn(page, server.url, alice);
+  await h.waitForMessages(page, logs.map((l) => l.message));
+
+  // Narrowing by text, then loading history again, keeps only what matches.
+  await page.fill('#search', 'history 3]');
+  await h.waitForMessages(page, [logs[2].message], { unwanted: [logs[0].message] });
+  await page.fill('#search', '');
+  await page.click('#history');
+  await h.waitForMessages(page, logs.map((l) => l.message));
+  await page.context().close();
+});
+
+test('clear asks first, empties the view, and tells other viewers', async () => {
+  const page = await h.openPage(browser);
+  await h.signIn(page, server.url, alice);
+  const other = await h.openPage(browser);
+  await h.signIn(other, server.url, bob);
+  await Promise.all([h.waitLive(page), h.waitLive(other)]);
+
+  const logs = h.sampleLogs(4, 'clear');
+  await producer.send(logs);
+  await h.waitForMessages(page, logs.map((l) => l.message));
+  await h.waitForMessages(other, logs.map((l) => l.message));
+
+  // bob may read but not clear: no button for him.
+  assert.equal(await other.isVisible('#clear'), false);
+  assert.equal(await page.isVisible('#clear'), true);
+
+  await page.click('#clear');
+  await page.waitForSelector('#confirm-clear[open]');
+  await page.click('#confirm-clear button[value=cancel]');
+  assert.equal((await h.shownMessages(page)).length > 0, true, 'cancel keeps everything');
+
+  await page.click('#clear');
+  await page.click('#confirm-clear button[value=clear]');
+  for (const p of [page, other]) {
+    await p.waitForFunction(() =>
+      document.querySelectorAll('#log-scroll .row:not(.marker)').length === 0 &&
+      /History cleared by alice/.test(document.querySelector('#log-scroll').textContent));
+  }
+
+  // Cleared means cleared on the server too: a fresh page loads no history.
+  const fresh = await h.openPage(browser);
+  await h.signIn(fresh, server.url, alice);
+  await h.waitLive(fresh);
+  await producer.send([{ level: 'info', message: 'after the clear' }]);
+  await h.waitForMessages(fresh, ['after the clear'], { unwanted: logs.map((l) => l.message) });
+  for (const p of [page, other, fresh]) await p.context().close();
+});
+
+test('screenshots: light and dark with live data, and a phone width', async () => {
+  const views = [
+    { name: 'dashboard-light', colorScheme: 'light' },
+    { name: 'dashboard-dark', colorScheme: 'dark' },
+    { name: 'dashboard-phone', colorScheme: 'light', width: 390, height: 844 },
+  ];
+  for (const view of views) {
+    const page = await h.openPage(browser, view);
+    await h.signIn(page, server.url, alice);
+    await h.waitLive(page);
+    await producer.send(h.sampleLogs(40, view.name.split('-')[1]));
+    // A few metrics samples, so the charts show lines rather than dots.
+    await page.waitForFunction(() =>
+      Number(document.querySelector('.chart[data-chart=cpu]')?.dataset.points) >= 4);
+    await page.waitForFunction(() =>
+      document.querySelectorAll('#log-scroll .row:not(.marker)').length >= 20);
+    assert.equal(await page.getAttribute('html', 'data-theme'), view.colorScheme);
+    await h.screenshot(page, view.name);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
+});

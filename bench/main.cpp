@@ -1,0 +1,102 @@
+// smartlog-bench: drives smartlogd and, as a reference, redis-server over loopback and
+// writes bench/RESULTS.md. See bench/README.md for the scenarios and flags.
+#include <signal.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "bench/proc.hpp"
+#include "bench/report.hpp"
+#include "bench/scenarios.hpp"
+
+namespace {
+
+using namespace smartlog::bench;
+
+constexpr const char* kUsage = R"(usage: smartlog-bench suite [options]
+  --smartlogd PATH       smartlogd binary (default build/bench/app/smartlogd)
+  --redis-server PATH    redis-server binary (default /usr/bin/redis-server)
+  --out FILE             where to write the report (default bench/RESULTS.md; - for none)
+  --only ID[,ID...]      scenarios to run: ingest fanout latency latency-default idle history
+  --targets T[,T...]     smartlogd, redis (default both)
+  --threads N            client io_context threads (default 1)
+  --seconds-scale X      multiply every throughput scenario's duration (default 1)
+)";
+
+std::vector<std::string> split(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream in(s);
+    std::string item;
+    while (std::getline(in, item, ','))
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    ::signal(SIGPIPE, SIG_IGN);
+    Config cfg;
+    cfg.command_line = "build/bench/bench/smartlog-bench";
+    if (argc < 2 || std::string(argv[1]) != "suite") {
+        std::fputs(kUsage, stderr);
+        return 2;
+    }
+    cfg.command_line += " suite";
+    try {
+        for (int i = 2; i < argc; ++i) {
+            const std::string flag = argv[i];
+            if (i + 1 >= argc) throw std::runtime_error("missing value for " + flag);
+            const std::string value = argv[++i];
+            if (flag == "--smartlogd") cfg.smartlogd = value;
+            else if (flag == "--redis-server") cfg.redis_server = value;
+            else if (flag == "--out") cfg.out = value;
+            else if (flag == "--only") cfg.only = split(value);
+            else if (flag == "--targets") cfg.targets = split(value);
+            else if (flag == "--threads") cfg.threads = std::stoi(value);
+            else if (flag == "--seconds-scale") cfg.seconds_scale = std::stod(value);
+            else throw std::runtime_error("unknown flag " + flag);
+            if (flag != "--only" && flag != "--out") cfg.command_line += " " + flag + " " + value;
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "smartlog-bench: %s\n%s", e.what(), kUsage);
+        return 2;
+    }
+    if (!cfg.only.empty()) {
+        std::string ids;
+        for (const auto& id : cfg.only) ids += (ids.empty() ? "" : ",") + id;
+        cfg.command_line += " --only " + ids;
+    }
+
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<ScenarioOutcomes> results;
+    for (const auto& sc : default_scenarios()) {
+        if (!cfg.only.empty() && std::find(cfg.only.begin(), cfg.only.end(), sc.id) == cfg.only.end())
+            continue;
+        ScenarioOutcomes r{sc, {}};
+        for (const auto& t : cfg.targets) {
+            std::fprintf(stderr, "running %s against %s...\n", sc.id.c_str(), t.c_str());
+            r.outcomes.push_back(run_scenario(sc, t, cfg));
+        }
+        std::fputs(render_summary(r).c_str(), stdout);
+        std::fflush(stdout);
+        results.push_back(std::move(r));
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (cfg.out != "-") {
+        std::ofstream out(cfg.out);
+        out << render_report(cfg, results, seconds);
+        if (!out) {
+            std::fprintf(stderr, "smartlog-bench: cannot write %s\n", cfg.out.c_str());
+            return 1;
+        }
+        std::fprintf(stderr, "wrote %s\n", cfg.out.c_str());
+    }
+    return 0;
+}

@@ -1,0 +1,296 @@
+#include "bench/report.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+namespace smartlog::bench {
+namespace {
+
+std::string grouped(double value) {
+    auto digits = fmt::format("{:.0f}", value);
+    std::string out;
+    const auto n = digits.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        out += digits[i];
+        if (digits[0] != '-' && (n - i - 1) % 3 == 0 && i + 1 < n) out += ',';
+    }
+    return out;
+}
+
+std::string mib(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20)); }
+std::string ms(std::uint64_t ns) { return fmt::format("{:.3f} ms", static_cast<double>(ns) / 1e6); }
+
+// A figure for both targets, their ratio, and the goal when SPEC 8 sets one.
+struct Row {
+    std::string name;
+    std::string smartlog;
+    std::string redis;
+    std::string ratio;
+    std::string goal;
+    std::string vs_goal;
+};
+
+std::string ratio(double a, double b) {
+    if (a <= 0 || b <= 0) return "–";
+    return fmt::format("{:.2f}×", a / b);
+}
+
+std::string table(const std::vector<Row>& rows) {
+    std::string s =
+        "| figure | smartlogd | redis-server | smartlogd ÷ redis | SPEC 8 goal | smartlogd vs goal |\n"
+        "| --- | --- | --- | --- | --- | --- |\n";
+    for (const auto& r : rows) {
+        s += fmt::format("| {} | {} | {} | {} | {} | {} |\n", r.name, r.smartlog, r.redis, r.ratio,
+                         r.goal, r.vs_goal);
+    }
+    return s;
+}
+
+std::string checks(const Outcome& o, Kind kind) {
+    if (!o.ran) return "not run";
+    std::string s;
+    if (kind == Kind::throughput) {
+        s = fmt::format("{} lost, {} duplicated or reordered, {} gaps, {} `dropped` notices; {} of "
+                        "{} deliveries compared field by field, {} differed",
+                        grouped(static_cast<double>(o.lost)), o.duplicates, o.gaps,
+                        o.dropped_notices, grouped(static_cast<double>(o.checked)),
+                        grouped(static_cast<double>(o.delivered)), o.mismatched);
+    }
+    s += fmt::format("{}{} problem(s) reported", s.empty() ? "" : "; ", o.problem_count);
+    return s;
+}
+
+bool clean(const Outcome& o) { return o.ran && o.failure.empty() && o.problem_count == 0 && o.lost == 0; }
+
+std::string verdict(bool ok) { return ok ? "met" : "**not met**"; }
+
+std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
+    const auto& sc = r.scenario;
+    const Outcome none;
+    const Outcome* sl = r.find("smartlogd");
+    const Outcome* rd = r.find("redis-server");
+    const Outcome& a = sl ? *sl : none;
+    const Outcome& b = rd ? *rd : none;
+    auto both = [&](auto f) { return std::make_pair(a.ran ? f(a) : std::string("–"), b.ran ? f(b) : std::string("–")); };
+
+    std::string s = fmt::format("## {} (`{}`)\n\n{}\n\n", sc.title, sc.id, sc.note);
+    if (sc.kind == Kind::throughput) {
+        const auto& f = sc.flow;
+        s += fmt::format("Settings: {} producer(s), {} viewer(s), batches of {} entries, window of {} "
+                         "unacknowledged batches per producer, {}, {:.0f} s of sending (at most {} "
+                         "batches per producer).\n\n",
+                         f.producers, f.viewers, f.batch, f.window,
+                         f.entries_per_second > 0 ? fmt::format("paced at {} entries/s in total", grouped(f.entries_per_second))
+                                                  : std::string("full speed"),
+                         sc.seconds * cfg.seconds_scale, grouped(static_cast<double>(f.max_batches)));
+    }
+    std::vector<Row> rows;
+    auto add = [&](std::string name, auto f, std::string ratio_text = "", std::string goal = "", std::string vs = "") {
+        auto [x, y] = both(f);
+        rows.push_back({std::move(name), x, y, std::move(ratio_text), std::move(goal), std::move(vs)});
+    };
+    if (sc.kind == Kind::throughput) {
+        const bool ingest_goal = sc.id == "ingest";
+        add("entries ingested (acknowledged) /s", [](const Outcome& o) { return grouped(o.ingest_rate); },
+            ratio(a.ingest_rate, b.ingest_rate), ingest_goal ? "≥ 1,000,000/s" : "",
+            ingest_goal && a.ran ? fmt::format("{:.0f}% — {}", 100 * a.ingest_rate / 1e6, verdict(a.ingest_rate >= 1e6)) : "");
+        if (sc.flow.viewers > 0) {
+            const bool fan_goal = sc.id == "fanout";
+            add("deliveries /s (entries received, all viewers)",
+                [](const Outcome& o) { return grouped(o.delivery_rate); },
+                ratio(a.delivery_rate, b.delivery_rate), fan_goal ? "≥ 2,000,000/s" : "",
+                fan_goal && a.ran ? fmt::format("{:.0f}% — {}", 100 * a.delivery_rate / 2e6, verdict(a.delivery_rate >= 2e6)) : "");
+            const bool lat_goal = sc.id.starts_with("latency");
+            for (auto [label, q] : {std::pair{"latency p50", 0.5}, {"latency p99", 0.99}, {"latency p99.9", 0.999}}) {
+                const bool p99 = q == 0.99 && lat_goal;
+                const auto va = a.latency.percentile(q);
+                add(label, [q](const Outcome& o) { return ms(o.latency.percentile(q)); },
+                    ratio(static_cast<double>(va), static_cast<double>(b.latency.percentile(q))),
+                    p99 ? "< 5 ms" : "",
+                    p99 && a.ran ? fmt::format("{:.0f}% of budget — {}", static_cast<double>(va) / 5e4, verdict(va < 5'000'000)) : "");
+            }
+            add("latency max", [](const Outcome& o) { return ms(o.latency.max()); },
+                ratio(static_cast<double>(a.latency.max()), static_cast<double>(b.latency.max())));
+        }
+        if (sc.flow.entries_per_second > 0) {
+            add("producers' worst lateness against the pace", [](const Outcome& o) { return ms(o.behind_schedule_ns); });
+        }
+        add("server CPU seconds over the run", [](const Outcome& o) { return fmt::format("{:.2f} s of {:.2f} s", o.server_cpu, o.window_seconds); },
+            ratio(a.server_cpu, b.server_cpu));
+        const bool cpu_goal = sc.id == "fanout";
+        const double cpu_ratio = a.cpu_per_entry_us() > 0 && b.cpu_per_entry_us() > 0 ? a.cpu_per_entry_us() / b.cpu_per_entry_us() : 0;
+        add(sc.flow.viewers > 0 ? "server CPU per delivered entry" : "server CPU per ingested entry",
+            [](const Outcome& o) { return fmt::format("{:.3f} µs", o.cpu_per_entry_us()); },
+            ratio(a.cpu_per_entry_us(), b.cpu_per_entry_us()), cpu_goal ? "≤ 1.25 × redis" : "",
+            cpu_goal && cpu_ratio > 0 ? fmt::format("{:.2f} × redis — {}", cpu_ratio, verdict(cpu_ratio <= 1.25)) : "");
+        add("server peak RSS (VmHWM)", [](const Outcome& o) { return mib(o.server_hwm); }, ratio(static_cast<double>(a.server_hwm), static_cast<double>(b.server_hwm)));
+        add("load generator CPU seconds", [](const Outcome& o) { return fmt::format("{:.2f} s", o.bench_cpu); });
+    } else if (sc.kind == Kind::idle) {
+        add("connections authenticated", [](const Outcome& o) { return grouped(o.idle_ready); });
+        add("time to connect and authenticate all", [](const Outcome& o) { return fmt::format("{:.2f} s", o.connect_seconds); });
+        add("server RSS before → after", [](const Outcome& o) { return mib(o.rss_before) + " → " + mib(o.rss_after); },
+            ratio(static_cast<double>(a.rss_after), static_cast<double>(b.rss_after)), "< 200 MiB",
+            a.ran ? fmt::format("{:.0f}% — {}", 100.0 * static_cast<double>(a.rss_after) / (200.0 * (1 << 20)),
+                                verdict(a.rss_after < 200ull << 20 && a.idle_ready == sc.idle_connections)) : "");
+        add("server RSS per connection (after − before)", [](const Outcome& o) {
+                return fmt::format("{:.1f} KiB", o.idle_ready ? static_cast<double>(o.rss_after - std::min(o.rss_after, o.rss_before)) / 1024.0 / o.idle_ready : 0.0); });
+        add("server peak RSS (VmHWM)", [](const Outcome& o) { return mib(o.server_hwm); });
+        add("server CPU seconds while connecting", [](const Outcome& o) { return fmt::format("{:.2f} s", o.server_cpu); });
+    } else {
+        add("answers (each checked: 1,000 entries, oldest first)", [](const Outcome& o) { return grouped(static_cast<double>(o.history_answers)); });
+        add("answer size", [](const Outcome& o) { return o.history_answers ? fmt::format("{} bytes", grouped(static_cast<double>(o.history_bytes / o.history_answers))) : std::string("–"); });
+        for (auto [label, q] : {std::pair{"latency p50", 0.5}, {"latency p99", 0.99}, {"latency p99.9", 0.999}}) {
+            add(label, [q](const Outcome& o) { return ms(o.latency.percentile(q)); },
+                ratio(static_cast<double>(a.latency.percentile(q)), static_cast<double>(b.latency.percentile(q))));
+        }
+        add("server CPU per answer", [](const Outcome& o) { return o.history_answers ? fmt::format("{:.1f} µs", o.server_cpu * 1e6 / static_cast<double>(o.history_answers)) : std::string("–"); },
+            ratio(a.history_answers ? a.server_cpu / static_cast<double>(a.history_answers) : 0, b.history_answers ? b.server_cpu / static_cast<double>(b.history_answers) : 0));
+        add("server peak RSS (VmHWM)", [](const Outcome& o) { return mib(o.server_hwm); });
+    }
+    rows.push_back({"checks", checks(a, sc.kind), checks(b, sc.kind), "", "", ""});
+    s += table(rows);
+    s += "\n";
+    for (const Outcome* o : {sl, rd}) {
+        if (!o) continue;
+        if (!o->failure.empty()) s += fmt::format("**{} did not complete**: {}\n\n", o->target, o->failure);
+        if (!o->problems.empty()) {
+            s += fmt::format("{}: {} problem(s); the first ones:\n\n", o->target, o->problem_count);
+            for (const auto& p : o->problems) s += "- `" + p + "`\n";
+            s += "\n";
+        }
+    }
+    s += fmt::format("Command: `{} --only {}`\n\n", cfg.command_line.substr(0, cfg.command_line.find(" --only")), sc.id);
+    for (const Outcome* o : {sl, rd})
+        if (o && !o->server_command.empty()) s += fmt::format("{} ran as `{}`; it {}.\n\n", o->target, o->server_command, o->server_exit);
+    return s;
+}
+
+}  // namespace
+
+const Outcome* ScenarioOutcomes::find(const std::string& target) const {
+    for (const auto& o : outcomes)
+        if (o.target == target) return &o;
+    return nullptr;
+}
+
+std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>& results,
+                          double suite_seconds) {
+    const auto now = std::chrono::system_clock::now();
+    std::string cpu = command_output("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2");
+    std::string s = "# smartlog benchmark results\n\n";
+    s += fmt::format(
+        "Written by `smartlog-bench` on {:%Y-%m-%d %H:%M} UTC in {:.0f} s. Machine: {}, {} cores, "
+        "Linux {}. smartlogd from commit `{}` (Release build in `build/bench`); {}.\n\n",
+        fmt::gmtime(std::chrono::system_clock::to_time_t(now)), suite_seconds,
+        cpu.empty() ? "unknown CPU" : cpu.substr(cpu.find_first_not_of(' ')),
+        command_output("nproc"), command_output("uname -r"),
+        command_output("git describe --always --dirty 2>/dev/null"),
+        command_output(cfg.redis_server + " --version | cut -d' ' -f1-3"));
+    s += fmt::format("Whole suite: `{}` (what `make bench` runs).\n\n", cfg.command_line);
+    s += R"(How to read this:
+- Every scenario runs against smartlogd, then against redis-server (PUBLISH/SUBSCRIBE of the very
+  same batch bytes), one right after the other on the same machine, each server freshly started.
+  The load generator is one process with one client thread (`--threads 1`), so on 2 cores the
+  server under test and the generator each have about one core: "load generator CPU seconds" shows
+  when the generator, not the server, set the pace.
+- Rates are entries over the time from the start signal to the last acknowledgement (ingest) or
+  the last receipt (deliveries). Latency is producer send → viewer receipt, per entry, from the
+  send time each entry carries in its metadata; percentiles are bucket upper bounds (≤ 3% high).
+- Server CPU is utime + stime from `/proc/PID/stat` (10 ms ticks) over the same window; peak
+  RSS is `VmHWM` from `/proc/PID/status`. The steadiest comparison is CPU per delivered entry
+  against redis-server at fan-out 10 (SPEC 8: within 1.25×).
+- Correctness: each viewer checks every entry's producer and sequence number (in order, none
+  twice, none missing, counts equal to what producers had acknowledged), and parses every n-th
+  batch in full to compare each entry's level and message with what was sent and to check the
+  LogEntry shape. A row with problems is not a result.
+
+)";
+    s += "## Summary against SPEC section 8\n\n"
+         "| goal | smartlogd | redis-server | verdict |\n| --- | --- | --- | --- |\n";
+    for (const auto& r : results) {
+        const auto* a = r.find("smartlogd");
+        const auto* b = r.find("redis-server");
+        auto val = [](const Outcome* o, auto f) { return o && o->ran ? f(*o) : std::string("–"); };
+        auto ok = [&](bool met) {
+            if (!a || !a->ran) return std::string("not measured");
+            return std::string(met ? "met" : "**not met**") + (clean(*a) ? "" : " (with correctness failures)");
+        };
+        if (r.scenario.id == "ingest") {
+            s += fmt::format("| ingest ≥ 1,000,000 entries/s | {} | {} | {} |\n",
+                             val(a, [](const Outcome& o) { return grouped(o.ingest_rate); }),
+                             val(b, [](const Outcome& o) { return grouped(o.ingest_rate); }),
+                             ok(a && a->ingest_rate >= 1e6));
+        } else if (r.scenario.id == "fanout") {
+            s += fmt::format("| fan-out to 10 viewers ≥ 2,000,000 deliveries/s | {} | {} | {} |\n",
+                             val(a, [](const Outcome& o) { return grouped(o.delivery_rate); }),
+                             val(b, [](const Outcome& o) { return grouped(o.delivery_rate); }),
+                             ok(a && a->delivery_rate >= 2e6));
+            const double ra = a ? a->cpu_per_entry_us() : 0, rb = b ? b->cpu_per_entry_us() : 0;
+            s += fmt::format("| server CPU per delivery at fan-out 10 ≤ 1.25 × redis | {} | {} | {} |\n",
+                             val(a, [](const Outcome& o) { return fmt::format("{:.3f} µs", o.cpu_per_entry_us()); }),
+                             val(b, [](const Outcome& o) { return fmt::format("{:.3f} µs", o.cpu_per_entry_us()); }),
+                             ra > 0 && rb > 0 ? fmt::format("{:.2f} × redis: {}", ra / rb, ok(ra / rb <= 1.25)) : ok(false));
+        } else if (r.scenario.id.starts_with("latency")) {
+            s += fmt::format("| p99 < 5 ms at 50,000 entries/s ({}) | {} | {} | {} |\n", r.scenario.id,
+                             val(a, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }),
+                             val(b, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }),
+                             ok(a && a->latency.percentile(0.99) < 5'000'000));
+        } else if (r.scenario.id == "idle") {
+            s += fmt::format("| 10,000 idle authenticated connections < 200 MiB RSS | {} | {} | {} |\n",
+                             val(a, [](const Outcome& o) { return mib(o.rss_after); }),
+                             val(b, [](const Outcome& o) { return mib(o.rss_after); }),
+                             ok(a && a->rss_after < (200ull << 20) && a->idle_ready == r.scenario.idle_connections));
+        } else if (r.scenario.id == "history") {
+            s += fmt::format("| request_history of 1,000 entries (no SPEC goal), p99 | {} | {} | – |\n",
+                             val(a, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }),
+                             val(b, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }));
+        }
+    }
+    s += "| restart with 1,000 apps × 1,000 entries < 1 s | not measured | – | waits for durable storage |\n\n";
+    for (const auto& r : results) s += scenario_section(r, cfg);
+    s += "## Restart with 1,000 apps × 1,000 entries (`restart`): not measured yet\n\n"
+         "SPEC 8 asks for a restart with 1,000 apps × 1,000 entries back in under 1 s. That needs "
+         "durable storage (SPEC 7), which smartlogd does not have yet; the scenario will be added "
+         "when it does.\n\n";
+    std::ifstream profile("bench/PROFILE.md");
+    if (profile) {
+        std::stringstream text;
+        text << profile.rdbuf();
+        s += text.str();
+    }
+    return s;
+}
+
+std::string render_summary(const ScenarioOutcomes& r) {
+    std::string s;
+    for (const auto& o : r.outcomes) {
+        s += fmt::format("[{}] {}: ", r.scenario.id, o.target);
+        if (!o.ran) {
+            s += "not run: " + o.failure + "\n";
+            continue;
+        }
+        if (r.scenario.kind == Kind::throughput) {
+            s += fmt::format("ingest {}/s, deliveries {}/s, p50 {} p99 {} p99.9 {}, cpu {:.2f}s ({:.3f} µs/entry), hwm {}, bench cpu {:.2f}s",
+                             grouped(o.ingest_rate), grouped(o.delivery_rate), ms(o.latency.percentile(0.5)),
+                             ms(o.latency.percentile(0.99)), ms(o.latency.percentile(0.999)), o.server_cpu,
+                             o.cpu_per_entry_us(), mib(o.server_hwm), o.bench_cpu);
+        } else if (r.scenario.kind == Kind::idle) {
+            s += fmt::format("{} ready in {:.2f}s, rss {} → {}, hwm {}", o.idle_ready, o.connect_seconds,
+                             mib(o.rss_before), mib(o.rss_after), mib(o.server_hwm));
+        } else {
+            s += fmt::format("{} answers, p50 {} p99 {}, cpu {:.2f}s", o.history_answers,
+                             ms(o.latency.percentile(0.5)), ms(o.latency.percentile(0.99)), o.server_cpu);
+        }
+        s += fmt::format("; lost {} dup {} gaps {} dropped {} checked {} mismatched {} problems {}{}\n",
+                         o.lost, o.duplicates, o.gaps, o.dropped_notices, o.checked, o.mismatched,
+                         o.problem_count, o.failure.empty() ? "" : "; FAILURE: " + o.failure);
+        for (const auto& p : o.problems) s += "    " + p + "\n";
+    }
+    return s;
+}
+
+}  // namespace smartlog::bench

@@ -1,0 +1,427 @@
+#include "bench/scenarios.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+namespace smartlog::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kTemplates = 32;
+constexpr std::uint64_t kSeed = 20261126;
+
+// One io_context per thread; connections are dealt round-robin. Stopping closes every
+// connection on its own thread, lets the coroutines end, then joins.
+class IoPool {
+public:
+    explicit IoPool(int threads) {
+        for (int i = 0; i < std::max(threads, 1); ++i) {
+            ios_.push_back(std::make_unique<net::io_context>(1));
+            guards_.emplace_back(net::make_work_guard(*ios_.back()));
+        }
+        for (auto& io : ios_) threads_.emplace_back([&io] { io->run(); });
+    }
+    ~IoPool() { stop({}); }
+
+    net::io_context& next() { return *ios_[next_++ % ios_.size()]; }
+
+    void stop(const std::vector<std::shared_ptr<Connection>>& connections) {
+        for (const auto& c : connections) net::post(c->executor(), [c] { c->shutdown(); });
+        guards_.clear();
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        bool idle = false;
+        while (!idle && std::chrono::steady_clock::now() < deadline) {
+            idle = true;
+            for (auto& io : ios_) idle = idle && io->stopped();
+            if (!idle) std::this_thread::sleep_for(2ms);
+        }
+        // Whatever did not end by itself is abandoned with its io_context.
+        for (auto& io : ios_) io->stop();
+        for (auto& t : threads_)
+            if (t.joinable()) t.join();
+        threads_.clear();
+    }
+
+private:
+    std::vector<std::unique_ptr<net::io_context>> ios_;
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
+    std::vector<std::thread> threads_;
+    std::size_t next_ = 0;
+};
+
+struct Server {
+    Child child;
+    Endpoint ep;
+    std::string dir;
+    std::string command;
+};
+
+std::string quote(const std::string& arg) {
+    if (!arg.empty() && arg.find_first_of(" '\"$") == std::string::npos) return arg;
+    return "'" + arg + "'";
+}
+
+std::unique_ptr<Server> start_server(const Scenario& sc, const std::string& target,
+                                     const Config& cfg) {
+    auto s = std::make_unique<Server>();
+    s->dir = make_temp_dir(target);
+    std::vector<std::string> argv;
+    if (target == "smartlogd") {
+        argv = {cfg.smartlogd, "--listen", "127.0.0.1:0", "--durability", "memory",
+                "--data-dir", s->dir};
+        argv.insert(argv.end(), sc.smartlog_flags.begin(), sc.smartlog_flags.end());
+    } else {
+        s->ep.port = static_cast<unsigned short>(free_loopback_port());
+        argv = {cfg.redis_server, "--bind", "127.0.0.1", "--port", std::to_string(s->ep.port),
+                "--save", "", "--appendonly", "no", "--dir", s->dir, "--maxclients", "12000",
+                // As smartlogd's --max-outbound-bytes: a slow subscriber is bounded, not cut.
+                "--client-output-buffer-limit", "pubsub 64mb 64mb 0",
+                // Protected mode admits 127.0.0.1 only, not the other loopback sources we
+                // spread connections over; --bind already keeps it off the network.
+                "--protected-mode", "no", "--daemonize", "no"};
+    }
+    for (const auto& a : argv) s->command += (s->command.empty() ? "" : " ") + quote(a);
+    s->child.start(argv, s->dir + "/server.log");
+    if (target == "smartlogd") {
+        // "listening on http://127.0.0.1:PORT/"
+        const auto rest = s->child.wait_for_line("listening on http://", 10s);
+        const auto colon = rest.find(':');
+        s->ep.port = static_cast<unsigned short>(std::stoi(rest.substr(colon + 1)));
+    } else {
+        s->child.wait_for_line("Ready to accept connections", 10s);
+    }
+    return s;
+}
+
+template <class Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout, Child& server) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() >= deadline || !server.running()) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+std::unique_ptr<Target> make_target(const std::string& name) {
+    return name == "smartlogd" ? make_smartlog_target() : make_redis_target();
+}
+
+void run_throughput(const Scenario& sc, Target& target, Server& server, const Config& cfg,
+                    Outcome& out) {
+    FlowSettings fs = sc.flow;
+    const double seconds = sc.seconds * cfg.seconds_scale;
+    Flow flow(fs);
+    std::vector<std::vector<BatchTemplate>> batches;
+    for (int p = 0; p < fs.producers; ++p) {
+        batches.push_back(make_batches(p, fs.batch, kTemplates, kSeed));
+        for (const auto& t : batches.back()) {
+            flow.expected[static_cast<std::size_t>(p)].level.push_back(t.level);
+            flow.expected[static_cast<std::size_t>(p)].message.push_back(t.message);
+        }
+    }
+
+    IoPool pool(cfg.threads);
+    std::vector<std::shared_ptr<ProducerConn>> producers;
+    std::vector<std::shared_ptr<ViewerConn>> viewers;
+    std::vector<std::shared_ptr<Connection>> all;
+    auto finish = [&] {
+        pool.stop(all);
+        for (const auto& v : viewers) {
+            out.duplicates += v->core->duplicates;
+            out.gaps += v->core->gaps;
+            out.dropped_notices += v->dropped_notices;
+            out.checked += v->core->checked;
+            out.mismatched += v->core->mismatched;
+            out.latency.merge(v->core->latency());
+            for (int p = 0; p < fs.producers; ++p) {
+                const auto want = producers[static_cast<std::size_t>(p)]->core->acked_entries();
+                const auto got = v->core->received_from(p);
+                if (got < want) out.lost += want - got;
+            }
+        }
+        for (const auto& p : producers)
+            out.behind_schedule_ns = std::max(out.behind_schedule_ns, p->core->behind_schedule_max_ns());
+        out.problems = flow.problems.first();
+        out.problem_count = flow.problems.count();
+        out.acked = flow.acked_entries.load();
+        out.delivered = flow.delivered.load();
+        out.expected_deliveries = out.acked * static_cast<std::uint64_t>(fs.viewers);
+    };
+
+    for (int p = 0; p < fs.producers; ++p) {
+        producers.push_back(target.producer(pool.next(), flow, p, server.ep,
+                                            batches[static_cast<std::size_t>(p)]));
+        all.push_back(producers.back());
+    }
+    for (int v = 0; v < fs.viewers; ++v) {
+        viewers.push_back(target.viewer(pool.next(), flow, v, server.ep));
+        all.push_back(viewers.back());
+    }
+    if (!wait_until([&] { return flow.ready.load() == fs.producers + fs.viewers; }, 15s,
+                    server.child)) {
+        out.failure = fmt::format("only {} of {} connections authenticated within 15 s",
+                                  flow.ready.load(), fs.producers + fs.viewers);
+        finish();
+        return;
+    }
+    for (int p = 0; p < fs.producers; ++p) {
+        auto c = producers[static_cast<std::size_t>(p)];
+        flow.wake[static_cast<std::size_t>(p)] = [c] { net::post(c->executor(), [c] { c->core->wake(); }); };
+    }
+
+    const auto s0 = server.child.stats();
+    const auto b0 = self_cpu_seconds();
+    const auto t0 = now_ns();
+    flow.start_ns.store(t0);
+    flow.go.store(true, std::memory_order_release);
+    flow.wake_all();
+
+    const auto deadline = t0 + static_cast<std::uint64_t>(seconds * 1e9);
+    const auto give_up = deadline + 15'000'000'000ull;
+    while (flow.producers_done.load() < fs.producers) {
+        const auto now = now_ns();
+        if (now >= deadline && !flow.stop.load()) {
+            flow.stop.store(true);
+            flow.wake_all();
+        }
+        if (now >= give_up || !server.child.running()) {
+            out.failure = server.child.running()
+                              ? "producers still had unacknowledged batches 15 s after the end"
+                              : "the server died during the run";
+            break;
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+    const auto expected = [&] { return flow.acked_entries.load() * static_cast<std::uint64_t>(fs.viewers); };
+    if (out.failure.empty() && fs.viewers > 0 &&
+        !wait_until([&] { return flow.delivered.load() >= expected(); }, 10s, server.child)) {
+        out.failure = "viewers were still missing entries 10 s after the last ack";
+    }
+    const auto s1 = server.child.stats();
+    const auto b1 = self_cpu_seconds();
+    const auto t1 = now_ns();
+
+    finish();
+    out.ran = true;
+    out.window_seconds = static_cast<double>(t1 - t0) / 1e9;
+    out.server_cpu = s1.cpu_seconds - s0.cpu_seconds;
+    out.bench_cpu = b1 - b0;
+    out.server_hwm = s1.hwm_bytes;
+    out.ingest_seconds = static_cast<double>(flow.last_ack_ns.load() - t0) / 1e9;
+    out.ingest_rate = out.ingest_seconds > 0 ? static_cast<double>(out.acked) / out.ingest_seconds : 0;
+    if (fs.viewers > 0 && flow.last_delivery_ns.load() > t0) {
+        out.delivery_seconds = static_cast<double>(flow.last_delivery_ns.load() - t0) / 1e9;
+        out.delivery_rate = static_cast<double>(out.delivered) / out.delivery_seconds;
+    }
+}
+
+void run_idle(const Scenario& sc, Target& target, Server& server, const Config& cfg, Outcome& out) {
+    IdleResult result;
+    IoPool pool(cfg.threads);
+    std::vector<std::shared_ptr<Connection>> all;
+    out.rss_before = server.child.stats().rss_bytes;
+    const auto s0 = server.child.stats();
+    const auto t0 = now_ns();
+    const auto give_up = t0 + 90'000'000'000ull;
+    // Bounded in flight: a burst of 10,000 SYNs overflows the accept backlog and costs
+    // seconds of retransmission, which would measure the kernel, not the server.
+    constexpr int kInFlight = 200;
+    for (int i = 0; i < sc.idle_connections && now_ns() < give_up;) {
+        if (!server.child.running()) break;
+        if (static_cast<int>(all.size()) - result.ready.load() - result.failed.load() < kInFlight) {
+            all.push_back(target.idle(pool.next(), result, i, sc.idle_apps, server.ep));
+            ++i;
+        } else {
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+    }
+    wait_until([&] { return result.ready.load() + result.failed.load() >= static_cast<int>(all.size()); },
+               std::chrono::milliseconds(std::max<std::int64_t>(1, static_cast<std::int64_t>(give_up - now_ns()) / 1'000'000)),
+               server.child);
+    out.connect_seconds = static_cast<double>(now_ns() - t0) / 1e9;
+    // Let the server settle (buffers returned, first metrics tick) before reading RSS.
+    std::this_thread::sleep_for(2s);
+    const auto s1 = server.child.stats();
+    out.idle_ready = result.ready.load();
+    out.rss_after = s1.rss_bytes;
+    out.server_hwm = s1.hwm_bytes;
+    out.server_cpu = s1.cpu_seconds - s0.cpu_seconds;
+    out.window_seconds = static_cast<double>(now_ns() - t0) / 1e9;
+    out.ran = true;
+    if (out.idle_ready < sc.idle_connections) {
+        out.failure = fmt::format("{} of {} connections authenticated ({} failed)", out.idle_ready,
+                                  sc.idle_connections, result.failed.load());
+    }
+    pool.stop(all);
+    out.problems = result.problems.first();
+    out.problem_count = result.problems.count();
+}
+
+void run_history(const Scenario& sc, Target& target, Server& server, Outcome& out) {
+    HistoryResult result;
+    const auto batches = make_batches(0, 100, kTemplates, kSeed);
+    net::io_context io(1);
+    std::string error;
+    bool done = false;
+    const auto s0 = server.child.stats();
+    net::co_spawn(io, target.history(server.ep, sc.history, batches, result),
+                  [&](std::exception_ptr e) {
+                      done = true;
+                      if (!e) return;
+                      try {
+                          std::rethrow_exception(e);
+                      } catch (const std::exception& ex) {
+                          error = ex.what();
+                      }
+                  });
+    io.run_for(std::chrono::seconds(static_cast<int>(sc.history.max_seconds) + 30));
+    const auto s1 = server.child.stats();
+    out.ran = true;
+    if (!done) out.failure = "history run did not finish in time";
+    if (!error.empty()) out.failure = error;
+    out.latency = result.latency;
+    out.history_answers = result.answers;
+    out.history_bytes = result.answer_bytes;
+    out.delivered = result.entries;
+    out.window_seconds = result.seconds;
+    out.server_cpu = s1.cpu_seconds - s0.cpu_seconds;
+    out.server_hwm = s1.hwm_bytes;
+    out.problems = result.problems.first();
+    out.problem_count = result.problems.count();
+}
+
+}  // namespace
+
+double Outcome::cpu_per_entry_us() const {
+    const auto n = delivered > 0 ? delivered : acked;
+    return n > 0 ? server_cpu * 1e6 / static_cast<double>(n) : 0;
+}
+
+std::vector<Scenario> default_scenarios() {
+    std::vector<Scenario> v;
+    {
+        Scenario s;
+        s.id = "ingest";
+        s.title = "Ingest only";
+        s.flow.producers = 4;
+        s.flow.viewers = 0;
+        s.flow.batch = 100;
+        s.flow.window = 8;
+        s.flow.max_batches = 200000;
+        s.seconds = 5;
+        s.smartlog_flags = {"--max-outbound-bytes", "64MiB"};
+        s.note = "4 producers, full speed, no viewer. Redis reference: PUBLISH to a channel "
+                 "nobody subscribes to (Redis stores nothing; smartlogd keeps each app's history).";
+        v.push_back(s);
+    }
+    {
+        Scenario s;
+        s.id = "fanout";
+        s.title = "Fan-out to 10 viewers";
+        s.flow.producers = 2;
+        s.flow.viewers = 10;
+        s.flow.batch = 100;
+        s.flow.window = 8;
+        s.flow.lag_limit = 16384;
+        s.flow.max_batches = 200000;
+        s.seconds = 5;
+        s.smartlog_flags = {"--max-outbound-bytes", "64MiB"};
+        s.note = "2 producers, 10 viewers of the same app, full speed; a producer waits when it "
+                 "is 16,384 entries ahead of its slowest viewer, so the rate is what the server "
+                 "sustains without shedding.";
+        v.push_back(s);
+    }
+    for (bool tuned : {true, false}) {
+        Scenario s;
+        s.id = tuned ? "latency" : "latency-default";
+        s.title = tuned ? "Latency at 50,000 entries/s (batch_max_delay 1ms)"
+                        : "Latency at 50,000 entries/s (default batching)";
+        s.flow.producers = 4;
+        s.flow.viewers = 4;
+        s.flow.batch = 10;
+        s.flow.window = 64;
+        s.flow.entries_per_second = 50000;
+        s.flow.max_batches = 50000 / 4 / 10 * 12;
+        s.flow.sample_every = 16;
+        s.seconds = 5;
+        if (tuned) s.smartlog_flags = {"--batch-max-delay", "1ms"};
+        s.note = tuned ? "4 producers × 12,500 entries/s in batches of 10, 4 viewers; smartlogd "
+                         "sends a live batch after at most 1 ms."
+                       : "The same load with smartlogd's default batching (256 entries or 20 ms): "
+                         "at 50,000 entries/s a batch fills in 5.1 ms, which alone decides p99.";
+        v.push_back(s);
+    }
+    {
+        Scenario s;
+        s.id = "idle";
+        s.title = "10,000 idle authenticated connections";
+        s.kind = Kind::idle;
+        s.idle_connections = 10000;
+        s.idle_apps = 100;
+        s.note = "10,000 viewers over 100 apps, connected 200 at a time from 127.0.0.1-3; RSS read "
+                 "2 s after the last one authenticated. Redis: 10,000 SUBSCRIBE connections over "
+                 "100 channels.";
+        v.push_back(s);
+    }
+    {
+        Scenario s;
+        s.id = "history";
+        s.title = "request_history of 1,000 entries";
+        s.kind = Kind::history;
+        s.history.entries = 1000;
+        s.history.requests = 300;
+        s.history.max_seconds = 5;
+        s.smartlog_flags = {"--history-limit", "1000"};
+        s.note = "1,000 entries stored in one app, then one viewer asks for the history 300 times "
+                 "in a row (at most 5 s); latency is request sent → whole answer read. Redis: the "
+                 "same 1,000 entries in a list, LRANGE 0 -1.";
+        v.push_back(s);
+    }
+    return v;
+}
+
+Outcome run_scenario(const Scenario& sc, const std::string& target_name, const Config& cfg) {
+    Outcome out;
+    out.target = target_name == "smartlogd" ? "smartlogd" : "redis-server";
+    if (target_name == "smartlogd" && !std::filesystem::exists(cfg.smartlogd)) {
+        out.failure = "no smartlogd binary at " + cfg.smartlogd;
+        return out;
+    }
+    std::unique_ptr<Server> server;
+    try {
+        server = start_server(sc, target_name, cfg);
+        out.server_command = server->command;
+        auto target = make_target(target_name);
+        switch (sc.kind) {
+            case Kind::throughput:
+                run_throughput(sc, *target, *server, cfg, out);
+                break;
+            case Kind::idle:
+                run_idle(sc, *target, *server, cfg, out);
+                break;
+            case Kind::history:
+                run_history(sc, *target, *server, out);
+                break;
+        }
+    } catch (const std::exception& e) {
+        out.failure = e.what();
+    }
+    if (server) {
+        const bool died = !server->child.running();
+        out.server_exit = server->child.stop();
+        if (died) {
+            out.failure += (out.failure.empty() ? "" : "; ") + std::string("server ") +
+                           out.server_exit + " during the run; log tail: " +
+                           server->child.log_tail(600);
+        }
+        remove_tree(server->dir);
+    }
+    return out;
+}
+
+}  // namespace smartlog::bench

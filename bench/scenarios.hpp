@@ -1,0 +1,90 @@
+// bench/scenarios.hpp: the suite's scenarios and what one run of one scenario against one
+// server yields. Main thread only; client connections run on an IoPool.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/flow.hpp"
+#include "bench/histogram.hpp"
+#include "bench/proc.hpp"
+#include "bench/targets.hpp"
+
+namespace smartlog::bench {
+
+enum class Kind { throughput, idle, history };
+
+struct Scenario {
+    std::string id;     // what --only takes
+    std::string title;
+    Kind kind = Kind::throughput;
+    FlowSettings flow;
+    double seconds = 5;             // throughput: how long producers send
+    int idle_connections = 10000;
+    int idle_apps = 100;
+    HistorySettings history;
+    std::vector<std::string> smartlog_flags;  // besides --listen, --durability, --data-dir
+    std::string note;
+};
+
+struct Config {
+    std::string smartlogd = "build/bench/app/smartlogd";
+    std::string redis_server = "/usr/bin/redis-server";
+    std::string out = "bench/RESULTS.md";
+    std::vector<std::string> only;     // scenario ids; empty: all
+    std::vector<std::string> targets = {"smartlogd", "redis"};
+    int threads = 1;                   // client io_context threads
+    double seconds_scale = 1.0;        // multiplies every scenario's duration
+    std::string command_line;          // as invoked, for the report
+};
+
+struct Outcome {
+    std::string target;
+    bool ran = false;
+    std::string failure;               // why it did not run or did not finish
+    std::string server_command;
+    std::string server_exit;
+    std::vector<std::string> problems; // first few correctness failures
+    std::uint64_t problem_count = 0;
+
+    // throughput
+    std::uint64_t acked = 0;
+    std::uint64_t delivered = 0;
+    std::uint64_t expected_deliveries = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t gaps = 0;
+    std::uint64_t dropped_notices = 0;
+    std::uint64_t checked = 0;         // entries compared field by field
+    std::uint64_t mismatched = 0;
+    double ingest_seconds = 0;
+    double delivery_seconds = 0;
+    double ingest_rate = 0;
+    double delivery_rate = 0;
+    std::uint64_t behind_schedule_ns = 0;
+    Histogram latency;
+
+    // idle
+    int idle_ready = 0;
+    double connect_seconds = 0;
+    std::uint64_t rss_before = 0;
+    std::uint64_t rss_after = 0;
+
+    // history
+    std::uint64_t history_answers = 0;
+    std::uint64_t history_bytes = 0;
+
+    // cost, over the measured window
+    double server_cpu = 0;
+    double bench_cpu = 0;
+    double window_seconds = 0;
+    std::uint64_t server_hwm = 0;
+
+    double cpu_per_entry_us() const;   // per delivery, or per ingested entry without viewers
+};
+
+std::vector<Scenario> default_scenarios();
+Outcome run_scenario(const Scenario& sc, const std::string& target, const Config& cfg);
+
+}  // namespace smartlog::bench

@@ -1,0 +1,415 @@
+// bench/smartlog_target.cpp: producers, viewers and idle clients speaking SPEC section 3
+// to smartlogd. Each connection runs on one io_context thread.
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <string.h>
+
+#include <set>
+
+#include "bench/targets.hpp"
+
+namespace smartlog::bench {
+namespace {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using tcp = net::ip::tcp;
+using Ws = websocket::stream<beast::tcp_stream>;
+
+constexpr std::string_view kApp = "a";
+constexpr std::string_view kProducerUser = "producer";
+
+std::string auth_frame(std::string_view user, std::string_view app, std::string_view mode) {
+    return fmt::format(R"({{"type":"auth","data":{{"userId":"{}","appId":"{}","mode":"{}"}}}})",
+                       user, app, mode);
+}
+
+std::string_view as_view(const beast::flat_buffer& b) {
+    return {static_cast<const char*>(b.data().data()), b.data().size()};
+}
+
+// The value of the first `"type":"..."`: the frame's own type, as entries carry no `type`.
+std::string_view frame_type(std::string_view text) {
+    static constexpr std::string_view kKey = "\"type\":\"";
+    const void* hit = ::memmem(text.data(), text.size(), kKey.data(), kKey.size());
+    if (hit == nullptr) return {};
+    const auto begin = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) +
+                       kKey.size();
+    const auto end = text.find('"', begin);
+    return end == std::string_view::npos ? std::string_view{} : text.substr(begin, end - begin);
+}
+
+std::string shorten(std::string_view text, std::size_t n = 300) {
+    return std::string(text.substr(0, n)) + (text.size() > n ? "..." : "");
+}
+
+// Connects from a spread of loopback source addresses, upgrades, authenticates.
+net::awaitable<void> open_ws(Ws& ws, Endpoint ep, int index, std::string auth,
+                             beast::flat_buffer& buf) {
+    auto& sock = beast::get_lowest_layer(ws).socket();
+    sock.open(tcp::v4());
+    sock.bind(tcp::endpoint(source_address(index), 0));
+    co_await sock.async_connect(tcp::endpoint(ep.address, ep.port), net::use_awaitable);
+    sock.set_option(tcp::no_delay(true));
+    ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(15),
+                                                  websocket::stream_base::none(), false});
+    ws.read_message_max(std::size_t{256} << 20);
+    co_await ws.async_handshake(fmt::format("127.0.0.1:{}", ep.port), "/", net::use_awaitable);
+    ws.text(true);
+    co_await ws.async_write(net::buffer(auth), net::use_awaitable);
+    // A viewer may be sent other frames (metrics) before the answer; a few are allowed.
+    for (int i = 0; i < 16; ++i) {
+        buf.clear();
+        co_await ws.async_read(buf, net::use_awaitable);
+        const auto type = frame_type(as_view(buf));
+        if (type == "auth_success") co_return;
+        if (type == "auth_error" || type == "error")
+            throw std::runtime_error("auth refused: " + shorten(as_view(buf)));
+    }
+    throw std::runtime_error("no auth_success among the first 16 frames");
+}
+
+template <class Self>
+void spawn(Self self, net::awaitable<void> coro, Problems& problems, std::string who) {
+    net::co_spawn(self->executor(), std::move(coro),
+                  [self, &problems, who = std::move(who)](std::exception_ptr e) {
+                      if (!e || self->closing) return;
+                      try {
+                          std::rethrow_exception(e);
+                      } catch (const std::exception& ex) {
+                          problems.add(who + ": " + ex.what());
+                      }
+                  });
+}
+
+class SmartlogProducer final : public ProducerConn,
+                               public std::enable_shared_from_this<SmartlogProducer> {
+public:
+    SmartlogProducer(net::io_context& io, Flow& flow, int index, Endpoint ep,
+                     std::vector<BatchTemplate> batches)
+        : ws_(io), flow_(flow), index_(index), ep_(ep) {
+        core = std::make_unique<ProducerCore>(flow, index, std::move(batches), io.get_executor());
+    }
+
+    void start() {
+        auto self = shared_from_this();
+        spawn(self, run(self), flow_.problems, fmt::format("smartlog producer {}", index_));
+    }
+
+    net::any_io_executor executor() override { return ws_.get_executor(); }
+
+    void shutdown() override {
+        closing = true;
+        core->close();
+        beast::get_lowest_layer(ws_).close();
+    }
+
+    bool closing = false;
+
+private:
+    net::awaitable<void> run(std::shared_ptr<SmartlogProducer> self) {
+        co_await open_ws(ws_, ep_, index_, auth_frame(kProducerUser, kApp, "producer"), rbuf_);
+        flow_.ready.fetch_add(1);
+        spawn(self, write_loop(self), flow_.problems, fmt::format("smartlog producer {} write", index_));
+        for (;;) {
+            rbuf_.clear();
+            co_await ws_.async_read(rbuf_, net::use_awaitable);
+            on_frame(as_view(rbuf_));
+        }
+    }
+
+    net::awaitable<void> write_loop(std::shared_ptr<SmartlogProducer>) {
+        while (auto* batch = co_await core->next())
+            co_await ws_.async_write(net::buffer(batch->bytes), net::use_awaitable);
+    }
+
+    void on_frame(std::string_view text) {
+        boost::system::error_code ec;
+        const auto v = json::parse(text, ec);
+        const auto* obj = ec ? nullptr : v.if_object();
+        const auto* type = obj ? obj->if_contains("type") : nullptr;
+        const auto* payload = obj ? obj->if_contains("payload") : nullptr;
+        if (!type || !type->is_string() || !payload || !payload->is_object()) {
+            flow_.problems.add(fmt::format("producer {}: unexpected frame {}", index_, shorten(text)));
+            return;
+        }
+        const auto& p = payload->get_object();
+        if (type->get_string() == "logs_ack") {
+            const auto expected_ref = fmt::format("{:0{}}", core->next_ref(), kRefWidth);
+            const auto* ref = p.if_contains("ref");
+            const auto* accepted = p.if_contains("accepted");
+            const auto* rejected = p.if_contains("rejected");
+            if (!ref || !ref->is_string() || ref->get_string() != expected_ref || !accepted ||
+                !accepted->is_number() || !rejected || !rejected->is_array() ||
+                !rejected->get_array().empty() ||
+                accepted->to_number<std::uint64_t>() != static_cast<std::uint64_t>(flow_.settings.batch)) {
+                flow_.problems.add(fmt::format("producer {}: ack for ref {} was {}", index_,
+                                               expected_ref, shorten(text)));
+            }
+            core->on_ack(accepted && accepted->is_number() ? accepted->to_number<std::uint64_t>() : 0);
+            return;
+        }
+        flow_.problems.add(fmt::format("producer {}: unexpected {}", index_, shorten(text)));
+        // An error that names a batch stands in for its ack, so the window keeps moving.
+        if (type->get_string() == "error" && p.if_contains("ref")) core->on_ack(0);
+    }
+
+    Ws ws_;
+    beast::flat_buffer rbuf_;
+    Flow& flow_;
+    int index_;
+    Endpoint ep_;
+};
+
+class SmartlogViewer final : public ViewerConn,
+                             public std::enable_shared_from_this<SmartlogViewer> {
+public:
+    SmartlogViewer(net::io_context& io, Flow& flow, int index, Endpoint ep)
+        : ws_(io), flow_(flow), index_(index), ep_(ep) {
+        core = std::make_unique<ViewerCore>(flow, index);
+    }
+
+    void start() {
+        auto self = shared_from_this();
+        spawn(self, run(self), flow_.problems, fmt::format("smartlog viewer {}", index_));
+    }
+
+    net::any_io_executor executor() override { return ws_.get_executor(); }
+    void shutdown() override {
+        closing = true;
+        beast::get_lowest_layer(ws_).close();
+    }
+
+    bool closing = false;
+
+private:
+    net::awaitable<void> run(std::shared_ptr<SmartlogViewer>) {
+        co_await open_ws(ws_, ep_, 100000 + index_,
+                         auth_frame(fmt::format("viewer{}", index_), kApp, "viewer"), rbuf_);
+        flow_.ready.fetch_add(1);
+        for (;;) {
+            rbuf_.clear();
+            co_await ws_.async_read(rbuf_, net::use_awaitable);
+            const auto now = now_ns();
+            const auto text = as_view(rbuf_);
+            const auto type = frame_type(text);
+            if (type == "logs") {
+                const long n = core->on_batch(text, now);
+                if (n >= 0 && core->sample()) check_in_full(text, n);
+            } else if (type == "dropped") {
+                ++dropped_notices;
+                flow_.problems.add(fmt::format("viewer {}: {}", index_, shorten(text)));
+            } else if (type == "metrics" || type == "app_metrics") {
+                ++other_frames;
+            } else {
+                ++other_frames;
+                flow_.problems.add(fmt::format("viewer {}: unexpected {}", index_, shorten(text)));
+            }
+        }
+    }
+
+    // The marker scan counts entries; this checks that they are whole LogEntry objects
+    // (SPEC 2) carrying what the producer sent.
+    void check_in_full(std::string_view text, long marks) {
+        ++sampled_batches;
+        auto fail = [&](std::string_view why) {
+            flow_.problems.add(fmt::format("viewer {}: {} in {}", index_, why, shorten(text)));
+        };
+        boost::system::error_code ec;
+        const auto v = json::parse(text, ec);
+        if (ec || !v.is_object()) return fail("not a JSON object");
+        const auto& o = v.get_object();
+        if (o.contains("history")) return fail("a live batch marked history");
+        const auto* payload = o.if_contains("payload");
+        if (!payload || !payload->is_array()) return fail("no payload array");
+        const auto& entries = payload->get_array();
+        if (static_cast<long>(entries.size()) != marks) return fail("entry count differs from markers");
+        std::set<std::string_view> ids;
+        for (const auto& ev : entries) {
+            const auto* e = ev.if_object();
+            if (!e) return fail("an entry that is not an object");
+            const auto* id = e->if_contains("id");
+            const auto* ts = e->if_contains("timestamp");
+            const auto* level = e->if_contains("level");
+            const auto* message = e->if_contains("message");
+            const auto* metadata = e->if_contains("metadata");
+            const auto* app = e->if_contains("appId");
+            const auto* user = e->if_contains("userId");
+            if (!id || !id->is_string() || id->get_string().empty()) return fail("entry without string id");
+            if (!ids.insert(std::string_view(id->get_string())).second) return fail("duplicate id");
+            if (!ts || !ts->is_number()) return fail("entry without numeric timestamp");
+            if (!level || !level->is_string()) return fail("entry without level");
+            if (!message || !message->is_string()) return fail("entry without message");
+            if (!app || !app->is_string() || app->get_string() != kApp) return fail("wrong appId");
+            if (!user || !user->is_string() || user->get_string() != kProducerUser)
+                return fail("wrong userId");
+            const auto* bench = metadata && metadata->is_object()
+                                    ? metadata->get_object().if_contains("bench")
+                                    : nullptr;
+            if (!bench || !bench->is_array() || bench->get_array().size() != 3)
+                return fail("metadata lost its bench marker");
+            const auto& b = bench->get_array();
+            Mark m{static_cast<std::uint32_t>(b[0].to_number<std::uint64_t>()),
+                   b[1].to_number<std::uint64_t>(), b[2].to_number<std::uint64_t>()};
+            core->check_entry(m, level->get_string(), message->get_string());
+        }
+    }
+
+    Ws ws_;
+    beast::flat_buffer rbuf_;
+    Flow& flow_;
+    int index_;
+    Endpoint ep_;
+};
+
+class SmartlogIdle final : public Connection, public std::enable_shared_from_this<SmartlogIdle> {
+public:
+    SmartlogIdle(net::io_context& io, IdleResult& result, int index, int apps, Endpoint ep)
+        : ws_(io), result_(result), index_(index), apps_(apps), ep_(ep) {}
+
+    void start() {
+        auto self = shared_from_this();
+        net::co_spawn(executor(), run(self), [self](std::exception_ptr e) {
+            if (!e || self->closing) return;
+            self->result_.failed.fetch_add(1);
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                self->result_.problems.add(fmt::format("idle {}: {}", self->index_, ex.what()));
+            }
+        });
+    }
+
+    net::any_io_executor executor() override { return ws_.get_executor(); }
+    void shutdown() override {
+        closing = true;
+        beast::get_lowest_layer(ws_).close();
+    }
+    bool closing = false;
+
+private:
+    net::awaitable<void> run(std::shared_ptr<SmartlogIdle>) {
+        co_await open_ws(ws_, ep_, index_,
+                         auth_frame(fmt::format("idle{}", index_),
+                                    fmt::format("app{}", index_ % apps_), "viewer"),
+                         rbuf_);
+        result_.ready.fetch_add(1);
+        // Keep a read pending so pings are answered and metrics drained; keep nothing.
+        for (;;) {
+            rbuf_.clear();
+            co_await ws_.async_read(rbuf_, net::use_awaitable);
+            rbuf_.shrink_to_fit();
+        }
+    }
+
+    Ws ws_;
+    beast::flat_buffer rbuf_;
+    IdleResult& result_;
+    int index_;
+    int apps_;
+    Endpoint ep_;
+};
+
+class SmartlogTarget final : public Target {
+public:
+    std::string name() const override { return "smartlogd"; }
+
+    std::shared_ptr<ProducerConn> producer(net::io_context& io, Flow& flow, int index, Endpoint ep,
+                                           const std::vector<BatchTemplate>& batches) override {
+        auto p = std::make_shared<SmartlogProducer>(io, flow, index, ep, batches);
+        p->start();
+        return p;
+    }
+
+    std::shared_ptr<ViewerConn> viewer(net::io_context& io, Flow& flow, int index,
+                                       Endpoint ep) override {
+        auto v = std::make_shared<SmartlogViewer>(io, flow, index, ep);
+        v->start();
+        return v;
+    }
+
+    std::shared_ptr<Connection> idle(net::io_context& io, IdleResult& result, int index, int apps,
+                                     Endpoint ep) override {
+        auto c = std::make_shared<SmartlogIdle>(io, result, index, apps, ep);
+        c->start();
+        return c;
+    }
+
+    net::awaitable<void> history(Endpoint ep, HistorySettings settings,
+                                 const std::vector<BatchTemplate>& batches,
+                                 HistoryResult& result) override {
+        auto ex = co_await net::this_coro::executor;
+        const std::string app = "history";
+        beast::flat_buffer buf;
+        {
+            Ws producer(ex);
+            co_await open_ws(producer, ep, 1, auth_frame(kProducerUser, app, "producer"), buf);
+            auto templates = batches;
+            std::uint64_t seq = 0, ref = 0;
+            while (seq < static_cast<std::uint64_t>(settings.entries)) {
+                auto& t = templates[ref % templates.size()];
+                patch(t, seq, now_ns(), ++ref);
+                co_await producer.async_write(net::buffer(t.bytes), net::use_awaitable);
+                buf.clear();
+                co_await producer.async_read(buf, net::use_awaitable);
+                if (frame_type(as_view(buf)) != "logs_ack")
+                    result.problems.add("history fill: " + shorten(as_view(buf)));
+                seq += t.seq_pos.size();
+            }
+            beast::get_lowest_layer(producer).close();
+        }
+        Ws viewer(ex);
+        co_await open_ws(viewer, ep, 2, auth_frame("historian", app, "viewer"), buf);
+        const std::string request = R"({"type":"request_history"})";
+        const auto start = now_ns();
+        for (int r = 0; r < settings.requests &&
+                        static_cast<double>(now_ns() - start) < settings.max_seconds * 1e9;
+             ++r) {
+            const auto t0 = now_ns();
+            co_await viewer.async_write(net::buffer(request), net::use_awaitable);
+            for (;;) {
+                buf.clear();
+                co_await viewer.async_read(buf, net::use_awaitable);
+                const auto text = as_view(buf);
+                if (frame_type(text) == "logs") break;
+                if (frame_type(text) != "metrics")
+                    result.problems.add("history: unexpected " + shorten(text));
+            }
+            result.latency.record(now_ns() - t0);
+            const auto text = as_view(buf);
+            ++result.answers;
+            result.answer_bytes += text.size();
+            if (text.find("\"history\":true") == std::string_view::npos)
+                result.problems.add("history answer without \"history\":true");
+            std::uint64_t expected = 0;
+            bool in_order = true;
+            const long n = scan_marks(text, [&](const Mark& m) {
+                in_order = in_order && m.seq == expected;
+                ++expected;
+            });
+            result.entries += n > 0 ? static_cast<std::uint64_t>(n) : 0;
+            if (n != settings.entries || !in_order) {
+                result.problems.add(fmt::format("history answer {} held {} entries{} ({} expected)",
+                                                r, n, in_order ? "" : " out of order",
+                                                settings.entries));
+            }
+        }
+        result.seconds = static_cast<double>(now_ns() - start) / 1e9;
+        beast::get_lowest_layer(viewer).close();
+    }
+};
+
+}  // namespace
+
+net::ip::address_v4 source_address(int connection_index, int per_address) {
+    return net::ip::address_v4(0x7f000001u + static_cast<std::uint32_t>(connection_index / per_address));
+}
+
+std::unique_ptr<Target> make_smartlog_target() { return std::make_unique<SmartlogTarget>(); }
+
+}  // namespace smartlog::bench

@@ -1,0 +1,93 @@
+// bench/targets.hpp: the two servers a scenario drives, behind one interface.
+// smartlog: WebSocket frames of SPEC section 3. Redis: the same batch bytes through
+// PUBLISH/SUBSCRIBE (and a list for history), spoken with hiredis' encoder and reader.
+#pragma once
+
+#include <boost/asio.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/flow.hpp"
+#include "bench/histogram.hpp"
+#include "bench/workload.hpp"
+
+namespace smartlog::bench {
+
+struct Endpoint {
+    net::ip::address_v4 address = net::ip::address_v4::loopback();
+    unsigned short port = 0;
+};
+
+// Source addresses 127.0.0.1, .2, ... so that many connections do not run out of ephemeral
+// ports towards one destination (NOTES.md: about 28 k per destination address).
+net::ip::address_v4 source_address(int connection_index, int per_address = 4000);
+
+// One client connection. shutdown() runs on the connection's executor: it closes the socket
+// so that every coroutine of the connection ends.
+class Connection {
+public:
+    virtual ~Connection() = default;
+    virtual void shutdown() = 0;
+    virtual net::any_io_executor executor() = 0;
+};
+
+class ProducerConn : public Connection {
+public:
+    std::unique_ptr<ProducerCore> core;
+};
+
+class ViewerConn : public Connection {
+public:
+    std::unique_ptr<ViewerCore> core;
+    std::uint64_t dropped_notices = 0;  // smartlog `dropped`: the server shed entries
+    std::uint64_t other_frames = 0;     // metrics and the like
+    std::uint64_t sampled_batches = 0;  // batches parsed in full
+};
+
+struct IdleResult {
+    std::atomic<int> ready{0};
+    std::atomic<int> failed{0};
+    Problems problems;
+};
+
+struct HistorySettings {
+    int entries = 1000;       // stored first, then asked for
+    int requests = 300;       // bounded also by time
+    double max_seconds = 5;
+};
+
+struct HistoryResult {
+    Histogram latency;        // ns per request → complete answer
+    std::uint64_t answers = 0;
+    std::uint64_t entries = 0;
+    std::uint64_t answer_bytes = 0;
+    double seconds = 0;
+    Problems problems;
+};
+
+class Target {
+public:
+    virtual ~Target() = default;
+    virtual std::string name() const = 0;
+
+    virtual std::shared_ptr<ProducerConn> producer(net::io_context& io, Flow& flow, int index,
+                                                   Endpoint ep,
+                                                   const std::vector<BatchTemplate>& batches) = 0;
+    virtual std::shared_ptr<ViewerConn> viewer(net::io_context& io, Flow& flow, int index,
+                                               Endpoint ep) = 0;
+    // An authenticated (subscribed) connection that then only listens.
+    virtual std::shared_ptr<Connection> idle(net::io_context& io, IdleResult& result, int index,
+                                             int apps, Endpoint ep) = 0;
+    // Stores settings.entries entries in one app (list), then measures reading them back.
+    virtual net::awaitable<void> history(Endpoint ep, HistorySettings settings,
+                                         const std::vector<BatchTemplate>& batches,
+                                         HistoryResult& result) = 0;
+};
+
+std::unique_ptr<Target> make_smartlog_target();
+std::unique_ptr<Target> make_redis_target();
+
+}  // namespace smartlog::bench

@@ -37,6 +37,7 @@ let lastId = null;             // newest entry accounted for: where a reconnect 
 let historyMode = null;        // 'replace' | 'resume' while a request_history is unanswered
 let held = [];                 // live batches that arrived before that answer
 let reloadOnFilterApplied = false;
+let filterChangedOffline = false;
 let historyLimit = 1000;
 let received = 0;              // entries received, for the rate shown in the status bar
 let receivedTotal = 0;         // since the page opened; tests/e2e/render_rate.js reads it
@@ -68,13 +69,17 @@ function onAuthenticated(payload, resumed) {
     reloadOnFilterApplied = false;
     connection.send(filterMessage());
   }
+  // What is shown no longer matches the filter, or a reload was cut short: start afresh.
+  const reload = !resumed || filterChangedOffline || historyMode === 'replace';
+  filterChangedOffline = false;
   // The server answers in order: the history below already obeys the filter sent above.
-  if (resumed) {
-    requestHistory('resume', lastId ? { afterId: lastId } : {});
-  } else {
+  if (reload) {
     view.clear();
     requestHistory('replace');
+  } else {
+    requestHistory('resume', lastId ? { afterId: lastId } : {});
   }
+  if (!resumed) $('log-scroll').focus();
 }
 
 function onAuthError(payload, wasLive) {
@@ -202,6 +207,7 @@ function applyFilter() {
   $('filter-summary').textContent = filterIsDefault() ? '' : 'filtered';
   // Offline, the filter goes out with the next sign-in.
   if (connection.send(filterMessage())) reloadOnFilterApplied = true;
+  else filterChangedOffline = true;
 }
 
 function toggleLevel(level, solo) {
@@ -530,6 +536,8 @@ function bind() {
   $('metrics-toggle').addEventListener('click', toggleMetrics);
   $('clear').addEventListener('click', () => {
     $('clear-app').textContent = session?.appId ?? '';
+    // Escape closes without a value and leaves the last one: clear it, or Escape would clear.
+    $('confirm-clear').returnValue = '';
     $('confirm-clear').showModal();
   });
   $('confirm-clear').addEventListener('close', () => {

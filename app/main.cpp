@@ -11,10 +11,28 @@
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "storage/memory_store.hpp"
+#include "web/assets.hpp"
 
 namespace {
 
 using namespace smartlog;
+
+// The dashboard's own files, with a CSP strict enough that a page from elsewhere cannot be
+// injected into it: no inline script, no framing, connections only to this origin.
+void serve_dashboard(server::Router& router) {
+    router.set_fallback([](const server::HttpRequest& req) {
+        const web::Asset* asset = web::find_asset(server::target_path(req.target()));
+        if (!asset) return server::json_error(req, server::http::status::not_found, "not_found", "no such page");
+        auto res = server::text_response(req, server::http::status::ok, std::string(asset->content_type),
+                                         std::string(asset->body));
+        res.set("Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'");
+        res.set("X-Content-Type-Options", "nosniff");
+        res.set("Referrer-Policy", "no-referrer");
+        return res;
+    });
+}
 
 std::string url_of(const server::tcp::endpoint& endpoint) {
     const auto address = endpoint.address();
@@ -48,6 +66,7 @@ int run(int argc, char** argv) {
     core::SystemClock clock;
     storage::MemoryStore store;
     server::Server server(config, store, clock);
+    serve_dashboard(server.router());
     const std::size_t restored = server.context().hub.restore(settings.history_limit);
 
     const std::string url = url_of(server.local_endpoint());

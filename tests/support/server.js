@@ -1,0 +1,60 @@
+// Starts the real smartlogd on a free loopback port and stops it again.
+// Used by the Node integration and browser tests; the C++ tests have their own twin.
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const binary = process.env.SMARTLOG_BIN ||
+  path.resolve(__dirname, '../../build/debug/app/smartlogd');
+
+// Writes `toml` to a fresh temp dir and returns the config path (or null for open mode).
+function writeConfig(toml) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smartlog-test-'));
+  if (toml === undefined) return { dir, file: null };
+  const file = path.join(dir, 'smartlog.toml');
+  fs.writeFileSync(file, toml);
+  return { dir, file };
+}
+
+// Resolves to {port, url, wsUrl, proc, stop(), output()} once smartlogd prints its address.
+async function startServer({ toml, args = [], env = {}, timeoutMs = 10000 } = {}) {
+  const { dir, file } = writeConfig(toml);
+  const argv = ['--listen', '127.0.0.1:0', '--data-dir', path.join(dir, 'data')];
+  if (file) argv.push('--config', file);
+  argv.push(...args);
+  const proc = spawn(binary, argv, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`smartlogd did not start:\n${output}`)), timeoutMs);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      const m = output.match(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`smartlogd exited ${code}:\n${output}`)); });
+  });
+  proc.removeAllListeners('exit');
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    port,
+    dir,
+    url: `http://127.0.0.1:${port}/`,
+    wsUrl: `ws://127.0.0.1:${port}/`,
+    proc,
+    output: () => output,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+module.exports = { startServer, binary };

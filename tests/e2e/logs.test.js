@@ -180,10 +180,12 @@ test('screenshots: light and dark with live data, and a phone width', async () =
     await producer.send(h.sampleLogs(40, view.name.split('-')[1]));
     // A few metrics samples, so the charts show lines rather than dots.
     await page.waitForFunction(() =>
-      Number(document.querySelector('.chart[data-chart=cpu]')?.dataset.points) >= 4);
+      Number(document.querySelector('.chart[data-chart=cpu]')?.dataset.points) >= 8);
     await page.waitForFunction(() =>
       document.querySelectorAll('#log-scroll .row:not(.marker)').length >= 20);
     assert.equal(await page.getAttribute('html', 'data-theme'), view.colorScheme);
+    // The pointer stays where sign-in left it; a hovered row would look selected.
+    await page.mouse.move(0, 0);
     await h.screenshot(page, view.name);
     assert.deepEqual(page.problems, []);
     await page.context().close();

@@ -3,8 +3,9 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
 const path = require('node:path');
-const { startServer } = require('../support/server');
+const { startServer, binary } = require('../support/server');
 const h = require('./helpers');
 
 const alice = { userId: 'alice', appId: 'shop', token: h.TOKENS.alice };
@@ -13,23 +14,54 @@ const svc = { userId: 'svc', appId: 'shop', token: h.TOKENS.svc };
 let browser;
 const servers = [];
 
-async function start(args = []) {
-  const server = await startServer({ toml: h.USERS_TOML, args });
+async function start() {
+  const server = await startServer({ toml: h.USERS_TOML });
   servers.push(server);
   return server;
 }
 
-// Starts a new smartlogd on `old`'s port, keeping its data directory unless `freshData`.
-function restart(old, { freshData = false } = {}) {
-  const args = ['--listen', `127.0.0.1:${old.port}`];
-  if (!freshData) args.push('--data-dir', path.join(old.dir, 'data'));
-  return start(args);
+// A new smartlogd on `old`'s port with its config, and its data directory unless `freshData`.
+// support/server.js always passes `--listen 127.0.0.1:0` and smartlogd refuses a second
+// --listen, so this spawns the binary itself.
+async function restart(old, { freshData = false } = {}) {
+  const dataDir = freshData ? path.join(old.dir, 'data-fresh') : path.join(old.dir, 'data');
+  const proc = spawn(binary, ['--listen', `127.0.0.1:${old.port}`, '--data-dir', dataDir,
+    '--config', path.join(old.dir, 'smartlog.toml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  await new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk) => {
+      output += chunk;
+      if (output.includes(`listening on http://127.0.0.1:${old.port}/`)) resolve();
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    exited.then((code) => reject(new Error(`smartlogd exited ${code}:\n${output}`)));
+  });
+  const server = {
+    ...old,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+  servers.push(server);
+  return server;
 }
 
 async function waitOffline(page) {
   await page.waitForFunction(() =>
     ['waiting', 'connecting'].includes(document.querySelector('#conn').dataset.state));
   assert.equal(await page.isVisible('#conn'), true);
+}
+
+// Shown once each, oldest first.
+async function assertShownInOrder(page, messages) {
+  await h.waitForMessages(page, messages);
+  const shown = await h.shownMessages(page);
+  assert.equal(new Set(shown).size, shown.length, `no entry twice: ${JSON.stringify(shown)}`);
+  const order = messages.map((m) => shown.indexOf(m));
+  assert.deepEqual(order, [...order].sort((x, y) => x - y), JSON.stringify(shown));
 }
 
 before(async () => {
@@ -41,7 +73,7 @@ after(async () => {
   for (const server of servers) await server.stop();
 });
 
-test('after a restart the page reconnects, re-authenticates and resumes without duplicates',
+test('after a restart the page shows it is offline, then reconnects and re-authenticates',
   async () => {
     const first = await start();
     const page = await h.openPage(browser);
@@ -58,28 +90,62 @@ test('after a restart the page reconnects, re-authenticates and resumes without 
     await waitOffline(page);
     assert.match(await page.textContent('#conn-text'), /Offline|Reconnecting|Connecting/);
 
-    // Entries sent to the new server before the page is back come with its afterId resume.
     const second = await restart(first);
     producer = await h.connectProducer(second.wsUrl, svc);
     const late = h.sampleLogs(3, 'after restart');
     await producer.send(late);
 
+    // No click: the page signs in again by itself.
     await h.waitLive(page, 15000);
-    await h.waitForMessages(page, [...early, ...late].map((l) => l.message));
-    const shown = await h.shownMessages(page);
-    assert.equal(new Set(shown).size, shown.length, `no entry twice: ${JSON.stringify(shown)}`);
-    // Oldest first, as they were sent.
-    const order = [...early, ...late].map((l) => shown.indexOf(l.message));
-    assert.deepEqual(order, [...order].sort((a, b) => a - b));
+    assert.equal(await page.isVisible('#signin'), false);
     assert.ok((await h.shownMarkers(page)).some((m) => /^Reconnected/.test(m)));
-    assert.equal((await h.shownMarkers(page)).some((m) => /^Gap/.test(m)), false);
-
-    // Still the same signed-in session: live entries keep coming.
-    await producer.send([{ level: 'warn', message: 'live after reconnect' }]);
-    await h.waitForMessages(page, ['live after reconnect']);
+    await producer.send([{ level: 'warn', message: 'live after the restart' }]);
+    await assertShownInOrder(page,
+      [...early, ...late].map((l) => l.message).concat('live after the restart'));
     producer.close();
     await page.context().close();
     await second.stop();
+  });
+
+test('after a dropped connection the page resumes from the last entry it saw, without a gap',
+  async () => {
+    const server = await start();
+    const page = await h.openPage(browser);
+    // Stands for a proxy that cuts the connection while smartlogd keeps running.
+    const sockets = [];
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      const socket = { page: ws, server: ws.connectToServer(), sent: [] };
+      ws.onMessage((frame) => {
+        socket.sent.push(JSON.parse(frame));
+        socket.server.send(frame);
+      });
+      sockets.push(socket);
+    });
+    await h.signIn(page, server.url, alice);
+    await h.waitLive(page);
+    const producer = await h.connectProducer(server.wsUrl, svc);
+    const early = h.sampleLogs(3, 'before the cut');
+    await producer.send(early);
+    await h.waitForMessages(page, early.map((l) => l.message));
+
+    const cut = sockets[sockets.length - 1];
+    await cut.server.close();
+    await cut.page.close({ code: 4001, reason: 'proxy went away' });
+    await waitOffline(page);
+    const missed = h.sampleLogs(3, 'while cut');
+    await producer.send(missed);
+
+    await h.waitLive(page);
+    await assertShownInOrder(page, [...early, ...missed].map((l) => l.message));
+    const markers = await h.shownMarkers(page);
+    assert.ok(markers.some((m) => /^Reconnected/.test(m)), JSON.stringify(markers));
+    assert.equal(markers.some((m) => /^Gap/.test(m)), false, JSON.stringify(markers));
+    assert.equal(sockets.length, 2);
+    const resume = sockets[1].sent.find((m) => m.type === 'request_history');
+    assert.equal(typeof resume?.afterId, 'string', JSON.stringify(sockets[1].sent));
+    producer.close();
+    await page.context().close();
+    await server.stop();
   });
 
 test('a server that lost the history makes the page show a gap marker', async () => {

@@ -1,0 +1,50 @@
+#include "core/batcher.hpp"
+
+#include <gtest/gtest.h>
+
+namespace smartlog::core {
+namespace {
+
+using namespace std::chrono_literals;
+
+EntryPtr entry(std::string message) {
+    auto e = std::make_shared<Entry>();
+    e->message = std::move(message);
+    return e;
+}
+
+TEST(Batcher, SaysFullAtMaxEntries) {
+    Batcher b(3, 20ms);
+    const auto t = std::chrono::steady_clock::time_point{} + 1s;
+    EXPECT_FALSE(b.add(entry("a"), t));
+    EXPECT_FALSE(b.add(entry("b"), t));
+    EXPECT_TRUE(b.add(entry("c"), t));
+    auto batch = b.take();
+    ASSERT_EQ(batch.size(), 3u);
+    EXPECT_EQ(batch[0]->message, "a");
+    EXPECT_EQ(batch[2]->message, "c");
+    EXPECT_TRUE(b.empty());
+}
+
+TEST(Batcher, DeadlineCountsFromTheFirstEntry) {
+    Batcher b(100, 20ms);
+    const auto t0 = std::chrono::steady_clock::time_point{} + 1s;
+    b.add(entry("a"), t0);
+    b.add(entry("b"), t0 + 15ms);
+    EXPECT_EQ(b.deadline(), t0 + 20ms);
+    EXPECT_FALSE(b.due(t0 + 19ms));
+    EXPECT_TRUE(b.due(t0 + 20ms));
+}
+
+TEST(Batcher, ANewBatchGetsANewDeadline) {
+    Batcher b(100, 20ms);
+    const auto t0 = std::chrono::steady_clock::time_point{} + 1s;
+    b.add(entry("a"), t0);
+    b.take();
+    EXPECT_FALSE(b.due(t0 + 1h));  // empty: nothing is ever due
+    b.add(entry("b"), t0 + 50ms);
+    EXPECT_EQ(b.deadline(), t0 + 70ms);
+}
+
+}  // namespace
+}  // namespace smartlog::core

@@ -1,0 +1,171 @@
+#include "protocol/codec.hpp"
+
+#include <gtest/gtest.h>
+
+namespace smartlog::protocol {
+namespace {
+
+using core::errc;
+
+boost::system::result<Request, ProtocolError> decode_text(std::string_view text, Limits limits = {}) {
+    auto envelope = parse_envelope(text);
+    if (!envelope) return envelope.error();
+    return decode(*envelope, limits);
+}
+
+errc error_of(std::string_view text, Limits limits = {}) {
+    auto r = decode_text(text, limits);
+    EXPECT_FALSE(r.has_value()) << text;
+    return r.has_value() ? errc{} : r.error().code;
+}
+
+TEST(Codec, InvalidJsonIsBadJson) {
+    auto e = parse_envelope("{not json");
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().code, errc::bad_json);
+}
+
+TEST(Codec, NonObjectsAndMissingTypeAreBadRequest) {
+    EXPECT_EQ(error_of("[1,2]"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"data":{}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":5})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"launch_missiles"})"), errc::bad_request);
+}
+
+TEST(Codec, KeepsRefAsJson) {
+    auto e = parse_envelope(R"({"type":"ping","ref":"abc"})");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->ref, R"("abc")");
+    EXPECT_EQ(parse_envelope(R"({"type":"ping","ref":7})")->ref, "7");
+    EXPECT_EQ(parse_envelope(R"({"type":"ping","ref":{"x":1}})")->ref, "");
+}
+
+TEST(Codec, OnlyAuthCheckStatusAndPingBeforeAuth) {
+    EXPECT_TRUE(allowed_before_auth("auth"));
+    EXPECT_TRUE(allowed_before_auth("check_status"));
+    EXPECT_TRUE(allowed_before_auth("ping"));
+    EXPECT_FALSE(allowed_before_auth("logs"));
+    EXPECT_FALSE(allowed_before_auth(""));
+}
+
+TEST(Codec, DecodesTheSeedsAuth) {
+    auto r = decode_text(R"({"type":"auth","data":{"userId":"user123","appId":"app456"}})");
+    ASSERT_TRUE(r);
+    const auto& auth = std::get<AuthRequest>(*r);
+    EXPECT_EQ(auth.credentials.user_id, "user123");
+    EXPECT_EQ(auth.credentials.app_id, "app456");
+    EXPECT_FALSE(auth.credentials.token);
+    EXPECT_EQ(auth.mode, Mode::viewer);
+}
+
+TEST(Codec, AuthWithTokenAndProducerMode) {
+    auto r = decode_text(R"({"type":"auth","data":{"userId":"u","appId":"a","token":"t","mode":"producer"}})");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(std::get<AuthRequest>(*r).credentials.token, "t");
+    EXPECT_EQ(std::get<AuthRequest>(*r).mode, Mode::producer);
+}
+
+TEST(Codec, RefusesMalformedAuth) {
+    EXPECT_EQ(error_of(R"({"type":"auth"})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":"u"}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":1,"appId":"a"}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":"","appId":"a"}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":"u","appId":"a","mode":"admin"}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":"u","appId":"a","token":5}})"), errc::bad_request);
+}
+
+TEST(Codec, DecodesTheSeedsFilterAndNormalisesLevels) {
+    auto r = decode_text(R"({"type":"filter","filters":{"level":["ERROR","warning","error"],"startTime":10,"endTime":20,"search":"db"}})");
+    ASSERT_TRUE(r);
+    const auto& f = std::get<FilterRequest>(*r).filter;
+    EXPECT_EQ(f.levels, (std::vector<std::string>{"error", "warn"}));
+    EXPECT_EQ(f.start_time, 10);
+    EXPECT_EQ(f.end_time, 20);
+    EXPECT_EQ(f.search, "db");
+}
+
+TEST(Codec, AcceptsTheWebClientsDataFormOfFilter) {
+    auto r = decode_text(R"({"type":"filter","data":{"level":["info"]}})");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(std::get<FilterRequest>(*r).filter.levels, (std::vector<std::string>{"info"}));
+}
+
+TEST(Codec, EmptyFilterResets) {
+    auto r = decode_text(R"({"type":"filter","filters":{"level":[]}})");
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(std::get<FilterRequest>(*r).filter.accepts_all());
+}
+
+TEST(Codec, RefusesBadFilters) {
+    EXPECT_EQ(error_of(R"({"type":"filter","filters":"error"})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"filter","filters":{"level":"error"}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"filter","filters":{"level":[1]}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"filter","filters":{"startTime":"yesterday"}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"filter","filters":{"startTime":20,"endTime":10}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"filter","filters":{"search":[]}})"), errc::bad_request);
+}
+
+TEST(Codec, DecodesHistoryAndItsAlias) {
+    auto r = decode_text(R"({"type":"request_history","limit":5,"afterId":"x"})");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(std::get<HistoryRequest>(*r).limit, 5u);
+    EXPECT_EQ(std::get<HistoryRequest>(*r).after_id, "x");
+    EXPECT_TRUE(decode_text(R"({"type":"history"})"));
+    EXPECT_EQ(error_of(R"({"type":"request_history","limit":-1})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"request_history","limit":1.5})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"request_history","afterId":3})"), errc::bad_request);
+}
+
+TEST(Codec, LogsRejectEntriesOneByOne) {
+    Limits limits;
+    limits.max_message_bytes = 10;
+    limits.max_metadata_bytes = 12;
+    auto r = decode_text(R"({"type":"logs","data":{"logs":[
+        {"message":"ok","level":"WARNING","metadata":{"a":1},"timestamp":5},
+        {"level":"info"},
+        {"message":"x","level":5},
+        "just a string",
+        {"message":"this message is too long"},
+        {"message":"m","metadata":{"big":"0123456789"}},
+        {"message":"m","level":"0123456789012345678901234567890123"},
+        {"message":"m","timestamp":"last tuesday"},
+        {"message":"iso","timestamp":"2024-05-01T12:00:00.250Z"}
+    ]}})",
+                         limits);
+    ASSERT_TRUE(r);
+    const auto& logs = std::get<LogsRequest>(*r);
+    ASSERT_EQ(logs.accepted.size(), 2u);
+    EXPECT_EQ(logs.accepted[0].index, 0u);
+    EXPECT_EQ(logs.accepted[0].level, "warn");
+    EXPECT_EQ(logs.accepted[0].metadata, R"({"a":1})");
+    EXPECT_EQ(logs.accepted[0].timestamp, 5);
+    EXPECT_EQ(logs.accepted[1].index, 8u);
+    EXPECT_EQ(logs.accepted[1].timestamp, 1714564800250);
+    EXPECT_EQ(logs.accepted[1].level, "info");
+    std::vector<std::size_t> rejected;
+    for (const auto& x : logs.rejected) rejected.push_back(x.index);
+    EXPECT_EQ(rejected, (std::vector<std::size_t>{1, 2, 3, 4, 5, 6, 7}));
+}
+
+TEST(Codec, LogsWithoutAnArrayAreBadRequest) {
+    EXPECT_EQ(error_of(R"({"type":"logs"})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"logs","data":{"logs":{}}})"), errc::bad_request);
+}
+
+TEST(Codec, SendMetricsKeepsAnyJsonUpToTheMetadataLimit) {
+    auto r = decode_text(R"({"type":"send_metrics","data":{"metrics":{"queue":3},"timestamp":9}})");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(std::get<SendMetricsRequest>(*r).metrics, R"({"queue":3})");
+    EXPECT_EQ(std::get<SendMetricsRequest>(*r).timestamp, 9);
+    Limits small;
+    small.max_metadata_bytes = 4;
+    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":{"queue":3}}})", small), errc::too_large);
+    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{}})"), errc::bad_request);
+}
+
+TEST(Codec, IgnoresUnknownFields) {
+    EXPECT_TRUE(decode_text(R"({"type":"ping","extra":{"deep":[1,2,3]}})"));
+}
+
+}  // namespace
+}  // namespace smartlog::protocol

@@ -1,0 +1,117 @@
+#include "protocol/encode.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+namespace smartlog::protocol {
+namespace {
+
+namespace json = boost::json;
+
+core::EntryPtr entry(std::string message, std::string metadata = {}) {
+    auto e = std::make_shared<core::Entry>();
+    e->id = "0190a5d0-0000-7000-8000-000000000001";
+    e->timestamp = 1714564800000;
+    e->level = "info";
+    e->message = std::move(message);
+    e->metadata = std::move(metadata);
+    e->app_id = "app456";
+    e->user_id = "user123";
+    encode_entry(*e);
+    return e;
+}
+
+TEST(Encode, EntryIsTheSeedsLogEntry) {
+    auto v = json::parse(entry("say \"hi\"\n", R"({"k":[1,2]})")->encoded).as_object();
+    EXPECT_EQ(v.at("id").as_string(), "0190a5d0-0000-7000-8000-000000000001");
+    EXPECT_EQ(v.at("timestamp").as_int64(), 1714564800000);
+    EXPECT_EQ(v.at("level").as_string(), "info");
+    EXPECT_EQ(v.at("message").as_string(), "say \"hi\"\n");
+    EXPECT_EQ(v.at("metadata").at("k").as_array().size(), 2u);
+    EXPECT_EQ(v.at("appId").as_string(), "app456");
+    EXPECT_EQ(v.at("userId").as_string(), "user123");
+}
+
+TEST(Encode, EntryWithoutMetadataHasNoMetadataField) {
+    auto v = json::parse(entry("m")->encoded).as_object();
+    EXPECT_FALSE(v.contains("metadata"));
+}
+
+TEST(Encode, LogsAndHistoryFrames) {
+    std::vector<core::EntryPtr> entries{entry("a"), entry("b")};
+    auto live = json::parse(logs_frame(entries)).as_object();
+    EXPECT_EQ(live.at("type").as_string(), "logs");
+    EXPECT_EQ(live.at("payload").as_array().size(), 2u);
+    EXPECT_FALSE(live.contains("history"));
+
+    auto history = json::parse(history_frame(entries, true)).as_object();
+    EXPECT_TRUE(history.at("history").as_bool());
+    EXPECT_TRUE(history.at("gap").as_bool());
+    EXPECT_FALSE(json::parse(history_frame({}, false)).as_object().contains("gap"));
+    EXPECT_TRUE(json::parse(history_frame({}, false)).as_object().at("payload").as_array().empty());
+}
+
+TEST(Encode, ErrorCarriesCodeMessageAndRef) {
+    auto v = json::parse(error_frame(core::errc::forbidden, "no", R"("r1")")).as_object();
+    EXPECT_EQ(v.at("type").as_string(), "error");
+    EXPECT_EQ(v.at("payload").at("code").as_string(), "forbidden");
+    EXPECT_EQ(v.at("payload").at("message").as_string(), "no");
+    EXPECT_EQ(v.at("payload").at("ref").as_string(), "r1");
+    EXPECT_FALSE(json::parse(error_frame(core::errc::bad_json, "x")).at("payload").as_object().contains("ref"));
+}
+
+TEST(Encode, AuthFrames) {
+    auto ok = json::parse(auth_success_frame("a", "u", {"read"}, 1000, Mode::viewer)).as_object();
+    EXPECT_EQ(ok.at("type").as_string(), "auth_success");
+    EXPECT_EQ(ok.at("payload").at("appId").as_string(), "a");
+    EXPECT_EQ(ok.at("payload").at("userId").as_string(), "u");
+    EXPECT_EQ(ok.at("payload").at("historyLimit").as_int64(), 1000);
+    EXPECT_TRUE(ok.at("payload").as_object().contains("serverVersion"));
+    auto refused = json::parse(auth_error_frame(core::auth_errc::no_access, "no")).as_object();
+    EXPECT_EQ(refused.at("payload").at("code").as_string(), "no_access");
+    EXPECT_EQ(refused.at("payload").at("message").as_string(), "no");
+}
+
+TEST(Encode, FilterAppliedEchoesTheNormalisedFilter) {
+    core::Filter f;
+    f.levels = {"error"};
+    f.start_time = 5;
+    auto v = json::parse(filter_applied_frame(f)).as_object();
+    EXPECT_EQ(v.at("payload").at("filters").at("level").as_array().size(), 1u);
+    EXPECT_EQ(v.at("payload").at("filters").at("startTime").as_int64(), 5);
+    EXPECT_FALSE(v.at("payload").at("filters").as_object().contains("endTime"));
+}
+
+TEST(Encode, AckDroppedClearedStatus) {
+    auto ack = json::parse(logs_ack_frame("3", 2, {{1, "bad"}})).as_object();
+    EXPECT_EQ(ack.at("payload").at("ref").as_int64(), 3);
+    EXPECT_EQ(ack.at("payload").at("accepted").as_int64(), 2);
+    EXPECT_EQ(ack.at("payload").at("rejected").as_array()[0].at("index").as_int64(), 1);
+    auto dropped = json::parse(dropped_frame(7, "id")).as_object();
+    EXPECT_EQ(dropped.at("payload").at("count").as_int64(), 7);
+    EXPECT_EQ(dropped.at("payload").at("afterId").as_string(), "id");
+    auto cleared = json::parse(cleared_frame("a", "u", 9, 4)).as_object();
+    EXPECT_EQ(cleared.at("payload").at("clearedBy").as_string(), "u");
+    EXPECT_EQ(cleared.at("payload").at("count").as_int64(), 4);
+    auto status = json::parse(status_response_frame(false, "x", {})).as_object();
+    EXPECT_FALSE(status.at("payload").at("status").at("userExists").as_bool());
+}
+
+TEST(Encode, MetricsHaveEverySeedField) {
+    core::PerformanceMetrics m;
+    m.cpu.usage = 12.5;
+    m.cpu.cores = 2;
+    auto p = json::parse(metrics_frame(m)).at("payload").as_object();
+    for (auto key : {"timestamp", "cpu", "memory", "disk", "network", "activeConnections", "messageRate", "errorRate"}) {
+        EXPECT_TRUE(p.contains(key)) << key;
+    }
+    for (auto key : {"used", "free", "total"}) {
+        EXPECT_TRUE(p.at("memory").as_object().contains(key));
+        EXPECT_TRUE(p.at("disk").as_object().contains(key));
+    }
+    for (auto key : {"bytesReceived", "bytesSent", "connections"}) EXPECT_TRUE(p.at("network").as_object().contains(key));
+    EXPECT_DOUBLE_EQ(p.at("cpu").at("usage").to_number<double>(), 12.5);
+}
+
+}  // namespace
+}  // namespace smartlog::protocol

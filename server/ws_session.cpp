@@ -309,7 +309,7 @@ void WsSession::send(SharedFrame frame) { enqueue(std::move(frame)); }
 void WsSession::send(std::string frame) { enqueue(std::make_shared<const std::string>(std::move(frame))); }
 
 void WsSession::close_for_shutdown() {
-    close_with(websocket::close_code::going_away, "server shutting down");
+    close_with(websocket::close_code::going_away, "server shutting down", std::nullopt, {}, true);
 }
 
 void WsSession::abort() {
@@ -398,13 +398,13 @@ void WsSession::do_ping() {
 }
 
 void WsSession::close_with(websocket::close_code close_code, std::string reason,
-                           std::optional<core::errc> code, std::string message) {
+                           std::optional<core::errc> code, std::string message, bool drain) {
     if (closing_) return;
     closing_ = true;
     leave_app();
     close_reason_ = websocket::close_reason(close_code, reason);
-    // Queued replies and batches are dropped; only the frame being written finishes.
-    while (queue_.size() > (writing_ ? 1u : 0u)) {
+    // Only the frame being written finishes, unless asked to drain.
+    while (!drain && queue_.size() > (writing_ ? 1u : 0u)) {
         queued_bytes_ -= queue_.back()->size();
         queue_.pop_back();
     }

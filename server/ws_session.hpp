@@ -78,9 +78,11 @@ private:
     void do_ping();
 
     // Sends `error` (when `code` is given and the socket still takes it), then a close frame
-    // with `close_code` and the short `reason`.
+    // with `close_code` and the short `reason`. What was queued is dropped, unless `drain`:
+    // at shutdown the flushed batches go out first.
     void close_with(websocket::close_code close_code, std::string reason,
-                    std::optional<core::errc> code = std::nullopt, std::string message = {});
+                    std::optional<core::errc> code = std::nullopt, std::string message = {},
+                    bool drain = false);
     void start_close();
     void fail(beast::error_code ec, const char* what);
 

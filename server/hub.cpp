@@ -36,6 +36,12 @@ void Hub::leave(AppChannel& app, WsSession& session) {
 
 void Hub::ingest(AppChannel& app, const std::string& user_id,
                  std::vector<protocol::IncomingEntry> entries, std::function<void()> done) {
+    ingest(app, user_id, std::move(entries), [done = std::move(done)](std::error_code) { done(); });
+}
+
+void Hub::ingest(AppChannel& app, const std::string& user_id,
+                 std::vector<protocol::IncomingEntry> entries,
+                 std::function<void(std::error_code)> done) {
     const std::int64_t now_ms = clock_.now_ms();
     const auto now = std::chrono::steady_clock::now();
     std::vector<core::EntryPtr> stored;
@@ -62,12 +68,12 @@ void Hub::ingest(AppChannel& app, const std::string& user_id,
     if (!app.batcher.empty()) arm_flush_timer(app);
 
     if (settings_.durability == Durability::sync) {
-        store_.append(std::move(stored), [this, done = std::move(done)](std::error_code) {
-            net::post(ioc_, done);
+        store_.append(std::move(stored), [this, done = std::move(done)](std::error_code ec) {
+            net::post(ioc_, [done, ec] { done(ec); });
         });
     } else {
         store_.append(std::move(stored), [](std::error_code) {});
-        done();
+        done({});
     }
 }
 
@@ -106,13 +112,29 @@ void Hub::stop() {
 }
 
 std::size_t Hub::clear(AppChannel& app, const std::string& cleared_by, WsSession& requester) {
+    return clear_app(app, cleared_by, &requester, {});
+}
+
+std::size_t Hub::clear(AppChannel& app, const std::string& cleared_by,
+                       std::function<void(std::error_code)> done) {
+    return clear_app(app, cleared_by, nullptr, std::move(done));
+}
+
+std::size_t Hub::clear_app(AppChannel& app, const std::string& cleared_by, WsSession* requester,
+                           std::function<void(std::error_code)> done) {
     flush(app);
     const std::size_t count = app.history.clear();
-    store_.clear(app.id, [](std::error_code) {});
+    if (done) {
+        store_.clear(app.id, [this, done = std::move(done)](std::error_code ec) {
+            net::post(ioc_, [done, ec] { done(ec); });
+        });
+    } else {
+        store_.clear(app.id, [](std::error_code) {});
+    }
     const auto frame = std::make_shared<const std::string>(
         protocol::cleared_frame(app.id, cleared_by, clock_.now_ms(), count));
     broadcast_to_viewers(app, frame);
-    if (!requester.receives_live()) requester.send(frame);
+    if (requester && !requester->receives_live()) requester->send(frame);
     return count;
 }
 

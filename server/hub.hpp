@@ -57,6 +57,11 @@ public:
     // durability setting promises (sync: committed; otherwise at once).
     void ingest(AppChannel& app, const std::string& user_id,
                 std::vector<protocol::IncomingEntry> entries, std::function<void()> done);
+    // The same; `done` also learns whether the store refused or failed the entries (only
+    // reported in sync mode: otherwise `done` runs at once with no error).
+    void ingest(AppChannel& app, const std::string& user_id,
+                std::vector<protocol::IncomingEntry> entries,
+                std::function<void(std::error_code)> done);
 
     // Sends the pending batch of `app` to its viewers now.
     void flush(AppChannel& app);
@@ -67,6 +72,10 @@ public:
     // Sends the pending batch, empties history (memory and store), then tells every viewer.
     // Returns how many entries were forgotten.
     std::size_t clear(AppChannel& app, const std::string& cleared_by, WsSession& requester);
+    // The same without a requesting connection (HTTP); `done` runs on the net thread once the
+    // store has forgotten them too.
+    std::size_t clear(AppChannel& app, const std::string& cleared_by,
+                      std::function<void(std::error_code)> done);
 
     // Sends `frame` to every member that receives live data.
     void broadcast_to_viewers(AppChannel& app, const SharedFrame& frame);
@@ -80,6 +89,8 @@ public:
 
 private:
     void arm_flush_timer(AppChannel& app);
+    std::size_t clear_app(AppChannel& app, const std::string& cleared_by, WsSession* requester,
+                          std::function<void(std::error_code)> done);
 
     net::io_context& ioc_;
     const Settings& settings_;

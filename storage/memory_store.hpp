@@ -13,7 +13,15 @@ public:
     std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> load_recent(std::size_t) override {
         return {};
     }
+    // Nothing is kept here: callers answer from the in-memory histories instead.
+    void query(Query, QueryDone done) override {
+        done(std::make_error_code(std::errc::not_supported), {});
+    }
     bool healthy() const override { return true; }
+    std::string health_message() const override { return {}; }
+    bool backlogged() const override { return false; }
+    StoreStats stats() const override { return {}; }
+    void close() override {}
 };
 
 }  // namespace smartlog::storage

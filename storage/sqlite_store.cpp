@@ -1,0 +1,708 @@
+// storage/sqlite_store.cpp: SqliteStore. Everything below thread_main() runs on the storage
+// thread; the public entry points only queue jobs. Schema and reasons: docs/storage.md.
+#include "storage/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <future>
+#include <stdexcept>
+
+#include "core/id_generator.hpp"
+
+namespace smartlog::storage {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+// Version 1. `seq` is AUTOINCREMENT so that it never goes back, even when the newest rows are
+// deleted: a clear is recorded as a floor on it. `received` is the arrival time in the id.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE schema_version(version INTEGER NOT NULL);
+CREATE TABLE apps(
+    key INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    floor INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE entries(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    app INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    received INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    message TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    encoded TEXT NOT NULL);
+CREATE INDEX entries_by_app ON entries(app, id);
+)sql";
+
+// Substring search: the trigram tokenizer indexes every 3 characters, so a phrase query of 3
+// or more characters finds exactly the rows that contain it, case-folded.
+constexpr const char* kFtsSchema = R"sql(
+CREATE VIRTUAL TABLE entries_fts USING fts5(message, content='entries', content_rowid='seq',
+                                            tokenize='trigram');
+CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN
+    INSERT INTO entries_fts(rowid, message) VALUES (new.seq, new.message);
+END;
+CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
+    INSERT INTO entries_fts(entries_fts, rowid, message) VALUES ('delete', old.seq, old.message);
+END;
+)sql";
+
+constexpr const char* kColumns = "e.seq, e.id, e.ts, e.level, e.user_id, e.message, e.metadata, e.encoded";
+
+// A prepared statement that finalizes itself.
+class Stmt {
+public:
+    Stmt(sqlite3* db, const std::string& sql) : db_(db) {
+        if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
+            throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+        }
+    }
+    ~Stmt() { sqlite3_finalize(stmt_); }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+
+    void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+    void bind(int i, std::string_view v) {
+        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    }
+    // True while there is a row; throws on error.
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        throw std::runtime_error(std::string("sqlite step: ") + sqlite3_errmsg(db_));
+    }
+    std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
+    std::string text(int col) {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+    }
+    sqlite3_stmt* get() { return stmt_; }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+void check(sqlite3* db, int rc, const char* what) {
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+    }
+}
+
+void bind_text(sqlite3_stmt* stmt, int i, std::string_view v) {
+    // SQLITE_STATIC: the entry outlives the statement's step.
+    sqlite3_bind_text(stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+// Reads a row selected with kColumns into an entry of `app_id`.
+core::EntryPtr read_entry(Stmt& s, const std::string& app_id) {
+    auto e = std::make_shared<core::Entry>();
+    e->id = s.text(1);
+    e->timestamp = s.int64(2);
+    e->level = s.text(3);
+    e->user_id = s.text(4);
+    e->message = s.text(5);
+    e->metadata = s.text(6);
+    e->encoded = s.text(7);
+    e->app_id = app_id;
+    return e;
+}
+
+std::size_t utf8_length(std::string_view s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// `s` as a LIKE pattern that matches it anywhere, with \ escaping the wildcards.
+std::string like_pattern(std::string_view s) {
+    std::string out = "%";
+    for (char c : s) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "%";
+}
+
+// `s` as one FTS5 phrase.
+std::string fts_phrase(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(SqliteOptions options, const core::Clock& clock)
+    : options_(std::move(options)), clock_(clock) {
+    open();
+    next_retention_ = steady::now();
+    retention_active_ = true;  // counts are unknown until the first sweep
+    thread_ = std::thread([this] { thread_main(); });
+}
+
+SqliteStore::~SqliteStore() {
+    close();
+    sqlite3_finalize(insert_);
+    sqlite3_finalize(insert_app_);
+    sqlite3_close(db_);
+}
+
+void SqliteStore::exec(const char* sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+        std::string message = error ? error : "unknown error";
+        sqlite3_free(error);
+        throw std::runtime_error(std::string("sqlite: ") + message + " (in: " + std::string(sql).substr(0, 60) + ")");
+    }
+}
+
+void SqliteStore::open() {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.data_dir, ec);
+    if (ec) throw std::runtime_error("cannot create data_dir " + options_.data_dir.string() + ": " + ec.message());
+    const std::string path = (options_.data_dir / "smartlog.db").string();
+    const int rc = sqlite3_open_v2(path.c_str(), &db_,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        const std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+        throw std::runtime_error("cannot open " + path + ": " + why);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    exec("PRAGMA journal_mode=WAL");
+    // NOTES.md: in WAL mode any level survives a crash of the process; only FULL survives a
+    // power loss, which is what `sync` promises.
+    exec(options_.sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    exec("PRAGMA temp_store=MEMORY");
+    exec("PRAGMA cache_size=-65536");
+    exec("PRAGMA mmap_size=1073741824");
+
+    bool exists = false;
+    {
+        Stmt s(db_, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'");
+        exists = s.step();
+    }
+    if (!exists) {
+        create_schema();
+    } else {
+        Stmt s(db_, "SELECT max(version) FROM schema_version");
+        const std::int64_t version = s.step() ? s.int64(0) : 0;
+        if (version > kSchemaVersion) {
+            throw std::runtime_error(path + " was written by a newer smartlog (schema version " +
+                                     std::to_string(version) + ", this one knows " +
+                                     std::to_string(kSchemaVersion) + ")");
+        }
+    }
+    {
+        Stmt s(db_, "SELECT 1 FROM sqlite_master WHERE name='entries_fts'");
+        has_fts_ = s.step();
+    }
+    load_apps();
+    prepare_statements();
+}
+
+void SqliteStore::create_schema() {
+    bool fts5 = false;
+    {
+        Stmt s(db_, "PRAGMA compile_options");
+        while (s.step()) fts5 = fts5 || s.text(0) == "ENABLE_FTS5";
+    }
+    exec("BEGIN");
+    exec(kSchema);
+    if (fts5) exec(kFtsSchema);
+    exec(("INSERT INTO schema_version(version) VALUES (" + std::to_string(kSchemaVersion) + ")").c_str());
+    exec("COMMIT");
+}
+
+void SqliteStore::prepare_statements() {
+    check(db_, sqlite3_prepare_v2(db_,
+                                  "INSERT INTO entries(app, id, received, ts, level, user_id, message, metadata, encoded) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                  -1, &insert_, nullptr),
+          "sqlite prepare");
+    check(db_, sqlite3_prepare_v2(db_, "INSERT INTO apps(name) VALUES (?)", -1, &insert_app_, nullptr),
+          "sqlite prepare");
+}
+
+// ---- the caller's side ---------------------------------------------------------------------
+
+void SqliteStore::post(Job job) {
+    {
+        std::lock_guard lock(mu_);
+        queue_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+}
+
+void SqliteStore::run_and_wait(std::function<void()> fn) {
+    std::promise<void> finished;
+    auto future = finished.get_future();
+    {
+        std::lock_guard lock(mu_);
+        if (closing_) throw std::runtime_error("the store is closed");
+    }
+    post({[&] {
+        try {
+            fn();
+            finished.set_value();
+        } catch (...) {
+            finished.set_exception(std::current_exception());
+        }
+    }});
+    future.get();
+}
+
+void SqliteStore::append(std::vector<core::EntryPtr> entries, Done done) {
+    const std::size_t n = entries.size();
+    bool refused = false;
+    {
+        std::lock_guard lock(mu_);
+        if (closing_ || queued_entries_.load() + n > options_.max_queued_entries) {
+            refused = true;
+            stats_.entries_dropped += n;
+        } else {
+            queued_entries_ += n;
+            queue_.push_back({[this, entries = std::move(entries), done = std::move(done)]() mutable {
+                                  do_append(entries, std::move(done));
+                              },
+                              n});
+        }
+    }
+    if (refused) return done(std::make_error_code(std::errc::no_buffer_space));
+    cv_.notify_one();
+}
+
+void SqliteStore::clear(const std::string& app_id, Done done) {
+    {
+        std::lock_guard lock(mu_);
+        if (closing_) return done(std::make_error_code(std::errc::operation_canceled));
+    }
+    post({[this, app_id, done = std::move(done)]() mutable { do_clear(app_id, std::move(done)); }});
+}
+
+void SqliteStore::query(Query q, QueryDone done) {
+    {
+        std::lock_guard lock(mu_);
+        if (closing_) return done(std::make_error_code(std::errc::operation_canceled), {});
+    }
+    post({[this, q = std::move(q), done = std::move(done)] { do_query(q, done); }});
+}
+
+std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> SqliteStore::load_recent(std::size_t per_app) {
+    std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> out;
+    run_and_wait([&] {
+        Stmt s(db_, std::string("SELECT ") + kColumns +
+                        " FROM entries e WHERE e.app = ? AND e.seq > ? ORDER BY e.id DESC LIMIT ?");
+        out.reserve(apps_.size());
+        for (const auto& [name, app] : apps_) {
+            sqlite3_reset(s.get());
+            s.bind(1, app.key);
+            s.bind(2, app.floor);
+            s.bind(3, static_cast<std::int64_t>(per_app));
+            std::vector<core::EntryPtr> entries;
+            entries.reserve(std::min<std::size_t>(per_app, 4096));
+            while (s.step()) entries.push_back(read_entry(s, name));
+            if (entries.empty()) continue;
+            std::reverse(entries.begin(), entries.end());
+            out.emplace_back(name, std::move(entries));
+        }
+    });
+    return out;
+}
+
+void SqliteStore::run_retention() {
+    run_and_wait([this] {
+        commit();
+        while (retention_step()) {
+        }
+    });
+}
+
+bool SqliteStore::healthy() const {
+    std::lock_guard lock(mu_);
+    return health_.empty();
+}
+
+std::string SqliteStore::health_message() const {
+    std::lock_guard lock(mu_);
+    return health_;
+}
+
+bool SqliteStore::backlogged() const { return queued_entries_.load() > options_.max_queued_entries / 2; }
+
+StoreStats SqliteStore::stats() const {
+    std::lock_guard lock(mu_);
+    StoreStats s = stats_;
+    s.queued_entries = queued_entries_.load();
+    return s;
+}
+
+void SqliteStore::close() {
+    {
+        std::lock_guard lock(mu_);
+        closing_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+// ---- the storage thread --------------------------------------------------------------------
+
+void SqliteStore::thread_main() {
+    std::deque<Job> jobs;
+    for (;;) {
+        bool stop = false;
+        bool closing = false;
+        {
+            std::unique_lock lock(mu_);
+            for (;;) {
+                if (!queue_.empty() || closing_) break;
+                if (in_txn_) {
+                    const auto deadline = txn_started_ + options_.commit_interval;
+                    if (steady::now() >= deadline) break;
+                    cv_.wait_until(lock, deadline);
+                } else if (retention_active_) {
+                    break;
+                } else {
+                    if (steady::now() >= next_retention_) break;
+                    cv_.wait_until(lock, next_retention_);
+                }
+            }
+            jobs.swap(queue_);
+            closing = closing_;
+            stop = closing && jobs.empty();
+        }
+        for (Job& job : jobs) {
+            try {
+                job.run();
+            } catch (const std::exception& e) {
+                // Storage errors degrade: live tailing goes on, /readyz tells.
+                fail(e.what());
+            }
+            if (job.entries) queued_entries_ -= job.entries;
+        }
+        jobs.clear();
+        const auto now = steady::now();
+        if (in_txn_ && (options_.sync || closing || now >= txn_started_ + options_.commit_interval)) {
+            commit();
+        }
+        if (stop) break;
+        if (!in_txn_) {
+            if (!retention_active_ && now >= next_retention_) retention_active_ = true;
+            if (retention_active_) {
+                bool worked = false;
+                try {
+                    worked = retention_step();
+                } catch (const std::exception& e) {
+                    fail(std::string("retention: ") + e.what());
+                    if (sqlite3_get_autocommit(db_) == 0) rollback();
+                }
+                if (!worked) {
+                    retention_active_ = false;
+                    next_retention_ = steady::now() + options_.retention_interval;
+                }
+            }
+        }
+    }
+    // Leave a short WAL behind, so that the next start reads one file.
+    sqlite3_exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+}
+
+void SqliteStore::fail(const std::string& what) {
+    std::lock_guard lock(mu_);
+    ++stats_.errors;
+    if (health_.empty()) health_ = "storage error: " + what;
+}
+
+SqliteStore::AppState& SqliteStore::app_state(const std::string& app_id) {
+    auto it = apps_.find(app_id);
+    if (it != apps_.end()) return it->second;
+    sqlite3_reset(insert_app_);
+    bind_text(insert_app_, 1, app_id);
+    check(db_, sqlite3_step(insert_app_), "sqlite insert app");
+    AppState& a = apps_[app_id];
+    a.key = sqlite3_last_insert_rowid(db_);
+    a.count = 0;
+    return a;
+}
+
+void SqliteStore::load_apps() {
+    apps_.clear();
+    Stmt s(db_, "SELECT key, name, floor FROM apps");
+    while (s.step()) {
+        AppState& a = apps_[s.text(1)];
+        a.key = s.int64(0);
+        a.floor = s.int64(2);
+        a.purge = a.floor > 0;
+    }
+}
+
+void SqliteStore::rollback() {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    in_txn_ = false;
+    // Apps created and floors raised in the transaction are gone with it; counts are unknown.
+    try {
+        load_apps();
+    } catch (const std::exception& e) {
+        fail(e.what());
+    }
+    retention_active_ = true;
+}
+
+void SqliteStore::begin_if_needed() {
+    if (in_txn_) return;
+    exec("BEGIN");
+    in_txn_ = true;
+    txn_started_ = steady::now();
+}
+
+void SqliteStore::do_append(const std::vector<core::EntryPtr>& entries, Done done) {
+    if (entries.empty()) return done({});
+    try {
+        begin_if_needed();
+        AppState& app = app_state(entries.front()->app_id);
+        for (const auto& e : entries) {
+            sqlite3_reset(insert_);
+            sqlite3_bind_int64(insert_, 1, app.key);
+            bind_text(insert_, 2, e->id);
+            sqlite3_bind_int64(insert_, 3, core::IdGenerator::timestamp_of(e->id));
+            sqlite3_bind_int64(insert_, 4, e->timestamp);
+            bind_text(insert_, 5, e->level);
+            bind_text(insert_, 6, e->user_id);
+            bind_text(insert_, 7, e->message);
+            bind_text(insert_, 8, e->metadata);
+            bind_text(insert_, 9, e->encoded);
+            check(db_, sqlite3_step(insert_), "sqlite insert");
+        }
+        sqlite3_clear_bindings(insert_);
+        if (app.count >= 0) app.count += static_cast<std::int64_t>(entries.size());
+        pending_.emplace_back(std::move(done), entries.size());
+        pending_entries_ += entries.size();
+    } catch (const std::exception& e) {
+        // The statement failed inside the transaction: it may hold part of this batch, so
+        // roll back everything not yet committed and tell every waiting caller.
+        fail(e.what());
+        rollback();
+        const auto error = std::make_error_code(std::errc::io_error);
+        for (auto& [d, n] : pending_) d(error);
+        pending_.clear();
+        pending_entries_ = 0;
+        done(error);
+    }
+}
+
+void SqliteStore::commit() {
+    if (!in_txn_) return;
+    in_txn_ = false;
+    const auto started = steady::now();
+    std::error_code result;
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        fail(std::string("commit: ") + sqlite3_errmsg(db_));
+        rollback();
+        result = std::make_error_code(std::errc::io_error);
+    }
+    const double seconds = std::chrono::duration<double>(steady::now() - started).count();
+    {
+        std::lock_guard lock(mu_);
+        ++stats_.commits;
+        if (!result) stats_.entries_written += pending_entries_;
+        stats_.commit_seconds_sum += seconds;
+        for (std::size_t i = 0; i < std::size(StoreStats::kCommitBuckets); ++i) {
+            if (seconds <= StoreStats::kCommitBuckets[i]) ++stats_.commit_buckets[i];
+        }
+    }
+    auto pending = std::move(pending_);
+    pending_.clear();
+    pending_entries_ = 0;
+    for (auto& [done, n] : pending) done(result);
+}
+
+void SqliteStore::do_clear(const std::string& app_id, Done done) {
+    auto it = apps_.find(app_id);
+    if (it == apps_.end()) return done({});
+    try {
+        clear_app(it->second);
+    } catch (const std::exception& e) {
+        fail(e.what());
+        rollback();
+        return done(std::make_error_code(std::errc::io_error));
+    }
+    pending_.emplace_back(std::move(done), 0);
+}
+
+void SqliteStore::clear_app(AppState& app) {
+    // Everything stored so far, this app's included, has a seq at most max(seq): raising the
+    // floor there hides them at once; retention deletes the rows in small steps later.
+    begin_if_needed();
+    {
+        Stmt s(db_, "UPDATE apps SET floor = (SELECT coalesce(max(seq), 0) FROM entries) WHERE key = ? RETURNING floor");
+        s.bind(1, app.key);
+        if (s.step()) app.floor = s.int64(0);
+    }
+    app.count = 0;
+    app.purge = true;
+    retention_active_ = true;
+}
+
+void SqliteStore::do_query(const Query& q, const QueryDone& done) {
+    QueryResult result;
+    try {
+        result = run_query(q);
+    } catch (const std::exception&) {
+        // A failed read changes nothing on disk: not a sticky error.
+        return done(std::make_error_code(std::errc::io_error), {});
+    }
+    done({}, std::move(result));
+}
+
+QueryResult SqliteStore::run_query(const Query& q) {
+    QueryResult result;
+    auto it = apps_.find(q.app_id);
+    if (it == apps_.end()) return result;
+    const AppState& app = it->second;
+
+    const bool use_fts = has_fts_ && utf8_length(q.search) >= 3;
+    std::optional<std::int64_t> before_seq;
+    if (q.before_id && use_fts) {
+        Stmt s(db_, "SELECT seq FROM entries WHERE app = ? AND id = ?");
+        s.bind(1, app.key);
+        s.bind(2, *q.before_id);
+        if (s.step()) before_seq = s.int64(0);
+    }
+
+    // Built from fixed fragments; every value is bound.
+    std::string sql = std::string("SELECT ") + kColumns;
+    if (use_fts) {
+        // CROSS JOIN: walk the full-text matches newest first, not the app's whole index.
+        sql += " FROM entries_fts f CROSS JOIN entries e ON e.seq = f.rowid WHERE entries_fts MATCH :q";
+        if (before_seq) sql += " AND f.rowid < :before_seq";
+    } else {
+        sql += " FROM entries e WHERE 1";
+        if (!q.search.empty()) sql += " AND e.message LIKE :like ESCAPE '\\'";
+    }
+    sql += " AND e.app = :app AND e.seq > :floor";
+    if (q.before_id) sql += " AND e.id < :before";
+    if (q.start_time) sql += " AND e.ts >= :start";
+    if (q.end_time) sql += " AND e.ts <= :end";
+    if (!q.levels.empty()) {
+        sql += " AND e.level IN (";
+        for (std::size_t i = 0; i < q.levels.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(100 + i);
+        sql += ")";
+    }
+    sql += use_fts ? " ORDER BY f.rowid DESC" : " ORDER BY e.id DESC";
+    sql += " LIMIT :limit";
+
+    Stmt s(db_, sql);
+    auto bind_name = [&](const char* name, auto value) {
+        const int i = sqlite3_bind_parameter_index(s.get(), name);
+        if (i > 0) s.bind(i, value);
+    };
+    bind_name(":q", std::string_view(fts_phrase(q.search)));
+    bind_name(":like", std::string_view(like_pattern(q.search)));
+    if (before_seq) bind_name(":before_seq", *before_seq);
+    bind_name(":app", app.key);
+    bind_name(":floor", app.floor);
+    if (q.before_id) bind_name(":before", std::string_view(*q.before_id));
+    if (q.start_time) bind_name(":start", *q.start_time);
+    if (q.end_time) bind_name(":end", *q.end_time);
+    for (std::size_t i = 0; i < q.levels.size(); ++i) {
+        bind_name(("?" + std::to_string(100 + i)).c_str(), std::string_view(q.levels[i]));
+    }
+    bind_name(":limit", static_cast<std::int64_t>(q.limit + 1));
+    while (s.step()) {
+        if (result.entries.size() == q.limit) {
+            result.more = true;
+            break;
+        }
+        result.entries.push_back(read_entry(s, q.app_id));
+    }
+    return result;
+}
+
+bool SqliteStore::retention_step() {
+    const auto step = static_cast<std::int64_t>(options_.retention_step);
+    // Count apps not counted yet (after start, or after an error).
+    for (auto& [name, app] : apps_) {
+        if (app.count >= 0) continue;
+        Stmt s(db_, "SELECT count(*) FROM entries WHERE app = ? AND seq > ?");
+        s.bind(1, app.key);
+        s.bind(2, app.floor);
+        app.count = s.step() ? s.int64(0) : 0;
+        return true;
+    }
+    std::uint64_t removed = 0;
+    auto finish = [&] {
+        std::lock_guard lock(mu_);
+        stats_.entries_removed += removed;
+    };
+    // Rows hidden by a clear.
+    for (auto& [name, app] : apps_) {
+        if (!app.purge) continue;
+        exec("BEGIN");
+        Stmt s(db_, "DELETE FROM entries WHERE seq IN "
+                    "(SELECT seq FROM entries WHERE app = ? AND seq <= ? LIMIT ?)");
+        s.bind(1, app.key);
+        s.bind(2, app.floor);
+        s.bind(3, step);
+        s.step();
+        removed = static_cast<std::uint64_t>(sqlite3_changes(db_));
+        exec("COMMIT");
+        if (static_cast<std::int64_t>(removed) < step) app.purge = false;
+        finish();
+        return true;
+    }
+    // retention_entries, per app: the oldest go first.
+    const auto keep = static_cast<std::int64_t>(options_.retention_entries);
+    for (auto& [name, app] : apps_) {
+        if (app.count <= keep) continue;
+        const std::int64_t n = std::min(app.count - keep, step);
+        exec("BEGIN");
+        Stmt s(db_, "DELETE FROM entries WHERE seq IN "
+                    "(SELECT seq FROM entries WHERE app = ? AND seq > ? ORDER BY id LIMIT ?)");
+        s.bind(1, app.key);
+        s.bind(2, app.floor);
+        s.bind(3, n);
+        s.step();
+        removed = static_cast<std::uint64_t>(sqlite3_changes(db_));
+        exec("COMMIT");
+        app.count -= static_cast<std::int64_t>(removed);
+        if (removed == 0) app.count = -1;  // the count was wrong: recount
+        finish();
+        return true;
+    }
+    // retention_age, on arrival time: rows arrive in seq order, so the oldest are first.
+    const std::int64_t cutoff = clock_.now_ms() - options_.retention_age.count();
+    {
+        Stmt oldest(db_, "SELECT received FROM entries ORDER BY seq LIMIT 1");
+        if (!oldest.step() || oldest.int64(0) >= cutoff) return false;
+    }
+    exec("BEGIN");
+    std::unordered_map<std::int64_t, std::int64_t> per_app;
+    {
+        Stmt s(db_, "DELETE FROM entries WHERE seq IN (SELECT seq FROM entries ORDER BY seq LIMIT ?) "
+                    "AND received < ? RETURNING app, seq");
+        s.bind(1, step);
+        s.bind(2, cutoff);
+        while (s.step()) {
+            ++per_app[s.int64(0)];
+            ++removed;
+        }
+    }
+    exec("COMMIT");
+    for (auto& [name, app] : apps_) {
+        auto it = per_app.find(app.key);
+        // Rows below the floor were not counted; recount rather than guess.
+        if (it != per_app.end() && app.count >= 0) app.count = app.floor > 0 ? -1 : app.count - it->second;
+    }
+    finish();
+    return removed > 0;
+}
+
+}  // namespace smartlog::storage

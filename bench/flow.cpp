@@ -97,7 +97,9 @@ net::awaitable<BatchTemplate*> ProducerCore::next() {
         }
         auto& batch = batches_[sent_batches_ % batches_.size()];
         ++sent_batches_;
-        patch(batch, sent_entries_, now_ns(), sent_batches_);
+        const auto t0 = now_ns();
+        patch(batch, sent_entries_, t0, sent_batches_);
+        send_times_.push_back(t0);
         sent_entries_ += batch.seq_pos.size();
         flow_.sent[p].store(sent_entries_, std::memory_order_relaxed);
         ++unacked_;
@@ -112,9 +114,12 @@ void ProducerCore::on_ack(std::uint64_t accepted) {
     }
     --unacked_;
     ++acked_batches_;
+    const auto now = now_ns();
+    ack_latency_.record(now - send_times_.front());
+    send_times_.pop_front();
     acked_entries_ += accepted;
     flow_.acked_entries.fetch_add(accepted, std::memory_order_relaxed);
-    flow_.last_ack_ns.store(now_ns(), std::memory_order_relaxed);
+    flow_.last_ack_ns.store(now, std::memory_order_relaxed);
     if (done_sending_ && unacked_ == 0) flow_.producers_done.fetch_add(1);
     cv_.cancel();
 }

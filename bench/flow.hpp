@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -107,6 +108,7 @@ public:
     std::uint64_t acked_entries() const { return acked_entries_; }
     std::uint64_t sent_entries() const { return sent_entries_; }
     std::uint64_t behind_schedule_max_ns() const { return behind_max_ns_; }
+    const Histogram& ack_latency() const { return ack_latency_; }
 
 private:
     Flow& flow_;
@@ -122,6 +124,8 @@ private:
     std::uint64_t behind_max_ns_ = 0;
     bool done_sending_ = false;
     bool closed_ = false;
+    std::deque<std::uint64_t> send_times_;  // of outstanding batches, oldest first
+    Histogram ack_latency_;
 };
 
 // The receiving half of a viewer: checks every entry's producer and sequence number.

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -27,6 +28,10 @@ constexpr const char* kUsage = R"(usage: smartlog-bench suite [options]
   --targets T[,T...]     smartlogd, redis (default both)
   --threads N            client io_context threads (default 1)
   --seconds-scale X      multiply every throughput scenario's duration (default 1)
+  --set K=V[,K=V...]     override a throughput scenario's settings, for experiments:
+                         producers viewers batch window rate max_batches lag_limit seconds
+  --flags "F ..."        extra smartlogd flags, appended to the scenario's own
+  --source-note TEXT     what the smartlogd binary was built from (default: git describe)
 )";
 
 std::vector<std::string> split(const std::string& s) {
@@ -43,6 +48,8 @@ std::vector<std::string> split(const std::string& s) {
 int main(int argc, char** argv) {
     ::signal(SIGPIPE, SIG_IGN);
     Config cfg;
+    std::vector<std::string> overrides;
+    std::vector<std::string> extra_flags;
     cfg.command_line = "build/bench/bench/smartlog-bench";
     if (argc < 2 || std::string(argv[1]) != "suite") {
         std::fputs(kUsage, stderr);
@@ -61,8 +68,17 @@ int main(int argc, char** argv) {
             else if (flag == "--targets") cfg.targets = split(value);
             else if (flag == "--threads") cfg.threads = std::stoi(value);
             else if (flag == "--seconds-scale") cfg.seconds_scale = std::stod(value);
+            else if (flag == "--set") overrides = split(value);
+            else if (flag == "--source-note") cfg.source_note = value;
+            else if (flag == "--flags") {
+                std::stringstream in(value);
+                for (std::string f; in >> f;) extra_flags.push_back(f);
+            }
             else throw std::runtime_error("unknown flag " + flag);
-            if (flag != "--only" && flag != "--out") cfg.command_line += " " + flag + " " + value;
+            if (flag != "--only" && flag != "--out") {
+                const bool spaced = value.find(' ') != std::string::npos;
+                cfg.command_line += " " + flag + " " + (spaced ? "'" + value + "'" : value);
+            }
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "smartlog-bench: %s\n%s", e.what(), kUsage);
@@ -76,9 +92,29 @@ int main(int argc, char** argv) {
 
     const auto start = std::chrono::steady_clock::now();
     std::vector<ScenarioOutcomes> results;
-    for (const auto& sc : default_scenarios()) {
+    for (auto sc : default_scenarios()) {
         if (!cfg.only.empty() && std::find(cfg.only.begin(), cfg.only.end(), sc.id) == cfg.only.end())
             continue;
+        sc.smartlog_flags.insert(sc.smartlog_flags.end(), extra_flags.begin(), extra_flags.end());
+        for (const auto& kv : overrides) {
+            const auto eq = kv.find('=');
+            const auto key = kv.substr(0, eq);
+            const double v = std::stod(kv.substr(eq + 1));
+            auto& f = sc.flow;
+            if (key == "producers") f.producers = static_cast<int>(v);
+            else if (key == "viewers") f.viewers = static_cast<int>(v);
+            else if (key == "batch") f.batch = static_cast<int>(v);
+            else if (key == "window") f.window = static_cast<int>(v);
+            else if (key == "rate") f.entries_per_second = v;
+            else if (key == "max_batches") f.max_batches = static_cast<std::uint64_t>(v);
+            else if (key == "lag_limit") f.lag_limit = static_cast<std::uint64_t>(v);
+            else if (key == "seconds") sc.seconds = v;
+            else {
+                std::fprintf(stderr, "smartlog-bench: unknown setting %s\n", key.c_str());
+                return 2;
+            }
+            sc.note += " Overridden: " + kv + ".";
+        }
         ScenarioOutcomes r{sc, {}};
         for (const auto& t : cfg.targets) {
             std::fprintf(stderr, "running %s against %s...\n", sc.id.c_str(), t.c_str());

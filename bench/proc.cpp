@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -32,6 +33,8 @@ void Child::start(const std::vector<std::string>& argv, const std::string& log_p
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
+        // A bench that dies must not leave servers behind on the machine.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::dup2(log_fd, 1);
         ::dup2(log_fd, 2);
         ::execv(args[0], args.data());

@@ -116,6 +116,9 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
             add("latency max", [](const Outcome& o) { return ms(o.latency.max()); },
                 ratio(static_cast<double>(a.latency.max()), static_cast<double>(b.latency.max())));
         }
+        add("acknowledgement latency p50 / p99 (batch sent → ack read)", [](const Outcome& o) {
+                return ms(o.ack_latency.percentile(0.5)) + " / " + ms(o.ack_latency.percentile(0.99)); },
+            ratio(static_cast<double>(a.ack_latency.percentile(0.99)), static_cast<double>(b.ack_latency.percentile(0.99))));
         if (sc.flow.entries_per_second > 0) {
             add("producers' worst lateness against the pace", [](const Outcome& o) { return ms(o.behind_schedule_ns); });
         }
@@ -152,6 +155,8 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
         add("server peak RSS (VmHWM)", [](const Outcome& o) { return mib(o.server_hwm); });
     }
     rows.push_back({"checks", checks(a, sc.kind), checks(b, sc.kind), "", "", ""});
+    if (sc.kind == Kind::history && a.ran)
+        rows.push_back({"history meets live (SPEC 3.3)", a.history_probe, "–", "", "", ""});
     s += table(rows);
     s += "\n";
     for (const Outcome* o : {sl, rd}) {
@@ -164,8 +169,12 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
         }
     }
     s += fmt::format("Command: `{} --only {}`\n\n", cfg.command_line.substr(0, cfg.command_line.find(" --only")), sc.id);
-    for (const Outcome* o : {sl, rd})
-        if (o && !o->server_command.empty()) s += fmt::format("{} ran as `{}`; it {}.\n\n", o->target, o->server_command, o->server_exit);
+    for (const Outcome* o : {sl, rd}) {
+        if (o && !o->server_command.empty()) {
+            s += fmt::format("{} ran as `{}`; it {}. Load average (1, 5 min) at its start: {}.\n\n",
+                             o->target, o->server_command, o->server_exit, o->load_average);
+        }
+    }
     return s;
 }
 
@@ -184,11 +193,13 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
     std::string s = "# smartlog benchmark results\n\n";
     s += fmt::format(
         "Written by `smartlog-bench` on {:%Y-%m-%d %H:%M} UTC in {:.0f} s. Machine: {}, {} cores, "
-        "Linux {}. smartlogd from commit `{}` (Release build in `build/bench`); {}.\n\n",
+        "Linux {}. smartlogd: {}; {}.\n\n",
         fmt::gmtime(std::chrono::system_clock::to_time_t(now)), suite_seconds,
         cpu.empty() ? "unknown CPU" : cpu.substr(cpu.find_first_not_of(' ')),
         command_output("nproc"), command_output("uname -r"),
-        command_output("git describe --always --dirty 2>/dev/null"),
+        cfg.source_note.empty()
+            ? "Release build of commit `" + command_output("git describe --always --dirty 2>/dev/null") + "` in `build/bench`"
+            : cfg.source_note,
         command_output(cfg.redis_server + " --version | cut -d' ' -f1-3"));
     s += fmt::format("Whole suite: `{}` (what `make bench` runs).\n\n", cfg.command_line);
     s += R"(How to read this:
@@ -274,16 +285,18 @@ std::string render_summary(const ScenarioOutcomes& r) {
             continue;
         }
         if (r.scenario.kind == Kind::throughput) {
-            s += fmt::format("ingest {}/s, deliveries {}/s, p50 {} p99 {} p99.9 {}, cpu {:.2f}s ({:.3f} µs/entry), hwm {}, bench cpu {:.2f}s",
-                             grouped(o.ingest_rate), grouped(o.delivery_rate), ms(o.latency.percentile(0.5)),
+            s += fmt::format("ingest {}/s, ack p50 {} p99 {}, deliveries {}/s, p50 {} p99 {} p99.9 {}, cpu {:.2f}s ({:.3f} µs/entry), hwm {}, bench cpu {:.2f}s",
+                             grouped(o.ingest_rate), ms(o.ack_latency.percentile(0.5)), ms(o.ack_latency.percentile(0.99)),
+                             grouped(o.delivery_rate), ms(o.latency.percentile(0.5)),
                              ms(o.latency.percentile(0.99)), ms(o.latency.percentile(0.999)), o.server_cpu,
                              o.cpu_per_entry_us(), mib(o.server_hwm), o.bench_cpu);
         } else if (r.scenario.kind == Kind::idle) {
             s += fmt::format("{} ready in {:.2f}s, rss {} → {}, hwm {}", o.idle_ready, o.connect_seconds,
                              mib(o.rss_before), mib(o.rss_after), mib(o.server_hwm));
         } else {
-            s += fmt::format("{} answers, p50 {} p99 {}, cpu {:.2f}s", o.history_answers,
-                             ms(o.latency.percentile(0.5)), ms(o.latency.percentile(0.99)), o.server_cpu);
+            s += fmt::format("{} answers, p50 {} p99 {}, cpu {:.2f}s; {}", o.history_answers,
+                             ms(o.latency.percentile(0.5)), ms(o.latency.percentile(0.99)), o.server_cpu,
+                             o.history_probe);
         }
         s += fmt::format("; lost {} dup {} gaps {} dropped {} checked {} mismatched {} problems {}{}\n",
                          o.lost, o.duplicates, o.gaps, o.dropped_notices, o.checked, o.mismatched,

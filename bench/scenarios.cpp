@@ -131,6 +131,8 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
     std::vector<std::shared_ptr<Connection>> all;
     auto finish = [&] {
         pool.stop(all);
+        // The wake-ups hold connections; they must go before the pool's io_contexts do.
+        for (auto& w : flow.wake) w = nullptr;
         for (const auto& v : viewers) {
             out.duplicates += v->core->duplicates;
             out.gaps += v->core->gaps;
@@ -144,6 +146,7 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
                 if (got < want) out.lost += want - got;
             }
         }
+        for (const auto& p : producers) out.ack_latency.merge(p->core->ack_latency());
         for (const auto& p : producers)
             out.behind_schedule_ns = std::max(out.behind_schedule_ns, p->core->behind_schedule_max_ns());
         out.problems = flow.problems.first();
@@ -287,6 +290,7 @@ void run_history(const Scenario& sc, Target& target, Server& server, Outcome& ou
     out.latency = result.latency;
     out.history_answers = result.answers;
     out.history_bytes = result.answer_bytes;
+    out.history_probe = result.probe;
     out.delivered = result.entries;
     out.window_seconds = result.seconds;
     out.server_cpu = s1.cpu_seconds - s0.cpu_seconds;
@@ -392,6 +396,7 @@ Outcome run_scenario(const Scenario& sc, const std::string& target_name, const C
         out.failure = "no smartlogd binary at " + cfg.smartlogd;
         return out;
     }
+    out.load_average = command_output("cut -d' ' -f1,2 /proc/loadavg");
     std::unique_ptr<Server> server;
     try {
         server = start_server(sc, target_name, cfg);

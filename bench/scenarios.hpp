@@ -37,6 +37,7 @@ struct Config {
     int threads = 1;                   // client io_context threads
     double seconds_scale = 1.0;        // multiplies every scenario's duration
     std::string command_line;          // as invoked, for the report
+    std::string source_note;           // what smartlogd was built from, if not this tree
 };
 
 struct Outcome {
@@ -45,6 +46,7 @@ struct Outcome {
     std::string failure;               // why it did not run or did not finish
     std::string server_command;
     std::string server_exit;
+    std::string load_average;          // /proc/loadavg (1, 5 min) when the run started
     std::vector<std::string> problems; // first few correctness failures
     std::uint64_t problem_count = 0;
 
@@ -64,6 +66,7 @@ struct Outcome {
     double delivery_rate = 0;
     std::uint64_t behind_schedule_ns = 0;
     Histogram latency;
+    Histogram ack_latency;             // batch sent → its ack read
 
     // idle
     int idle_ready = 0;
@@ -74,6 +77,7 @@ struct Outcome {
     // history
     std::uint64_t history_answers = 0;
     std::uint64_t history_bytes = 0;
+    std::string history_probe;
 
     // cost, over the measured window
     double server_cpu = 0;

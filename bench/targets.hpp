@@ -65,6 +65,7 @@ struct HistoryResult {
     std::uint64_t entries = 0;
     std::uint64_t answer_bytes = 0;
     double seconds = 0;
+    std::string probe;        // what the history-meets-live probe saw
     Problems problems;
 };
 

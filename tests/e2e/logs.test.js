@@ -167,10 +167,64 @@ test('clear asks first, empties the view, and tells other viewers', async () => 
   for (const p of [page, other, fresh]) await p.context().close();
 });
 
+test('from the keyboard: help, pause without losing lines, select, expand, follow, theme',
+  async () => {
+    const page = await h.openPage(browser);
+    await h.signIn(page, server.url, alice);
+    await h.waitLive(page);
+    // After sign-in the list has the focus, so shortcuts work at once.
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'log-scroll');
+
+    await page.keyboard.press('?');
+    await page.waitForSelector('#help[open]');
+    assert.match(await page.textContent('#help'), /Pause \/ resume/);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#help', { state: 'hidden' });
+
+    await page.keyboard.press('p');
+    assert.equal(await page.getAttribute('#pause', 'aria-pressed'), 'true');
+    const held = h.sampleLogs(3, 'paused');
+    await producer.send(held);
+    await page.waitForFunction(() => /Resume \(3 new\)/.test(document.querySelector('#pause').textContent));
+    for (const m of held) assert.equal((await h.shownMessages(page)).includes(m.message), false);
+    await page.keyboard.press('p');
+    await h.waitForMessages(page, held.map((l) => l.message));
+
+    // k selects the newest row in view, Enter opens it.
+    await page.keyboard.press('k');
+    await page.keyboard.press('Enter');
+    const open = page.locator('.row.selected[aria-expanded=true] .detail');
+    await open.waitFor();
+    assert.match(await open.textContent(), /paused 3\]/);
+
+    // Scrolling up stops following; F follows again.
+    await producer.send(h.sampleLogs(60, 'scroll'));
+    await h.waitForMessages(page, ['feature flag checkout-v2 on for 25 % of users [scroll 60]']);
+    await page.mouse.move(400, 400);
+    await page.mouse.wheel(0, -600);
+    await page.waitForFunction(() => document.querySelector('#follow').getAttribute('aria-pressed') === 'false');
+    await producer.send([{ level: 'info', message: 'arrives while scrolled up' }]);
+    await page.keyboard.press('f');
+    await h.waitForMessages(page, ['arrives while scrolled up']);
+    await page.waitForSelector('#follow[aria-pressed=true]');
+
+    // Focus is visible on whatever the keyboard reaches.
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none');
+
+    const before = await page.getAttribute('html', 'data-theme');
+    await page.keyboard.press('t');
+    assert.notEqual(await page.getAttribute('html', 'data-theme'), before);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
 test('screenshots: light and dark with live data, and a phone width', async () => {
   const views = [
-    { name: 'dashboard-light', colorScheme: 'light' },
-    { name: 'dashboard-dark', colorScheme: 'dark' },
+    // Tall enough to show all six charts beside the list.
+    { name: 'dashboard-light', colorScheme: 'light', width: 1440, height: 1000 },
+    { name: 'dashboard-dark', colorScheme: 'dark', width: 1440, height: 1000 },
     { name: 'dashboard-phone', colorScheme: 'light', width: 390, height: 844 },
   ];
   for (const view of views) {

@@ -5,7 +5,7 @@ import { bytes, count, percent, numberOr } from './format.js';
 
 // One hour of samples at the default 5 s interval.
 const MAX_POINTS = 720;
-const CHART_HEIGHT = 130;
+const CHART_HEIGHT = 110;
 // Tick steps for counts of whole things: no tick at half a connection.
 const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5];
 

@@ -35,7 +35,8 @@ export class LogView {
     this.following = true;
     this.paused = false;
     this.selected = -1;
-    this.nodes = [];
+    this.nodes = [];               // row elements in view, in order
+    this.spare = [];               // row elements out of the DOM, for reuse
     this.frame = 0;
 
     this.measure();
@@ -292,32 +293,50 @@ export class LogView {
     this.removedHeight = 0;
     view.classList.toggle('is-empty', this.size === 0);
 
-    let count = 0;
+    let from = this.first;
+    let to = this.first;
     if (this.size > 0) {
-      const from = Math.max(this.first, this.seqAt(view.scrollTop) - OVERSCAN);
-      const to = Math.min(this.next, this.seqAt(view.scrollTop + view.clientHeight) + 1 + OVERSCAN);
+      from = Math.max(this.first, this.seqAt(view.scrollTop) - OVERSCAN);
+      to = Math.min(this.next, this.seqAt(view.scrollTop + view.clientHeight) + 1 + OVERSCAN);
       this.win.style.transform = `translateY(${this.offsetOf(from)}px)`;
-      let expandedAt = 0;
-      for (let seq = from; seq < to; seq++, count++) {
-        while (expandedAt < this.expanded.length && this.expanded[expandedAt] < seq) expandedAt++;
-        const open = this.expanded[expandedAt] === seq;
-        this.draw(this.node(count), this.item(seq), open);
-      }
     }
-    while (this.nodes.length > count) this.nodes.pop().remove();
+    this.place(from, to);
     this.onChange(this);
   }
 
-  node(index) {
-    let node = this.nodes[index];
-    if (!node) {
-      node = document.createElement('div');
-      node.className = 'row';
-      node.append(span('t'), span('lvl'), span('msg'), span('more'));
-      this.win.append(node);
-      this.nodes.push(node);
+  // Shows rows [from, to) in the window. A row still in view keeps its node untouched, so a
+  // frame that adds k rows writes k rows, not the whole screen.
+  place(from, to) {
+    const byItem = new Map();
+    for (const node of this.nodes) byItem.set(node.item, node);
+    const wanted = [];
+    for (let seq = from; seq < to; seq++) {
+      const item = this.item(seq);
+      const node = byItem.get(item);
+      if (node) byItem.delete(item);
+      wanted.push(node);
     }
-    return node;
+    // What scrolled out leaves the DOM first, so the rows that stay never move in it.
+    for (const node of byItem.values()) {
+      node.remove();
+      this.spare.push(node);
+    }
+    let cursor = this.win.firstChild;
+    let expandedAt = 0;
+    for (let i = 0; i < wanted.length; i++) {
+      const seq = from + i;
+      let node = wanted[i];
+      if (node) {
+        cursor = node.nextSibling;
+      } else {
+        node = this.spare.pop() || makeRow();
+        this.win.insertBefore(node, cursor);
+        wanted[i] = node;
+      }
+      while (expandedAt < this.expanded.length && this.expanded[expandedAt] < seq) expandedAt++;
+      this.draw(node, this.item(seq), this.expanded[expandedAt] === seq);
+    }
+    this.nodes = wanted;
   }
 
   draw(node, item, open) {
@@ -375,6 +394,13 @@ export class LogView {
   }
 }
 
+function makeRow() {
+  const node = document.createElement('div');
+  node.className = 'row';
+  node.append(span('t'), span('lvl'), span('msg'), span('more'));
+  return node;
+}
+
 function span(className) {
   const s = document.createElement('span');
   s.className = className;
@@ -389,10 +415,8 @@ function dropDetail(node) {
 function detailText(e) {
   const head = [`time     ${fullTime(e.timestamp)}`, `level    ${e.level}`, `id       ${e.id}`];
   if (e.userId !== undefined) head.push(`user     ${e.userId}`);
-  const parts = [head.join('\n')];
-  if (typeof e.message === 'string' && (e.message.length > 120 || e.message.includes('\n'))) {
-    parts.push(e.message);
-  }
+  // The whole message: the row cuts it at the edge of the screen.
+  const parts = [head.join('\n'), String(e.message)];
   if (e.metadata !== undefined) parts.push(JSON.stringify(e.metadata, null, 2));
   return parts.join('\n\n');
 }

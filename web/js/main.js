@@ -482,7 +482,8 @@ function onKey(event) {
 
 function togglePause() {
   view.setPaused(!view.paused);
-  scheduleStatus();
+  // The button answers the key at once; the throttle is for the stream, not for the reader.
+  updateStatus();
 }
 
 function toggleMetrics() {

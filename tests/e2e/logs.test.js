@@ -126,6 +126,18 @@ test('entries sent before the page opened load from history', async () => {
   await page.fill('#search', '');
   await page.click('#history');
   await h.waitForMessages(page, logs.map((l) => l.message));
+
+  // A time range that starts tomorrow holds nothing; "any time" brings everything back.
+  const tomorrow = await page.evaluate(() => {
+    const d = new Date(Date.now() + 86400000);
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:00`;
+  });
+  await page.fill('#start', tomorrow);
+  await page.dispatchEvent('#start', 'change');
+  await page.waitForSelector('#log-scroll.is-empty');
+  await page.click('#range-reset');
+  await h.waitForMessages(page, logs.map((l) => l.message));
   await page.context().close();
 });
 

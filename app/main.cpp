@@ -6,11 +6,13 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "core/clock.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "storage/memory_store.hpp"
+#include "storage/sqlite_store.hpp"
 #include "web/assets.hpp"
 
 namespace {
@@ -64,10 +66,28 @@ int run(int argc, char** argv) {
     }
 
     core::SystemClock clock;
-    storage::MemoryStore store;
-    server::Server server(config, store, clock);
+    std::unique_ptr<storage::Store> store;
+    if (settings.durability == server::Durability::memory) {
+        store = std::make_unique<storage::MemoryStore>();
+    } else {
+        storage::SqliteOptions options;
+        options.data_dir = settings.data_dir;
+        options.sync = settings.durability == server::Durability::sync;
+        options.retention_entries = settings.retention_entries;
+        options.retention_age = settings.retention_age;
+        try {
+            store = std::make_unique<storage::SqliteStore>(std::move(options), clock);
+        } catch (const std::runtime_error& e) {
+            throw server::ConfigError(std::string("storage: ") + e.what());
+        }
+    }
+    server::Server server(config, *store, clock);
     serve_dashboard(server.router());
+    const auto restore_started = std::chrono::steady_clock::now();
     const std::size_t restored = server.context().hub.restore(settings.history_limit);
+    const auto restore_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - restore_started)
+                                .count();
 
     const std::string url = url_of(server.local_endpoint());
     // Tests and scripts wait for this line; keep its shape.
@@ -75,8 +95,8 @@ int run(int argc, char** argv) {
                 ("ws" + url.substr(4)).c_str());
     std::printf("dashboard: %s\n", url.c_str());
     std::fflush(stdout);
-    spdlog::info("durability={} history_limit={} restored={} config={}",
-                 server::durability_name(settings.durability), settings.history_limit, restored,
+    spdlog::info("durability={} history_limit={} restored={} in {} ms config={}",
+                 server::durability_name(settings.durability), settings.history_limit, restored, restore_ms,
                  config.config_file.empty() ? "(none)" : config.config_file);
     server.run();
     spdlog::info("stopped");

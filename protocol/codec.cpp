@@ -162,7 +162,8 @@ boost::system::result<Request, ProtocolError> decode_history(const json::object&
     return req;
 }
 
-// Validates one producer entry; on failure returns why, for logs_ack.rejected.
+}  // namespace
+
 std::optional<std::string> decode_entry(const json::value& v, const Limits& limits,
                                         IncomingEntry& out) {
     if (!v.is_object()) return "entry must be an object";
@@ -203,24 +204,29 @@ std::optional<std::string> decode_entry(const json::value& v, const Limits& limi
     return std::nullopt;
 }
 
-boost::system::result<Request, ProtocolError> decode_logs(const json::object& root,
-                                                          const Limits& limits) {
-    const json::value* data = field(root, "data");
-    const json::value* logs = data && data->is_object() ? field(data->get_object(), "logs") : nullptr;
-    if (!logs || !logs->is_array()) return bad_request("data.logs must be an array of entries");
+LogsRequest decode_entries(const json::array& entries, const Limits& limits) {
     LogsRequest req;
-    const json::array& array = logs->get_array();
-    req.accepted.reserve(array.size());
-    for (std::size_t i = 0; i < array.size(); ++i) {
+    req.accepted.reserve(entries.size());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
         IncomingEntry entry;
         entry.index = i;
-        if (auto why = decode_entry(array[i], limits, entry)) {
+        if (auto why = decode_entry(entries[i], limits, entry)) {
             req.rejected.push_back({i, std::move(*why)});
         } else {
             req.accepted.push_back(std::move(entry));
         }
     }
     return req;
+}
+
+namespace {
+
+boost::system::result<Request, ProtocolError> decode_logs(const json::object& root,
+                                                          const Limits& limits) {
+    const json::value* data = field(root, "data");
+    const json::value* logs = data && data->is_object() ? field(data->get_object(), "logs") : nullptr;
+    if (!logs || !logs->is_array()) return bad_request("data.logs must be an array of entries");
+    return decode_entries(logs->get_array(), limits);
 }
 
 boost::system::result<Request, ProtocolError> decode_send_metrics(const json::object& root,

@@ -1,9 +1,11 @@
 // protocol/codec.hpp: decoding of client frames (SPEC 3.1). Pure functions of their input.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 #include <boost/system/result.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,13 @@ boost::system::result<Envelope, ProtocolError> parse_envelope(std::string_view t
 // Validates the envelope's body for its type. Fails with bad_request (wrong field types,
 // unknown type) or too_large (send_metrics bigger than max_metadata_bytes).
 boost::system::result<Request, ProtocolError> decode(const Envelope& envelope, const Limits& limits);
+
+// Validates one producer entry, as in a `logs` message or an HTTP ingest (SPEC 2); on failure
+// returns why, for logs_ack.rejected. `out.index` is left to the caller.
+std::optional<std::string> decode_entry(const boost::json::value& v, const Limits& limits,
+                                        IncomingEntry& out);
+// Validates every entry of `entries`: the accepted ones, and why the others were refused.
+LogsRequest decode_entries(const boost::json::array& entries, const Limits& limits);
 
 // True for the types an unauthenticated connection may send: auth, check_status, ping.
 bool allowed_before_auth(std::string_view type) noexcept;

@@ -125,6 +125,8 @@ const std::vector<SettingSpec>& setting_specs() {
                          for (const auto& o : s.allowed_origins) out += (out.empty() ? "" : ",") + o;
                          return out;
                      }});
+        v.push_back(size_setting("max_body_bytes", "Largest HTTP request body accepted (larger: 413)", &Settings::max_body_bytes));
+        v.push_back(duration_setting("request_timeout", "An HTTP request must arrive whole within this (else the connection is closed)", &Settings::request_timeout));
         v.push_back({"log_level", "Server log level: trace, debug, info, warn, error, off",
                      [](Settings& s, const std::string& text) {
                          static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};

@@ -38,6 +38,8 @@ struct Settings {
     std::string tls_cert;
     std::string tls_key;
     std::vector<std::string> allowed_origins;  // empty: any Origin
+    std::uint64_t max_body_bytes = 1u << 20;  // largest HTTP request body (larger: 413)
+    milliseconds request_timeout{10'000};     // an HTTP request must arrive whole within this
     std::string log_level = "info";
     bool insecure_open = false;
 };

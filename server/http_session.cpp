@@ -7,13 +7,6 @@
 
 namespace smartlog::server {
 
-namespace {
-
-constexpr std::uint64_t kMaxRequestBody = 1024 * 1024;
-constexpr auto kRequestDeadline = std::chrono::seconds(30);
-
-}  // namespace
-
 HttpSession::HttpSession(tcp::socket&& socket, ServerContext& ctx) : stream_(std::move(socket)), ctx_(ctx) {
     ++ctx_.stats.open_connections;
     ctx_.http_sessions.insert(this);
@@ -36,9 +29,11 @@ void HttpSession::stop() {
 
 void HttpSession::do_read() {
     parser_.emplace();
-    parser_->body_limit(kMaxRequestBody);
+    parser_->body_limit(ctx_.settings.max_body_bytes);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(kRequestDeadline);
+    // One deadline for the whole request, headers and body: a client that sends half a
+    // request, or idles on a kept-alive connection, is cut when it passes.
+    stream_.expires_after(ctx_.settings.request_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
@@ -64,6 +59,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t bytes) {
         response_ = std::make_shared<HttpResponse>(json_error(head, http::status::payload_too_large,
                                                               "too_large", "request body too large"));
         response_->keep_alive(false);
+        drain_ = true;
         return http::async_write(stream_, *response_,
                                  beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
     }
@@ -89,8 +85,19 @@ void HttpSession::on_read(beast::error_code ec, std::size_t bytes) {
                                  beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
     }
 
-    response_ = std::make_shared<HttpResponse>(ctx_.router.handle(req));
+    // The request lives here until its (maybe asynchronous) route has answered; no other
+    // request is read meanwhile.
+    request_ = std::make_shared<HttpRequest>(std::move(req));
+    ctx_.router.handle(*request_, [self = shared_from_this()](HttpResponse res) {
+        self->write(std::move(res));
+    });
+}
+
+void HttpSession::write(HttpResponse res) {
+    request_.reset();
+    response_ = std::make_shared<HttpResponse>(std::move(res));
     const bool keep_alive = response_->keep_alive();
+    stream_.expires_after(ctx_.settings.request_timeout);
     http::async_write(stream_, *response_,
                       beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
 }
@@ -102,9 +109,28 @@ void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t by
     if (!keep_alive || ctx_.stopping) {
         beast::error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        if (drain_ && !ctx_.stopping) {
+            // The client may still be sending the body we refused: closing with unread data
+            // would reset the connection and lose our 413 on its way. Read and discard a
+            // bounded amount first.
+            drain_budget_ = 4 * ctx_.settings.max_body_bytes;
+            stream_.expires_after(std::min<std::chrono::milliseconds>(ctx_.settings.request_timeout,
+                                                                      std::chrono::seconds(2)));
+            do_drain();
+        }
         return;
     }
     do_read();
+}
+
+void HttpSession::do_drain() {
+    scratch_.resize(16 * 1024);
+    stream_.async_read_some(net::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                                if (ec || bytes >= self->drain_budget_) return;
+                                self->drain_budget_ -= bytes;
+                                self->do_drain();
+                            });
 }
 
 }  // namespace smartlog::server

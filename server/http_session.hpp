@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "server/net.hpp"
 #include "server/router.hpp"
@@ -23,6 +24,8 @@ public:
 private:
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
+    void write(HttpResponse res);
+    void do_drain();
     void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
     bool origin_allowed(const HttpRequest& req) const;
 
@@ -30,7 +33,11 @@ private:
     ServerContext& ctx_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
+    std::shared_ptr<HttpRequest> request_;
     std::shared_ptr<HttpResponse> response_;
+    bool drain_ = false;
+    std::uint64_t drain_budget_ = 0;
+    std::vector<char> scratch_;
 };
 
 }  // namespace smartlog::server

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <optional>
 
 namespace smartlog::server {
 
@@ -29,25 +30,45 @@ HttpResponse json_error(const HttpRequest& req, http::status status, std::string
 }
 
 void Router::add(http::verb method, std::string path, Handler handler) {
+    add_async(method, std::move(path), [handler = std::move(handler)](const HttpRequest& req, Respond respond) {
+        respond(handler(req));
+    });
+}
+
+void Router::add_async(http::verb method, std::string path, AsyncHandler handler) {
     routes_[{std::move(path), method}] = std::move(handler);
 }
 
 void Router::set_fallback(Handler handler) { fallback_ = std::move(handler); }
 
-HttpResponse Router::handle(const HttpRequest& req) const {
+void Router::handle(const HttpRequest& req, Respond respond) const {
     const std::string path(target_path(req.target()));
     // HEAD is answered like GET; Beast leaves the body out when serialising.
     const http::verb method = req.method() == http::verb::head ? http::verb::get : req.method();
-    if (auto it = routes_.find({path, method}); it != routes_.end()) return it->second(req);
+    if (auto it = routes_.find({path, method}); it != routes_.end()) return it->second(req, std::move(respond));
+    std::string allowed;
     for (const auto& [key, handler] : routes_) {
         if (key.first == path) {
-            auto res = json_error(req, http::status::method_not_allowed, "method_not_allowed",
-                                  "method not allowed on " + path);
-            return res;
+            allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(key.second));
         }
     }
-    if (method == http::verb::get && fallback_) return fallback_(req);
-    return json_error(req, http::status::not_found, "not_found", "no such route: " + path);
+    if (!allowed.empty()) {
+        auto res = json_error(req, http::status::method_not_allowed, "method_not_allowed",
+                              "method not allowed on " + path);
+        res.set(http::field::allow, allowed);
+        return respond(std::move(res));
+    }
+    if (method == http::verb::get && fallback_) return respond(fallback_(req));
+    respond(json_error(req, http::status::not_found, "not_found", "no such route: " + path));
+}
+
+HttpResponse Router::handle(const HttpRequest& req) const {
+    std::optional<HttpResponse> answer;
+    handle(req, [&answer](HttpResponse res) { answer = std::move(res); });
+    if (!answer) {
+        return json_error(req, http::status::internal_server_error, "internal", "asynchronous route");
+    }
+    return std::move(*answer);
 }
 
 }  // namespace smartlog::server

@@ -1,5 +1,6 @@
 // server/router.hpp: HTTP routes on the WebSocket port (SPEC 6), matched by method and path.
-// Handlers run on the net thread and must not block.
+// Handlers run on the net thread and must not block: one that waits for another thread (the
+// store) is asynchronous and answers later through its Respond, again on the net thread.
 #pragma once
 
 #include <functional>
@@ -23,17 +24,25 @@ HttpResponse text_response(const HttpRequest& req, http::status status, std::str
 class Router {
 public:
     using Handler = std::function<HttpResponse(const HttpRequest&)>;
+    // Called exactly once with the answer, on the net thread.
+    using Respond = std::function<void(HttpResponse)>;
+    // REQUIRES: calls `respond` exactly once, now or later; `req` lives until then.
+    using AsyncHandler = std::function<void(const HttpRequest& req, Respond respond)>;
 
     // Serves `path` (without query string) for `method`.
     void add(http::verb method, std::string path, Handler handler);
+    void add_async(http::verb method, std::string path, AsyncHandler handler);
     // Asked for GET requests no route matched (the dashboard's files); may answer 404.
     void set_fallback(Handler handler);
 
-    // The response to `req`: its route's, 405 for a known path with another method, else 404.
+    // Answers `req` through `respond`: its route's answer, 405 for a known path with another
+    // method, else 404. REQUIRES: `req` lives until `respond` has run.
+    void handle(const HttpRequest& req, Respond respond) const;
+    // The same for routes that answer at once (tests); an asynchronous route must not be asked.
     HttpResponse handle(const HttpRequest& req) const;
 
 private:
-    std::map<std::pair<std::string, http::verb>, Handler> routes_;
+    std::map<std::pair<std::string, http::verb>, AsyncHandler> routes_;
     Handler fallback_;
 };
 

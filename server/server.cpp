@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "server/http_session.hpp"
+#include "server/routes/health_routes.hpp"
+#include "server/routes/logs_routes.hpp"
+#include "server/routes/metrics_route.hpp"
 #include "server/ws_session.hpp"
 
 namespace smartlog::server {
@@ -47,6 +50,9 @@ void Server::add_builtin_routes() {
     router_.add(http::verb::get, "/healthz", [](const HttpRequest& req) {
         return text_response(req, http::status::ok, "application/json", R"({"status":"ok"})");
     });
+    routes::add_health_routes(router_, ctx_);
+    routes::add_metrics_route(router_, ctx_);
+    routes::add_logs_routes(router_, ctx_);
 }
 
 void Server::run() {
@@ -65,6 +71,11 @@ void Server::run() {
         ioc_.restart();
         ioc_.run_for(std::chrono::seconds(2));
     }
+    // Everything accepted reaches the disk before exit; then the answers the store posted
+    // meanwhile run (and find their connections closed).
+    hub_.store().close();
+    ioc_.restart();
+    ioc_.poll();
 }
 
 void Server::stop() {

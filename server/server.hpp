@@ -29,7 +29,8 @@ public:
     tcp::endpoint local_endpoint() const { return listener_->local_endpoint(); }
 
     // Serves until SIGINT or SIGTERM, then shuts down cleanly: stop accepting, send pending
-    // batches, close every connection with 1001, wait for them (at most a few seconds).
+    // batches, close every connection with 1001, wait for them (at most a few seconds), then
+    // close the store, which commits what it still holds.
     void run();
     // Begins the same shutdown from the net thread.
     void stop();

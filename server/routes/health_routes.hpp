@@ -1,0 +1,12 @@
+// server/routes/health_routes.hpp: GET /readyz (SPEC 6): ready while the store has no sticky
+// error and the server is not shutting down. Net thread only.
+#pragma once
+
+#include "server/router.hpp"
+#include "server/server_context.hpp"
+
+namespace smartlog::server::routes {
+
+void add_health_routes(Router& router, ServerContext& ctx);
+
+}  // namespace smartlog::server::routes

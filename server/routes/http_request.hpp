@@ -1,0 +1,37 @@
+// server/routes/http_request.hpp: what the HTTP API routes share: query strings, the caller's
+// identity from its headers (SPEC 6), and JSON answers. Net thread only.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "server/access_control.hpp"
+#include "server/router.hpp"
+#include "server/server_context.hpp"
+
+namespace smartlog::server::routes {
+
+// The query string of `target`, percent-decoded ('+' is a space). A repeated key keeps its last
+// value; a malformed escape is kept as written.
+std::map<std::string, std::string> query_params(std::string_view target);
+
+// Who is calling, once AccessControl accepted them.
+struct Caller {
+    std::string user_id;
+    std::string app_id;
+    Grant grant;
+};
+
+// Identifies the caller for `app_id` (from the query or X-Smartlog-App) by X-Smartlog-User and
+// `Authorization: Bearer <token>`, and checks it holds `needed` on that app. In open mode the
+// user defaults to "http". On refusal returns the error response: 400 (no app), 401 (unknown
+// user, missing or wrong token), 403 (no access to the app, inactive app, missing permission).
+std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const HttpRequest& req,
+                                             const std::string& app_id, Permission needed);
+
+// A JSON 200 answer.
+HttpResponse json_ok(const HttpRequest& req, std::string body);
+
+}  // namespace smartlog::server::routes

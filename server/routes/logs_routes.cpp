@@ -1,0 +1,277 @@
+#include "server/routes/logs_routes.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <fmt/format.h>
+
+#include "core/filter.hpp"
+#include "core/level.hpp"
+#include "protocol/codec.hpp"
+#include "server/routes/http_request.hpp"
+
+namespace smartlog::server::routes {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxSearchBytes = 1024;
+constexpr std::size_t kMaxIdBytes = 128;
+
+std::string app_of(const HttpRequest& req, const std::map<std::string, std::string>& params) {
+    if (auto it = params.find("app"); it != params.end()) return it->second;
+    auto h = req.find("X-Smartlog-App");
+    return h == req.end() ? std::string() : std::string(h->value());
+}
+
+bool is_ndjson(const HttpRequest& req) {
+    auto it = req.find(http::field::content_type);
+    if (it == req.end()) return false;
+    const std::string_view type = it->value().substr(0, it->value().find(';'));
+    return type == "application/x-ndjson" || type == "application/ndjson" || type == "application/jsonl";
+}
+
+json::value parse_json(std::string_view text, boost::system::error_code& ec) {
+    json::parse_options options;
+    options.max_depth = 64;
+    return json::parse(text, ec, {}, options);
+}
+
+// The entries of an ingest body, validated like a WebSocket `logs` message, or a 400.
+std::variant<protocol::LogsRequest, HttpResponse> decode_body(const ServerContext& ctx, const HttpRequest& req) {
+    if (is_ndjson(req)) {
+        // One entry per non-blank line; a line that is not JSON is refused alone.
+        json::array values;
+        std::vector<std::pair<std::size_t, std::string>> bad_lines;
+        std::string_view rest = req.body();
+        while (!rest.empty()) {
+            const auto nl = rest.find('\n');
+            std::string_view line = rest.substr(0, nl);
+            rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+            if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+            boost::system::error_code ec;
+            json::value v = parse_json(line, ec);
+            if (ec) {
+                bad_lines.emplace_back(values.size(), "line is not valid JSON: " + ec.message());
+                values.emplace_back(nullptr);
+            } else {
+                values.push_back(std::move(v));
+            }
+        }
+        protocol::LogsRequest decoded = protocol::decode_entries(values, ctx.limits);
+        for (auto& [index, why] : bad_lines) {
+            for (auto& r : decoded.rejected) {
+                if (r.index == index) r.message = why;
+            }
+        }
+        return decoded;
+    }
+    boost::system::error_code ec;
+    json::value doc = parse_json(req.body(), ec);
+    if (ec) {
+        return json_error(req, http::status::bad_request, "bad_json", "body is not valid JSON: " + ec.message());
+    }
+    const json::array* entries = doc.if_array();
+    if (const json::object* o = doc.if_object()) {
+        auto it = o->find("logs");
+        if (it != o->end()) entries = it->value().if_array();
+    }
+    if (!entries) {
+        return json_error(req, http::status::bad_request, "bad_request",
+                          "body must be a JSON array of entries, {\"logs\": [...]}, or NDJSON "
+                          "(Content-Type: application/x-ndjson)");
+    }
+    return protocol::decode_entries(*entries, ctx.limits);
+}
+
+std::string ack_json(std::size_t accepted, const std::vector<protocol::EntryRejection>& rejected) {
+    json::array list;
+    for (const auto& r : rejected) list.push_back(json::object{{"index", r.index}, {"message", r.message}});
+    return json::serialize(json::object{{"accepted", accepted}, {"rejected", std::move(list)}});
+}
+
+void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respond) {
+    const auto params = query_params(req.target());
+    auto who = authorize(ctx, req, app_of(req, params), Permission::write);
+    if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
+    const Caller& caller = std::get<Caller>(who);
+
+    auto decoded = decode_body(ctx, req);
+    if (auto* refusal = std::get_if<HttpResponse>(&decoded)) return respond(std::move(*refusal));
+    auto& logs = std::get<protocol::LogsRequest>(decoded);
+
+    AppChannel& app = ctx.hub.channel(caller.app_id);
+    if (!logs.accepted.empty() && ctx.hub.store().backlogged()) {
+        auto res = json_error(req, http::status::too_many_requests, "rate_limited",
+                              "storage is behind; retry shortly");
+        res.set(http::field::retry_after, "1");
+        return respond(std::move(res));
+    }
+    app.rejected += logs.rejected.size();
+    const std::size_t accepted = logs.accepted.size();
+    std::string ok = ack_json(accepted, logs.rejected);
+    if (accepted == 0) return respond(json_ok(req, std::move(ok)));
+    ctx.hub.ingest(app, caller.user_id, std::move(logs.accepted),
+                   [&req, respond = std::move(respond), ok = std::move(ok)](std::error_code ec) mutable {
+                       if (ec) {
+                           return respond(json_error(req, http::status::service_unavailable, "storage_error",
+                                                     "the entries were not stored: " + ec.message()));
+                       }
+                       respond(json_ok(req, std::move(ok)));
+                   });
+}
+
+std::optional<std::int64_t> parse_int(const std::string& text) {
+    std::int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
+    return v;
+}
+
+// The query of a GET, or a 400 that says which parameter is wrong.
+std::variant<storage::Query, HttpResponse> parse_query(const HttpRequest& req,
+                                                       const std::map<std::string, std::string>& params,
+                                                       const std::string& app_id) {
+    auto bad = [&](std::string message) {
+        return json_error(req, http::status::bad_request, "bad_request", message);
+    };
+    storage::Query q;
+    q.app_id = app_id;
+    q.limit = kDefaultQueryLimit;
+    if (auto it = params.find("level"); it != params.end()) {
+        std::string_view rest = it->second;
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            std::string_view item = rest.substr(0, comma);
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+            while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+            if (item.empty()) continue;
+            auto level = core::normalize_level(item);
+            if (!level) return bad("level: a level is longer than 32 characters");
+            if (std::find(q.levels.begin(), q.levels.end(), *level) == q.levels.end()) q.levels.push_back(*level);
+        }
+    }
+    for (auto [key, out] : {std::pair{"start", &q.start_time}, std::pair{"end", &q.end_time}}) {
+        if (auto it = params.find(key); it != params.end()) {
+            *out = parse_int(it->second);
+            if (!*out) return bad(std::string(key) + " must be a whole number of ms since the epoch");
+        }
+    }
+    if (q.start_time && q.end_time && *q.start_time > *q.end_time) return bad("start is after end");
+    if (auto it = params.find("q"); it != params.end()) {
+        if (it->second.size() > kMaxSearchBytes) return bad("q is longer than 1024 bytes");
+        q.search = it->second;
+    }
+    if (auto it = params.find("limit"); it != params.end()) {
+        auto n = parse_int(it->second);
+        if (!n || *n < 1 || *n > static_cast<std::int64_t>(kMaxQueryLimit)) {
+            return bad(fmt::format("limit must be a whole number from 1 to {}", kMaxQueryLimit));
+        }
+        q.limit = static_cast<std::size_t>(*n);
+    }
+    if (auto it = params.find("before"); it != params.end()) {
+        if (it->second.empty() || it->second.size() > kMaxIdBytes) return bad("before must be an entry id");
+        q.before_id = it->second;
+    }
+    return q;
+}
+
+std::string page_json(const storage::QueryResult& result) {
+    std::string out = R"({"logs":[)";
+    for (std::size_t i = 0; i < result.entries.size(); ++i) {
+        if (i) out += ',';
+        out += result.entries[i]->encoded;
+    }
+    out += R"(],"nextBefore":)";
+    if (result.more && !result.entries.empty()) {
+        out += json::serialize(json::value(result.entries.back()->id));
+    } else {
+        out += "null";
+    }
+    out += '}';
+    return out;
+}
+
+// durability=memory keeps nothing on disk: the query reads the app's in-memory history.
+storage::QueryResult query_history(const AppChannel* app, const storage::Query& q) {
+    storage::QueryResult result;
+    if (!app) return result;
+    core::Filter filter;
+    filter.levels = q.levels;
+    filter.start_time = q.start_time;
+    filter.end_time = q.end_time;
+    filter.search = q.search;
+    for (std::size_t i = app->history.size(); i-- > 0;) {
+        const core::EntryPtr& e = app->history.at(i);
+        // Ids compare in arrival order.
+        if (q.before_id && e->id >= *q.before_id) continue;
+        if (!filter.matches(*e)) continue;
+        if (result.entries.size() == q.limit) {
+            result.more = true;
+            break;
+        }
+        result.entries.push_back(e);
+    }
+    return result;
+}
+
+void get_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respond) {
+    const auto params = query_params(req.target());
+    const std::string app_id = app_of(req, params);
+    auto who = authorize(ctx, req, app_id, Permission::read);
+    if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
+    auto parsed = parse_query(req, params, app_id);
+    if (auto* refusal = std::get_if<HttpResponse>(&parsed)) return respond(std::move(*refusal));
+    storage::Query q = std::move(std::get<storage::Query>(parsed));
+
+    if (ctx.settings.durability == Durability::memory) {
+        return respond(json_ok(req, page_json(query_history(ctx.hub.find(app_id), q))));
+    }
+    net::io_context& ioc = ctx.ioc;
+    ctx.hub.store().query(std::move(q), [&ioc, &req, respond = std::move(respond)](
+                                            std::error_code ec, storage::QueryResult result) mutable {
+        // On the storage thread: build the body here, answer on the net thread.
+        std::optional<std::string> body;
+        if (!ec) body = page_json(result);
+        net::post(ioc, [&req, ec, body = std::move(body), respond = std::move(respond)]() mutable {
+            if (ec) {
+                return respond(json_error(req, http::status::service_unavailable, "storage_error",
+                                          "the query failed: " + ec.message()));
+            }
+            respond(json_ok(req, std::move(*body)));
+        });
+    });
+}
+
+void delete_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respond) {
+    const auto params = query_params(req.target());
+    auto who = authorize(ctx, req, app_of(req, params), Permission::clear);
+    if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
+    const Caller& caller = std::get<Caller>(who);
+    AppChannel& app = ctx.hub.channel(caller.app_id);
+    auto count = std::make_shared<std::size_t>(0);
+    *count = ctx.hub.clear(app, caller.user_id,
+                           [&req, count, app_id = caller.app_id, respond = std::move(respond)](std::error_code ec) {
+                               if (ec) {
+                                   return respond(json_error(req, http::status::service_unavailable,
+                                                             "storage_error", "clear failed: " + ec.message()));
+                               }
+                               respond(json_ok(req, json::serialize(json::object{
+                                                        {"appId", app_id}, {"cleared", *count}})));
+                           });
+}
+
+}  // namespace
+
+void add_logs_routes(Router& router, ServerContext& ctx) {
+    router.add_async(http::verb::post, "/api/v1/logs",
+                     [&ctx](const HttpRequest& req, Router::Respond respond) { post_logs(ctx, req, std::move(respond)); });
+    router.add_async(http::verb::get, "/api/v1/logs",
+                     [&ctx](const HttpRequest& req, Router::Respond respond) { get_logs(ctx, req, std::move(respond)); });
+    router.add_async(http::verb::delete_, "/api/v1/logs",
+                     [&ctx](const HttpRequest& req, Router::Respond respond) { delete_logs(ctx, req, std::move(respond)); });
+}
+
+}  // namespace smartlog::server::routes

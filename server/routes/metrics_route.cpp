@@ -1,0 +1,160 @@
+#include "server/routes/metrics_route.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+
+#include "server/metrics_sampler.hpp"
+#include "server/ws_session.hpp"
+
+namespace smartlog::server::routes {
+
+namespace {
+
+// A label value with \, " and newline escaped, as the format requires.
+std::string label(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (char c : value) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+template <class T>
+void sample(std::string& out, std::string_view name, T value) {
+    fmt::format_to(std::back_inserter(out), "{} {}\n", name, value);
+}
+
+std::uint64_t resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::uint64_t pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::size_t open_fds() {
+    std::error_code ec;
+    std::size_t n = 0;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+std::string prometheus_text(const ServerContext& ctx) {
+    std::string out;
+    out.reserve(4096 + 512 * ctx.hub.channels().size());
+    const Stats& st = ctx.stats;
+
+    family(out, "smartlog_connections", "gauge", "Open client connections, WebSocket and HTTP.");
+    sample(out, "smartlog_connections", st.open_connections);
+    family(out, "smartlog_websocket_sessions", "gauge", "Open WebSocket connections.");
+    sample(out, "smartlog_websocket_sessions", st.ws_sessions);
+    family(out, "smartlog_received_bytes_total", "counter", "Bytes read from clients.");
+    sample(out, "smartlog_received_bytes_total", st.bytes_received);
+    family(out, "smartlog_sent_bytes_total", "counter", "Bytes written to clients.");
+    sample(out, "smartlog_sent_bytes_total", st.bytes_sent);
+    family(out, "smartlog_frames_rejected_total", "counter", "WebSocket messages answered with an error.");
+    sample(out, "smartlog_frames_rejected_total", st.frames_rejected);
+    family(out, "smartlog_live_entries_dropped_total", "counter",
+           "Live entries not sent to viewers that lagged (SPEC 3.3).");
+    sample(out, "smartlog_live_entries_dropped_total", st.entries_dropped);
+
+    std::uint64_t queued = 0, deepest = 0;
+    for (const WsSession* s : ctx.sessions) {
+        queued += s->queued_bytes();
+        deepest = std::max<std::uint64_t>(deepest, s->queued_bytes());
+    }
+    family(out, "smartlog_outbound_queue_bytes", "gauge", "Bytes queued to WebSocket clients, all sessions.");
+    sample(out, "smartlog_outbound_queue_bytes", queued);
+    family(out, "smartlog_outbound_queue_max_bytes", "gauge", "Bytes queued to the most lagging WebSocket client.");
+    sample(out, "smartlog_outbound_queue_max_bytes", deepest);
+
+    const auto& channels = ctx.hub.channels();
+    family(out, "smartlog_apps", "gauge", "Apps with live state on this server.");
+    sample(out, "smartlog_apps", channels.size());
+    struct PerApp {
+        const char* name;
+        const char* type;
+        const char* help;
+        std::uint64_t (*value)(const AppChannel&);
+    };
+    static const PerApp kPerApp[] = {
+        {"smartlog_entries_ingested_total", "counter", "Entries accepted, by app.",
+         [](const AppChannel& a) { return a.ingested; }},
+        {"smartlog_entries_rejected_total", "counter", "Entries refused by validation, by app.",
+         [](const AppChannel& a) { return a.rejected; }},
+        {"smartlog_entries_delivered_total", "counter", "Entries queued to viewers, by app.",
+         [](const AppChannel& a) { return a.delivered; }},
+        {"smartlog_app_connections", "gauge", "Authenticated WebSocket connections, by app.",
+         [](const AppChannel& a) { return static_cast<std::uint64_t>(a.members.size()); }},
+        {"smartlog_history_entries", "gauge", "Entries in the in-memory history, by app.",
+         [](const AppChannel& a) { return static_cast<std::uint64_t>(a.history.size()); }},
+    };
+    for (const PerApp& metric : kPerApp) {
+        family(out, metric.name, metric.type, metric.help);
+        for (const auto& [id, app] : channels) {
+            fmt::format_to(std::back_inserter(out), "{}{{app=\"{}\"}} {}\n", metric.name, label(id), metric.value(*app));
+        }
+    }
+
+    const storage::StoreStats store = ctx.hub.store().stats();
+    family(out, "smartlog_storage_healthy", "gauge", "1 while the store has no sticky error (see /readyz).");
+    sample(out, "smartlog_storage_healthy", ctx.hub.store().healthy() ? 1 : 0);
+    family(out, "smartlog_storage_queued_entries", "gauge", "Entries waiting for the storage thread.");
+    sample(out, "smartlog_storage_queued_entries", store.queued_entries);
+    family(out, "smartlog_storage_entries_written_total", "counter", "Entries committed to disk.");
+    sample(out, "smartlog_storage_entries_written_total", store.entries_written);
+    family(out, "smartlog_storage_entries_dropped_total", "counter", "Entries not stored because the storage queue was full.");
+    sample(out, "smartlog_storage_entries_dropped_total", store.entries_dropped);
+    family(out, "smartlog_storage_entries_removed_total", "counter", "Entries deleted from disk by clear and retention.");
+    sample(out, "smartlog_storage_entries_removed_total", store.entries_removed);
+    family(out, "smartlog_storage_errors_total", "counter", "Storage operations that failed.");
+    sample(out, "smartlog_storage_errors_total", store.errors);
+    family(out, "smartlog_storage_commit_seconds", "histogram", "Time to commit one group of writes.");
+    for (std::size_t i = 0; i < std::size(storage::StoreStats::kCommitBuckets); ++i) {
+        fmt::format_to(std::back_inserter(out), "smartlog_storage_commit_seconds_bucket{{le=\"{}\"}} {}\n",
+                       storage::StoreStats::kCommitBuckets[i], store.commit_buckets[i]);
+    }
+    fmt::format_to(std::back_inserter(out), "smartlog_storage_commit_seconds_bucket{{le=\"+Inf\"}} {}\n", store.commits);
+    sample(out, "smartlog_storage_commit_seconds_sum", store.commit_seconds_sum);
+    sample(out, "smartlog_storage_commit_seconds_count", store.commits);
+
+    // Process figures under the names every Prometheus client library uses.
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    family(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.");
+    sample(out, "process_cpu_seconds_total", cpu);
+    family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    sample(out, "process_resident_memory_bytes", resident_bytes());
+    family(out, "process_open_fds", "gauge", "Open file descriptors.");
+    sample(out, "process_open_fds", open_fds());
+    const auto& host = ctx.metrics.host();
+    family(out, "smartlog_uptime_seconds", "gauge", "Seconds since the server started (as of the last metrics sample).");
+    sample(out, "smartlog_uptime_seconds", host.process.uptime_seconds);
+    return out;
+}
+
+void add_metrics_route(Router& router, ServerContext& ctx) {
+    router.add(http::verb::get, "/metrics", [&ctx](const HttpRequest& req) {
+        return text_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8", prometheus_text(ctx));
+    });
+}
+
+}  // namespace smartlog::server::routes

@@ -9,6 +9,7 @@ packages=(
   libssl-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
   libfmt-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev
   chromium redis-server
+  prometheus  # promtool checks the /metrics text in tests/integration/http_api.test.js
 )
 
 missing=()

@@ -26,7 +26,7 @@ export function backoffDelay(attempt) {
 }
 
 // States reported to onState: idle, connecting, authenticating, live, waiting (a reconnect is
-// scheduled; detail {delayMs, attempt, reason}), rejected (auth_error; no retry).
+// scheduled; detail {delayMs, attempt, reason, serverReason}), rejected (auth_error; no retry).
 export class Connection {
   constructor({ onState, onAuthenticated, onAuthError, onMessage }) {
     this.handlers = { onState, onAuthenticated, onAuthError, onMessage };
@@ -100,7 +100,7 @@ export class Connection {
       this.ws = null;
       this.clearTimers();
       if (!this.credentials || this.state === 'rejected') return;
-      this.scheduleReconnect(closeReason(event));
+      this.scheduleReconnect(closeReason(event), event.reason);
     };
     // An error is always followed by close, which does the work.
     ws.onerror = () => {};
@@ -158,9 +158,10 @@ export class Connection {
     this.scheduleReconnect(reason);
   }
 
-  scheduleReconnect(reason) {
+  // `serverReason`: the close frame's own words, when the server said why (SPEC 3.3).
+  scheduleReconnect(reason, serverReason = '') {
     const delayMs = backoffDelay(this.attempt);
-    this.setState('waiting', { delayMs, attempt: this.attempt + 1, reason });
+    this.setState('waiting', { delayMs, attempt: this.attempt + 1, reason, serverReason });
     this.attempt++;
     this.reconnectTimer = setTimeout(() => this.open(), delayMs);
   }

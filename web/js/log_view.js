@@ -117,7 +117,8 @@ export class LogView {
     this.schedule();
   }
 
-  // Moves the selection by `delta` rows (j/k); starts from the newest row in view.
+  // Moves the selection by `delta` rows (j/k); without one, starts at the edge of the view
+  // it moves away from (the bottom row going up, the top row going down).
   moveSelection(delta) {
     if (this.size === 0) return;
     let seq = this.selected;

@@ -274,11 +274,11 @@ function showSignIn(error = '', detail = '', code = '') {
     .focus();
 }
 
-let countdown = 0;
+let countdownTimer = 0;
 function showConnectionState(state, detail) {
   const box = $('conn');
   box.dataset.state = state;
-  clearInterval(countdown);
+  clearInterval(countdownTimer);
   $('retry').hidden = state !== 'waiting';
   const text = $('conn-text');
   const labels = {
@@ -288,18 +288,23 @@ function showConnectionState(state, detail) {
     live: 'Live',
     rejected: 'Sign-in refused',
   };
+  const remaining = $('conn-countdown');
+  remaining.textContent = '';
   if (state !== 'waiting') {
     text.textContent = labels[state];
     box.title = '';
     return;
   }
+  text.textContent = 'Offline';
+  if (detail.serverReason) toast(`The server closed the connection: ${detail.serverReason}`, 'error');
   const due = Date.now() + detail.delayMs;
+  // Outside the live region: a screen reader hears "Offline" once, not every second.
   const tick = () => {
     const seconds = Math.max(0, Math.ceil((due - Date.now()) / 1000));
-    text.textContent = `Offline · retrying in ${seconds} s`;
+    remaining.textContent = ` · retrying in ${seconds} s`;
   };
   tick();
-  countdown = setInterval(tick, 1000);
+  countdownTimer = setInterval(tick, 1000);
   box.title = `${detail.reason} (attempt ${detail.attempt})`;
 }
 

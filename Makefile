@@ -1,6 +1,7 @@
 # The two commands of the README. Each installs what is missing, builds, then runs.
-.PHONY: run test deps build-release build-debug bench clean
+.PHONY: run test deps build-release build-debug bench fuzz clean
 
+SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
 run: deps build-release
@@ -19,6 +20,25 @@ build-release:
 build-debug:
 	@test -f build/debug/CMakeCache.txt || cmake --preset debug >/dev/null
 	cmake --build --preset debug -j $(JOBS)
+
+# Each libFuzzer target runs FUZZ_RUNS executions (at most FUZZ_SECONDS) from a copy of its
+# seed corpus; a crash leaves its input in build/fuzz/artifacts/ and fails the target.
+FUZZ_RUNS ?= 1000000
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= codec config timestamp units
+fuzz:
+	@./scripts/install-deps.sh fuzz
+	@test -f build/fuzz/CMakeCache.txt || cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	@mkdir -p build/fuzz/artifacts
+	@for t in $(FUZZ_TARGETS); do \
+	  rm -rf build/fuzz/corpus-$$t && cp -r tests/fuzz/corpus/$$t build/fuzz/corpus-$$t && \
+	  echo "fuzz_$$t: $(FUZZ_RUNS) runs, at most $(FUZZ_SECONDS) s" && \
+	  ./build/fuzz/tests/fuzz/fuzz_$$t -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=build/fuzz/artifacts/$$t- -print_final_stats=1 build/fuzz/corpus-$$t 2>&1 \
+	    | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|Done)' ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 # The benchmark suite (bench/README.md): a Release smartlogd and the load generator, built in
 # their own directory, then every scenario against smartlogd and redis-server; writes

@@ -11,6 +11,10 @@ packages=(
   chromium redis-server
   prometheus  # promtool checks the /metrics text in tests/integration/http_api.test.js
 )
+# `install-deps.sh fuzz`: the fuzzing toolchain too (libFuzzer comes with clang's runtime).
+if [[ ${1:-} == fuzz ]]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -307,7 +307,8 @@ void apply_toml(Config& config, std::string_view toml_text, const std::string& s
         }
     }
     for (const auto& user : config.users) {
-        for (const auto& [app_id, perms] : user.apps) {
+        for (const auto& grant : user.apps) {
+            const std::string& app_id = grant.first;
             const bool known = std::any_of(config.apps.begin(), config.apps.end(),
                                            [&](const AppConfig& a) { return a.id == app_id; });
             if (!known) {

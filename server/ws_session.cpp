@@ -17,6 +17,8 @@ template <class... Ts>
 struct overloaded : Ts... {
     using Ts::operator()...;
 };
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;  // clang 14 has no aggregate deduction
 
 std::string_view auth_error_text(core::auth_errc code) {
     switch (code) {

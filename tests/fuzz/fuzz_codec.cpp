@@ -1,0 +1,50 @@
+// libFuzzer target: the WebSocket message codec, every client message's validation, and the
+// encoding of what it accepted (an accepted entry must encode to JSON that parses back).
+#include <boost/json/parse.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "core/entry.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/encode.hpp"
+
+using namespace smartlog;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    auto envelope = protocol::parse_envelope(text);
+    if (!envelope) return 0;
+    protocol::allowed_before_auth(envelope->type);
+    protocol::Limits limits;
+    limits.max_message_bytes = 256;
+    limits.max_metadata_bytes = 128;
+    auto request = protocol::decode(*envelope, limits);
+    if (!request) return 0;
+    if (auto* logs = std::get_if<protocol::LogsRequest>(&*request)) {
+        for (auto& in : logs->accepted) {
+            if (in.message.size() > limits.max_message_bytes) std::abort();
+            core::Entry e;
+            e.id = "0190a5d0-0000-7000-8000-000000000001";
+            e.timestamp = in.timestamp.value_or(0);
+            e.level = in.level;
+            e.message = in.message;
+            e.metadata = in.metadata;
+            e.app_id = "app";
+            e.user_id = "user";
+            protocol::encode_entry(e);
+            boost::system::error_code ec;
+            auto back = boost::json::parse(e.encoded, ec);
+            if (ec || back.at("message").as_string() != in.message) std::abort();
+        }
+    }
+    if (auto* filter = std::get_if<protocol::FilterRequest>(&*request)) {
+        const auto& f = filter->filter;
+        if (f.start_time && f.end_time && *f.start_time > *f.end_time) std::abort();
+        boost::system::error_code ec;
+        boost::json::parse(protocol::filter_applied_frame(f), ec);
+        if (ec) std::abort();
+    }
+    return 0;
+}

@@ -38,6 +38,13 @@ describe('auth', () => {
     r.c.close();
   });
 
+  test('the endpoint is / and also /ws', async () => {
+    const c = await connectAs(`${server.wsUrl}ws`, 'alice', 'app1', { token: 'alice-token' });
+    assert.equal(c.authReply.payload.appId, 'app1');
+    c.close();
+    await assert.rejects(Client.connect(`${server.wsUrl}elsewhere`));
+  });
+
   test('unknown user, wrong token and missing token get the same invalid_credentials reply', async () => {
     const replies = [];
     for (const data of [

@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
                 for (std::string f; in >> f;) extra_flags.push_back(f);
             }
             else throw std::runtime_error("unknown flag " + flag);
-            if (flag != "--only" && flag != "--out") {
+            // The report's wording does not change a figure: left out of the recorded command.
+            if (flag != "--only" && flag != "--out" && flag != "--source-note") {
                 const bool spaced = value.find(' ') != std::string::npos;
                 cfg.command_line += " " + flag + " " + (spaced ? "'" + value + "'" : value);
             }
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
     }
 
     const auto start = std::chrono::steady_clock::now();
+    cfg.load_at_start = command_output("cut -d' ' -f1-3 /proc/loadavg");
     std::vector<ScenarioOutcomes> results;
     for (auto sc : default_scenarios()) {
         if (!cfg.only.empty() && std::find(cfg.only.begin(), cfg.only.end(), sc.id) == cfg.only.end())

@@ -202,6 +202,12 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
             : cfg.source_note,
         command_output(cfg.redis_server + " --version | cut -d' ' -f1-3"));
     s += fmt::format("Whole suite: `{}` (what `make bench` runs).\n\n", cfg.command_line);
+    s += fmt::format(
+        "Load average (1, 5, 15 min) at the start of the suite: {}; at its end: {}. On 2 cores, "
+        "anything above ~2 means other processes (builds, tests) competed with the servers and "
+        "the generator: rates and latencies then measure the machine as much as the server, while "
+        "CPU time per entry stays comparable.\n\n",
+        cfg.load_at_start, command_output("cut -d' ' -f1-3 /proc/loadavg"));
     s += R"(How to read this:
 - Every scenario runs against smartlogd, then against redis-server (PUBLISH/SUBSCRIBE of the very
   same batch bytes), one right after the other on the same machine, each server freshly started.
@@ -267,7 +273,7 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
          "SPEC 8 asks for a restart with 1,000 apps × 1,000 entries back in under 1 s. That needs "
          "durable storage (SPEC 7), which smartlogd does not have yet; the scenario will be added "
          "when it does.\n\n";
-    std::ifstream profile("bench/PROFILE.md");
+    std::ifstream profile("bench/NOTES.md");
     if (profile) {
         std::stringstream text;
         text << profile.rdbuf();

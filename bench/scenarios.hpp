@@ -38,6 +38,7 @@ struct Config {
     double seconds_scale = 1.0;        // multiplies every scenario's duration
     std::string command_line;          // as invoked, for the report
     std::string source_note;           // what smartlogd was built from, if not this tree
+    std::string load_at_start;         // /proc/loadavg when the suite started
 };
 
 struct Outcome {

@@ -362,6 +362,7 @@ describe('permissions', () => {
   test('clear without the clear permission is forbidden and clears nothing', async () => {
     const alice = await as(server.wsUrl, 'alice', 'app1');
     await sendLogs(alice, [{ message: 'survives a forbidden clear' }]);
+    await alice.next((m) => m.type === 'logs' && m.payload.some((e) => e.message === 'survives a forbidden clear'));
     for (const user of ['reader', 'writer']) {
       const c = await as(server.wsUrl, user, 'app1');
       const err = await c.request({ type: 'clear', ref: 9 }, 'error');

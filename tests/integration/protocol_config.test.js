@@ -166,3 +166,23 @@ describe('precedence: flags beat the environment, which beats the file', () => {
     }
   });
 });
+
+describe('allowed_origins', () => {
+  test('a browser Origin not listed is refused; a listed one and clients without Origin connect', async () => {
+    const WebSocket = require('ws');
+    const server = await startServer({ args: ['--allowed-origins', 'http://good.example'] });
+    try {
+      const open = (headers) => new Promise((resolve) => {
+        const ws = new WebSocket(server.wsUrl, { headers });
+        ws.once('open', () => { ws.terminate(); resolve('open'); });
+        ws.once('unexpected-response', (req, res) => { resolve(res.statusCode); ws.terminate(); });
+        ws.once('error', () => resolve('error'));
+      });
+      assert.equal(await open({ Origin: 'http://evil.example' }), 403);
+      assert.equal(await open({ Origin: 'http://good.example' }), 'open');
+      assert.equal(await open({}), 'open');
+    } finally {
+      await server.stop();
+    }
+  });
+});

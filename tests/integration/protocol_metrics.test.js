@@ -124,6 +124,17 @@ test('messageRate and errorRate are entries per second of the receiver\'s app ov
   for (const c of [viewer1, viewer2, producer]) c.close();
 });
 
+test('unauthenticated connections get no metrics pushes', async () => {
+  const anonymous = await Client.connect(server.wsUrl);
+  const viewer = await as(server.wsUrl, 'alice', 'app1');
+  await viewer.next('metrics', 3000);
+  await viewer.next('metrics', 3000);
+  await anonymous.sync();
+  assert.deepEqual(anonymous.take('metrics'), []);
+  anonymous.close();
+  viewer.close();
+});
+
 test('GET /healthz answers 200 ok on the same port', async () => {
   const res = await fetch(`${server.url}healthz`);
   assert.equal(res.status, 200);

@@ -12,6 +12,8 @@ const PREVIEW_CHARS = 400;
 // Lines of an expanded row shown before it scrolls inside itself. A known line count gives a
 // known row height without measuring the DOM, which keeps the virtual list exact.
 const DETAIL_MAX_LINES = 16;
+// Shortest time between two screens of entirely new rows while following a flood.
+const FLOOD_INTERVAL_MS = 50;
 
 export class LogView {
   // `scroller` holds .log-canvas > .log-window. Keeps at most `capacity` rows; while paused,
@@ -38,6 +40,8 @@ export class LogView {
     this.nodes = [];               // row elements in view, in order
     this.spare = [];               // row elements out of the DOM, for reuse
     this.frame = 0;
+    this.dirty = false;            // something besides new entries needs a redraw
+    this.admittedAt = -Infinity;   // when waiting entries last joined the list
 
     this.measure();
     scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
@@ -62,13 +66,13 @@ export class LogView {
       this.pending.push({ seq: -1, entry });
     }
     this.trimPending();
-    this.schedule();
+    this.requestFrame();
   }
 
   // Queues a notice row (kind: gap, dropped, info) in order with the entries around it.
   mark(kind, text) {
     this.pending.push({ seq: -1, marker: { kind, text } });
-    this.schedule();
+    this.requestFrame();
   }
 
   // Empties the view, including what waits behind a pause.
@@ -212,6 +216,7 @@ export class LogView {
     this.rowHeight = parseFloat(style.getPropertyValue('--row-h')) || 24;
     this.lineHeight = parseFloat(style.getPropertyValue('--detail-line-h')) || 18;
     this.detailPadding = parseFloat(style.getPropertyValue('--detail-pad')) || 16;
+    this.viewRows = Math.max(1, Math.ceil(this.scroller.clientHeight / this.rowHeight));
   }
 
   offsetOf(seq) {
@@ -257,8 +262,14 @@ export class LogView {
 
   // --- rendering --------------------------------------------------------------------------
 
+  // Redraws on the next frame: something other than new entries changed (scroll, size, state).
   schedule() {
-    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+    this.dirty = true;
+    this.requestFrame();
+  }
+
+  requestFrame() {
+    if (!this.frame) this.frame = requestAnimationFrame((now) => this.render(now));
   }
 
   onScroll() {
@@ -278,9 +289,21 @@ export class LogView {
     this.toggle(row.item.seq);
   }
 
-  render() {
+  render(now) {
     this.frame = 0;
-    if (!this.paused && this.pending.length) this.admitPending();
+    if (!this.paused && this.pending.length) {
+      // Under a flood every row on screen changes each frame; nobody reads 60 screens a
+      // second, and 20 cost a third as much, which keeps the page responsive (USERS.md 10, 13).
+      const flood = this.following && this.pending.length >= this.viewRows;
+      if (flood && now - this.admittedAt < FLOOD_INTERVAL_MS) {
+        this.requestFrame();
+        if (!this.dirty) return;
+      } else {
+        this.admitPending();
+        this.admittedAt = now;
+      }
+    }
+    this.dirty = false;
 
     const view = this.scroller;
     const total = this.size * this.rowHeight + this.extraHeight;

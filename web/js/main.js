@@ -35,7 +35,7 @@ const filter = { levels: new Set(LEVELS), start: undefined, end: undefined, sear
 let session = null;            // {url, userId, appId, token}
 let lastId = null;             // newest entry accounted for: where a reconnect resumes (SPEC 3.3)
 let historyMode = null;        // 'replace' | 'resume' while a request_history is unanswered
-let held = [];                 // live batches that arrived before that answer
+let held = [];                 // what arrived before that answer, to apply after it
 let reloadOnFilterApplied = false;
 let filterChangedOffline = false;
 let historyLimit = 1000;
@@ -94,8 +94,7 @@ function onMessage(msg) {
     case 'logs': {
       const entries = Array.isArray(msg.payload) ? msg.payload : [];
       if (msg.history === true) onHistory(entries, msg.gap === true);
-      else if (historyMode) held.push(entries);
-      else addLive(entries);
+      else afterHistory(() => addLive(entries));
       break;
     }
     case 'metrics':
@@ -123,8 +122,8 @@ function onMessage(msg) {
     }
     case 'dropped': {
       const n = msg.payload?.count;
-      view.mark('dropped', `Missed ${Number.isFinite(n) ? count(n) : 'some'} entries: ` +
-        'this view fell behind the stream and the server skipped them');
+      afterHistory(() => view.mark('dropped', `Missed ${Number.isFinite(n) ? count(n) : 'some'} ` +
+        'entries: this view fell behind the stream and the server skipped them'));
       break;
     }
     case 'error': {
@@ -136,6 +135,13 @@ function onMessage(msg) {
     default:
       break;  // The protocol grows; unknown messages are not errors.
   }
+}
+
+// Runs `apply` now, or after the history answer that is on its way: what the server sent
+// after that answer must not land in the list before it.
+function afterHistory(apply) {
+  if (historyMode) held.push(apply);
+  else apply();
 }
 
 function requestHistory(mode, extra = {}) {
@@ -162,8 +168,9 @@ function onHistory(entries, gap) {
     lastId = null;
   }
   noteLastId(entries);
-  for (const batch of held) addLive(batch);
+  const waiting = held;
   held = [];
+  for (const apply of waiting) apply();
 }
 
 function addLive(entries) {

@@ -135,6 +135,23 @@ describe('logs and logs_ack', () => {
     viewer.close();
   });
 
+  test('metadata is any JSON value kept as sent, null and false included', async () => {
+    const viewer = await as(server.wsUrl, 'alice', 'app1');
+    await sendLogs(viewer, [
+      { message: 'metadata null', metadata: null },
+      { message: 'metadata false', metadata: false },
+      { message: 'metadata array', metadata: [1, 'two', { three: 3 }] },
+      { message: 'metadata absent' },
+    ]);
+    const [a, b, c, d] = await viewer.entries(4);
+    assert.ok('metadata' in a, 'metadata: null was dropped');
+    assert.equal(a.metadata, null);
+    assert.equal(b.metadata, false);
+    assert.deepEqual(c.metadata, [1, 'two', { three: 3 }]);
+    assert.ok(!('metadata' in d));
+    viewer.close();
+  });
+
   test('levels are lower-cased and aliases normalised; a missing level is info', async () => {
     const viewer = await as(server.wsUrl, 'alice', 'app1');
     const given = ['WARNING', 'Err', 'critical', 'CRIT', 'panic', 'Notice', undefined, 'TRACE', 'Debug', 'INFO', 'warn', 'error', 'FATAL'];
@@ -254,6 +271,20 @@ describe('send_metrics', () => {
     await otherApp.sync();
     assert.deepEqual(otherApp.take('app_metrics'), []);
     for (const c of [viewer, otherApp, producer]) c.close();
+  });
+
+  test('send_metrics relays any JSON value, null included', async () => {
+    const viewer = await as(server.wsUrl, 'reader', 'app1');
+    const producer = await as(server.wsUrl, 'writer', 'app1', { mode: 'producer' });
+    for (const metrics of ['text', [1, 2], false, null]) {
+      producer.send({ type: 'send_metrics', data: { metrics } });
+      await producer.sync();
+      assert.deepEqual(producer.take('error'), [], `metrics ${JSON.stringify(metrics)} refused`);
+      const m = await viewer.next('app_metrics');
+      assert.deepEqual(m.payload.metrics, metrics);
+    }
+    viewer.close();
+    producer.close();
   });
 
   test('send_metrics over max_metadata_bytes is refused with too_large', async () => {

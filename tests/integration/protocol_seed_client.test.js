@@ -102,6 +102,8 @@ test("the seed's LoggerWebSocket sees a producer's logs, their history and metri
   // The original NehonixSmartLogger library authenticates and sends `logs` with `data.logs`.
   const producer = await connectAs(server.wsUrl, 'user123', 'app456', { mode: 'producer' });
   const witness = await connectAs(server.wsUrl, 'user123', 'app456');
+  // "L'historique est limité à 1000 entrées par application": the default history_limit.
+  assert.equal(producer.authReply.payload.historyLimit, 1000);
   await sendLogs(producer, [
     { level: 'info', message: 'Server started', timestamp: Date.now() - 2000 },
     { level: 'warn', message: 'Slow request', timestamp: Date.now() - 1000, metadata: { ms: 900 } },

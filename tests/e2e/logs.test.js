@@ -257,3 +257,30 @@ test('screenshots: light and dark with live data, and a phone width', async () =
     await page.context().close();
   }
 });
+
+test('a long pause keeps 5,000 lines waiting and says how many more it could not keep',
+  async () => {
+    const page = await h.openPage(browser);
+    await h.signIn(page, server.url, alice);
+    await h.waitLive(page);
+    await page.click('#pause');
+    const before = Number(await page.getAttribute('#stat-rate', 'data-total'));
+    for (let batch = 0; batch < 13; batch++) {
+      await producer.send(Array.from({ length: 500 }, (_, i) =>
+        ({ level: 'debug', message: `flood ${batch * 500 + i + 1}` })));
+    }
+    // Everything arrived; the label counts what waits, at most 5,000 plus a trimming margin.
+    await page.waitForFunction((n) =>
+      Number(document.querySelector('#stat-rate').dataset.total) >= n, before + 6500);
+    assert.match(await page.textContent('#pause'), /^Resume \(5,\d{3} new\)$/);
+    await page.click('#pause');
+    await h.waitForMessages(page, ['flood 6500']);
+    // 4,999 entries and the notice fill the 5,000 rows: 6,500 - 4,999 were not kept.
+    await page.evaluate(() => { document.querySelector('#log-scroll').scrollTop = 0; });
+    await page.waitForFunction(() => [...document.querySelectorAll('#log-scroll .marker-dropped')]
+      .some((row) => /^1,501 lines arrived while paused beyond the 5,000-line buffer/.test(row.textContent)));
+    // The status line follows within a quarter of a second.
+    await page.waitForFunction(() =>
+      /^5,000 rows/.test(document.querySelector('#stat-rows').textContent));
+    await page.context().close();
+  });

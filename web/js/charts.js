@@ -1,7 +1,7 @@
 // Time series of the server's `metrics` messages (SPEC section 5), drawn with uPlot, which the
 // page loads as a classic script (window.uPlot) before this module runs.
 
-import { bytes, count, percent, numberOr } from './format.js';
+import { bytes, clockTime, count, percent, numberOr } from './format.js';
 
 // One hour of samples at the default 5 s interval.
 const MAX_POINTS = 720;
@@ -9,7 +9,7 @@ const CHART_HEIGHT = 110;
 // Tick steps for counts of whole things: no tick at half a connection.
 const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5];
 
-const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const num = (v) => numberOr(v, null);
 
 // Bytes per second of a counter that only grows while the server runs; null across a restart.
 const perSecond = (pick) => (m, prev) => {
@@ -62,16 +62,12 @@ const CHARTS = [
   },
 ];
 
-// Tick labels in local time, as precise as the tick spacing needs (short intervals in tests).
+// Tick labels in local time, as precise as the tick spacing needs (short intervals in tests):
+// HH:MM, HH:MM:SS or HH:MM:SS.d out of clockTime's HH:MM:SS.mmm.
 function timeLabel(ticks) {
   const step = ticks.length > 1 ? ticks[1] - ticks[0] : 60;
-  return (t) => {
-    const d = new Date(t * 1000);
-    const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-    if (step >= 60) return hm;
-    const hms = `${hm}:${String(d.getSeconds()).padStart(2, '0')}`;
-    return step >= 1 ? hms : `${hms}.${Math.floor(d.getMilliseconds() / 100)}`;
-  };
+  const length = step >= 60 ? 5 : step >= 1 ? 8 : 10;
+  return (t) => clockTime(t * 1000).slice(0, length);
 }
 
 export class MetricsCharts {

@@ -36,13 +36,6 @@ export function percent(n) {
   return Number.isFinite(n) ? `${n.toFixed(n < 10 ? 1 : 0)} %` : '–';
 }
 
-// The value <input type="datetime-local"> shows for `ms`, in local time.
-export function toLocalInput(ms) {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}T` +
-    `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
-}
-
 // ms since the epoch for an <input type="datetime-local"> value, or undefined when empty.
 export function fromLocalInput(value) {
   if (!value) return undefined;

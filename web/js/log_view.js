@@ -2,7 +2,7 @@
 // (only the rows in view exist in the DOM), so bursts of thousands of entries per second cost
 // one layout per frame, not one per entry.
 
-import { LEVELS, clockTime, fullTime } from './format.js';
+import { LEVELS, clockTime, count, fullTime } from './format.js';
 
 const KNOWN_LEVELS = new Set(LEVELS);
 // Rows drawn above and below the visible ones, so fast scrolling does not show blank space.
@@ -92,6 +92,11 @@ export class LogView {
 
   setPaused(paused) {
     if (this.paused === paused) return;
+    if (!paused) {
+      this.trimPending(0);
+      // The notice takes a row of the ring too; without room it would be evicted at once.
+      if (this.overflowWhilePaused) this.trimPending(0, this.capacity - 1);
+    }
     this.paused = paused;
     if (!paused && this.overflowWhilePaused) {
       // The lines that overflowed were older than everything waiting: say so where they were.
@@ -99,8 +104,8 @@ export class LogView {
         seq: -1,
         marker: {
           kind: 'dropped',
-          text: `${this.overflowWhilePaused.toLocaleString('en-US')} lines arrived while paused ` +
-            `beyond the ${this.capacity.toLocaleString('en-US')}-line buffer and are not shown`,
+          text: `${count(this.overflowWhilePaused)} lines arrived while paused beyond the ` +
+            `${count(this.capacity)}-line buffer and are not shown`,
         },
       });
       this.overflowWhilePaused = 0;
@@ -145,10 +150,10 @@ export class LogView {
   // Keeps what waits bounded: while paused, and while a hidden tab gets no animation frames.
   // What is trimmed could never be shown (the ring keeps only `capacity` rows); during a pause
   // it is counted, because the reader expected to see it on resume.
-  trimPending() {
-    const excess = this.pending.length - this.capacity;
-    // Trims in chunks: amortised O(1) per entry instead of a shift per entry.
-    if (excess < this.capacity / 4) return;
+  // Trims once `chunk` entries are over: amortised O(1) per entry, not a shift per entry.
+  trimPending(chunk = this.capacity / 4, keep = this.capacity) {
+    const excess = this.pending.length - keep;
+    if (excess <= 0 || excess < chunk) return;
     for (const item of this.pending.splice(0, excess)) {
       if (!item.entry) continue;
       if (typeof item.entry.id === 'string') this.ids.delete(item.entry.id);

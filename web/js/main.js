@@ -36,7 +36,7 @@ let session = null;            // {url, userId, appId, token}
 let lastId = null;             // newest entry accounted for: where a reconnect resumes (SPEC 3.3)
 let historyMode = null;        // 'replace' | 'resume' while a request_history is unanswered
 let held = [];                 // what arrived before that answer, to apply after it
-let reloadOnFilterApplied = false;
+let filtersInFlight = 0;        // filter changes sent, not yet answered: reload after the last
 let filterChangedOffline = false;
 let historyLimit = 1000;
 let received = 0;              // entries received, for the rate shown in the status bar
@@ -64,14 +64,14 @@ function onAuthenticated(payload, resumed) {
   $('server-version').textContent = payload.serverVersion ? `smartlogd ${payload.serverVersion}` : '';
   showDashboard();
 
-  connection.send({ type: 'request_metrics' });
-  if (!filterIsDefault()) {
-    reloadOnFilterApplied = false;
-    connection.send(filterMessage());
-  }
-  // What is shown no longer matches the filter, or a reload was cut short: start afresh.
-  const reload = !resumed || filterChangedOffline || historyMode === 'replace';
+  // What is shown may not match the filter, or a reload was cut short: start afresh.
+  const reload = !resumed || filterChangedOffline || filtersInFlight > 0 ||
+    historyMode === 'replace';
+  // A new connection: filter messages sent on the old one died with it.
+  filtersInFlight = 0;
   filterChangedOffline = false;
+  connection.send({ type: 'request_metrics' });
+  if (!filterIsDefault()) connection.send(filterMessage());
   // The server answers in order: the history below already obeys the filter sent above.
   if (reload) {
     view.clear();
@@ -105,10 +105,7 @@ function onMessage(msg) {
       showAppMetrics(msg.payload);
       break;
     case 'filter_applied':
-      if (reloadOnFilterApplied) {
-        reloadOnFilterApplied = false;
-        requestHistory('replace');
-      }
+      if (filtersInFlight > 0 && --filtersInFlight === 0) requestHistory('replace');
       break;
     case 'cleared': {
       const p = msg.payload || {};
@@ -128,7 +125,10 @@ function onMessage(msg) {
     }
     case 'error': {
       const p = msg.payload || {};
-      if (reloadOnFilterApplied && p.code === 'bad_request') reloadOnFilterApplied = false;
+      // A refused filter changes nothing, but one applied before it may have.
+      if (filtersInFlight > 0 && p.code === 'bad_request' && --filtersInFlight === 0) {
+        requestHistory('replace');
+      }
       toast(`${ERRORS[p.code] || 'Error'}: ${p.message || p.code || 'unknown error'}`, 'error');
       break;
     }
@@ -213,7 +213,7 @@ function applyFilter() {
   if (rangeError) return;
   $('filter-summary').textContent = filterIsDefault() ? '' : 'filtered';
   // Offline, the filter goes out with the next sign-in.
-  if (connection.send(filterMessage())) reloadOnFilterApplied = true;
+  if (connection.send(filterMessage())) filtersInFlight++;
   else filterChangedOffline = true;
 }
 

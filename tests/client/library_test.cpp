@@ -1,0 +1,264 @@
+// smartlog::Client and the spdlog sink against the real smartlogd, including a server restart.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <map>
+#include <mutex>
+#include <smartlog/client.hpp>
+#include <smartlog/spdlog_sink.hpp>
+#include <spdlog/spdlog.h>
+
+#include "proxy.hpp"
+#include "support.hpp"
+
+namespace smartlog::test {
+namespace {
+
+ClientOptions options_for(const Server& s, Mode mode) {
+    ClientOptions o;
+    o.url = s.url();
+    o.user_id = "alice";
+    o.app_id = "shop";
+    o.mode = mode;
+    // Short and deterministic enough for a test: the restart below takes well under a second.
+    o.reconnect_initial = std::chrono::milliseconds(20);
+    o.reconnect_max = std::chrono::milliseconds(200);
+    o.batch_max_delay = std::chrono::milliseconds(5);
+    o.connect_timeout = std::chrono::milliseconds(2000);
+    o.close_timeout = std::chrono::milliseconds(2000);
+    return o;
+}
+
+// Collects what a viewer receives, live or resumed.
+class Recorder {
+public:
+    // Declare the Recorder before the Client, so it outlives the client's callbacks.
+    void attach(Client& c) {
+        c.on_logs([this](const std::vector<LogEntry>& entries) {
+            std::lock_guard lock(mu_);
+            for (const auto& e : entries) entries_.push_back(e);
+        });
+        c.on_dropped([this](const Dropped& d) {
+            std::lock_guard lock(mu_);
+            dropped_.push_back(d);
+        });
+    }
+    std::size_t size() const {
+        std::lock_guard lock(mu_);
+        return entries_.size();
+    }
+    std::vector<LogEntry> entries() const {
+        std::lock_guard lock(mu_);
+        return entries_;
+    }
+    std::vector<Dropped> dropped() const {
+        std::lock_guard lock(mu_);
+        return dropped_;
+    }
+
+private:
+    mutable std::mutex mu_;
+    std::vector<LogEntry> entries_;
+    std::vector<Dropped> dropped_;
+};
+
+std::map<std::string, int> count_messages(const std::vector<LogEntry>& entries, const std::string& prefix) {
+    std::map<std::string, int> counts;
+    for (const auto& e : entries) {
+        if (e.message.rfind(prefix, 0) == 0) ++counts[e.message];
+    }
+    return counts;
+}
+
+TEST(Client, KeepsProducingThroughAServerRestartAndDeliversEachQueuedEntryExactlyOnce) {
+    Server server;
+    Recorder seen;
+    Client viewer(options_for(server, Mode::viewer));
+    seen.attach(viewer);
+    viewer.start();
+    ASSERT_EQ(viewer.wait_ready(10s), ConnectionState::ready);
+
+    auto producer_options = options_for(server, Mode::producer);
+    producer_options.max_queued_entries = 1000;
+    std::atomic<std::uint64_t> reported_drops{0};
+    Client producer(producer_options);
+    producer.on_dropped([&](const Dropped& d) {
+        if (d.kind == Dropped::Kind::local_queue) reported_drops += d.count;
+    });
+    producer.start();
+    ASSERT_EQ(producer.wait_ready(10s), ConnectionState::ready);
+
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(producer.log("info", "before " + std::to_string(i)));
+    ASSERT_TRUE(producer.wait_acknowledged(10s));
+    ASSERT_TRUE(eventually([&] { return seen.size() == 100; })) << seen.size();
+
+    server.stop();
+    ASSERT_TRUE(eventually([&] { return producer.state() != ConnectionState::ready; }));
+    // The server is down: log() still returns at once, and queues up to the bound.
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 900; ++i) ASSERT_TRUE(producer.log("warn", "during " + std::to_string(i)));
+    for (int i = 0; i < 150; ++i) EXPECT_FALSE(producer.log("warn", "over the bound " + std::to_string(i)));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "log() must not wait on the network";
+    EXPECT_EQ(producer.stats().dropped, 150u);
+
+    server.restart();
+    ASSERT_TRUE(producer.wait_acknowledged(20s)) << producer.stats().queued;
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(producer.log("error", "after " + std::to_string(i)));
+    ASSERT_TRUE(producer.wait_acknowledged(10s));
+    ASSERT_TRUE(eventually([&] { return seen.size() >= 100 + 900 + 50; })) << seen.size();
+    std::this_thread::sleep_for(100ms);  // anything duplicated would arrive by now
+
+    const auto entries = seen.entries();
+    ASSERT_EQ(entries.size(), 100u + 900u + 50u);
+    const auto before = count_messages(entries, "before ");
+    const auto during = count_messages(entries, "during ");
+    const auto after = count_messages(entries, "after ");
+    EXPECT_EQ(before.size(), 100u);
+    EXPECT_EQ(during.size(), 900u);
+    EXPECT_EQ(after.size(), 50u);
+    for (const auto* m : {&before, &during, &after}) {
+        for (const auto& [message, n] : *m) EXPECT_EQ(n, 1) << message;
+    }
+    EXPECT_TRUE(count_messages(entries, "over the bound").empty());
+    // Order is kept across the restart, and ids keep increasing.
+    int next = 0;
+    for (const auto& e : entries) {
+        if (e.message.rfind("during ", 0) == 0) {
+            EXPECT_EQ(e.message, "during " + std::to_string(next++));
+        }
+    }
+    for (std::size_t i = 1; i < entries.size(); ++i) EXPECT_LT(entries[i - 1].id, entries[i].id);
+    EXPECT_TRUE(eventually([&] { return reported_drops.load() == 150u; })) << reported_drops.load();
+    EXPECT_EQ(producer.stats().acked, 100u + 900u + 50u);
+    EXPECT_EQ(producer.stats().resent, 0u) << "nothing was in flight when the server stopped";
+    EXPECT_GE(producer.stats().reconnects, 1u);
+    // The viewer resumed from an id the restarted (in-memory) server no longer knows: it says so.
+    bool gap_reported = false;
+    for (const auto& d : seen.dropped()) gap_reported |= d.kind == Dropped::Kind::resume_gap;
+    EXPECT_TRUE(gap_reported);
+}
+
+TEST(Client, ViewerResumesAfterALostConnectionWithNoGapAndNoDuplicate) {
+    Server server({"--history-limit", "10000"});
+    Proxy proxy(server.port());
+    auto viewer_options = options_for(server, Mode::viewer);
+    viewer_options.url = proxy.url();
+    Recorder seen;
+    Client viewer(viewer_options);
+    seen.attach(viewer);
+    viewer.start();
+    ASSERT_EQ(viewer.wait_ready(10s), ConnectionState::ready);
+    Client producer(options_for(server, Mode::producer));
+    producer.start();
+    ASSERT_EQ(producer.wait_ready(10s), ConnectionState::ready);
+
+    for (int i = 0; i < 200; ++i) producer.log("info", "m " + std::to_string(i));
+    ASSERT_TRUE(producer.wait_acknowledged(10s));
+    ASSERT_TRUE(eventually([&] { return seen.size() == 200; }));
+    // The viewer hears nothing more, then loses its connection: it comes back through the
+    // proxy, fetches what it missed by afterId, then continues live.
+    proxy.deafen();
+    for (int i = 200; i < 500; ++i) producer.log("info", "m " + std::to_string(i));
+    ASSERT_TRUE(producer.wait_acknowledged(10s));
+    proxy.cut();
+    ASSERT_TRUE(eventually([&] { return seen.size() >= 500; })) << seen.size();
+    for (int i = 500; i < 600; ++i) producer.log("info", "m " + std::to_string(i));
+    ASSERT_TRUE(producer.wait_acknowledged(10s));
+    ASSERT_TRUE(eventually([&] { return seen.size() >= 600; })) << seen.size();
+    std::this_thread::sleep_for(100ms);
+
+    const auto entries = seen.entries();
+    ASSERT_EQ(entries.size(), 600u);
+    for (int i = 0; i < 600; ++i) EXPECT_EQ(entries[i].message, "m " + std::to_string(i));
+    EXPECT_TRUE(seen.dropped().empty()) << "the server still had every missed entry";
+}
+
+// The guarantee for a batch in flight when the connection drops is at-least-once: the server
+// stored it, the ack was lost, so the client cannot know and sends it again (docs/client.md).
+TEST(Client, ResendsABatchWhoseAckWasLostSoItMayBeStoredTwice) {
+    Server server;
+    Proxy proxy(server.port());
+    Recorder seen;
+    Client viewer(options_for(server, Mode::viewer));
+    seen.attach(viewer);
+    viewer.start();
+    ASSERT_EQ(viewer.wait_ready(10s), ConnectionState::ready);
+    auto producer_options = options_for(server, Mode::producer);
+    producer_options.url = proxy.url();
+    Client producer(producer_options);
+    producer.start();
+    ASSERT_EQ(producer.wait_ready(10s), ConnectionState::ready);
+
+    for (int i = 0; i < 10; ++i) producer.log("info", "acked " + std::to_string(i));
+    ASSERT_TRUE(producer.wait_acknowledged(10s));
+    proxy.deafen();
+    for (int i = 0; i < 5; ++i) producer.log("info", "ack lost " + std::to_string(i));
+    producer.flush();
+    ASSERT_TRUE(eventually([&] { return seen.size() == 15; })) << "the server stored them";
+    EXPECT_EQ(producer.stats().queued, 5u) << "but their ack never arrived";
+    proxy.cut();
+    ASSERT_TRUE(producer.wait_acknowledged(10s));
+    ASSERT_TRUE(eventually([&] { return seen.size() == 20; })) << seen.size();
+    std::this_thread::sleep_for(100ms);
+
+    const auto entries = seen.entries();
+    EXPECT_EQ(entries.size(), 20u);
+    for (const auto& [message, n] : count_messages(entries, "acked ")) EXPECT_EQ(n, 1) << message;
+    for (const auto& [message, n] : count_messages(entries, "ack lost ")) EXPECT_EQ(n, 2) << message;
+    EXPECT_EQ(producer.stats().resent, 5u);
+}
+
+TEST(Client, StopsOnRefusedCredentialsAndSaysWhy) {
+    Server server({}, R"(
+[[apps]]
+id = "shop"
+[[users]]
+id = "alice"
+token_sha256 = "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"
+apps = { shop = ["read", "write"] }
+)");
+    auto o = options_for(server, Mode::viewer);
+    o.token = "wrong";
+    Client c(o);
+    c.start();
+    EXPECT_EQ(c.wait_ready(10s), ConnectionState::auth_failed);
+    EXPECT_FALSE(c.last_error().empty());
+}
+
+TEST(SpdlogSink, DeliversALoggersLinesWithTheirLevelsAndLoggerName) {
+    Server server;
+    Recorder seen;
+    Client viewer(options_for(server, Mode::viewer));
+    seen.attach(viewer);
+    viewer.start();
+    ASSERT_EQ(viewer.wait_ready(10s), ConnectionState::ready);
+
+    auto client = std::make_shared<Client>(options_for(server, Mode::producer));
+    client->start();
+    auto sink = std::make_shared<spdlog_sink_mt>(client);
+    spdlog::logger logger("checkout", sink);
+    logger.set_level(spdlog::level::trace);
+    logger.trace("t {}", 1);
+    logger.debug("d {}", 2);
+    logger.info("i {}", 3);
+    logger.warn("w {}", 4);
+    logger.error("e {}", 5);
+    logger.critical("c {}", 6);
+    logger.flush();
+    ASSERT_TRUE(client->wait_acknowledged(10s));
+    ASSERT_TRUE(eventually([&] { return seen.size() == 6; })) << seen.size();
+
+    const auto entries = seen.entries();
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"trace", "t 1"}, {"debug", "d 2"}, {"info", "i 3"}, {"warn", "w 4"}, {"error", "e 5"}, {"fatal", "c 6"}};
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_EQ(entries[i].level, expected[i].first);
+        EXPECT_EQ(entries[i].message, expected[i].second);
+        auto metadata = boost::json::parse(entries[i].metadata).as_object();
+        EXPECT_EQ(metadata.at("logger").as_string(), "checkout");
+    }
+    EXPECT_EQ(sink->refused(), 0u);
+}
+
+}  // namespace
+}  // namespace smartlog::test

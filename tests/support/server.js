@@ -18,10 +18,12 @@ function writeConfig(toml) {
   return { dir, file };
 }
 
-// Resolves to {port, url, wsUrl, proc, stop(), output()} once smartlogd prints its address.
-async function startServer({ toml, args = [], env = {}, timeoutMs = 10000 } = {}) {
+// Resolves to {port, url, wsUrl, dataDir, proc, stop(), output()} once smartlogd prints its
+// address. `dataDir`: reuse a previous server's (a restart); else a fresh one.
+async function startServer({ toml, args = [], env = {}, timeoutMs = 10000, dataDir } = {}) {
   const { dir, file } = writeConfig(toml);
-  const argv = ['--listen', '127.0.0.1:0', '--data-dir', path.join(dir, 'data')];
+  const data = dataDir || path.join(dir, 'data');
+  const argv = ['--listen', '127.0.0.1:0', '--data-dir', data];
   if (file) argv.push('--config', file);
   argv.push(...args);
   const proc = spawn(binary, argv, {
@@ -45,6 +47,7 @@ async function startServer({ toml, args = [], env = {}, timeoutMs = 10000 } = {}
   return {
     port,
     dir,
+    dataDir: data,
     url: `http://127.0.0.1:${port}/`,
     wsUrl: `ws://127.0.0.1:${port}/`,
     proc,

@@ -201,7 +201,10 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
             ? "Release build of commit `" + command_output("git describe --always --dirty 2>/dev/null") + "` in `build/bench`"
             : cfg.source_note,
         command_output(cfg.redis_server + " --version | cut -d' ' -f1-3"));
-    s += fmt::format("Whole suite: `{}` (what `make bench` runs).\n\n", cfg.command_line);
+    s += fmt::format("Whole suite: `{}`{}.\n\n", cfg.command_line,
+                     cfg.smartlogd == "build/bench/app/smartlogd"
+                         ? " (what `make bench` runs)"
+                         : " (`make bench` runs it with `--smartlogd build/bench/app/smartlogd`)");
     s += fmt::format(
         "Load average (1, 5, 15 min) at the start of the suite: {}; at its end: {}. On 2 cores, "
         "anything above ~2 means other processes (builds, tests) competed with the servers and "

@@ -278,6 +278,8 @@ void run_history(const Scenario& sc, Target& target, Server& server, Outcome& ou
                       if (!e) return;
                       try {
                           std::rethrow_exception(e);
+                      } catch (const boost::system::system_error& ex) {
+                          error = ex.code().message();
                       } catch (const std::exception& ex) {
                           error = ex.what();
                       }

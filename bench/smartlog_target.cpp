@@ -82,6 +82,9 @@ void spawn(Self self, net::awaitable<void> coro, Problems& problems, std::string
                       if (!e || self->closing) return;
                       try {
                           std::rethrow_exception(e);
+                      } catch (const boost::system::system_error& ex) {
+                          // what() would add Asio's source location; the code says it all.
+                          problems.add(who + ": " + ex.code().message());
                       } catch (const std::exception& ex) {
                           problems.add(who + ": " + ex.what());
                       }
@@ -280,6 +283,8 @@ public:
             self->result_.failed.fetch_add(1);
             try {
                 std::rethrow_exception(e);
+            } catch (const boost::system::system_error& ex) {
+                self->result_.problems.add(fmt::format("idle {}: {}", self->index_, ex.code().message()));
             } catch (const std::exception& ex) {
                 self->result_.problems.add(fmt::format("idle {}: {}", self->index_, ex.what()));
             }

@@ -70,8 +70,13 @@ std::map<std::string, int> count_messages(const std::vector<LogEntry>& entries, 
     return counts;
 }
 
-TEST(Client, KeepsProducingThroughAServerRestartAndDeliversEachQueuedEntryExactlyOnce) {
-    Server server;
+// The library keeps producing while the server is down; after the restart every entry queued
+// within the bound arrives exactly once, in order, as a live viewer counts them. `durability`
+// decides whether the server's history survives the restart, and so whether the viewer's resume
+// finds its last id (no gap) or not (a gap it reports).
+void restart_scenario(const std::string& durability, bool history_survives) {
+    // History must hold everything sent after the restart, whichever client reconnects first.
+    Server server({"--history-limit", "5000", "--durability", durability});
     Recorder seen;
     Client viewer(options_for(server, Mode::viewer));
     seen.attach(viewer);
@@ -96,7 +101,7 @@ TEST(Client, KeepsProducingThroughAServerRestartAndDeliversEachQueuedEntryExactl
     ASSERT_TRUE(eventually([&] { return producer.state() != ConnectionState::ready; }));
     // The server is down: log() still returns at once, and queues up to the bound.
     const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < 900; ++i) ASSERT_TRUE(producer.log("warn", "during " + std::to_string(i)));
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(producer.log("warn", "during " + std::to_string(i)));
     for (int i = 0; i < 150; ++i) EXPECT_FALSE(producer.log("warn", "over the bound " + std::to_string(i)));
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "log() must not wait on the network";
     EXPECT_EQ(producer.stats().dropped, 150u);
@@ -105,16 +110,16 @@ TEST(Client, KeepsProducingThroughAServerRestartAndDeliversEachQueuedEntryExactl
     ASSERT_TRUE(producer.wait_acknowledged(20s)) << producer.stats().queued;
     for (int i = 0; i < 50; ++i) ASSERT_TRUE(producer.log("error", "after " + std::to_string(i)));
     ASSERT_TRUE(producer.wait_acknowledged(10s));
-    ASSERT_TRUE(eventually([&] { return seen.size() >= 100 + 900 + 50; })) << seen.size();
+    ASSERT_TRUE(eventually([&] { return seen.size() >= 100 + 1000 + 50; })) << seen.size();
     std::this_thread::sleep_for(100ms);  // anything duplicated would arrive by now
 
     const auto entries = seen.entries();
-    ASSERT_EQ(entries.size(), 100u + 900u + 50u);
+    ASSERT_EQ(entries.size(), 100u + 1000u + 50u);
     const auto before = count_messages(entries, "before ");
     const auto during = count_messages(entries, "during ");
     const auto after = count_messages(entries, "after ");
     EXPECT_EQ(before.size(), 100u);
-    EXPECT_EQ(during.size(), 900u);
+    EXPECT_EQ(during.size(), 1000u);
     EXPECT_EQ(after.size(), 50u);
     for (const auto* m : {&before, &during, &after}) {
         for (const auto& [message, n] : *m) EXPECT_EQ(n, 1) << message;
@@ -129,13 +134,22 @@ TEST(Client, KeepsProducingThroughAServerRestartAndDeliversEachQueuedEntryExactl
     }
     for (std::size_t i = 1; i < entries.size(); ++i) EXPECT_LT(entries[i - 1].id, entries[i].id);
     EXPECT_TRUE(eventually([&] { return reported_drops.load() == 150u; })) << reported_drops.load();
-    EXPECT_EQ(producer.stats().acked, 100u + 900u + 50u);
+    EXPECT_EQ(producer.stats().acked, 100u + 1000u + 50u);
     EXPECT_EQ(producer.stats().resent, 0u) << "nothing was in flight when the server stopped";
     EXPECT_GE(producer.stats().reconnects, 1u);
-    // The viewer resumed from an id the restarted (in-memory) server no longer knows: it says so.
+    // The viewer resumed from its last id: a server without history no longer knows it, and the
+    // viewer says so; a server with history answers exactly what came after it.
     bool gap_reported = false;
     for (const auto& d : seen.dropped()) gap_reported |= d.kind == Dropped::Kind::resume_gap;
-    EXPECT_TRUE(gap_reported);
+    EXPECT_EQ(gap_reported, !history_survives);
+}
+
+TEST(Client, KeepsProducingThroughAServerRestartAndDeliversEachQueuedEntryExactlyOnce) {
+    restart_scenario("memory", false);
+}
+
+TEST(Client, KeepsProducingThroughARestartOfAServerWithStorageAndResumesWithoutGap) {
+    restart_scenario("batch", true);
 }
 
 TEST(Client, ViewerResumesAfterALostConnectionWithNoGapAndNoDuplicate) {

@@ -59,10 +59,12 @@ public:
         std::vector<char*> env;
         for (auto& e : env_strings) env.push_back(e.data());
         env.push_back(nullptr);
-        if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), env.data()) != 0) {
+        const int spawned = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), env.data());
+        posix_spawn_file_actions_destroy(&actions);
+        if (spawned != 0) {
+            for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
             throw std::runtime_error("cannot run " + argv[0]);
         }
-        posix_spawn_file_actions_destroy(&actions);
         close(in[0]);
         close(out[1]);
         close(err[1]);
@@ -222,7 +224,9 @@ public:
 
 private:
     void start(const std::string& listen) {
-        std::vector<std::string> argv = {SMARTLOGD_PATH, "--listen", listen, "--data-dir", (dir_ / "data").string()};
+        // SMARTLOGD_BIN runs these tests against another build of the server.
+        const char* bin = std::getenv("SMARTLOGD_BIN");
+        std::vector<std::string> argv = {bin && *bin ? bin : SMARTLOGD_PATH, "--listen", listen, "--data-dir", (dir_ / "data").string()};
         argv.insert(argv.end(), extra_.begin(), extra_.end());
         proc_ = std::make_unique<Process>(argv);
         std::smatch m;

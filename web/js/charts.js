@@ -73,7 +73,6 @@ function timeLabel(ticks) {
 export class MetricsCharts {
   constructor(container) {
     this.container = container;
-    this.samples = 0;
     this.previous = null;
     this.times = [];
     this.cards = CHARTS.map((def) => this.makeCard(def));
@@ -142,14 +141,17 @@ export class MetricsCharts {
     }
     if (this.times.length > MAX_POINTS) this.times.shift();
     this.previous = sample;
-    this.samples++;
     this.redraw();
   }
 
   reset() {
     this.times = [];
     this.previous = null;
-    for (const c of this.cards) c.data = c.def.series.map(() => []);
+    for (const c of this.cards) {
+      c.data = c.def.series.map(() => []);
+      for (const value of c.values) value.textContent = '–';
+      c.note.textContent = '';
+    }
     this.redraw();
   }
 

@@ -187,7 +187,8 @@ export class MetricsCharts {
     c.u = new window.uPlot({
       width: c.plot.clientWidth,
       height: CHART_HEIGHT,
-      padding: [6, 8, 0, 0],
+      // Room on the right for the last time label, which uPlot centres on its tick.
+      padding: [6, 22, 0, 0],
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 5 } },
       scales: {

@@ -51,6 +51,9 @@ CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
 END;
 )sql";
 
+// Levels are bound as ?100, ?101...: numbered apart from the named parameters.
+constexpr std::size_t kFirstLevelParam = 100;
+
 constexpr const char* kColumns = "e.seq, e.id, e.ts, e.level, e.user_id, e.message, e.metadata, e.encoded";
 
 // A prepared statement that finalizes itself.
@@ -142,7 +145,14 @@ std::string fts_phrase(std::string_view s) {
 
 SqliteStore::SqliteStore(SqliteOptions options, const core::Clock& clock)
     : options_(std::move(options)), clock_(clock) {
-    open();
+    try {
+        open();
+    } catch (...) {
+        sqlite3_finalize(insert_);
+        sqlite3_finalize(insert_app_);
+        sqlite3_close_v2(db_);
+        throw;
+    }
     next_retention_ = steady::now();
     retention_active_ = true;  // counts are unknown until the first sweep
     thread_ = std::thread([this] { thread_main(); });
@@ -593,7 +603,10 @@ QueryResult SqliteStore::run_query(const Query& q) {
     if (q.end_time) sql += " AND e.ts <= :end";
     if (!q.levels.empty()) {
         sql += " AND e.level IN (";
-        for (std::size_t i = 0; i < q.levels.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(100 + i);
+        for (std::size_t i = 0; i < q.levels.size(); ++i) {
+            sql += i ? ", ?" : "?";
+            sql += std::to_string(kFirstLevelParam + i);
+        }
         sql += ")";
     }
     sql += use_fts ? " ORDER BY f.rowid DESC" : " ORDER BY e.id DESC";
@@ -613,7 +626,7 @@ QueryResult SqliteStore::run_query(const Query& q) {
     if (q.start_time) bind_name(":start", *q.start_time);
     if (q.end_time) bind_name(":end", *q.end_time);
     for (std::size_t i = 0; i < q.levels.size(); ++i) {
-        bind_name(("?" + std::to_string(100 + i)).c_str(), std::string_view(q.levels[i]));
+        s.bind(static_cast<int>(kFirstLevelParam + i), std::string_view(q.levels[i]));
     }
     bind_name(":limit", static_cast<std::int64_t>(q.limit + 1));
     while (s.step()) {

@@ -16,7 +16,7 @@ let producer;
 
 before(async () => {
   [server, browser] = await Promise.all([
-    startServer({ toml: h.USERS_TOML, args: ['--metrics-interval', '250ms'] }),
+    startServer({ toml: h.USERS_TOML, args: ['--metrics-interval', '100ms'] }),
     h.launchBrowser(),
   ]);
   producer = await h.connectProducer(server.wsUrl, svc);

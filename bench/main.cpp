@@ -32,6 +32,8 @@ constexpr const char* kUsage = R"(usage: smartlog-bench suite [options]
                          producers viewers batch window rate max_batches lag_limit seconds
   --flags "F ..."        extra smartlogd flags, appended to the scenario's own
   --source-note TEXT     what the smartlogd binary was built from (default: git describe)
+  --repeat N             run each scenario N times per target, alternating targets, and report
+                         the median run by the scenario's key figure (default 1)
 )";
 
 std::vector<std::string> split(const std::string& s) {
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
             else if (flag == "--seconds-scale") cfg.seconds_scale = std::stod(value);
             else if (flag == "--set") overrides = split(value);
             else if (flag == "--source-note") cfg.source_note = value;
+            else if (flag == "--repeat") cfg.repeat = std::max(1, std::stoi(value));
             else if (flag == "--flags") {
                 std::stringstream in(value);
                 for (std::string f; in >> f;) extra_flags.push_back(f);
@@ -118,10 +121,16 @@ int main(int argc, char** argv) {
             sc.note += " Overridden: " + kv + ".";
         }
         ScenarioOutcomes r{sc, {}};
-        for (const auto& t : cfg.targets) {
-            std::fprintf(stderr, "running %s against %s...\n", sc.id.c_str(), t.c_str());
-            r.outcomes.push_back(run_scenario(sc, t, cfg));
+        // Targets alternate within each repetition, so both see the machine in the same mood.
+        std::vector<std::vector<Outcome>> runs(cfg.targets.size());
+        for (int rep = 0; rep < cfg.repeat; ++rep) {
+            for (std::size_t t = 0; t < cfg.targets.size(); ++t) {
+                std::fprintf(stderr, "running %s against %s (%d of %d)...\n", sc.id.c_str(),
+                             cfg.targets[t].c_str(), rep + 1, cfg.repeat);
+                runs[t].push_back(run_scenario(sc, cfg.targets[t], cfg));
+            }
         }
+        for (auto& target_runs : runs) r.outcomes.push_back(pick_median(sc, std::move(target_runs)));
         std::fputs(render_summary(r).c_str(), stdout);
         std::fflush(stdout);
         results.push_back(std::move(r));

@@ -154,6 +154,15 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
             ratio(a.history_answers ? a.server_cpu / static_cast<double>(a.history_answers) : 0, b.history_answers ? b.server_cpu / static_cast<double>(b.history_answers) : 0));
         add("server peak RSS (VmHWM)", [](const Outcome& o) { return mib(o.server_hwm); });
     }
+    if (!a.key_figures.empty() || !b.key_figures.empty()) {
+        auto runs = [](const Outcome& o) {
+            if (o.key_figures.empty()) return std::string("–");
+            std::string t;
+            for (double f : o.key_figures) t += fmt::format("{}{:.3f}", t.empty() ? "" : ", ", f);
+            return fmt::format("{}: {} (this table: the median run)", o.key_name, t);
+        };
+        rows.push_back({"every run", runs(a), runs(b), "", "", ""});
+    }
     rows.push_back({"checks", checks(a, sc.kind), checks(b, sc.kind), "", "", ""});
     if (sc.kind == Kind::history && a.ran)
         rows.push_back({"history meets live (SPEC 3.3)", a.history_probe, "–", "", "", ""});
@@ -211,6 +220,14 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
         "the generator: rates and latencies then measure the machine as much as the server, while "
         "CPU time per entry stays comparable.\n\n",
         cfg.load_at_start, command_output("cut -d' ' -f1-3 /proc/loadavg"));
+    if (cfg.repeat > 1) {
+        s += fmt::format(
+            "Every scenario ran {} times per server, alternating servers; each table shows the "
+            "median run by the scenario's key figure (CPU per entry, p99 latency or RSS), and the "
+            "row \"every run\" lists that figure for all runs. A run with a correctness problem "
+            "would be shown instead of the median.\n\n",
+            cfg.repeat);
+    }
     s += R"(How to read this:
 - Every scenario runs against smartlogd, then against redis-server (PUBLISH/SUBSCRIBE of the very
   same batch bytes), one right after the other on the same machine, each server freshly started.

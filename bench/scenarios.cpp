@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -306,6 +307,41 @@ void run_history(const Scenario& sc, Target& target, Server& server, Outcome& ou
 double Outcome::cpu_per_entry_us() const {
     const auto n = delivered > 0 ? delivered : acked;
     return n > 0 ? server_cpu * 1e6 / static_cast<double>(n) : 0;
+}
+
+Outcome pick_median(const Scenario& sc, std::vector<Outcome> runs) {
+    std::string name;
+    auto key = [&](const Outcome& o) -> double {
+        if (sc.kind == Kind::idle) {
+            name = "server RSS, MiB";
+            return static_cast<double>(o.rss_after) / (1 << 20);
+        }
+        if (sc.kind == Kind::history || sc.flow.entries_per_second > 0) {
+            name = "latency p99, ms";
+            return static_cast<double>(o.latency.percentile(0.99)) / 1e6;
+        }
+        name = sc.flow.viewers > 0 ? "server CPU per delivery, µs" : "server CPU per entry, µs";
+        return o.cpu_per_entry_us();
+    };
+    std::vector<double> figures;
+    for (const auto& o : runs) figures.push_back(key(o));
+    std::size_t chosen = runs.size();
+    for (std::size_t i = 0; i < runs.size() && chosen == runs.size(); ++i) {
+        const auto& o = runs[i];
+        if (!o.ran || !o.failure.empty() || o.problem_count > 0 || o.lost > 0) chosen = i;
+    }
+    if (chosen == runs.size()) {
+        std::vector<std::size_t> order(runs.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::sort(order.begin(), order.end(), [&](auto a, auto b) { return figures[a] < figures[b]; });
+        chosen = order[(order.size() - 1) / 2];
+    }
+    Outcome out = std::move(runs[chosen]);
+    if (figures.size() > 1) {
+        out.key_figures = figures;
+        out.key_name = name;
+    }
+    return out;
 }
 
 std::vector<Scenario> default_scenarios() {

@@ -35,6 +35,7 @@ struct Config {
     std::vector<std::string> only;     // scenario ids; empty: all
     std::vector<std::string> targets = {"smartlogd", "redis"};
     int threads = 1;                   // client io_context threads
+    int repeat = 1;                    // runs per scenario and target; the median is reported
     double seconds_scale = 1.0;        // multiplies every scenario's duration
     std::string command_line;          // as invoked, for the report
     std::string source_note;           // what smartlogd was built from, if not this tree
@@ -87,7 +88,16 @@ struct Outcome {
     std::uint64_t server_hwm = 0;
 
     double cpu_per_entry_us() const;   // per delivery, or per ingested entry without viewers
+
+    // With --repeat: the key figure of every run, in run order, and what it is.
+    std::vector<double> key_figures;
+    std::string key_name;
 };
+
+// The run whose key figure is the median (CPU per entry for throughput scenarios, p99 for
+// latency and history, RSS for idle). A run with a correctness problem or a failure is never
+// hidden: the first such run is reported instead.
+Outcome pick_median(const Scenario& sc, std::vector<Outcome> runs);
 
 std::vector<Scenario> default_scenarios();
 Outcome run_scenario(const Scenario& sc, const std::string& target, const Config& cfg);

@@ -1,11 +1,10 @@
 // Shared pieces of the browser tests: Debian's Chromium through playwright-core, a producer
-// speaking the seed's protocol with Node's ws, and a users file with hashed tokens.
+// (tests/support/client.js), and a users file with hashed tokens.
 'use strict';
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const WebSocket = require('ws');
+const { connectAs, sha256hex } = require('../support/client');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
@@ -73,51 +72,28 @@ async function waitForMessages(page, wanted, { unwanted = [], timeout = 10000 } 
   }
 }
 
-// A producer connection: authenticates in "producer" mode and sends batches, each awaited
-// until its logs_ack so the test knows the server holds the entries.
+// A producer connection (tests/support/client.js underneath): `send` resolves on the batch's
+// logs_ack, so the test knows the server holds the entries.
 async function connectProducer(wsUrl, { userId, appId, token }) {
-  const ws = new WebSocket(wsUrl);
-  const waiting = new Map();
-  let authWaiter = null;
-  ws.on('message', (raw) => {
-    const msg = JSON.parse(raw.toString());
-    if (msg.type === 'auth_success' || msg.type === 'auth_error') authWaiter?.(msg);
-    if (msg.type === 'logs_ack' && waiting.has(msg.payload?.ref)) {
-      waiting.get(msg.payload.ref)(msg.payload);
-      waiting.delete(msg.payload.ref);
-    }
-  });
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  const auth = new Promise((resolve) => { authWaiter = resolve; });
-  const data = { userId, appId, mode: 'producer' };
-  if (token) data.token = token;
-  ws.send(JSON.stringify({ type: 'auth', data }));
-  const answer = await auth;
-  if (answer.type !== 'auth_success') throw new Error(`producer auth: ${JSON.stringify(answer)}`);
+  const client = await connectAs(wsUrl, userId, appId, { token, mode: 'producer' });
   let nextRef = 0;
   return {
-    ws,
     send(logs) {
       const ref = `r${++nextRef}`;
-      const acked = new Promise((resolve) => waiting.set(ref, resolve));
-      ws.send(JSON.stringify({ type: 'logs', ref, data: { logs } }));
-      return acked;
+      return client.request({ type: 'logs', ref, data: { logs } },
+        (m) => m.type === 'logs_ack' && m.payload?.ref === ref, 10000);
     },
-    // Sends without waiting for the ack: for floods.
+    // Sends without waiting for the ack: for floods. The acks are dropped unread.
     sendNow(logs) {
-      ws.send(JSON.stringify({ type: 'logs', data: { logs } }));
+      client.send({ type: 'logs', data: { logs } });
+      client.take('logs_ack');
     },
     sendMetrics(metrics) {
-      ws.send(JSON.stringify({ type: 'send_metrics', data: { metrics, timestamp: Date.now() } }));
+      client.send({ type: 'send_metrics', data: { metrics, timestamp: Date.now() } });
     },
-    close() { ws.close(); },
+    close() { client.close(); },
   };
 }
-
-const sha256 = (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 // A users file: shop is active, legacy is not, billing exists but alice has no right on it.
 const TOKENS = { alice: 'alice-secret', bob: 'bob-secret', svc: 'svc-secret' };
@@ -139,17 +115,17 @@ active = true
 
 [[users]]
 id = "alice"
-token_sha256 = "${sha256(TOKENS.alice)}"
+token_sha256 = "${sha256hex(TOKENS.alice)}"
 apps = { shop = ["read", "write", "clear"], legacy = ["read"] }
 
 [[users]]
 id = "bob"
-token_sha256 = "${sha256(TOKENS.bob)}"
+token_sha256 = "${sha256hex(TOKENS.bob)}"
 apps = { shop = ["read"], billing = ["read"] }
 
 [[users]]
 id = "svc"
-token_sha256 = "${sha256(TOKENS.svc)}"
+token_sha256 = "${sha256hex(TOKENS.svc)}"
 apps = { shop = ["write"], billing = ["write"] }
 `;
 

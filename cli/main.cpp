@@ -1,22 +1,22 @@
 // cli/main.cpp: the `smartlog` command: tail, send, history, metrics, clear, status.
 // The main thread parses flags, waits and exits; output is written from the client's callbacks,
 // which all run on the client's one network thread, so lines never interleave.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <smartlog/client.hpp>
-
-#include <atomic>
 #include <condition_variable>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <smartlog/client.hpp>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "core/level.hpp"
@@ -73,8 +73,9 @@ std::string format_time(std::int64_t ms) {
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(((ms % 1000) + 1000) % 1000));
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(((ms % 1000) + 1000) % 1000));
     return buf;
 }
 
@@ -98,12 +99,14 @@ struct Printer {
             line = smartlog::to_json(e);
         } else {
             std::string level = e.level;
-            for (char& c : level) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            for (char& c : level)
+                c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
             if (level.size() < 5) level.resize(5, ' ');
             line = format_time(e.timestamp) + " ";
             line += colour ? std::string(level_colour(e.level)) + level + "\x1b[0m" : level;
             line += " " + e.message;
-            if (!e.metadata.empty()) line += colour ? " \x1b[2m" + e.metadata + "\x1b[0m" : " " + e.metadata;
+            if (!e.metadata.empty())
+                line += colour ? " \x1b[2m" + e.metadata + "\x1b[0m" : " " + e.metadata;
         }
         line += '\n';
         std::fwrite(line.data(), 1, line.size(), stdout);
@@ -163,26 +166,33 @@ std::string format_metrics(const std::string& payload) {
 // ---- flags -> options --------------------------------------------------------------------
 
 void add_common(CLI::App& cmd, Common& c) {
-    cmd.add_option("--url", c.url, "Server WebSocket URL")->envname("SMARTLOG_URL")->capture_default_str();
+    cmd.add_option("--url", c.url, "Server WebSocket URL")
+        ->envname("SMARTLOG_URL")
+        ->capture_default_str();
     cmd.add_option("-u,--user", c.user, "User id")->envname("SMARTLOG_USER");
     cmd.add_option("-a,--app", c.app, "App id")->envname("SMARTLOG_APP");
-    cmd.add_option("--token", c.token, "User token (prefer the variable: flags show in ps)")->envname("SMARTLOG_TOKEN");
+    cmd.add_option("--token", c.token, "User token (prefer the variable: flags show in ps)")
+        ->envname("SMARTLOG_TOKEN");
     cmd.add_option("--timeout", c.timeout, "How long to wait to connect, or for acks and answers")
         ->capture_default_str();
 }
 
 void add_filter(CLI::App& cmd, FilterFlags& f) {
     cmd.add_option("-l,--level", f.levels,
-                   "Levels to show, comma-separated (error,fatal); LEVEL+ means that level and above (warn+)")
+                   "Levels to show, comma-separated (error,fatal); LEVEL+ means that level and "
+                   "above (warn+)")
         ->delimiter(',')
         ->allow_extra_args(false);
-    cmd.add_option("--since", f.since, "Only entries from this time: a duration back (10m, 2h, 7d) or ISO-8601");
+    cmd.add_option("--since", f.since,
+                   "Only entries from this time: a duration back (10m, 2h, 7d) or ISO-8601");
     cmd.add_option("--until", f.until, "Only entries up to this time: a duration back or ISO-8601");
-    cmd.add_option("-s,--search", f.search, "Only entries whose message contains this (case-insensitive)");
+    cmd.add_option("-s,--search", f.search,
+                   "Only entries whose message contains this (case-insensitive)");
 }
 
 std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -193,18 +203,22 @@ std::int64_t parse_time_flag(const std::string& flag, const std::string& text) {
 }
 
 smartlog::Filter make_filter(const FilterFlags& f) {
-    static constexpr std::string_view kOrder[] = {"trace", "debug", "info", "warn", "error", "fatal"};
+    static constexpr std::string_view kOrder[] = {"trace", "debug", "info",
+                                                  "warn",  "error", "fatal"};
     smartlog::Filter out;
     for (const auto& raw : f.levels) {
         const bool and_above = !raw.empty() && raw.back() == '+';
-        auto level = smartlog::core::normalize_level(and_above ? raw.substr(0, raw.size() - 1) : raw);
+        auto level =
+            smartlog::core::normalize_level(and_above ? raw.substr(0, raw.size() - 1) : raw);
         if (!level) die(kUsage, "--level \"" + raw + "\" is longer than 32 characters");
         if (!and_above) {
             out.levels.push_back(*level);
             continue;
         }
         const int rank = smartlog::core::level_rank(*level);
-        if (rank < 0) die(kUsage, "--level " + raw + ": \"+\" needs one of trace debug info warn error fatal");
+        if (rank < 0)
+            die(kUsage,
+                "--level " + raw + ": \"+\" needs one of trace debug info warn error fatal");
         for (int i = rank; i < 6; ++i) out.levels.emplace_back(kOrder[i]);
     }
     if (!f.since.empty()) out.start_time = parse_time_flag("--since", f.since);
@@ -215,7 +229,8 @@ smartlog::Filter make_filter(const FilterFlags& f) {
 
 smartlog::ClientOptions make_options(Common& c, smartlog::Mode mode, bool authenticate = true) {
     auto d = smartlog::core::parse_duration(c.timeout);
-    if (!d || d->count() <= 0) die(kUsage, "--timeout \"" + c.timeout + "\": expected a duration like 10s");
+    if (!d || d->count() <= 0)
+        die(kUsage, "--timeout \"" + c.timeout + "\": expected a duration like 10s");
     c.timeout_ms = *d;
     if (c.user.empty()) die(kUsage, "no user: pass --user or set SMARTLOG_USER");
     if (c.app.empty()) die(kUsage, "no app: pass --app or set SMARTLOG_APP");
@@ -250,7 +265,8 @@ void connect_or_die(smartlog::Client& client, const Common& c) {
                            "\": " + client.last_error());
         default: {
             const std::string why = client.last_error();
-            die(kConnection, "cannot connect to " + c.url + (why.empty() ? ": timed out" : ": " + why));
+            die(kConnection,
+                "cannot connect to " + c.url + (why.empty() ? ": timed out" : ": " + why));
         }
     }
 }
@@ -267,9 +283,11 @@ public:
         message_ = std::move(message);
     }
     // Waits for finish() or SIGINT/SIGTERM (-> kOk when `interrupt_ok`, else kInterrupted).
-    int wait(const sigset_t& signals, bool interrupt_ok, std::optional<std::chrono::milliseconds> timeout = {},
-             int timeout_code = kConnection, const std::string& timeout_message = {}) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout.value_or(std::chrono::hours(24 * 365));
+    int wait(const sigset_t& signals, bool interrupt_ok,
+             std::optional<std::chrono::milliseconds> timeout = {}, int timeout_code = kConnection,
+             const std::string& timeout_message = {}) {
+        const auto deadline =
+            std::chrono::steady_clock::now() + timeout.value_or(std::chrono::hours(24 * 365));
         for (;;) {
             {
                 std::lock_guard lock(mu_);
@@ -279,7 +297,8 @@ public:
                 }
             }
             if (std::chrono::steady_clock::now() >= deadline) {
-                if (!timeout_message.empty()) std::fprintf(stderr, "smartlog: %s\n", timeout_message.c_str());
+                if (!timeout_message.empty())
+                    std::fprintf(stderr, "smartlog: %s\n", timeout_message.c_str());
                 return timeout_code;
             }
             timespec ts{0, 50'000'000};
@@ -334,21 +353,25 @@ int run_tail(Common& c, const TailFlags& f) {
     auto client = make_client(options);
     Printer printer{f.json, !f.json && use_colour(f.colour)};
     Outcome outcome;
-    client->on_history([&](const std::vector<smartlog::LogEntry>& entries, const smartlog::HistoryInfo&) {
-        printer.print(entries);
-    });
-    client->on_logs([&](const std::vector<smartlog::LogEntry>& entries) { printer.print(entries); });
+    client->on_history([&](const std::vector<smartlog::LogEntry>& entries,
+                           const smartlog::HistoryInfo&) { printer.print(entries); });
+    client->on_logs(
+        [&](const std::vector<smartlog::LogEntry>& entries) { printer.print(entries); });
     client->on_dropped([](const smartlog::Dropped& d) {
         if (d.kind == smartlog::Dropped::Kind::resume_gap) {
-            std::fprintf(stderr, "smartlog: entries after %s are no longer kept by the server: some were missed\n",
-                         d.after_id.c_str());
+            std::fprintf(
+                stderr,
+                "smartlog: entries after %s are no longer kept by the server: some were missed\n",
+                d.after_id.c_str());
         } else {
-            std::fprintf(stderr, "smartlog: %llu entries were missed\n", static_cast<unsigned long long>(d.count));
+            std::fprintf(stderr, "smartlog: %llu entries were missed\n",
+                         static_cast<unsigned long long>(d.count));
         }
     });
     client->on_cleared([](const smartlog::Cleared& cl) {
-        std::fprintf(stderr, "smartlog: %s cleared the history of %s (%llu entries)\n", cl.cleared_by.c_str(),
-                     cl.app_id.c_str(), static_cast<unsigned long long>(cl.count));
+        std::fprintf(stderr, "smartlog: %s cleared the history of %s (%llu entries)\n",
+                     cl.cleared_by.c_str(), cl.app_id.c_str(),
+                     static_cast<unsigned long long>(cl.count));
     });
     std::atomic<bool> was_ready{false};
     client->on_state([&](smartlog::ConnectionState s, const std::string& detail) {
@@ -386,7 +409,8 @@ int run_send(Common& c, const SendFlags& f) {
     smartlog::Metadata metadata;
     for (const auto& kv : f.meta) {
         const auto eq = kv.find('=');
-        if (eq == std::string::npos || eq == 0) die(kUsage, "--meta \"" + kv + "\": expected KEY=VALUE");
+        if (eq == std::string::npos || eq == 0)
+            die(kUsage, "--meta \"" + kv + "\": expected KEY=VALUE");
         metadata.add(std::string_view(kv).substr(0, eq), std::string_view(kv).substr(eq + 1));
     }
     auto client = make_client(options);
@@ -427,10 +451,12 @@ int run_send(Common& c, const SendFlags& f) {
     client->close();
     if (!all_acked) {
         const auto state = client->state();
-        if (state == smartlog::ConnectionState::auth_failed) die(kAuth, "authentication refused: " + client->last_error());
-        die(kConnection, std::to_string(stats.queued) + " of " + std::to_string(lines) +
-                             " entries not acknowledged by " + c.url + " within " + c.timeout +
-                             (client->last_error().empty() ? "" : " (" + client->last_error() + ")"));
+        if (state == smartlog::ConnectionState::auth_failed)
+            die(kAuth, "authentication refused: " + client->last_error());
+        die(kConnection,
+            std::to_string(stats.queued) + " of " + std::to_string(lines) +
+                " entries not acknowledged by " + c.url + " within " + c.timeout +
+                (client->last_error().empty() ? "" : " (" + client->last_error() + ")"));
     }
     if (stats.rejected) {
         die(kRefused, std::to_string(stats.rejected) + " of " + std::to_string(lines) +
@@ -454,20 +480,25 @@ int run_history(Common& c, const HistoryFlags& f) {
     auto client = make_client(options);
     Printer printer{f.json, !f.json && use_colour(f.colour)};
     Outcome outcome;
-    client->on_history([&](const std::vector<smartlog::LogEntry>& entries, const smartlog::HistoryInfo& info) {
-        printer.print(entries);
-        if (info.gap) std::fprintf(stderr, "smartlog: entries after %s are no longer kept\n", f.after.c_str());
-        outcome.finish(kOk);
-    });
+    client->on_history(
+        [&](const std::vector<smartlog::LogEntry>& entries, const smartlog::HistoryInfo& info) {
+            printer.print(entries);
+            if (info.gap)
+                std::fprintf(stderr, "smartlog: entries after %s are no longer kept\n",
+                             f.after.c_str());
+            outcome.finish(kOk);
+        });
     report_errors(*client, outcome, true);
     client->on_state([&](smartlog::ConnectionState s, const std::string& detail) {
-        if (s == smartlog::ConnectionState::disconnected) outcome.finish(kConnection, "connection lost: " + detail);
+        if (s == smartlog::ConnectionState::disconnected)
+            outcome.finish(kConnection, "connection lost: " + detail);
     });
     client->set_filter(make_filter(f.filter));
     client->request_history(f.limit, f.after);
     client->start();
     connect_or_die(*client, c);
-    const int code = outcome.wait(signals, false, c.timeout_ms, kConnection, "no answer within " + c.timeout);
+    const int code =
+        outcome.wait(signals, false, c.timeout_ms, kConnection, "no answer within " + c.timeout);
     client->close();
     return code;
 }
@@ -494,7 +525,8 @@ int run_metrics(Common& c, bool watch, bool as_json) {
     client->start();
     connect_or_die(*client, c);
     const int code = watch ? outcome.wait(signals, true)
-                           : outcome.wait(signals, false, c.timeout_ms, kConnection, "no answer within " + c.timeout);
+                           : outcome.wait(signals, false, c.timeout_ms, kConnection,
+                                          "no answer within " + c.timeout);
     client->close();
     return code;
 }
@@ -506,17 +538,20 @@ int run_clear(Common& c) {
     auto client = make_client(options);
     Outcome outcome;
     client->on_cleared([&](const smartlog::Cleared& cl) {
-        std::printf("cleared %llu entries of app %s\n", static_cast<unsigned long long>(cl.count), cl.app_id.c_str());
+        std::printf("cleared %llu entries of app %s\n", static_cast<unsigned long long>(cl.count),
+                    cl.app_id.c_str());
         outcome.finish(kOk);
     });
     report_errors(*client, outcome, true);
     client->on_state([&](smartlog::ConnectionState s, const std::string& detail) {
-        if (s == smartlog::ConnectionState::disconnected) outcome.finish(kConnection, "connection lost: " + detail);
+        if (s == smartlog::ConnectionState::disconnected)
+            outcome.finish(kConnection, "connection lost: " + detail);
     });
     client->clear();
     client->start();
     connect_or_die(*client, c);
-    const int code = outcome.wait(signals, false, c.timeout_ms, kConnection, "no answer within " + c.timeout);
+    const int code =
+        outcome.wait(signals, false, c.timeout_ms, kConnection, "no answer within " + c.timeout);
     client->close();
     return code;
 }
@@ -531,22 +566,30 @@ int run_status(Common& c, bool as_json) {
         auto yes = [](bool b) { return b ? "yes" : "no"; };
         if (as_json) {
             auto tf = [](bool b) { return b ? "true" : "false"; };
-            std::printf("{\"success\":%s,\"userExists\":%s,\"appExists\":%s,\"userHasAccess\":%s,\"appIsActive\":%s}\n",
-                        tf(s.success), tf(s.user_exists), tf(s.app_exists), tf(s.user_has_access), tf(s.app_is_active));
+            std::printf(
+                "{\"success\":%s,\"userExists\":%s,\"appExists\":%s,\"userHasAccess\":%s,"
+                "\"appIsActive\":%s}\n",
+                tf(s.success), tf(s.user_exists), tf(s.app_exists), tf(s.user_has_access),
+                tf(s.app_is_active));
         } else {
-            std::printf("server: %s\ncredentials: %s (%s)\nuser exists: %s\napp exists: %s\naccess: %s\napp active: %s\n",
-                        c.url.c_str(), s.success ? "valid" : "invalid", s.message.c_str(), yes(s.user_exists),
-                        yes(s.app_exists), yes(s.user_has_access), yes(s.app_is_active));
+            std::printf(
+                "server: %s\ncredentials: %s (%s)\nuser exists: %s\napp exists: %s\naccess: "
+                "%s\napp active: %s\n",
+                c.url.c_str(), s.success ? "valid" : "invalid", s.message.c_str(),
+                yes(s.user_exists), yes(s.app_exists), yes(s.user_has_access),
+                yes(s.app_is_active));
         }
         if (!s.success) return outcome.finish(kAuth);
         outcome.finish(s.user_has_access && s.app_is_active ? kOk : kRefused);
     });
     client->on_state([&](smartlog::ConnectionState s, const std::string& detail) {
-        if (s == smartlog::ConnectionState::disconnected) outcome.finish(kConnection, "connection lost: " + detail);
+        if (s == smartlog::ConnectionState::disconnected)
+            outcome.finish(kConnection, "connection lost: " + detail);
     });
     client->start();
     connect_or_die(*client, c);
-    const int code = outcome.wait(signals, false, c.timeout_ms, kConnection, "no answer within " + c.timeout);
+    const int code =
+        outcome.wait(signals, false, c.timeout_ms, kConnection, "no answer within " + c.timeout);
     client->close();
     return code;
 }
@@ -555,8 +598,10 @@ int run_status(Common& c, bool as_json) {
 
 int main(int argc, char** argv) {
     CLI::App app{"smartlog: watch and send logs of a smartlog server (smartlogd) from a terminal"};
-    app.footer(std::string("\nEnvironment: SMARTLOG_URL (default ws://127.0.0.1:3001/), SMARTLOG_USER, SMARTLOG_APP, "
-                           "SMARTLOG_TOKEN.\n") + kExitCodes);
+    app.footer(std::string("\nEnvironment: SMARTLOG_URL (default ws://127.0.0.1:3001/), "
+                           "SMARTLOG_USER, SMARTLOG_APP, "
+                           "SMARTLOG_TOKEN.\n") +
+               kExitCodes);
     app.require_subcommand(1);
     app.set_version_flag("--version", "smartlog " SMARTLOG_VERSION);
 
@@ -566,26 +611,32 @@ int main(int argc, char** argv) {
     HistoryFlags history;
     bool metrics_watch = false, metrics_json = false, status_json = false;
 
-    auto* tail_cmd = app.add_subcommand("tail", "Print the last entries, then new entries as they arrive, until Ctrl-C");
+    auto* tail_cmd = app.add_subcommand(
+        "tail", "Print the last entries, then new entries as they arrive, until Ctrl-C");
     add_common(*tail_cmd, common);
     add_filter(*tail_cmd, tail.filter);
-    tail_cmd->add_option("-n,--lines", tail.lines, "How many past entries to print first")->capture_default_str();
+    tail_cmd->add_option("-n,--lines", tail.lines, "How many past entries to print first")
+        ->capture_default_str();
     tail_cmd->add_flag("--json", tail.json, "One JSON entry per line");
     tail_cmd->add_option("--color", tail.colour, "auto (when stdout is a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
 
-    auto* send_cmd = app.add_subcommand(
-        "send", "Send MESSAGE as one entry, or each line of stdin as an entry; waits until the server has them all");
+    auto* send_cmd = app.add_subcommand("send",
+                                        "Send MESSAGE as one entry, or each line of stdin as an "
+                                        "entry; waits until the server has them all");
     add_common(*send_cmd, common);
     send_cmd->add_option("-l,--level", send.level, "Level of the entries")->capture_default_str();
-    send_cmd->add_option("-m,--meta", send.meta, "Metadata field KEY=VALUE (repeatable)")->allow_extra_args(false);
+    send_cmd->add_option("-m,--meta", send.meta, "Metadata field KEY=VALUE (repeatable)")
+        ->allow_extra_args(false);
     send_cmd->add_option("message", send.words, "The message (none: read stdin)");
 
-    auto* history_cmd = app.add_subcommand("history", "Print the entries the server keeps, oldest first");
+    auto* history_cmd =
+        app.add_subcommand("history", "Print the entries the server keeps, oldest first");
     add_common(*history_cmd, common);
     add_filter(*history_cmd, history.filter);
-    history_cmd->add_option("-n,--limit", history.limit, "At most this many (the newest)")->capture_default_str();
+    history_cmd->add_option("-n,--limit", history.limit, "At most this many (the newest)")
+        ->capture_default_str();
     history_cmd->add_option("--after", history.after, "Only entries after this entry id");
     history_cmd->add_flag("--json", history.json, "One JSON entry per line");
     history_cmd->add_option("--color", history.colour, "auto, always, never")
@@ -594,14 +645,16 @@ int main(int argc, char** argv) {
 
     auto* metrics_cmd = app.add_subcommand("metrics", "Print the server's metrics for the app");
     add_common(*metrics_cmd, common);
-    metrics_cmd->add_flag("-w,--watch", metrics_watch, "Keep printing them as the server sends them");
+    metrics_cmd->add_flag("-w,--watch", metrics_watch,
+                          "Keep printing them as the server sends them");
     metrics_cmd->add_flag("--json", metrics_json, "The metrics as JSON, one object per line");
 
     auto* clear_cmd = app.add_subcommand("clear", "Delete the app's history on the server");
     add_common(*clear_cmd, common);
 
     auto* status_cmd = app.add_subcommand(
-        "status", "Check the credentials: user and app exist, access, app active (exit 0 only if all are)");
+        "status",
+        "Check the credentials: user and app exist, access, app active (exit 0 only if all are)");
     add_common(*status_cmd, common);
     status_cmd->add_flag("--json", status_json, "As one JSON object");
 

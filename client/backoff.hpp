@@ -22,7 +22,8 @@ public:
         ++failures_;
         std::uniform_real_distribution<double> share(0.0, jitter_);
         const double ms = static_cast<double>(ceiling.count()) * (1.0 - share(rng_));
-        return std::max(std::chrono::milliseconds(1), std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
+        return std::max(std::chrono::milliseconds(1),
+                        std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
     }
     // A connection was established and authenticated: start again from `initial`.
     void reset() noexcept { failures_ = 0; }

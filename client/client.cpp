@@ -2,14 +2,13 @@
 // network thread; everything that touches the connection runs on that one thread, so the
 // connection state needs no lock. Shared with callers under `mu`: the outbox, stats, state.
 // Reasoning about delivery: docs/client.md.
-#include <smartlog/client.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <smartlog/client.hpp>
 #include <stdexcept>
 #include <thread>
 
@@ -165,7 +164,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         TransportOptions to;
         to.connect_timeout = options.connect_timeout;
         transport = make_transport(ioc, url, to, tls.get());
-        transport->async_open([self = shared_from_this(), gen](beast::error_code ec) { self->on_open(gen, ec); });
+        transport->async_open(
+            [self = shared_from_this(), gen](beast::error_code ec) { self->on_open(gen, ec); });
     }
 
     void on_open(std::uint64_t gen, beast::error_code ec) {
@@ -180,18 +180,19 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             return;
         }
         protocol::Credentials c{options.user_id, options.app_id, options.token};
-        write(protocol::auth_request(c, options.mode == Mode::producer ? protocol::Mode::producer
-                                                                       : protocol::Mode::viewer));
+        write(protocol::auth_request(
+            c, options.mode == Mode::producer ? protocol::Mode::producer : protocol::Mode::viewer));
         send_controls(false);
     }
 
     void do_read(std::uint64_t gen) {
-        transport->async_read([self = shared_from_this(), gen](beast::error_code ec, std::string text) {
-            if (gen != self->generation) return;
-            if (ec) return self->connection_lost(ec.message());
-            self->on_frame(text);
-            if (gen == self->generation && self->transport) self->do_read(gen);
-        });
+        transport->async_read(
+            [self = shared_from_this(), gen](beast::error_code ec, std::string text) {
+                if (gen != self->generation) return;
+                if (ec) return self->connection_lost(ec.message());
+                self->on_frame(text);
+                if (gen == self->generation && self->transport) self->do_read(gen);
+            });
     }
 
     void connection_lost(const std::string& why) {
@@ -237,14 +238,15 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     void do_write() {
         writing = true;
         const std::uint64_t gen = generation;
-        transport->async_write(write_queue.front(), [self = shared_from_this(), gen](beast::error_code ec) {
-            if (gen != self->generation) return;
-            self->writing = false;
-            if (ec) return self->connection_lost(ec.message());
-            self->write_queue.pop_front();
-            if (!self->write_queue.empty()) return self->do_write();
-            if (self->close_after_writes) self->graceful_close();
-        });
+        transport->async_write(write_queue.front(),
+                               [self = shared_from_this(), gen](beast::error_code ec) {
+                                   if (gen != self->generation) return;
+                                   self->writing = false;
+                                   if (ec) return self->connection_lost(ec.message());
+                                   self->write_queue.pop_front();
+                                   if (!self->write_queue.empty()) return self->do_write();
+                                   if (self->close_after_writes) self->graceful_close();
+                               });
     }
 
     // Sends the queued requests the connection allows now (all of them once authenticated).
@@ -287,7 +289,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                 if (!batch) break;
                 stats.sent += batch->entries.size();
                 if (batch->resend) stats.resent += batch->entries.size();
-                frames.push_back(std::make_shared<const std::string>(protocol::logs_request(batch->ref, batch->entries)));
+                frames.push_back(std::make_shared<const std::string>(
+                    protocol::logs_request(batch->ref, batch->entries)));
             }
             if (outbox.waiting() == 0) flush_due = false;
             arm = outbox.waiting() > 0 && !flush_due && !flush_timer_armed;
@@ -318,27 +321,28 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             if (on_error) on_error({"bad_frame", frame.error().message});
             return;
         }
-        std::visit(overloaded{
-                       [&](protocol::AuthSuccessFrame&) { on_auth_success(); },
-                       [&](protocol::AuthErrorFrame& f) { on_auth_error(f); },
-                       [&](protocol::LogsFrame& f) { f.history ? on_history_frame(f) : on_live(f); },
-                       [&](protocol::MetricsFrame& f) {
-                           if (on_metrics) on_metrics(f.payload);
-                       },
-                       [&](protocol::FilterAppliedFrame&) { awaiting_filter = false; },
-                       [&](protocol::ClearedFrame& f) {
-                           cleared_since_seen = true;
-                           if (on_cleared) on_cleared({f.app_id, f.cleared_by, f.timestamp, f.count});
-                       },
-                       [&](protocol::LogsAckFrame& f) { on_ack(f); },
-                       [&](protocol::AppMetricsFrame&) {},
-                       [&](protocol::DroppedFrame& f) { on_server_dropped(f); },
-                       [&](protocol::StatusResponseFrame& f) { on_status(f); },
-                       [&](protocol::ErrorFrame& f) { on_error_frame(f); },
-                       [&](protocol::PongFrame&) {},
-                       [&](protocol::UnknownFrame&) {},
-                   },
-                   *frame);
+        std::visit(
+            overloaded{
+                [&](protocol::AuthSuccessFrame&) { on_auth_success(); },
+                [&](protocol::AuthErrorFrame& f) { on_auth_error(f); },
+                [&](protocol::LogsFrame& f) { f.history ? on_history_frame(f) : on_live(f); },
+                [&](protocol::MetricsFrame& f) {
+                    if (on_metrics) on_metrics(f.payload);
+                },
+                [&](protocol::FilterAppliedFrame&) { awaiting_filter = false; },
+                [&](protocol::ClearedFrame& f) {
+                    cleared_since_seen = true;
+                    if (on_cleared) on_cleared({f.app_id, f.cleared_by, f.timestamp, f.count});
+                },
+                [&](protocol::LogsAckFrame& f) { on_ack(f); },
+                [&](protocol::AppMetricsFrame&) {},
+                [&](protocol::DroppedFrame& f) { on_server_dropped(f); },
+                [&](protocol::StatusResponseFrame& f) { on_status(f); },
+                [&](protocol::ErrorFrame& f) { on_error_frame(f); },
+                [&](protocol::PongFrame&) {},
+                [&](protocol::UnknownFrame&) {},
+            },
+            *frame);
     }
 
     void on_auth_success() {
@@ -392,7 +396,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     }
 
     // Delivers the entries newer than the last one delivered; returns how many it skipped.
-    void deliver_live(std::vector<core::Entry>& entries, bool through_history, const HistoryInfo& info) {
+    void deliver_live(std::vector<core::Entry>& entries, bool through_history,
+                      const HistoryInfo& info) {
         std::vector<LogEntry> out;
         out.reserve(entries.size());
         std::uint64_t skipped = 0;
@@ -443,7 +448,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             std::lock_guard lock(mu);
             after = last_id;
         }
-        if (kind == HistoryKind::resume && f.gap && !after.empty() && !cleared_since_seen && on_dropped) {
+        if (kind == HistoryKind::resume && f.gap && !after.empty() && !cleared_since_seen &&
+            on_dropped) {
             on_dropped({Dropped::Kind::resume_gap, 0, after});
         }
         deliver_live(f.entries, kind == HistoryKind::initial, {f.gap});
@@ -462,7 +468,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             syncing = true;
             return;
         }
-        if (!options.resume && on_dropped) on_dropped({Dropped::Kind::server_live, f.count, f.after_id});
+        if (!options.resume && on_dropped)
+            on_dropped({Dropped::Kind::server_live, f.count, f.after_id});
     }
 
     void on_ack(const protocol::LogsAckFrame& f) {
@@ -477,7 +484,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         cv.notify_all();
         if (on_error) {
             for (const auto& r : f.rejected) {
-                on_error({"rejected", "entry " + std::to_string(r.index) + " of batch " + f.ref + ": " + r.message});
+                on_error({"rejected", "entry " + std::to_string(r.index) + " of batch " + f.ref +
+                                          ": " + r.message});
             }
         }
         pump();
@@ -503,7 +511,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         if (status_waiters.empty()) return;
         auto h = std::move(status_waiters.front());
         status_waiters.pop_front();
-        if (h) h({f.success, f.message, f.user_exists, f.app_exists, f.user_has_access, f.app_is_active});
+        if (h)
+            h({f.success, f.message, f.user_exists, f.app_exists, f.user_has_access,
+               f.app_is_active});
     }
 
     // ---- stopping ----
@@ -578,12 +588,18 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
 std::string_view to_string(ConnectionState s) noexcept {
     switch (s) {
-        case ConnectionState::disconnected: return "disconnected";
-        case ConnectionState::connecting: return "connecting";
-        case ConnectionState::connected: return "connected";
-        case ConnectionState::ready: return "ready";
-        case ConnectionState::auth_failed: return "auth_failed";
-        case ConnectionState::stopped: return "stopped";
+        case ConnectionState::disconnected:
+            return "disconnected";
+        case ConnectionState::connecting:
+            return "connecting";
+        case ConnectionState::connected:
+            return "connected";
+        case ConnectionState::ready:
+            return "ready";
+        case ConnectionState::auth_failed:
+            return "auth_failed";
+        case ConnectionState::stopped:
+            return "stopped";
     }
     return "unknown";
 }
@@ -670,7 +686,8 @@ bool Client::log(std::string_view level, std::string_view message, const Metadat
 bool Client::log(std::string_view level, std::string_view message, const Metadata& metadata,
                  std::chrono::system_clock::time_point when) {
     auto& s = *impl_;
-    std::string entry = protocol::entry_object(to_ms(when), level.empty() ? "info" : level, message, metadata.json());
+    std::string entry = protocol::entry_object(to_ms(when), level.empty() ? "info" : level, message,
+                                               metadata.json());
     bool post_pump = false, post_timer = false, dropped = false;
     {
         std::unique_lock lock(s.mu);
@@ -746,7 +763,9 @@ void Client::request_history(std::optional<std::size_t> limit, std::string after
 }
 
 void Client::request_metrics() {
-    net::post(impl_->ioc, [self = impl_] { self->control({protocol::metrics_request(), true, {}}); });
+    net::post(impl_->ioc, [self = impl_] {
+        self->control({protocol::metrics_request(), true, {}});
+    });
 }
 
 void Client::clear() {
@@ -842,10 +861,13 @@ std::string Metadata::json() const {
 
 std::string to_json(const LogEntry& e) {
     if (!e.json.empty()) return e.json;
-    std::string out = "{\"id\":" + protocol::json_quote(e.id) + ",\"timestamp\":" + std::to_string(e.timestamp) +
-                      ",\"level\":" + protocol::json_quote(e.level) + ",\"message\":" + protocol::json_quote(e.message);
+    std::string out = "{\"id\":" + protocol::json_quote(e.id) +
+                      ",\"timestamp\":" + std::to_string(e.timestamp) +
+                      ",\"level\":" + protocol::json_quote(e.level) +
+                      ",\"message\":" + protocol::json_quote(e.message);
     if (!e.metadata.empty()) out += ",\"metadata\":" + e.metadata;
-    out += ",\"appId\":" + protocol::json_quote(e.app_id) + ",\"userId\":" + protocol::json_quote(e.user_id) + "}";
+    out += ",\"appId\":" + protocol::json_quote(e.app_id) +
+           ",\"userId\":" + protocol::json_quote(e.user_id) + "}";
     return out;
 }
 

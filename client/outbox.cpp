@@ -33,7 +33,8 @@ std::optional<Batch> Outbox::next_batch(bool partial) {
         batch.ref = next_ref_++;
         // At least one entry, so an entry near batch_max_bytes still leaves.
         while (!waiting_.empty() && batch.entries.size() < limits_.batch_max_entries &&
-               (batch.entries.empty() || batch.bytes + waiting_.front().size() <= limits_.batch_max_bytes)) {
+               (batch.entries.empty() ||
+                batch.bytes + waiting_.front().size() <= limits_.batch_max_bytes)) {
             batch.bytes += waiting_.front().size();
             waiting_bytes_ -= waiting_.front().size();
             batch.entries.push_back(std::move(waiting_.front()));
@@ -46,7 +47,8 @@ std::optional<Batch> Outbox::next_batch(bool partial) {
 }
 
 std::optional<std::size_t> Outbox::ack(std::uint64_t ref) {
-    auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [&](const Batch& b) { return b.ref == ref; });
+    auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                           [&](const Batch& b) { return b.ref == ref; });
     if (it == in_flight_.end()) return std::nullopt;
     const std::size_t n = it->entries.size();
     in_flight_entries_ -= n;

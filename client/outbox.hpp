@@ -25,7 +25,7 @@ struct Batch {
 class Outbox {
 public:
     struct Limits {
-        std::size_t max_entries = 100'000;   // waiting + in flight + to resend
+        std::size_t max_entries = 100'000;  // waiting + in flight + to resend
         std::size_t batch_max_entries = 512;
         std::size_t batch_max_bytes = 256 * 1024;
     };
@@ -48,7 +48,9 @@ public:
     // put back, oldest first, ahead of anything else, to be sent again unchanged.
     void connection_lost();
 
-    std::size_t size() const noexcept { return waiting_.size() + in_flight_entries_ + resend_entries_; }
+    std::size_t size() const noexcept {
+        return waiting_.size() + in_flight_entries_ + resend_entries_;
+    }
     std::size_t waiting() const noexcept { return waiting_.size(); }
     std::size_t in_flight_batches() const noexcept { return in_flight_.size(); }
     bool empty() const noexcept { return size() == 0; }

@@ -19,14 +19,16 @@ public:
     void async_open(Handler done) override {
         done_ = std::move(done);
         beast::get_lowest_layer(ws_).expires_after(options_.connect_timeout);
-        resolver_.async_resolve(url_.host, url_.port,
-                                [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
-                                    self->on_resolve(ec, std::move(r));
-                                });
+        resolver_.async_resolve(
+            url_.host, url_.port,
+            [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+                self->on_resolve(ec, std::move(r));
+            });
     }
 
     void async_read(ReadHandler done) override {
-        ws_.async_read(buffer_, [self = this->shared_from_this(), done = std::move(done)](beast::error_code ec, std::size_t) {
+        ws_.async_read(buffer_, [self = this->shared_from_this(), done = std::move(done)](
+                                    beast::error_code ec, std::size_t) {
             if (ec) return done(ec, std::string());
             std::string text = beast::buffers_to_string(self->buffer_.data());
             self->buffer_.consume(self->buffer_.size());
@@ -36,13 +38,15 @@ public:
 
     void async_write(std::shared_ptr<const std::string> text, Handler done) override {
         const auto buffer = net::buffer(*text);
-        ws_.async_write(buffer, [self = this->shared_from_this(), text = std::move(text),
-                                 done = std::move(done)](beast::error_code ec, std::size_t) { done(ec); });
+        ws_.async_write(buffer,
+                        [self = this->shared_from_this(), text = std::move(text),
+                         done = std::move(done)](beast::error_code ec, std::size_t) { done(ec); });
     }
 
     void async_close(Handler done) override {
         ws_.async_close(websocket::close_code::normal,
-                        [self = this->shared_from_this(), done = std::move(done)](beast::error_code ec) { done(ec); });
+                        [self = this->shared_from_this(),
+                         done = std::move(done)](beast::error_code ec) { done(ec); });
     }
 
     void abort() override {
@@ -81,13 +85,14 @@ private:
         beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ignored);
         if constexpr (Tls) {
             if (!SSL_set_tlsext_host_name(ws_.next_layer().native_handle(), url_.host.c_str())) {
-                return finish(beast::error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()));
+                return finish(beast::error_code(static_cast<int>(::ERR_get_error()),
+                                                net::error::get_ssl_category()));
             }
             ws_.next_layer().set_verify_callback(ssl::host_name_verification(url_.host));
-            ws_.next_layer().async_handshake(ssl::stream_base::client,
-                                             [self = this->shared_from_this()](beast::error_code ec) {
-                                                 self->on_tls_handshake(ec);
-                                             });
+            ws_.next_layer().async_handshake(
+                ssl::stream_base::client, [self = this->shared_from_this()](beast::error_code ec) {
+                    self->on_tls_handshake(ec);
+                });
         } else {
             on_tls_handshake({});
         }
@@ -108,8 +113,9 @@ private:
         ws_.read_message_max(options_.read_message_max);
         ws_.auto_fragment(false);
         ws_.text(true);
-        ws_.async_handshake(url_.host_header(), url_.target,
-                            [self = this->shared_from_this()](beast::error_code ec) { self->finish(ec); });
+        ws_.async_handshake(
+            url_.host_header(), url_.target,
+            [self = this->shared_from_this()](beast::error_code ec) { self->finish(ec); });
     }
 
     tcp::resolver resolver_;
@@ -123,7 +129,8 @@ private:
 }  // namespace
 
 std::shared_ptr<Transport> make_transport(net::io_context& ioc, const WsUrl& url,
-                                          const TransportOptions& options, ssl::context* tls_context) {
+                                          const TransportOptions& options,
+                                          ssl::context* tls_context) {
     if (url.tls) return std::make_shared<WsTransport<true>>(ioc, url, options, tls_context);
     return std::make_shared<WsTransport<false>>(ioc, url, options, tls_context);
 }

@@ -42,6 +42,7 @@ struct TransportOptions {
 
 // REQUIRES: tls_context non-null when url.tls.
 std::shared_ptr<Transport> make_transport(net::io_context& ioc, const WsUrl& url,
-                                          const TransportOptions& options, ssl::context* tls_context);
+                                          const TransportOptions& options,
+                                          ssl::context* tls_context);
 
 }  // namespace smartlog::client

@@ -16,8 +16,9 @@ std::optional<WsUrl> parse_ws_url(std::string_view url) {
     WsUrl out;
     auto starts = [&](std::string_view p) {
         if (url.size() < p.size()) return false;
-        return std::equal(p.begin(), p.end(), url.begin(),
-                          [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+        return std::equal(p.begin(), p.end(), url.begin(), [](char a, char b) {
+            return a == std::tolower(static_cast<unsigned char>(b));
+        });
     };
     if (starts("ws://")) {
         url.remove_prefix(5);
@@ -62,10 +63,12 @@ std::optional<WsUrl> parse_ws_url(std::string_view url) {
     if (port.empty()) {
         out.port = out.tls ? "443" : "80";
     } else {
-        if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        if (port.size() > 5 ||
+            !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
             return std::nullopt;
         }
-        if (std::stoi(std::string(port)) > 65535 || std::stoi(std::string(port)) == 0) return std::nullopt;
+        if (std::stoi(std::string(port)) > 65535 || std::stoi(std::string(port)) == 0)
+            return std::nullopt;
         out.port = std::string(port);
     }
     return out;

@@ -9,8 +9,8 @@ namespace smartlog::client {
 
 struct WsUrl {
     bool tls = false;
-    std::string host;  // without brackets for IPv6
-    std::string port;  // explicit, or 80 / 443
+    std::string host;          // without brackets for IPv6
+    std::string port;          // explicit, or 80 / 443
     std::string target = "/";  // path and query
     // "host:port" as the Host header wants it (brackets around IPv6).
     std::string host_header() const;

@@ -1,6 +1,5 @@
 #include "protocol/requests.hpp"
 
-
 #include "protocol/encode.hpp"  // filter_json: the same normalised form the server echoes
 
 namespace smartlog::protocol {
@@ -57,13 +56,27 @@ std::string json_quote(std::string_view s) {
             continue;
         }
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
             default:
                 if (c < 0x20 || c == 0x7F) {
                     static constexpr char kHex[] = "0123456789abcdef";
@@ -91,8 +104,8 @@ std::string credentials_body(const Credentials& c) {
 }  // namespace
 
 std::string auth_request(const Credentials& credentials, Mode mode) {
-    return "{\"type\":\"auth\",\"data\":" + credentials_body(credentials) + ",\"mode\":" +
-           (mode == Mode::producer ? "\"producer\"" : "\"viewer\"") + "}}";
+    return "{\"type\":\"auth\",\"data\":" + credentials_body(credentials) +
+           ",\"mode\":" + (mode == Mode::producer ? "\"producer\"" : "\"viewer\"") + "}}";
 }
 
 std::string check_status_request(const Credentials& credentials) {
@@ -115,8 +128,8 @@ std::string clear_request() { return R"({"type":"clear"})"; }
 std::string metrics_request() { return R"({"type":"request_metrics"})"; }
 std::string ping_request() { return R"({"type":"ping"})"; }
 
-std::string entry_object(std::int64_t timestamp_ms, std::string_view level, std::string_view message,
-                         std::string_view metadata_json) {
+std::string entry_object(std::int64_t timestamp_ms, std::string_view level,
+                         std::string_view message, std::string_view metadata_json) {
     std::string out;
     out.reserve(message.size() + metadata_json.size() + level.size() + 64);
     out += "{\"timestamp\":";

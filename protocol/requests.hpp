@@ -23,8 +23,8 @@ std::string ping_request();
 
 // One producer entry object: {"timestamp":ms,"level":..,"message":..,"metadata":<json>}.
 // `metadata_json` must be valid JSON text or empty (no metadata).
-std::string entry_object(std::int64_t timestamp_ms, std::string_view level, std::string_view message,
-                         std::string_view metadata_json);
+std::string entry_object(std::int64_t timestamp_ms, std::string_view level,
+                         std::string_view message, std::string_view metadata_json);
 // {"type":"logs","ref":<ref>,"data":{"logs":[<entry objects, as given>]}}.
 std::string logs_request(std::uint64_t ref, std::span<const std::string> entry_objects);
 

@@ -95,8 +95,11 @@ boost::system::result<ServerFrame, ProtocolError> decode_server_frame(std::strin
 
     if (type == "logs") return decode_logs(*root);
     if (type == "auth_success") {
-        AuthSuccessFrame f{string_or(o, "appId"), string_or(o, "userId"), {},
-                           uint_or(o, "historyLimit"), string_or(o, "serverVersion")};
+        AuthSuccessFrame f{string_or(o, "appId"),
+                           string_or(o, "userId"),
+                           {},
+                           uint_or(o, "historyLimit"),
+                           string_or(o, "serverVersion")};
         if (const json::value* perms = field(o, "permissions"); perms && perms->is_array()) {
             for (const auto& v : perms->get_array()) {
                 if (v.is_string()) f.permissions.emplace_back(v.get_string());
@@ -114,8 +117,8 @@ boost::system::result<ServerFrame, ProtocolError> decode_server_frame(std::strin
         return FilterAppliedFrame{v ? json::serialize(*v) : "{}"};
     }
     if (type == "cleared") {
-        return ClearedFrame{string_or(o, "appId"), string_or(o, "clearedBy"), int_or(o, "timestamp"),
-                            uint_or(o, "count")};
+        return ClearedFrame{string_or(o, "appId"), string_or(o, "clearedBy"),
+                            int_or(o, "timestamp"), uint_or(o, "count")};
     }
     if (type == "logs_ack") {
         LogsAckFrame f;

@@ -1,7 +1,5 @@
 // spdlog_app: an application whose spdlog logger writes to the terminal and to smartlog.
 //   SMARTLOG_URL=ws://127.0.0.1:3001/ SMARTLOG_USER=me SMARTLOG_APP=shop ./spdlog_app
-#include <smartlog/client.hpp>
-#include <smartlog/spdlog_sink.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -9,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <smartlog/client.hpp>
+#include <smartlog/spdlog_sink.hpp>
 #include <string>
 
 namespace {
@@ -33,8 +33,9 @@ int main() {
     client->start();
 
     auto logger = std::make_shared<spdlog::logger>(
-        "spdlog_app", spdlog::sinks_init_list{std::make_shared<spdlog::sinks::stderr_color_sink_mt>(),
-                                              std::make_shared<smartlog::spdlog_sink_mt>(client)});
+        "spdlog_app",
+        spdlog::sinks_init_list{std::make_shared<spdlog::sinks::stderr_color_sink_mt>(),
+                                std::make_shared<smartlog::spdlog_sink_mt>(client)});
     logger->set_level(spdlog::level::debug);
     spdlog::set_default_logger(logger);
 

@@ -11,8 +11,8 @@ namespace {
 
 namespace json = boost::json;
 
-std::vector<std::string> cli(const Server& s, std::vector<std::string> args, std::string user = "alice",
-                             std::string app = "shop") {
+std::vector<std::string> cli(const Server& s, std::vector<std::string> args,
+                             std::string user = "alice", std::string app = "shop") {
     std::vector<std::string> argv = {SMARTLOG_CLI_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--url", s.url(), "--user", user, "--app", app, "--timeout", "20s"});
@@ -29,15 +29,18 @@ json::object parse_entry(const std::string& line) {
 
 TEST(Cli, SendThenTailRoundTripsAsJsonLines) {
     Server server;
-    auto sent = run(cli(server, {"send", "--level", "warn", "--meta", "host=web1", "disk", "almost", "full"}));
+    auto sent = run(
+        cli(server, {"send", "--level", "warn", "--meta", "host=web1", "disk", "almost", "full"}));
     ASSERT_EQ(sent.code, 0) << sent.err;
 
     Process tail(cli(server, {"tail", "--json"}));
-    ASSERT_TRUE(tail.wait_output([](const std::string& o) { return o.find("disk almost full") != std::string::npos; }, 20s))
+    ASSERT_TRUE(tail.wait_output(
+        [](const std::string& o) { return o.find("disk almost full") != std::string::npos; }, 20s))
         << tail.out() << tail.err();
     // A second entry arrives live, after the history the tail printed first.
     ASSERT_EQ(run(cli(server, {"send", "second one"})).code, 0);
-    ASSERT_TRUE(tail.wait_output([](const std::string& o) { return lines_of(o).size() >= 2; }, 20s)) << tail.err();
+    ASSERT_TRUE(tail.wait_output([](const std::string& o) { return lines_of(o).size() >= 2; }, 20s))
+        << tail.err();
     tail.signal(SIGINT);
     EXPECT_EQ(tail.wait_exit(10s), 0) << tail.err();
 
@@ -64,8 +67,10 @@ TEST(Cli, TailFiltersByLevelAndSearchAndPrintsPlainTextToAPipe) {
     ASSERT_EQ(run(cli(server, {"send", "-l", "fatal", "payment service down"})).code, 0);
     ASSERT_EQ(run(cli(server, {"send", "-l", "error", "disk failed"})).code, 0);
 
-    Process tail(cli(server, {"tail", "--level", "error+", "--search", "PAYMENT", "--since", "10m"}));
-    ASSERT_TRUE(tail.wait_output([](const std::string& o) { return lines_of(o).size() >= 2; }, 20s)) << tail.err();
+    Process tail(
+        cli(server, {"tail", "--level", "error+", "--search", "PAYMENT", "--since", "10m"}));
+    ASSERT_TRUE(tail.wait_output([](const std::string& o) { return lines_of(o).size() >= 2; }, 20s))
+        << tail.err();
     tail.pump(300ms);
     tail.signal(SIGTERM);
     EXPECT_EQ(tail.wait_exit(10s), 0);
@@ -80,7 +85,8 @@ TEST(Cli, StdinOfTenThousandLinesArrivesCompleteAndInOrder) {
     Server server({"--history-limit", "20000"});
     std::string input;
     constexpr int kLines = 10'000;
-    for (int i = 0; i < kLines; ++i) input += "line " + std::to_string(i) + " \t\"quoted\" \\ end\n";
+    for (int i = 0; i < kLines; ++i)
+        input += "line " + std::to_string(i) + " \t\"quoted\" \\ end\n";
     auto sent = run(cli(server, {"send"}), input, 120s);
     ASSERT_EQ(sent.code, 0) << sent.err;
 
@@ -90,7 +96,8 @@ TEST(Cli, StdinOfTenThousandLinesArrivesCompleteAndInOrder) {
     ASSERT_EQ(lines.size(), static_cast<std::size_t>(kLines));
     for (int i = 0; i < kLines; ++i) {
         auto e = parse_entry(lines[i]);
-        ASSERT_EQ(e.at("message").as_string(), "line " + std::to_string(i) + " \t\"quoted\" \\ end") << "at " << i;
+        ASSERT_EQ(e.at("message").as_string(), "line " + std::to_string(i) + " \t\"quoted\" \\ end")
+            << "at " << i;
     }
 }
 
@@ -119,7 +126,9 @@ TEST(Cli, TailPrintsHistoryThenLiveWithNoGapAndNoDuplicate) {
     }
     ASSERT_TRUE(producer.wait_acknowledged(30s));
     ASSERT_TRUE(tail.wait_output(
-        [](const std::string& o) { return o.find("\"seq " + std::to_string(kTotal - 1) + "\"") != std::string::npos; },
+        [](const std::string& o) {
+            return o.find("\"seq " + std::to_string(kTotal - 1) + "\"") != std::string::npos;
+        },
         30s))
         << tail.err();
     tail.signal(SIGINT);
@@ -149,7 +158,8 @@ TEST(Cli, HistoryMetricsAndClear) {
     auto metrics = run(cli(server, {"metrics", "--json"}));
     ASSERT_EQ(metrics.code, 0) << metrics.err;
     auto m = json::parse(metrics.out).as_object();
-    EXPECT_TRUE(m.contains("cpu") && m.contains("memory") && m.contains("messageRate")) << metrics.out;
+    EXPECT_TRUE(m.contains("cpu") && m.contains("memory") && m.contains("messageRate"))
+        << metrics.out;
 
     auto cleared = run(cli(server, {"clear"}));
     ASSERT_EQ(cleared.code, 0) << cleared.err;
@@ -180,7 +190,8 @@ apps = { shop = ["read"] }
 
 TEST(Cli, ExitCodesAScriptCanRelyOn) {
     Server server({}, kUsersToml);
-    auto with_token = [&](std::vector<std::string> args, std::string user, std::string app, std::string token) {
+    auto with_token = [&](std::vector<std::string> args, std::string user, std::string app,
+                          std::string token) {
         auto argv = cli(server, std::move(args), std::move(user), std::move(app));
         argv.insert(argv.end(), {"--token", token});
         return argv;
@@ -202,7 +213,8 @@ TEST(Cli, ExitCodesAScriptCanRelyOn) {
     EXPECT_EQ(run(with_token({"status"}, "alice", "shop", "nope")).code, 3);
 
     EXPECT_EQ(run({SMARTLOG_CLI_PATH, "tail", "--no-such-flag"}).code, 1);
-    EXPECT_EQ(run({SMARTLOG_CLI_PATH, "send", "--url", server.url(), "--app", "shop", "x"}).code, 1);
+    EXPECT_EQ(run({SMARTLOG_CLI_PATH, "send", "--url", server.url(), "--app", "shop", "x"}).code,
+              1);
     EXPECT_EQ(run({SMARTLOG_CLI_PATH}).code, 1);
     auto help = run({SMARTLOG_CLI_PATH, "--help"});
     EXPECT_EQ(help.code, 0);
@@ -210,16 +222,18 @@ TEST(Cli, ExitCodesAScriptCanRelyOn) {
 
     const int port = server.port();
     server.stop();
-    auto down = run({SMARTLOG_CLI_PATH, "history", "--url", "ws://127.0.0.1:" + std::to_string(port) + "/", "-u",
-                     "alice", "-a", "shop", "--timeout", "2s"});
+    auto down =
+        run({SMARTLOG_CLI_PATH, "history", "--url", "ws://127.0.0.1:" + std::to_string(port) + "/",
+             "-u", "alice", "-a", "shop", "--timeout", "2s"});
     EXPECT_EQ(down.code, 2) << down.err;
     EXPECT_NE(down.err.find("cannot connect"), std::string::npos) << down.err;
 }
 
 TEST(Cli, ReadsServerAndCredentialsFromTheEnvironment) {
     Server server;
-    Process send({SMARTLOG_CLI_PATH, "send", "from the environment"},
-                 {"SMARTLOG_URL=" + server.url(), "SMARTLOG_USER=env-user", "SMARTLOG_APP=env-app"});
+    Process send(
+        {SMARTLOG_CLI_PATH, "send", "from the environment"},
+        {"SMARTLOG_URL=" + server.url(), "SMARTLOG_USER=env-user", "SMARTLOG_APP=env-app"});
     send.close_stdin();
     ASSERT_EQ(send.wait_exit(20s), 0) << send.err();
     auto history = run(cli(server, {"history", "--json"}, "someone", "env-app"));

@@ -1,12 +1,12 @@
 // smartlog::Client and the spdlog sink against the real smartlogd, including a server restart.
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/json/parse.hpp>
 #include <map>
 #include <mutex>
 #include <smartlog/client.hpp>
 #include <smartlog/spdlog_sink.hpp>
-#include <spdlog/spdlog.h>
 
 #include "proxy.hpp"
 #include "support.hpp"
@@ -62,7 +62,8 @@ private:
     std::vector<Dropped> dropped_;
 };
 
-std::map<std::string, int> count_messages(const std::vector<LogEntry>& entries, const std::string& prefix) {
+std::map<std::string, int> count_messages(const std::vector<LogEntry>& entries,
+                                          const std::string& prefix) {
     std::map<std::string, int> counts;
     for (const auto& e : entries) {
         if (e.message.rfind(prefix, 0) == 0) ++counts[e.message];
@@ -102,7 +103,8 @@ void restart_scenario(const std::string& durability, bool history_survives) {
     // The server is down: log() still returns at once, and queues up to the bound.
     const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < 1000; ++i) ASSERT_TRUE(producer.log("warn", "during " + std::to_string(i)));
-    for (int i = 0; i < 150; ++i) EXPECT_FALSE(producer.log("warn", "over the bound " + std::to_string(i)));
+    for (int i = 0; i < 150; ++i)
+        EXPECT_FALSE(producer.log("warn", "over the bound " + std::to_string(i)));
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "log() must not wait on the network";
     EXPECT_EQ(producer.stats().dropped, 150u);
 
@@ -218,7 +220,8 @@ TEST(Client, ResendsABatchWhoseAckWasLostSoItMayBeStoredTwice) {
     const auto entries = seen.entries();
     EXPECT_EQ(entries.size(), 20u);
     for (const auto& [message, n] : count_messages(entries, "acked ")) EXPECT_EQ(n, 1) << message;
-    for (const auto& [message, n] : count_messages(entries, "ack lost ")) EXPECT_EQ(n, 2) << message;
+    for (const auto& [message, n] : count_messages(entries, "ack lost "))
+        EXPECT_EQ(n, 2) << message;
     EXPECT_EQ(producer.stats().resent, 5u);
 }
 
@@ -264,7 +267,8 @@ TEST(SpdlogSink, DeliversALoggersLinesWithTheirLevelsAndLoggerName) {
 
     const auto entries = seen.entries();
     const std::vector<std::pair<std::string, std::string>> expected = {
-        {"trace", "t 1"}, {"debug", "d 2"}, {"info", "i 3"}, {"warn", "w 4"}, {"error", "e 5"}, {"fatal", "c 6"}};
+        {"trace", "t 1"}, {"debug", "d 2"}, {"info", "i 3"},
+        {"warn", "w 4"},  {"error", "e 5"}, {"fatal", "c 6"}};
     for (std::size_t i = 0; i < expected.size(); ++i) {
         EXPECT_EQ(entries[i].level, expected[i].first);
         EXPECT_EQ(entries[i].message, expected[i].second);

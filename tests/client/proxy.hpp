@@ -2,9 +2,9 @@
 // client's connection at a chosen moment while the server keeps running.
 #pragma once
 
-#include <boost/asio.hpp>
 #include <array>
 #include <atomic>
+#include <boost/asio.hpp>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -19,7 +19,8 @@ class Proxy {
 public:
     explicit Proxy(int upstream_port)
         : acceptor_(ioc_, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)),
-          upstream_(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(upstream_port)) {
+          upstream_(boost::asio::ip::make_address("127.0.0.1"),
+                    static_cast<unsigned short>(upstream_port)) {
         accept();
         thread_ = std::thread([this] { ioc_.run(); });
     }
@@ -32,7 +33,9 @@ public:
         thread_.join();
     }
 
-    std::string url() const { return "ws://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/"; }
+    std::string url() const {
+        return "ws://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/";
+    }
 
     // Closes every connection through the proxy; new ones are accepted as before.
     void cut() {
@@ -72,17 +75,21 @@ private:
     }
 
     template <std::size_t N>
-    void relay(std::shared_ptr<Pipe> pipe, tcp::socket& from, tcp::socket& to, std::array<char, N>& buf, bool downstream) {
-        from.async_read_some(boost::asio::buffer(buf), [this, pipe, &from, &to, &buf, downstream](
-                                                           boost::system::error_code ec, std::size_t n) {
-            if (ec) return close(*pipe);
-            if (downstream && pipe->generation <= deaf_generation_) return relay(pipe, from, to, buf, downstream);
-            boost::asio::async_write(to, boost::asio::buffer(buf.data(), n),
-                                     [this, pipe, &from, &to, &buf, downstream](boost::system::error_code ec, std::size_t) {
-                                         if (ec) return close(*pipe);
-                                         relay(pipe, from, to, buf, downstream);
-                                     });
-        });
+    void relay(std::shared_ptr<Pipe> pipe, tcp::socket& from, tcp::socket& to,
+               std::array<char, N>& buf, bool downstream) {
+        from.async_read_some(
+            boost::asio::buffer(buf), [this, pipe, &from, &to, &buf, downstream](
+                                          boost::system::error_code ec, std::size_t n) {
+                if (ec) return close(*pipe);
+                if (downstream && pipe->generation <= deaf_generation_)
+                    return relay(pipe, from, to, buf, downstream);
+                boost::asio::async_write(to, boost::asio::buffer(buf.data(), n),
+                                         [this, pipe, &from, &to, &buf, downstream](
+                                             boost::system::error_code ec, std::size_t) {
+                                             if (ec) return close(*pipe);
+                                             relay(pipe, from, to, buf, downstream);
+                                         });
+            });
     }
 
     static void close(Pipe& p) {

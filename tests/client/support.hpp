@@ -39,7 +39,8 @@ class Process {
 public:
     Process(std::vector<std::string> argv, std::vector<std::string> extra_env = {}) {
         int in[2], out[2], err[2];
-        if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) throw std::runtime_error("pipe");
+        if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+            throw std::runtime_error("pipe");
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_adddup2(&actions, in[0], 0);
@@ -124,7 +125,8 @@ public:
     }
 
     // Waits until `pred(stdout so far)` holds; false on timeout or exit.
-    bool wait_output(const std::function<bool(const std::string&)>& pred, std::chrono::milliseconds timeout) {
+    bool wait_output(const std::function<bool(const std::string&)>& pred,
+                     std::chrono::milliseconds timeout) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < deadline) {
             pump(20ms);
@@ -226,13 +228,16 @@ private:
     void start(const std::string& listen) {
         // SMARTLOGD_BIN runs these tests against another build of the server.
         const char* bin = std::getenv("SMARTLOGD_BIN");
-        std::vector<std::string> argv = {bin && *bin ? bin : SMARTLOGD_PATH, "--listen", listen, "--data-dir", (dir_ / "data").string()};
+        std::vector<std::string> argv = {bin && *bin ? bin : SMARTLOGD_PATH, "--listen", listen,
+                                         "--data-dir", (dir_ / "data").string()};
         argv.insert(argv.end(), extra_.begin(), extra_.end());
         proc_ = std::make_unique<Process>(argv);
         std::smatch m;
         const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+)/)");
-        const bool up = proc_->wait_output([&](const std::string& out) { return std::regex_search(out, m, re); }, 15s);
-        if (!up) throw std::runtime_error("smartlogd did not start: " + proc_->out() + proc_->err());
+        const bool up = proc_->wait_output(
+            [&](const std::string& out) { return std::regex_search(out, m, re); }, 15s);
+        if (!up)
+            throw std::runtime_error("smartlogd did not start: " + proc_->out() + proc_->err());
         std::string out = proc_->out();
         std::regex_search(out, m, re);
         port_ = std::stoi(m[1].str());

@@ -158,9 +158,13 @@ class Metadata {
 public:
     Metadata() = default;
     Metadata& add(std::string_view key, std::string_view value);
-    Metadata& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
+    Metadata& add(std::string_view key, const char* value) {
+        return add(key, std::string_view(value));
+    }
     Metadata& add(std::string_view key, std::int64_t value);
-    Metadata& add(std::string_view key, int value) { return add(key, static_cast<std::int64_t>(value)); }
+    Metadata& add(std::string_view key, int value) {
+        return add(key, static_cast<std::int64_t>(value));
+    }
     Metadata& add(std::string_view key, double value);
     Metadata& add(std::string_view key, bool value);
     // Any JSON value as text, sent as is. REQUIRES: `json` is valid JSON.
@@ -194,7 +198,7 @@ public:
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
 
-    void on_logs(LogsHandler h);  // live entries, and what a resume fetched
+    void on_logs(LogsHandler h);        // live entries, and what a resume fetched
     void on_history(HistoryHandler h);  // answers to request_history and initial_history
     void on_metrics(MetricsHandler h);
     void on_cleared(ClearedHandler h);
@@ -225,7 +229,8 @@ public:
     // Replaces the filter; it is re-applied after every reconnect.
     void set_filter(Filter filter);
     // Asks for history (SPEC 3.3); the answer goes to on_history. Queued while disconnected.
-    void request_history(std::optional<std::size_t> limit = std::nullopt, std::string after_id = {});
+    void request_history(std::optional<std::size_t> limit = std::nullopt,
+                         std::string after_id = {});
     void request_metrics();
     void clear();
     // Asks whether the configured credentials are valid (check_status); needs no auth.

@@ -19,10 +19,9 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <smartlog/client.hpp>
 #include <string_view>
 #include <utility>
-
-#include <smartlog/client.hpp>
 
 namespace smartlog {
 
@@ -47,9 +46,11 @@ protected:
             metadata.add("line", static_cast<std::int64_t>(msg.source.line));
             if (msg.source.funcname) metadata.add("function", msg.source.funcname);
         }
-        const auto when = std::chrono::time_point_cast<std::chrono::system_clock::duration>(msg.time);
+        const auto when =
+            std::chrono::time_point_cast<std::chrono::system_clock::duration>(msg.time);
         if (!client_->log(std::string_view(level.data(), level.size()),
-                          std::string_view(msg.payload.data(), msg.payload.size()), metadata, when)) {
+                          std::string_view(msg.payload.data(), msg.payload.size()), metadata,
+                          when)) {
             ++refused_;
         }
     }

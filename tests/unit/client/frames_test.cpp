@@ -21,7 +21,8 @@ Request decode_text(const std::string& text) {
 }
 
 TEST(ClientFrames, AuthAndLogsAreWhatTheServerDecodes) {
-    auto auth = std::get<AuthRequest>(decode_text(auth_request({"u\"1", "app", "tok"}, Mode::producer)));
+    auto auth =
+        std::get<AuthRequest>(decode_text(auth_request({"u\"1", "app", "tok"}, Mode::producer)));
     EXPECT_EQ(auth.credentials.user_id, "u\"1");
     EXPECT_EQ(auth.credentials.token, "tok");
     EXPECT_EQ(auth.mode, Mode::producer);
@@ -41,10 +42,12 @@ TEST(ClientFrames, AuthAndLogsAreWhatTheServerDecodes) {
 
 TEST(ClientFrames, InvalidUtf8BecomesReplacementCharactersNotABrokenFrame) {
     const std::string raw = std::string("ok \xff\xfe bad \xc3\x28 end \xe2\x82\xac") + '\x01';
-    const std::string text = logs_request(1, std::vector<std::string>{entry_object(1, "info", raw, "")});
+    const std::string text =
+        logs_request(1, std::vector<std::string>{entry_object(1, "info", raw, "")});
     auto logs = std::get<LogsRequest>(decode_text(text));
     ASSERT_EQ(logs.accepted.size(), 1u);
-    EXPECT_EQ(logs.accepted[0].message, "ok \xEF\xBF\xBD\xEF\xBF\xBD bad \xEF\xBF\xBD( end \xe2\x82\xac\x01");
+    EXPECT_EQ(logs.accepted[0].message,
+              "ok \xEF\xBF\xBD\xEF\xBF\xBD bad \xEF\xBF\xBD( end \xe2\x82\xac\x01");
 }
 
 TEST(ClientFrames, FilterAndHistoryRequestsRoundTrip) {
@@ -85,13 +88,15 @@ TEST(ServerFrames, DecodesWhatTheServerEncodes) {
     EXPECT_TRUE(history.history);
     EXPECT_TRUE(history.gap);
 
-    auto ack = std::get<LogsAckFrame>(*decode_server_frame(logs_ack_frame("9", 3, {{1, "too big"}})));
+    auto ack =
+        std::get<LogsAckFrame>(*decode_server_frame(logs_ack_frame("9", 3, {{1, "too big"}})));
     EXPECT_EQ(ack.ref, "9");
     EXPECT_EQ(ack.accepted, 3u);
     ASSERT_EQ(ack.rejected.size(), 1u);
     EXPECT_EQ(ack.rejected[0].message, "too big");
 
-    auto err = std::get<ErrorFrame>(*decode_server_frame(error_frame(core::errc::forbidden, "no", "4")));
+    auto err =
+        std::get<ErrorFrame>(*decode_server_frame(error_frame(core::errc::forbidden, "no", "4")));
     EXPECT_EQ(err.code, "forbidden");
     EXPECT_EQ(err.ref, "4");
 
@@ -99,14 +104,16 @@ TEST(ServerFrames, DecodesWhatTheServerEncodes) {
     EXPECT_EQ(dropped.count, 12u);
     EXPECT_EQ(dropped.after_id, "");
 
-    auto auth = std::get<AuthErrorFrame>(*decode_server_frame(auth_error_frame(core::auth_errc::no_access, "x")));
+    auto auth = std::get<AuthErrorFrame>(
+        *decode_server_frame(auth_error_frame(core::auth_errc::no_access, "x")));
     EXPECT_EQ(auth.code, "no_access");
     auto ok = std::get<AuthSuccessFrame>(
         *decode_server_frame(auth_success_frame("app", "u", {"read"}, 1000, Mode::viewer)));
     EXPECT_EQ(ok.history_limit, 1000u);
     EXPECT_EQ(ok.permissions, std::vector<std::string>{"read"});
 
-    EXPECT_TRUE(std::holds_alternative<UnknownFrame>(*decode_server_frame(R"({"type":"future_thing"})")));
+    EXPECT_TRUE(
+        std::holds_alternative<UnknownFrame>(*decode_server_frame(R"({"type":"future_thing"})")));
     EXPECT_FALSE(decode_server_frame("not json"));
     EXPECT_FALSE(decode_server_frame(R"({"type":"logs","payload":{}})"));
 }

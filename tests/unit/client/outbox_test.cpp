@@ -5,7 +5,9 @@
 namespace smartlog::client {
 namespace {
 
-Outbox::Limits limits(std::size_t max, std::size_t batch, std::size_t bytes = 1 << 20) { return {max, batch, bytes}; }
+Outbox::Limits limits(std::size_t max, std::size_t batch, std::size_t bytes = 1 << 20) {
+    return {max, batch, bytes};
+}
 
 TEST(Outbox, SendsOnlyFullBatchesUntilAFlushIsDue) {
     Outbox box(limits(100, 3));
@@ -32,7 +34,8 @@ TEST(Outbox, CutsBatchesByBytesButAlwaysTakesOneEntry) {
     EXPECT_TRUE(box.batch_ready());
     EXPECT_EQ(box.next_batch(false)->entries.size(), 1u);
     EXPECT_EQ(box.next_batch(true)->entries.size(), 1u);
-    EXPECT_EQ(box.next_batch(true)->entries.size(), 1u) << "an entry over the byte bound still leaves";
+    EXPECT_EQ(box.next_batch(true)->entries.size(), 1u)
+        << "an entry over the byte bound still leaves";
 }
 
 TEST(Outbox, AnAckedBatchIsForgottenAndNeverResent) {

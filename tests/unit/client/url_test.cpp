@@ -36,8 +36,8 @@ TEST(ParseWsUrl, AcceptsHttpAsPrintedBySmartlogdAndBracketedIpv6) {
 }
 
 TEST(ParseWsUrl, RefusesWhatIsNotAWebSocketUrl) {
-    for (const char* bad : {"", "127.0.0.1:3001", "ftp://h/", "ws://", "ws://h:99999/", "ws://h:0/", "ws://h:x/",
-                            "ws://u:p@h/", "ws://::1/", "ws://[::1/"}) {
+    for (const char* bad : {"", "127.0.0.1:3001", "ftp://h/", "ws://", "ws://h:99999/", "ws://h:0/",
+                            "ws://h:x/", "ws://u:p@h/", "ws://::1/", "ws://[::1/"}) {
         EXPECT_FALSE(parse_ws_url(bad)) << bad;
     }
 }

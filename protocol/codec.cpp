@@ -45,6 +45,12 @@ const json::value* field(const json::object& o, std::string_view key) {
     return &it->value();
 }
 
+// Like field(), but `null` counts as a value: for fields that take any JSON, kept as sent.
+const json::value* any_field(const json::object& o, std::string_view key) {
+    auto it = o.find(key);
+    return it == o.end() ? nullptr : &it->value();
+}
+
 // The message's body object: `key` if present, else an empty object. Non-objects are refused.
 boost::system::result<const json::object*, ProtocolError> body(const json::object& root,
                                                                std::string_view key) {
@@ -193,7 +199,7 @@ std::optional<std::string> decode_entry(const json::value& v, const Limits& limi
             }
         }
     }
-    if (const json::value* metadata = field(o, "metadata")) {
+    if (const json::value* metadata = any_field(o, "metadata")) {
         out.metadata = json::serialize(*metadata);
         if (out.metadata.size() > limits.max_metadata_bytes) {
             return "metadata is larger than max_metadata_bytes (" +
@@ -233,7 +239,7 @@ boost::system::result<Request, ProtocolError> decode_send_metrics(const json::ob
                                                                   const Limits& limits) {
     const json::value* data = field(root, "data");
     const json::value* metrics =
-        data && data->is_object() ? field(data->get_object(), "metrics") : nullptr;
+        data && data->is_object() ? any_field(data->get_object(), "metrics") : nullptr;
     if (!metrics) return bad_request("data.metrics is required");
     SendMetricsRequest req;
     req.metrics = json::serialize(*metrics);
@@ -249,12 +255,13 @@ boost::system::result<Request, ProtocolError> decode_send_metrics(const json::ob
 
 }  // namespace
 
-boost::system::result<Envelope, ProtocolError> parse_envelope(std::string_view text) {
+boost::system::result<Envelope, ProtocolError> parse_envelope(std::string_view text,
+                                                              json::storage_ptr storage) {
     boost::system::error_code ec;
     json::parse_options options;
     options.max_depth = 64;
     Envelope envelope;
-    envelope.document = json::parse(text, ec, {}, options);
+    envelope.document = json::parse(text, ec, std::move(storage), options);
     if (ec) return ProtocolError{errc::bad_json, "frame is not valid JSON: " + ec.message()};
     if (const json::object* o = envelope.document.if_object()) {
         if (const json::value* type = field(*o, "type"); type && type->is_string()) {

@@ -1,5 +1,7 @@
 #include "protocol/encode.hpp"
 
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -10,7 +12,21 @@ namespace json = boost::json;
 
 namespace {
 
-void append_string(std::string& out, std::string_view s) { out += json::serialize(s); }
+// Appends `s` as a JSON string. Boost.JSON escapes only '"', '\\' and control characters (the
+// text is valid UTF-8: the parser checked it), so a string without them is copied between
+// quotes as it is, without the temporary string serialize() makes; the rest go through it.
+void append_string(std::string& out, std::string_view s) {
+    const bool plain = std::all_of(s.begin(), s.end(), [](unsigned char c) {
+        return c >= 0x20 && c != '"' && c != '\\';
+    });
+    if (!plain) {
+        out += json::serialize(s);
+        return;
+    }
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+}
 
 std::string frame(std::string_view type, json::value payload) {
     json::object o;

@@ -37,7 +37,8 @@ Server::Server(const Config& config, storage::Store& store, core::Clock& clock)
            protocol::Limits{config.settings.max_message_bytes, config.settings.max_metadata_bytes},
            {},
            {},
-           false},
+           false,
+           {}},
       signals_(ioc_, SIGINT, SIGTERM),
       shutdown_deadline_(ioc_) {
     listener_ = std::make_shared<Listener>(ctx_, resolve_listen(ioc_, config.settings.listen));

@@ -1,6 +1,7 @@
 // server/server_context.hpp: what every session of one server shares. Net thread only.
 #pragma once
 
+#include <array>
 #include <unordered_set>
 
 #include "protocol/limits.hpp"
@@ -29,6 +30,9 @@ struct ServerContext {
     std::unordered_set<WsSession*> sessions;         // every open WebSocket session
     std::unordered_set<HttpSession*> http_sessions;  // every HTTP connection not upgraded
     bool stopping = false;
+    // First block of the arena each received frame's JSON document is parsed into (see
+    // WsSession::handle_frame). One for the whole net thread: messages are handled one at a time.
+    std::array<unsigned char, 64 * 1024> parse_buffer;
 };
 
 }  // namespace smartlog::server

@@ -1,6 +1,9 @@
 #include "server/ws_session.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
+#include <linux/sockios.h>
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
 
 #include "core/units.hpp"
 #include "protocol/encode.hpp"
@@ -34,7 +37,7 @@ std::string_view auth_error_text(core::auth_errc code) {
 
 WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& ctx)
     : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()) {
-    created_ = last_received_ = last_ping_ = clock::now();
+    created_ = last_received_ = last_ping_ = peer_progress_ = clock::now();
     ctx_.sessions.insert(this);
     ++ctx_.stats.ws_sessions;
     ++ctx_.stats.open_connections;
@@ -130,7 +133,11 @@ void WsSession::resume_reading_if_room() {
 }
 
 void WsSession::handle_frame(std::string_view text) {
-    auto envelope = protocol::parse_envelope(text);
+    // A fresh arena per message over the shared buffer: the document costs no per-node malloc
+    // and no destructor walk. (Reusing one arena with release() would not do: in Boost 1.81 its
+    // next block size keeps doubling across releases.) The envelope dies before the arena.
+    boost::json::monotonic_resource arena(ctx_.parse_buffer.data(), ctx_.parse_buffer.size());
+    auto envelope = protocol::parse_envelope(text, boost::json::storage_ptr(&arena));
     if (!envelope) return reject(envelope.error().code, envelope.error().message, {});
     if (!authenticated_ && !protocol::allowed_before_auth(envelope->type)) {
         return reject(core::errc::unauthenticated,
@@ -217,8 +224,10 @@ void WsSession::on_history(const protocol::HistoryRequest& req) {
                                        ctx_.settings.history_limit);
     std::optional<std::string_view> after;
     if (req.after_id) after = *req.after_id;
-    // Entries waiting in the pending batch are left out: they arrive in the next live batch.
-    auto slice = app_->history.query(filter_, limit, after, app_->batcher.size());
+    // A viewer gets the entries of the pending batch in the next live batch, so its history
+    // leaves them out; a connection that receives no live data gets them here.
+    const std::size_t in_flight = receives_live() ? app_->batcher.size() : 0;
+    auto slice = app_->history.query(filter_, limit, after, in_flight);
     send(protocol::history_frame(slice.entries, slice.gap));
 }
 
@@ -288,7 +297,9 @@ std::size_t WsSession::deliver_live(std::span<const core::EntryPtr> batch, const
     }
     SharedFrame out = filter_.accepts_all() ? frame
                                             : std::make_shared<const std::string>(protocol::logs_frame(selected));
-    if (!queue_.empty() && queued_bytes_ + out->size() > ctx_.settings.max_outbound_bytes) {
+    // The frame being written is already the socket's; the bound is on what waits behind it.
+    const std::size_t waiting = queued_bytes_ - (writing_ ? queue_.front()->size() : 0);
+    if (waiting > 0 && waiting + out->size() > ctx_.settings.max_outbound_bytes) {
         // From here on this viewer misses live batches until its queue has drained.
         lagging_ = true;
         missed_ = matching;
@@ -331,7 +342,6 @@ void WsSession::enqueue(SharedFrame frame) {
 
 void WsSession::do_write() {
     writing_ = true;
-    write_started_ = clock::now();
     ws_.async_write(net::buffer(*queue_.front()),
                     beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
 }
@@ -340,6 +350,7 @@ void WsSession::on_write(beast::error_code ec, std::size_t bytes) {
     writing_ = false;
     if (ec) return fail(ec, "write");
     ctx_.stats.bytes_sent += bytes;
+    bytes_written_ += bytes;
     queued_bytes_ -= queue_.front()->size();
     queue_.pop_front();
     if (queue_.empty()) {
@@ -381,7 +392,7 @@ void WsSession::on_timer(beast::error_code ec) {
                           core::errc::unauthenticated,
                           "not authenticated within auth_timeout (" + core::format_duration(s.auth_timeout) + ")");
     }
-    if (writing_ && now - write_started_ >= s.idle_timeout) {
+    if (peer_stalled(now)) {
         return close_with(websocket::close_code::try_again_later, "not reading");
     }
     if (now - last_received_ >= s.idle_timeout) {
@@ -392,6 +403,22 @@ void WsSession::on_timer(beast::error_code ec) {
     auto next = last_ping_ + ping_every - now;
     if (!authenticated_) next = std::min<clock::duration>(next, created_ + s.auth_timeout - now);
     arm_timer(std::max<clock::duration>(next, std::chrono::milliseconds(1)));
+}
+
+bool WsSession::peer_stalled(clock::time_point now) {
+    // Kernel buffers on both ends take megabytes from a peer that reads nothing, so a write
+    // completing proves little. SIOCOUTQ tells how much the peer has not acknowledged yet:
+    // what we wrote minus that is what it took.
+    int unsent = 0;
+    if (::ioctl(beast::get_lowest_layer(ws_).socket().native_handle(), SIOCOUTQ, &unsent) != 0) unsent = 0;
+    const std::int64_t consumed = static_cast<std::int64_t>(bytes_written_) - unsent;
+    const bool data_waiting = writing_ || unsent > 0;
+    if (!data_waiting || consumed > peer_consumed_) {
+        peer_consumed_ = std::max(peer_consumed_, consumed);
+        peer_progress_ = now;
+        return false;
+    }
+    return now - peer_progress_ >= ctx_.settings.idle_timeout;
 }
 
 void WsSession::do_ping() {

@@ -73,6 +73,8 @@ private:
     void on_write(beast::error_code ec, std::size_t bytes);
     void resume_reading_if_room();
 
+    // True when data waits for the peer and it has taken none of it for idle_timeout.
+    bool peer_stalled(clock::time_point now);
     void arm_timer(clock::duration after);
     void on_timer(beast::error_code ec);
     void do_ping();
@@ -104,7 +106,9 @@ private:
     std::deque<SharedFrame> queue_;
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
-    clock::time_point write_started_;
+    std::uint64_t bytes_written_ = 0;   // payload bytes handed to the socket
+    std::int64_t peer_consumed_ = 0;    // most bytes seen taken by the peer
+    clock::time_point peer_progress_;   // when the peer last took something
 
     // Slow-consumer state (SPEC 3.3).
     bool lagging_ = false;

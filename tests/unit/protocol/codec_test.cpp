@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <boost/json/monotonic_resource.hpp>
+
 namespace smartlog::protocol {
 namespace {
 
@@ -147,6 +150,16 @@ TEST(Codec, LogsRejectEntriesOneByOne) {
     EXPECT_EQ(rejected, (std::vector<std::size_t>{1, 2, 3, 4, 5, 6, 7}));
 }
 
+TEST(Codec, NullMetadataAndMetricsAreKeptAsSent) {
+    auto logs = decode_text(R"({"type":"logs","data":{"logs":[{"message":"m","metadata":null},{"message":"n"}]}})");
+    ASSERT_TRUE(logs);
+    EXPECT_EQ(std::get<LogsRequest>(*logs).accepted[0].metadata, "null");
+    EXPECT_EQ(std::get<LogsRequest>(*logs).accepted[1].metadata, "");
+    auto metrics = decode_text(R"({"type":"send_metrics","data":{"metrics":null}})");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(std::get<SendMetricsRequest>(*metrics).metrics, "null");
+}
+
 TEST(Codec, LogsWithoutAnArrayAreBadRequest) {
     EXPECT_EQ(error_of(R"({"type":"logs"})"), errc::bad_request);
     EXPECT_EQ(error_of(R"({"type":"logs","data":{"logs":{}}})"), errc::bad_request);
@@ -165,6 +178,31 @@ TEST(Codec, SendMetricsKeepsAnyJsonUpToTheMetadataLimit) {
 
 TEST(Codec, IgnoresUnknownFields) {
     EXPECT_TRUE(decode_text(R"({"type":"ping","extra":{"deep":[1,2,3]}})"));
+}
+
+}  // namespace
+}  // namespace smartlog::protocol
+
+namespace smartlog::protocol {
+namespace {
+
+// Regression: the server once reused one monotonic_resource with release() between messages;
+// in Boost 1.81 its next block size doubles at every refill, and after a few hundred messages
+// bigger than the first block it asked for 32 GiB. A fresh arena per message over one buffer
+// stays bounded: this parses 2,000 frames larger than the buffer that way.
+TEST(Codec, ParsesManyLargeFramesIntoAFreshArenaEach) {
+    std::array<unsigned char, 4096> buffer;
+    std::string frame = R"({"type":"logs","data":{"logs":[)";
+    for (int i = 0; i < 200; ++i) frame += std::string(i ? "," : "") + R"({"message":"entry number )" + std::to_string(i) + R"("})";
+    frame += "]}}";
+    for (int i = 0; i < 2000; ++i) {
+        boost::json::monotonic_resource arena(buffer.data(), buffer.size());
+        auto envelope = parse_envelope(frame, boost::json::storage_ptr(&arena));
+        ASSERT_TRUE(envelope);
+        auto request = decode(*envelope, Limits{});
+        ASSERT_TRUE(request);
+        ASSERT_EQ(std::get<LogsRequest>(*request).accepted.size(), 200u);
+    }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "protocol/encode.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 namespace smartlog::protocol {
@@ -30,6 +31,17 @@ TEST(Encode, EntryIsTheSeedsLogEntry) {
     EXPECT_EQ(v.at("metadata").at("k").as_array().size(), 2u);
     EXPECT_EQ(v.at("appId").as_string(), "app456");
     EXPECT_EQ(v.at("userId").as_string(), "user123");
+}
+
+TEST(Encode, EscapesExactlyLikeBoostJson) {
+    for (std::string message : {std::string("plain"), std::string("quote \" back \\ slash"),
+                                std::string("tab\tnew\nline"), std::string("nul\0byte", 8),
+                                std::string("unicode \u00e9\u2603"), std::string("\x7f del")}) {
+        auto e = entry(message);
+        auto v = json::parse(e->encoded).as_object();
+        EXPECT_EQ(v.at("message").as_string(), message);
+        EXPECT_NE(e->encoded.find(json::serialize(json::string_view(message))), std::string::npos);
+    }
 }
 
 TEST(Encode, EntryWithoutMetadataHasNoMetadataField) {

@@ -110,6 +110,7 @@ private:
     sqlite3* db_ = nullptr;
     sqlite3_stmt* insert_ = nullptr;
     sqlite3_stmt* insert_app_ = nullptr;
+    sqlite3_stmt* insert_fts_ = nullptr;  // null without the search index
     std::unordered_map<std::string, AppState> apps_;
     bool in_txn_ = false;
     std::chrono::steady_clock::time_point txn_started_;

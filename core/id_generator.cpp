@@ -38,14 +38,14 @@ std::string IdGenerator::next(std::int64_t now_ms) {
     bytes[8] = static_cast<std::uint8_t>(0x80 | (rand_b >> 56));
     for (int i = 9; i < 16; ++i) bytes[i] = static_cast<std::uint8_t>(rand_b >> (8 * (15 - i)));
 
-    std::string out;
-    out.reserve(36);
+    char text[36];
+    char* p = text;
     for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-        out.push_back(kHex[bytes[i] >> 4]);
-        out.push_back(kHex[bytes[i] & 0xF]);
+        if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+        *p++ = kHex[bytes[i] >> 4];
+        *p++ = kHex[bytes[i] & 0xF];
     }
-    return out;
+    return std::string(text, sizeof text);
 }
 
 void IdGenerator::observe(std::string_view id) {

@@ -260,18 +260,17 @@ boost::system::result<Envelope, ProtocolError> parse_envelope(std::string_view t
     boost::system::error_code ec;
     json::parse_options options;
     options.max_depth = 64;
-    Envelope envelope;
-    envelope.document = json::parse(text, ec, std::move(storage), options);
+    json::value document = json::parse(text, ec, std::move(storage), options);
     if (ec) return ProtocolError{errc::bad_json, "frame is not valid JSON: " + ec.message()};
-    if (const json::object* o = envelope.document.if_object()) {
-        if (const json::value* type = field(*o, "type"); type && type->is_string()) {
-            envelope.type = type->get_string();
-        }
-        if (const json::value* ref = field(*o, "ref"); ref && (ref->is_string() || ref->is_number())) {
-            envelope.ref = json::serialize(*ref);
+    std::string type, ref;
+    if (const json::object* o = document.if_object()) {
+        if (const json::value* t = field(*o, "type"); t && t->is_string()) type = t->get_string();
+        if (const json::value* r = field(*o, "ref"); r && (r->is_string() || r->is_number())) {
+            ref = json::serialize(*r);
         }
     }
-    return envelope;
+    // Move-construct: assigning a value into one with another storage would copy the tree.
+    return Envelope{std::move(type), std::move(ref), std::move(document)};
 }
 
 bool allowed_before_auth(std::string_view type) noexcept {

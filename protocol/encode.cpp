@@ -1,6 +1,7 @@
 #include "protocol/encode.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -12,13 +13,19 @@ namespace json = boost::json;
 
 namespace {
 
-// Appends `s` as a JSON string. Boost.JSON escapes only '"', '\\' and control characters (the
-// text is valid UTF-8: the parser checked it), so a string without them is copied between
-// quotes as it is, without the temporary string serialize() makes; the rest go through it.
+// The bytes Boost.JSON escapes in a string: '"', '\\' and control characters.
+constexpr std::array<bool, 256> kEscaped = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 0x20; ++c) table[c] = true;
+    table['"'] = table['\\'] = true;
+    return table;
+}();
+
+// Appends `s` as a JSON string. The text is valid UTF-8 (the parser checked it), so a string
+// without escaped bytes is copied between quotes as it is, without the temporary string
+// serialize() makes; the others go through it.
 void append_string(std::string& out, std::string_view s) {
-    const bool plain = std::all_of(s.begin(), s.end(), [](unsigned char c) {
-        return c >= 0x20 && c != '"' && c != '\\';
-    });
+    const bool plain = std::none_of(s.begin(), s.end(), [](unsigned char c) { return kEscaped[c]; });
     if (!plain) {
         out += json::serialize(s);
         return;

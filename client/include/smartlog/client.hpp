@@ -221,8 +221,9 @@ public:
              std::chrono::system_clock::time_point when);
     // Sends the waiting entries now rather than at the next size or time bound.
     void flush();
-    // Blocks until every entry queued so far is acknowledged, the client stops, or `timeout`
-    // passes. True when nothing is left unacknowledged.
+    // Sends what waits, then blocks until the queue is empty (entries other threads log
+    // meanwhile included), the client stops or fails to authenticate, or `timeout` passes.
+    // True when nothing is left unacknowledged. REQUIRES: not called from a callback.
     bool wait_acknowledged(std::chrono::milliseconds timeout);
 
     // ---- viewer ----

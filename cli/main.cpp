@@ -49,6 +49,7 @@ struct Common {
     std::string token;
     std::string timeout = "10s";
     std::chrono::milliseconds timeout_ms{10'000};
+    std::string tls_ca;
 };
 
 struct FilterFlags {
@@ -175,6 +176,9 @@ void add_common(CLI::App& cmd, Common& c) {
         ->envname("SMARTLOG_TOKEN");
     cmd.add_option("--timeout", c.timeout, "How long to wait to connect, or for acks and answers")
         ->capture_default_str();
+    cmd.add_option("--tls-ca", c.tls_ca, "wss:// only: PEM file of the CA to trust instead of the system's")
+        ->envname("SMARTLOG_TLS_CA")
+        ->check(CLI::ExistingFile);
 }
 
 void add_filter(CLI::App& cmd, FilterFlags& f) {
@@ -239,6 +243,7 @@ smartlog::ClientOptions make_options(Common& c, smartlog::Mode mode, bool authen
     o.user_id = c.user;
     o.app_id = c.app;
     if (!c.token.empty()) o.token = c.token;
+    o.tls_ca_file = c.tls_ca;
     o.mode = mode;
     o.authenticate = authenticate;
     o.connect_timeout = std::min<std::chrono::milliseconds>(c.timeout_ms, 10s);

@@ -201,7 +201,13 @@ public:
             extra_.push_back("--config");
             extra_.push_back((dir_ / "smartlog.toml").string());
         }
-        start("127.0.0.1:0");
+        try {
+            start("127.0.0.1:0");
+        } catch (...) {
+            std::error_code ec;
+            fs::remove_all(dir_, ec);
+            throw;
+        }
     }
     ~Server() {
         stop();

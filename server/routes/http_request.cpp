@@ -74,7 +74,13 @@ std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const Htt
     if (credentials.user_id.size() > kMaxIdBytes) {
         return json_error(req, http::status::bad_request, "bad_request", "X-Smartlog-User is longer than 128 bytes");
     }
-    const std::string authorization = header(req, "Authorization");
+    std::string authorization = header(req, "Authorization");
+    while (!authorization.empty() && authorization.back() == ' ') authorization.pop_back();
+    // "Bearer" with no token (an unset $TOKEN pasted into curl) is no token at all.
+    if (authorization.size() == 6 && (authorization[0] == 'B' || authorization[0] == 'b') &&
+        authorization.substr(1) == "earer") {
+        authorization.clear();
+    }
     if (!authorization.empty()) {
         constexpr std::string_view kBearer = "Bearer ";
         if (authorization.size() <= kBearer.size() || authorization.size() > kBearer.size() + kMaxTokenBytes ||

@@ -248,6 +248,20 @@ TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerSchema) {
     EXPECT_THROW(open(), std::runtime_error);
 }
 
+TEST_F(SqliteStoreTest, ADiskErrorFailsTheWritersAndStaysVisible) {
+    auto store = open();
+    ASSERT_FALSE(append(*store, entries("a", 1)));
+    // Another process breaks the database under the store.
+    sqlite3* db = nullptr;
+    sqlite3_open((dir_ / "smartlog.db").c_str(), &db);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE entries", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    EXPECT_EQ(append(*store, entries("a", 2)), std::make_error_code(std::errc::io_error));
+    EXPECT_FALSE(store->healthy());
+    EXPECT_NE(store->health_message().find("storage error"), std::string::npos);
+    EXPECT_GE(store->stats().errors, 1u);
+}
+
 TEST_F(SqliteStoreTest, AppendFailsAfterClose) {
     auto store = open();
     store->close();

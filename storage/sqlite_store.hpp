@@ -35,7 +35,9 @@ struct SqliteOptions {
     std::chrono::milliseconds retention_age{7ll * 24 * 3600 * 1000};  // by arrival time
     std::chrono::milliseconds retention_interval{1000};  // how often retention looks for work
     std::size_t retention_step = 2000;  // rows deleted per transaction, so ingest never waits long
-    std::uint64_t max_queued_entries = 1'000'000;  // beyond this, appends fail at once
+    // Beyond this, appends fail at once: about 125 MB of entries at 500 bytes each, several
+    // seconds of the storage thread's work.
+    std::uint64_t max_queued_entries = 250'000;
 };
 
 class SqliteStore final : public Store {

@@ -1,5 +1,7 @@
 #include "server/ws_session.hpp"
 
+#include <algorithm>
+
 #include <boost/json/monotonic_resource.hpp>
 #include <linux/sockios.h>
 #include <spdlog/spdlog.h>
@@ -232,12 +234,25 @@ void WsSession::on_history(const protocol::HistoryRequest& req) {
 }
 
 void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {
-    const std::size_t accepted = req.accepted.size();
     app_->rejected += req.rejected.size();
-    auto ack = [weak = weak_from_this(), ref, accepted, rejected = std::move(req.rejected)] {
-        if (auto self = weak.lock()) self->send(protocol::logs_ack_frame(ref, accepted, rejected));
+    std::vector<std::size_t> indices;
+    indices.reserve(req.accepted.size());
+    for (const auto& e : req.accepted) indices.push_back(e.index);
+    auto ack = [weak = weak_from_this(), ref, indices = std::move(indices),
+                rejected = std::move(req.rejected)](std::error_code ec) mutable {
+        auto self = weak.lock();
+        if (!self) return;
+        if (ec) {
+            // Acknowledge nothing the store could not keep (durability=sync): the producer may
+            // send those entries again.
+            for (std::size_t index : indices) rejected.push_back({index, "not stored: " + ec.message()});
+            std::sort(rejected.begin(), rejected.end(),
+                      [](const auto& a, const auto& b) { return a.index < b.index; });
+            return self->send(protocol::logs_ack_frame(ref, 0, rejected));
+        }
+        self->send(protocol::logs_ack_frame(ref, indices.size(), rejected));
     };
-    ctx_.hub.ingest(*app_, user_id_, std::move(req.accepted), std::move(ack));
+    ctx_.hub.ingest(*app_, user_id_, std::move(req.accepted), std::function<void(std::error_code)>(std::move(ack)));
 }
 
 void WsSession::on_send_metrics(const protocol::SendMetricsRequest& req) {

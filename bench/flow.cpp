@@ -1,5 +1,6 @@
 #include "bench/flow.hpp"
 
+#include <boost/system/system_error.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -182,6 +183,18 @@ void ViewerCore::check_entry(const Mark& m, std::string_view level, std::string_
                 "level '{}' message '{}'",
                 index_, m.producer, m.seq, level, message, e.level[t][i], e.message[t][i]));
         }
+    }
+}
+
+std::string describe_failure(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const boost::system::system_error& ex) {
+        return ex.code().message();
+    } catch (const std::exception& ex) {
+        return ex.what();
+    } catch (...) {
+        return "unknown exception";
     }
 }
 

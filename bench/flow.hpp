@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <deque>
+#include <exception>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -36,6 +37,20 @@ private:
     std::vector<std::string> first_;
     std::uint64_t count_ = 0;
 };
+
+// The one line a coroutine's failure earns in the report: an Asio error's message (its what()
+// would add a source location), or any other exception's what().
+std::string describe_failure(std::exception_ptr e);
+
+// Runs `coro` on `self`'s executor; a failure while `self` is not closing is reported to
+// `problems` as "who: why".
+template <class Self>
+void spawn(Self self, net::awaitable<void> coro, Problems& problems, std::string who) {
+    net::co_spawn(self->executor(), std::move(coro),
+                  [self, &problems, who = std::move(who)](std::exception_ptr e) {
+                      if (e && !self->closing) problems.add(who + ": " + describe_failure(e));
+                  });
+}
 
 // What a producer's entries look like to a checker: per batch, the expected level and
 // message of each entry (levels as the server must normalise them).

@@ -90,22 +90,6 @@ private:
     std::uint64_t last_read_ns_ = 0;
 };
 
-template <class Self>
-void spawn(Self self, net::awaitable<void> coro, Problems& problems, std::string who) {
-    net::co_spawn(self->executor(), std::move(coro),
-                  [self, &problems, who = std::move(who)](std::exception_ptr e) {
-                      if (!e || self->closing) return;
-                      try {
-                          std::rethrow_exception(e);
-                      } catch (const boost::system::system_error& ex) {
-                          // what() would add Asio's source location; the code says it all.
-                          problems.add(who + ": " + ex.code().message());
-                      } catch (const std::exception& ex) {
-                          problems.add(who + ": " + ex.what());
-                      }
-                  });
-}
-
 // PUBLISH commands carrying each template's bytes, offsets moved to match.
 std::vector<BatchTemplate> as_publish(const std::vector<BatchTemplate>& batches) {
     std::vector<BatchTemplate> out;
@@ -240,13 +224,7 @@ public:
         net::co_spawn(executor(), run(self), [self](std::exception_ptr e) {
             if (!e || self->closing) return;
             self->result_.failed.fetch_add(1);
-            try {
-                std::rethrow_exception(e);
-            } catch (const boost::system::system_error& ex) {
-                self->result_.problems.add(fmt::format("idle {}: {}", self->index_, ex.code().message()));
-            } catch (const std::exception& ex) {
-                self->result_.problems.add(fmt::format("redis idle {}: {}", self->index_, ex.what()));
-            }
+            self->result_.problems.add(fmt::format("redis idle {}: {}", self->index_, describe_failure(e)));
         });
     }
     net::any_io_executor executor() override { return conn_.executor(); }

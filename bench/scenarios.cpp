@@ -276,14 +276,7 @@ void run_history(const Scenario& sc, Target& target, Server& server, Outcome& ou
     net::co_spawn(io, target.history(server.ep, sc.history, batches, result),
                   [&](std::exception_ptr e) {
                       done = true;
-                      if (!e) return;
-                      try {
-                          std::rethrow_exception(e);
-                      } catch (const boost::system::system_error& ex) {
-                          error = ex.code().message();
-                      } catch (const std::exception& ex) {
-                          error = ex.what();
-                      }
+                      if (e) error = describe_failure(e);
                   });
     io.run_for(std::chrono::seconds(static_cast<int>(sc.history.max_seconds) + 30));
     const auto s1 = server.child.stats();

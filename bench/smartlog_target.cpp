@@ -75,22 +75,6 @@ net::awaitable<void> open_ws(Ws& ws, Endpoint ep, int index, std::string auth,
     throw std::runtime_error("no auth_success among the first 16 frames");
 }
 
-template <class Self>
-void spawn(Self self, net::awaitable<void> coro, Problems& problems, std::string who) {
-    net::co_spawn(self->executor(), std::move(coro),
-                  [self, &problems, who = std::move(who)](std::exception_ptr e) {
-                      if (!e || self->closing) return;
-                      try {
-                          std::rethrow_exception(e);
-                      } catch (const boost::system::system_error& ex) {
-                          // what() would add Asio's source location; the code says it all.
-                          problems.add(who + ": " + ex.code().message());
-                      } catch (const std::exception& ex) {
-                          problems.add(who + ": " + ex.what());
-                      }
-                  });
-}
-
 class SmartlogProducer final : public ProducerConn,
                                public std::enable_shared_from_this<SmartlogProducer> {
 public:
@@ -281,13 +265,7 @@ public:
         net::co_spawn(executor(), run(self), [self](std::exception_ptr e) {
             if (!e || self->closing) return;
             self->result_.failed.fetch_add(1);
-            try {
-                std::rethrow_exception(e);
-            } catch (const boost::system::system_error& ex) {
-                self->result_.problems.add(fmt::format("idle {}: {}", self->index_, ex.code().message()));
-            } catch (const std::exception& ex) {
-                self->result_.problems.add(fmt::format("idle {}: {}", self->index_, ex.what()));
-            }
+            self->result_.problems.add(fmt::format("idle {}: {}", self->index_, describe_failure(e)));
         });
     }
 

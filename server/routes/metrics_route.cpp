@@ -36,6 +36,14 @@ void sample(std::string& out, std::string_view name, T value) {
     fmt::format_to(std::back_inserter(out), "{} {}\n", name, value);
 }
 
+// A metric with a single unlabelled sample: its family header and the sample, named once.
+template <class T>
+void scalar(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+            T value) {
+    family(out, name, type, help);
+    sample(out, name, value);
+}
+
 std::uint64_t resident_bytes() {
     std::ifstream statm("/proc/self/statm");
     std::uint64_t pages = 0, resident = 0;
@@ -60,33 +68,24 @@ std::string prometheus_text(const ServerContext& ctx) {
     out.reserve(4096 + 512 * ctx.hub.channels().size());
     const Stats& st = ctx.stats;
 
-    family(out, "smartlog_connections", "gauge", "Open client connections, WebSocket and HTTP.");
-    sample(out, "smartlog_connections", st.open_connections);
-    family(out, "smartlog_websocket_sessions", "gauge", "Open WebSocket connections.");
-    sample(out, "smartlog_websocket_sessions", st.ws_sessions);
-    family(out, "smartlog_received_bytes_total", "counter", "Bytes read from clients.");
-    sample(out, "smartlog_received_bytes_total", st.bytes_received);
-    family(out, "smartlog_sent_bytes_total", "counter", "Bytes written to clients.");
-    sample(out, "smartlog_sent_bytes_total", st.bytes_sent);
-    family(out, "smartlog_frames_rejected_total", "counter", "WebSocket messages answered with an error.");
-    sample(out, "smartlog_frames_rejected_total", st.frames_rejected);
-    family(out, "smartlog_live_entries_dropped_total", "counter",
-           "Live entries not sent to viewers that lagged (SPEC 3.3).");
-    sample(out, "smartlog_live_entries_dropped_total", st.entries_dropped);
+    scalar(out, "smartlog_connections", "gauge", "Open client connections, WebSocket and HTTP.", st.open_connections);
+    scalar(out, "smartlog_websocket_sessions", "gauge", "Open WebSocket connections.", st.ws_sessions);
+    scalar(out, "smartlog_received_bytes_total", "counter", "Bytes read from clients.", st.bytes_received);
+    scalar(out, "smartlog_sent_bytes_total", "counter", "Bytes written to clients.", st.bytes_sent);
+    scalar(out, "smartlog_frames_rejected_total", "counter", "WebSocket messages answered with an error.", st.frames_rejected);
+    scalar(out, "smartlog_live_entries_dropped_total", "counter",
+           "Live entries not sent to viewers that lagged (SPEC 3.3).", st.entries_dropped);
 
     std::uint64_t queued = 0, deepest = 0;
     for (const WsSession* s : ctx.sessions) {
         queued += s->queued_bytes();
         deepest = std::max<std::uint64_t>(deepest, s->queued_bytes());
     }
-    family(out, "smartlog_outbound_queue_bytes", "gauge", "Bytes queued to WebSocket clients, all sessions.");
-    sample(out, "smartlog_outbound_queue_bytes", queued);
-    family(out, "smartlog_outbound_queue_max_bytes", "gauge", "Bytes queued to the most lagging WebSocket client.");
-    sample(out, "smartlog_outbound_queue_max_bytes", deepest);
+    scalar(out, "smartlog_outbound_queue_bytes", "gauge", "Bytes queued to WebSocket clients, all sessions.", queued);
+    scalar(out, "smartlog_outbound_queue_max_bytes", "gauge", "Bytes queued to the most lagging WebSocket client.", deepest);
 
     const auto& channels = ctx.hub.channels();
-    family(out, "smartlog_apps", "gauge", "Apps with live state on this server.");
-    sample(out, "smartlog_apps", channels.size());
+    scalar(out, "smartlog_apps", "gauge", "Apps with live state on this server.", channels.size());
     struct PerApp {
         const char* name;
         const char* type;
@@ -113,18 +112,12 @@ std::string prometheus_text(const ServerContext& ctx) {
     }
 
     const storage::StoreStats store = ctx.hub.store().stats();
-    family(out, "smartlog_storage_healthy", "gauge", "1 while the store has no sticky error (see /readyz).");
-    sample(out, "smartlog_storage_healthy", ctx.hub.store().healthy() ? 1 : 0);
-    family(out, "smartlog_storage_queued_entries", "gauge", "Entries waiting for the storage thread.");
-    sample(out, "smartlog_storage_queued_entries", store.queued_entries);
-    family(out, "smartlog_storage_entries_written_total", "counter", "Entries committed to disk.");
-    sample(out, "smartlog_storage_entries_written_total", store.entries_written);
-    family(out, "smartlog_storage_entries_dropped_total", "counter", "Entries not stored because the storage queue was full.");
-    sample(out, "smartlog_storage_entries_dropped_total", store.entries_dropped);
-    family(out, "smartlog_storage_entries_removed_total", "counter", "Entries deleted from disk by clear and retention.");
-    sample(out, "smartlog_storage_entries_removed_total", store.entries_removed);
-    family(out, "smartlog_storage_errors_total", "counter", "Storage operations that failed.");
-    sample(out, "smartlog_storage_errors_total", store.errors);
+    scalar(out, "smartlog_storage_healthy", "gauge", "1 while the store has no sticky error (see /readyz).", ctx.hub.store().healthy() ? 1 : 0);
+    scalar(out, "smartlog_storage_queued_entries", "gauge", "Entries waiting for the storage thread.", store.queued_entries);
+    scalar(out, "smartlog_storage_entries_written_total", "counter", "Entries committed to disk.", store.entries_written);
+    scalar(out, "smartlog_storage_entries_dropped_total", "counter", "Entries not stored because the storage queue was full.", store.entries_dropped);
+    scalar(out, "smartlog_storage_entries_removed_total", "counter", "Entries deleted from disk by clear and retention.", store.entries_removed);
+    scalar(out, "smartlog_storage_errors_total", "counter", "Storage operations that failed.", store.errors);
     family(out, "smartlog_storage_commit_seconds", "histogram", "Time to commit one group of writes.");
     for (std::size_t i = 0; i < std::size(storage::StoreStats::kCommitBuckets); ++i) {
         fmt::format_to(std::back_inserter(out), "smartlog_storage_commit_seconds_bucket{{le=\"{}\"}} {}\n",
@@ -139,15 +132,11 @@ std::string prometheus_text(const ServerContext& ctx) {
     getrusage(RUSAGE_SELF, &usage);
     const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-    family(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.");
-    sample(out, "process_cpu_seconds_total", cpu);
-    family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-    sample(out, "process_resident_memory_bytes", resident_bytes());
-    family(out, "process_open_fds", "gauge", "Open file descriptors.");
-    sample(out, "process_open_fds", open_fds());
+    scalar(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.", cpu);
+    scalar(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", resident_bytes());
+    scalar(out, "process_open_fds", "gauge", "Open file descriptors.", open_fds());
     const auto& host = ctx.metrics.host();
-    family(out, "smartlog_uptime_seconds", "gauge", "Seconds since the server started (as of the last metrics sample).");
-    sample(out, "smartlog_uptime_seconds", host.process.uptime_seconds);
+    scalar(out, "smartlog_uptime_seconds", "gauge", "Seconds since the server started (as of the last metrics sample).", host.process.uptime_seconds);
     return out;
 }
 

@@ -97,6 +97,7 @@ const std::vector<SettingSpec>& setting_specs() {
                      },
                      [](const Settings& s) { return std::string(durability_name(s.durability)); }});
         v.push_back(count_setting("history_limit", "Entries kept in memory per app for request_history", &Settings::history_limit));
+        v.push_back(size_setting("history_max_bytes", "Bytes of entries kept in memory per app for request_history; the oldest go first", &Settings::history_max_bytes));
         v.push_back(duration_setting("metrics_interval", "How often metrics are pushed to viewers", &Settings::metrics_interval));
         v.push_back(duration_setting("idle_timeout", "Close connections silent this long (pings every third of it)", &Settings::idle_timeout));
         v.push_back(duration_setting("auth_timeout", "Close connections not authenticated within this time", &Settings::auth_timeout));

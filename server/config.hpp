@@ -24,6 +24,7 @@ struct Settings {
     std::string data_dir = "./data";
     Durability durability = Durability::batch;
     std::size_t history_limit = 1000;
+    std::uint64_t history_max_bytes = 64u << 20;  // per app, besides history_limit
     milliseconds metrics_interval{5000};
     milliseconds idle_timeout{60'000};
     milliseconds auth_timeout{10'000};

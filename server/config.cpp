@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "core/units.hpp"
+#include "server/origin.hpp"
 
 namespace smartlog::server {
 
@@ -118,7 +119,14 @@ const std::vector<SettingSpec>& setting_specs() {
                          for (std::string item; std::getline(in, item, ',');) {
                              item.erase(0, item.find_first_not_of(' '));
                              item.erase(item.find_last_not_of(' ') + 1);
-                             if (!item.empty()) s.allowed_origins.push_back(item);
+                             if (item.empty()) continue;
+                             // A path or a trailing slash would never match a browser's Origin:
+                             // refuse it here rather than lock every browser out in silence.
+                             if (!parse_origin(item)) {
+                                 throw std::invalid_argument("\"" + item + "\" is not an origin: expected scheme://host[:port], "
+                                                             "no path, no trailing slash, not \"null\"");
+                             }
+                             s.allowed_origins.push_back(item);
                          }
                      },
                      [](const Settings& s) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <spdlog/spdlog.h>
 
+#include "server/origin.hpp"
 #include "server/ws_session.hpp"
 
 namespace smartlog::server {
@@ -44,7 +45,7 @@ bool HttpSession::origin_allowed(const HttpRequest& req) const {
     auto origin = req.find(http::field::origin);
     // Non-browser clients send no Origin; the setting guards browsers' ambient sessions.
     if (origin == req.end()) return true;
-    return std::find(allowed.begin(), allowed.end(), std::string(origin->value())) != allowed.end();
+    return origin_in(allowed, origin->value());
 }
 
 void HttpSession::on_read(beast::error_code ec, std::size_t bytes) {

@@ -37,7 +37,7 @@ std::string_view auth_error_text(core::auth_errc code) {
 
 }  // namespace
 
-WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& ctx)
+WsSession::WsSession(FlexStream&& stream, ServerContext& ctx)
     : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()) {
     created_ = last_received_ = last_ping_ = peer_progress_ = clock::now();
     ctx_.sessions.insert(this);

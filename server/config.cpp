@@ -78,6 +78,16 @@ SettingSpec count_setting(std::string key, std::string help, T Settings::*member
             [member](const Settings& s) { return std::to_string(s.*member); }};
 }
 
+SettingSpec bool_setting(std::string key, std::string help, bool Settings::*member) {
+    return {std::move(key), std::move(help),
+            [member](Settings& s, const std::string& text) {
+                if (text == "true" || text == "1") s.*member = true;
+                else if (text == "false" || text == "0") s.*member = false;
+                else throw std::invalid_argument("expected true or false");
+            },
+            [member](const Settings& s) { return std::string(s.*member ? "true" : "false"); }};
+}
+
 SettingSpec string_setting(std::string key, std::string help, std::string Settings::*member) {
     return {std::move(key), std::move(help),
             [member](Settings& s, const std::string& text) { s.*member = text; },
@@ -134,6 +144,7 @@ const std::vector<SettingSpec>& setting_specs() {
                          for (const auto& o : s.allowed_origins) out += (out.empty() ? "" : ",") + o;
                          return out;
                      }});
+        v.push_back(bool_setting("ws_deflate", "Offer permessage-deflate to WebSocket clients (max_frame_bytes then counts inflated bytes)", &Settings::ws_deflate));
         v.push_back(size_setting("max_body_bytes", "Largest HTTP request body accepted (larger: 413)", &Settings::max_body_bytes));
         v.push_back(duration_setting("request_timeout", "An HTTP request must arrive whole within this (else the connection is closed)", &Settings::request_timeout));
         v.push_back({"log_level", "Server log level: trace, debug, info, warn, error, off",

@@ -55,12 +55,39 @@ constexpr std::size_t kFirstLevelParam = 100;
 
 constexpr const char* kColumns = "e.seq, e.id, e.ts, e.level, e.user_id, e.message, e.metadata, e.encoded";
 
+// A failed SQLite call, with its extended result code: the code tells a full disk (worth
+// retrying) from a broken database (not).
+class SqliteError : public std::runtime_error {
+public:
+    SqliteError(const std::string& what, int code) : std::runtime_error(what), code_(code) {}
+    int code() const noexcept { return code_; }
+
+private:
+    int code_;
+};
+
+int code_of(const std::exception& e) {
+    const auto* sqlite = dynamic_cast<const SqliteError*>(&e);
+    return sqlite ? sqlite->code() : SQLITE_ERROR;
+}
+
+// Errors of the disk rather than of the database: the same write may succeed later.
+bool transient(int code) {
+    const int primary = code & 0xff;
+    return primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_BUSY;
+}
+
+// What a caller whose entries were not stored is told.
+std::error_code caller_error(int code) {
+    return std::make_error_code((code & 0xff) == SQLITE_FULL ? std::errc::no_space_on_device : std::errc::io_error);
+}
+
 // A prepared statement that finalizes itself.
 class Stmt {
 public:
     Stmt(sqlite3* db, const std::string& sql) : db_(db) {
         if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
-            throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+            throw SqliteError(std::string("sqlite prepare: ") + sqlite3_errmsg(db), sqlite3_extended_errcode(db));
         }
     }
     ~Stmt() { sqlite3_finalize(stmt_); }
@@ -76,7 +103,7 @@ public:
         const int rc = sqlite3_step(stmt_);
         if (rc == SQLITE_ROW) return true;
         if (rc == SQLITE_DONE) return false;
-        throw std::runtime_error(std::string("sqlite step: ") + sqlite3_errmsg(db_));
+        throw SqliteError(std::string("sqlite step: ") + sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));
     }
     std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
     std::string text(int col) {
@@ -94,7 +121,7 @@ void exec_on(sqlite3* db, const char* sql) { sqlite3_exec(db, sql, nullptr, null
 
 void check(sqlite3* db, int rc, const char* what) {
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+        throw SqliteError(std::string(what) + ": " + sqlite3_errmsg(db), sqlite3_extended_errcode(db));
     }
 }
 
@@ -173,7 +200,8 @@ void SqliteStore::exec(const char* sql) {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
         std::string message = error ? error : "unknown error";
         sqlite3_free(error);
-        throw std::runtime_error(std::string("sqlite: ") + message + " (in: " + std::string(sql).substr(0, 60) + ")");
+        throw SqliteError(std::string("sqlite: ") + message + " (in: " + std::string(sql).substr(0, 60) + ")",
+                          sqlite3_extended_errcode(db_));
     }
 }
 
@@ -441,7 +469,7 @@ void SqliteStore::thread_main() {
                 job.run();
             } catch (const std::exception& e) {
                 // Storage errors degrade: live tailing goes on, /readyz tells.
-                fail(e.what());
+                fail(e.what(), code_of(e));
             }
             if (job.entries) queued_entries_ -= job.entries;
             // A long queue must not hold the batch transaction open past its deadline.
@@ -456,13 +484,18 @@ void SqliteStore::thread_main() {
         }
         if (stop) break;
         if (!in_txn_) {
-            if (!retention_active_ && now >= next_retention_) retention_active_ = true;
+            if (!retention_active_ && now >= next_retention_) {
+                retention_active_ = true;
+                // An idle server must notice that the disk came back too, or /readyz keeps
+                // turning away the traffic that would show it.
+                if (retry_writes_) probe();
+            }
             if (retention_active_) {
                 bool worked = false;
                 try {
                     worked = retention_step();
                 } catch (const std::exception& e) {
-                    fail(std::string("retention: ") + e.what());
+                    fail(std::string("retention: ") + e.what(), code_of(e));
                     if (sqlite3_get_autocommit(db_) == 0) rollback();
                 }
                 if (!worked) {
@@ -476,10 +509,33 @@ void SqliteStore::thread_main() {
     sqlite3_exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
 }
 
-void SqliteStore::fail(const std::string& what) {
+void SqliteStore::fail(const std::string& what, int code) {
     std::lock_guard lock(mu_);
     ++stats_.errors;
-    if (health_.empty()) health_ = "storage error: " + what;
+    if (health_permanent_) return;
+    health_ = "storage error: " + what;
+    health_permanent_ = !transient(code);
+    retry_writes_ = !health_permanent_;
+}
+
+void SqliteStore::recovered() {
+    if (!retry_writes_) return;
+    retry_writes_ = false;
+    std::lock_guard lock(mu_);
+    if (!health_permanent_) health_.clear();
+}
+
+void SqliteStore::probe() {
+    // The smallest real write: one page through the WAL, synced as the mode syncs.
+    try {
+        exec("BEGIN IMMEDIATE");
+        exec("UPDATE schema_version SET version = version");
+        exec("COMMIT");
+        recovered();
+    } catch (const std::exception& e) {
+        if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        fail(e.what(), code_of(e));
+    }
 }
 
 SqliteStore::AppState& SqliteStore::app_state(const std::string& app_id) {
@@ -512,7 +568,7 @@ void SqliteStore::rollback() {
     try {
         load_apps();
     } catch (const std::exception& e) {
-        fail(e.what());
+        fail(e.what(), code_of(e));
     }
     retention_active_ = true;
 }
@@ -555,9 +611,9 @@ void SqliteStore::do_append(const std::vector<core::EntryPtr>& entries, Done don
     } catch (const std::exception& e) {
         // The statement failed inside the transaction: it may hold part of this batch, so
         // roll back everything not yet committed and tell every waiting caller.
-        fail(e.what());
+        fail(e.what(), code_of(e));
         rollback();
-        const auto error = std::make_error_code(std::errc::io_error);
+        const auto error = caller_error(code_of(e));
         for (auto& [d, n] : pending_) d(error);
         pending_.clear();
         pending_entries_ = 0;
@@ -571,9 +627,12 @@ void SqliteStore::commit() {
     const auto started = steady::now();
     std::error_code result;
     if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-        fail(std::string("commit: ") + sqlite3_errmsg(db_));
+        const int code = sqlite3_extended_errcode(db_);
+        fail(std::string("commit: ") + sqlite3_errmsg(db_), code);
         rollback();
-        result = std::make_error_code(std::errc::io_error);
+        result = caller_error(code);
+    } else {
+        recovered();
     }
     const double seconds = std::chrono::duration<double>(steady::now() - started).count();
     {
@@ -597,9 +656,9 @@ void SqliteStore::do_clear(const std::string& app_id, Done done) {
     try {
         clear_app(it->second);
     } catch (const std::exception& e) {
-        fail(e.what());
+        fail(e.what(), code_of(e));
         rollback();
-        return done(std::make_error_code(std::errc::io_error));
+        return done(caller_error(code_of(e)));
     }
     pending_.emplace_back(std::move(done), 0);
 }

@@ -102,7 +102,13 @@ private:
     AppState& app_state(const std::string& app_id);
 
     void exec(const char* sql);
-    void fail(const std::string& what);
+    // Records an error for /readyz. A disk error (full, I/O: `code` says) is cleared by the next
+    // successful commit; any other error stays until restart.
+    void fail(const std::string& what, int code);
+    // A commit succeeded: clears a disk error.
+    void recovered();
+    // While a disk error is set: one tiny write transaction, so an idle store recovers too.
+    void probe();
 
     SqliteOptions options_;
     const core::Clock& clock_;
@@ -120,6 +126,7 @@ private:
     std::size_t pending_entries_ = 0;
     std::chrono::steady_clock::time_point next_retention_;
     bool retention_active_ = false;
+    bool retry_writes_ = false;  // a disk error is set: probe() until a commit succeeds
 
     // Shared between the threads.
     mutable std::mutex mu_;
@@ -127,7 +134,8 @@ private:
     std::deque<Job> queue_;
     bool closing_ = false;
     bool closed_ = false;
-    std::string health_;  // sticky: the first error
+    std::string health_;             // the last error; empty: healthy
+    bool health_permanent_ = false;  // health_ is not a disk error: kept until restart
     StoreStats stats_;
     std::atomic<std::uint64_t> queued_entries_{0};
     std::thread thread_;

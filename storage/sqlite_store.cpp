@@ -56,7 +56,7 @@ constexpr std::size_t kFirstLevelParam = 100;
 constexpr const char* kColumns = "e.seq, e.id, e.ts, e.level, e.user_id, e.message, e.metadata, e.encoded";
 
 // A failed SQLite call, with its extended result code: the code tells a full disk (worth
-// retrying) from a broken database (not).
+// retrying) from a damaged database (not).
 class SqliteError : public std::runtime_error {
 public:
     SqliteError(const std::string& what, int code) : std::runtime_error(what), code_(code) {}
@@ -75,6 +75,11 @@ int code_of(const std::exception& e) {
 bool transient(int code) {
     const int primary = code & 0xff;
     return primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_BUSY;
+}
+
+bool damaged(int code) {
+    const int primary = code & 0xff;
+    return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
 }
 
 // What a caller whose entries were not stored is told.
@@ -179,6 +184,8 @@ SqliteStore::SqliteStore(SqliteOptions options, const core::Clock& clock)
         sqlite3_finalize(insert_);
         sqlite3_finalize(insert_app_);
         sqlite3_finalize(insert_fts_);
+        // Closing the last connection would checkpoint the WAL into a database we refuse.
+        if (db_) sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
         sqlite3_close_v2(db_);
         throw;
     }
@@ -216,6 +223,54 @@ void SqliteStore::open() {
         const std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         throw std::runtime_error("cannot open " + path + ": " + why);
     }
+    try {
+        // Before anything writes: a damaged database must be left exactly as it was found.
+        check_integrity();
+        open_schema(path);
+    } catch (const SqliteError& e) {
+        if (!damaged(e.code())) throw;
+        throw std::runtime_error(refusal(path, e.what()));
+    }
+    load_apps();
+    prepare_statements();
+}
+
+std::string SqliteStore::refusal(const std::string& path, const std::string& why) const {
+    // One line: main() prints it as the reason smartlogd does not start (docs/storage.md).
+    const std::string dir = options_.data_dir.string();
+    return path + " is damaged (" + why + "); smartlogd changed nothing and will not start on it. " +
+           "To start empty, move smartlog.db, smartlog.db-wal and smartlog.db-shm out of " + dir +
+           "; to salvage entries, run `sqlite3 " + path + " .recover` on a copy";
+}
+
+void SqliteStore::check_integrity() {
+    const char* name = options_.check == StartupCheck::full    ? "integrity_check"
+                       : options_.check == StartupCheck::quick ? "quick_check"
+                                                               : "reading the schema";
+    std::string problems;
+    try {
+        // Reading the first page also replays the WAL, dropping a torn tail (docs/storage.md).
+        // Without a check, the header and the schema are still read: "not a database" shows.
+        Stmt s(db_, options_.check == StartupCheck::full    ? "PRAGMA integrity_check(5)"
+                    : options_.check == StartupCheck::quick ? "PRAGMA quick_check(5)"
+                                                            : "SELECT 'ok' FROM sqlite_master LIMIT 1");
+        while (s.step()) {
+            const std::string row = s.text(0);
+            if (row != "ok") problems += (problems.empty() ? "" : "; ") + row;
+        }
+    } catch (const SqliteError& e) {
+        // "sqlite step: why" -> "quick_check: why"
+        std::string why = e.what();
+        why.erase(0, why.find(": ") == std::string::npos ? 0 : why.find(": ") + 2);
+        throw SqliteError(std::string(name) + ": " + why, e.code());
+    }
+    if (!problems.empty()) {
+        std::replace(problems.begin(), problems.end(), '\n', ' ');
+        throw SqliteError(std::string(name) + ": " + problems, SQLITE_CORRUPT);
+    }
+}
+
+void SqliteStore::open_schema(const std::string& path) {
     sqlite3_busy_timeout(db_, 5000);
     exec("PRAGMA journal_mode=WAL");
     // NOTES.md: in WAL mode any level survives a crash of the process; only FULL survives a
@@ -245,8 +300,6 @@ void SqliteStore::open() {
         Stmt s(db_, "SELECT 1 FROM sqlite_master WHERE name='entries_fts'");
         has_fts_ = s.step();
     }
-    load_apps();
-    prepare_statements();
 }
 
 void SqliteStore::create_schema() {

@@ -250,7 +250,7 @@ test(`isolation: ${ATTEMPTS} random cross-app attempts, no leak`, { timeout: TIM
     const user = pick(USERS);
     const headerApp = pick(APP_IDS);
     const queryApp = chance(0.8) ? pick(APP_IDS) : null;
-    const app = queryApp ?? headerApp;  // the query wins (docs/protocol.md)
+    const app = queryApp ?? headerApp;  // the query wins (README, HTTP API)
     const tok = chance(0.7) ? token(user) : chance(0.5) ? 'wrong' : null;
     const headers = { 'X-Smartlog-User': user, 'X-Smartlog-App': headerApp, 'Content-Type': 'application/json' };
     if (tok) headers.Authorization = `Bearer ${tok}`;

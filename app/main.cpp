@@ -73,6 +73,9 @@ int run(int argc, char** argv) {
         options.sync = settings.durability == server::Durability::sync;
         options.retention_entries = settings.retention_entries;
         options.retention_age = settings.retention_age;
+        options.check = settings.storage_check == "full"  ? storage::StartupCheck::full
+                        : settings.storage_check == "off" ? storage::StartupCheck::none
+                                                          : storage::StartupCheck::quick;
         try {
             store = std::make_unique<storage::SqliteStore>(std::move(options), clock);
         } catch (const std::runtime_error& e) {

@@ -120,6 +120,14 @@ const std::vector<SettingSpec>& setting_specs() {
         v.push_back(size_setting("max_outbound_bytes", "Unsent bytes a viewer may lag behind before live batches are dropped for it", &Settings::max_outbound_bytes));
         v.push_back(count_setting("retention_entries", "Entries kept on disk per app", &Settings::retention_entries));
         v.push_back(duration_setting("retention_age", "Entries older than this are removed from disk", &Settings::retention_age));
+        v.push_back({"storage_check", "quick | full | off: how the database is checked at start; damaged: refuse to start (docs/storage.md)",
+                     [](Settings& s, const std::string& text) {
+                         if (text != "quick" && text != "full" && text != "off") {
+                             throw std::invalid_argument("expected \"quick\", \"full\" or \"off\"");
+                         }
+                         s.storage_check = text;
+                     },
+                     [](const Settings& s) { return s.storage_check; }});
         v.push_back(string_setting("tls_cert", "PEM certificate chain: serve wss:// and https://", &Settings::tls_cert));
         v.push_back(string_setting("tls_key", "PEM private key for tls_cert", &Settings::tls_key));
         v.push_back({"allowed_origins", "Browser Origins allowed to connect, comma-separated (unset: any)",

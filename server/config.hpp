@@ -36,6 +36,7 @@ struct Settings {
     std::uint64_t max_outbound_bytes = 8u << 20;
     std::uint64_t retention_entries = 100'000;
     milliseconds retention_age{7ll * 24 * 3600 * 1000};
+    std::string storage_check = "quick";  // quick | full | off: what start-up checks (docs/storage.md)
     std::string tls_cert;
     std::string tls_key;
     std::vector<std::string> allowed_origins;  // empty: any Origin; else serialized origins

@@ -55,12 +55,44 @@ constexpr std::size_t kFirstLevelParam = 100;
 
 constexpr const char* kColumns = "e.seq, e.id, e.ts, e.level, e.user_id, e.message, e.metadata, e.encoded";
 
+// A failed SQLite call, with its extended result code: the code tells a full disk (worth
+// retrying) from a damaged database (not).
+class SqliteError : public std::runtime_error {
+public:
+    SqliteError(const std::string& what, int code) : std::runtime_error(what), code_(code) {}
+    int code() const noexcept { return code_; }
+
+private:
+    int code_;
+};
+
+int code_of(const std::exception& e) {
+    const auto* sqlite = dynamic_cast<const SqliteError*>(&e);
+    return sqlite ? sqlite->code() : SQLITE_ERROR;
+}
+
+// Errors of the disk rather than of the database: the same write may succeed later.
+bool transient(int code) {
+    const int primary = code & 0xff;
+    return primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_BUSY;
+}
+
+bool damaged(int code) {
+    const int primary = code & 0xff;
+    return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
+}
+
+// What a caller whose entries were not stored is told.
+std::error_code caller_error(int code) {
+    return std::make_error_code((code & 0xff) == SQLITE_FULL ? std::errc::no_space_on_device : std::errc::io_error);
+}
+
 // A prepared statement that finalizes itself.
 class Stmt {
 public:
     Stmt(sqlite3* db, const std::string& sql) : db_(db) {
         if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
-            throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+            throw SqliteError(std::string("sqlite prepare: ") + sqlite3_errmsg(db), sqlite3_extended_errcode(db));
         }
     }
     ~Stmt() { sqlite3_finalize(stmt_); }
@@ -76,7 +108,7 @@ public:
         const int rc = sqlite3_step(stmt_);
         if (rc == SQLITE_ROW) return true;
         if (rc == SQLITE_DONE) return false;
-        throw std::runtime_error(std::string("sqlite step: ") + sqlite3_errmsg(db_));
+        throw SqliteError(std::string("sqlite step: ") + sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));
     }
     std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
     std::string text(int col) {
@@ -94,7 +126,7 @@ void exec_on(sqlite3* db, const char* sql) { sqlite3_exec(db, sql, nullptr, null
 
 void check(sqlite3* db, int rc, const char* what) {
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+        throw SqliteError(std::string(what) + ": " + sqlite3_errmsg(db), sqlite3_extended_errcode(db));
     }
 }
 
@@ -152,6 +184,8 @@ SqliteStore::SqliteStore(SqliteOptions options, const core::Clock& clock)
         sqlite3_finalize(insert_);
         sqlite3_finalize(insert_app_);
         sqlite3_finalize(insert_fts_);
+        // Closing the last connection would checkpoint the WAL into a database we refuse.
+        if (db_) sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
         sqlite3_close_v2(db_);
         throw;
     }
@@ -173,7 +207,8 @@ void SqliteStore::exec(const char* sql) {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
         std::string message = error ? error : "unknown error";
         sqlite3_free(error);
-        throw std::runtime_error(std::string("sqlite: ") + message + " (in: " + std::string(sql).substr(0, 60) + ")");
+        throw SqliteError(std::string("sqlite: ") + message + " (in: " + std::string(sql).substr(0, 60) + ")",
+                          sqlite3_extended_errcode(db_));
     }
 }
 
@@ -188,6 +223,54 @@ void SqliteStore::open() {
         const std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         throw std::runtime_error("cannot open " + path + ": " + why);
     }
+    try {
+        // Before anything writes: a damaged database must be left exactly as it was found.
+        check_integrity();
+        open_schema(path);
+    } catch (const SqliteError& e) {
+        if (!damaged(e.code())) throw;
+        throw std::runtime_error(refusal(path, e.what()));
+    }
+    load_apps();
+    prepare_statements();
+}
+
+std::string SqliteStore::refusal(const std::string& path, const std::string& why) const {
+    // One line: main() prints it as the reason smartlogd does not start (docs/storage.md).
+    const std::string dir = options_.data_dir.string();
+    return path + " is damaged (" + why + "); smartlogd changed nothing and will not start on it. " +
+           "To start empty, move smartlog.db, smartlog.db-wal and smartlog.db-shm out of " + dir +
+           "; to salvage entries, run `sqlite3 " + path + " .recover` on a copy";
+}
+
+void SqliteStore::check_integrity() {
+    const char* name = options_.check == StartupCheck::full    ? "integrity_check"
+                       : options_.check == StartupCheck::quick ? "quick_check"
+                                                               : "reading the schema";
+    std::string problems;
+    try {
+        // Reading the first page also replays the WAL, dropping a torn tail (docs/storage.md).
+        // Without a check, the header and the schema are still read: "not a database" shows.
+        Stmt s(db_, options_.check == StartupCheck::full    ? "PRAGMA integrity_check(5)"
+                    : options_.check == StartupCheck::quick ? "PRAGMA quick_check(5)"
+                                                            : "SELECT 'ok' FROM sqlite_master LIMIT 1");
+        while (s.step()) {
+            const std::string row = s.text(0);
+            if (row != "ok") problems += (problems.empty() ? "" : "; ") + row;
+        }
+    } catch (const SqliteError& e) {
+        // "sqlite step: why" -> "quick_check: why"
+        std::string why = e.what();
+        why.erase(0, why.find(": ") == std::string::npos ? 0 : why.find(": ") + 2);
+        throw SqliteError(std::string(name) + ": " + why, e.code());
+    }
+    if (!problems.empty()) {
+        std::replace(problems.begin(), problems.end(), '\n', ' ');
+        throw SqliteError(std::string(name) + ": " + problems, SQLITE_CORRUPT);
+    }
+}
+
+void SqliteStore::open_schema(const std::string& path) {
     sqlite3_busy_timeout(db_, 5000);
     exec("PRAGMA journal_mode=WAL");
     // NOTES.md: in WAL mode any level survives a crash of the process; only FULL survives a
@@ -217,8 +300,6 @@ void SqliteStore::open() {
         Stmt s(db_, "SELECT 1 FROM sqlite_master WHERE name='entries_fts'");
         has_fts_ = s.step();
     }
-    load_apps();
-    prepare_statements();
 }
 
 void SqliteStore::create_schema() {
@@ -441,7 +522,7 @@ void SqliteStore::thread_main() {
                 job.run();
             } catch (const std::exception& e) {
                 // Storage errors degrade: live tailing goes on, /readyz tells.
-                fail(e.what());
+                fail(e.what(), code_of(e));
             }
             if (job.entries) queued_entries_ -= job.entries;
             // A long queue must not hold the batch transaction open past its deadline.
@@ -456,13 +537,18 @@ void SqliteStore::thread_main() {
         }
         if (stop) break;
         if (!in_txn_) {
-            if (!retention_active_ && now >= next_retention_) retention_active_ = true;
+            if (!retention_active_ && now >= next_retention_) {
+                retention_active_ = true;
+                // An idle server must notice that the disk came back too, or /readyz keeps
+                // turning away the traffic that would show it.
+                if (retry_writes_) probe();
+            }
             if (retention_active_) {
                 bool worked = false;
                 try {
                     worked = retention_step();
                 } catch (const std::exception& e) {
-                    fail(std::string("retention: ") + e.what());
+                    fail(std::string("retention: ") + e.what(), code_of(e));
                     if (sqlite3_get_autocommit(db_) == 0) rollback();
                 }
                 if (!worked) {
@@ -476,10 +562,33 @@ void SqliteStore::thread_main() {
     sqlite3_exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
 }
 
-void SqliteStore::fail(const std::string& what) {
+void SqliteStore::fail(const std::string& what, int code) {
     std::lock_guard lock(mu_);
     ++stats_.errors;
-    if (health_.empty()) health_ = "storage error: " + what;
+    if (health_permanent_) return;
+    health_ = "storage error: " + what;
+    health_permanent_ = !transient(code);
+    retry_writes_ = !health_permanent_;
+}
+
+void SqliteStore::recovered() {
+    if (!retry_writes_) return;
+    retry_writes_ = false;
+    std::lock_guard lock(mu_);
+    if (!health_permanent_) health_.clear();
+}
+
+void SqliteStore::probe() {
+    // The smallest real write: one page through the WAL, synced as the mode syncs.
+    try {
+        exec("BEGIN IMMEDIATE");
+        exec("UPDATE schema_version SET version = version");
+        exec("COMMIT");
+        recovered();
+    } catch (const std::exception& e) {
+        if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        fail(e.what(), code_of(e));
+    }
 }
 
 SqliteStore::AppState& SqliteStore::app_state(const std::string& app_id) {
@@ -512,7 +621,7 @@ void SqliteStore::rollback() {
     try {
         load_apps();
     } catch (const std::exception& e) {
-        fail(e.what());
+        fail(e.what(), code_of(e));
     }
     retention_active_ = true;
 }
@@ -555,9 +664,9 @@ void SqliteStore::do_append(const std::vector<core::EntryPtr>& entries, Done don
     } catch (const std::exception& e) {
         // The statement failed inside the transaction: it may hold part of this batch, so
         // roll back everything not yet committed and tell every waiting caller.
-        fail(e.what());
+        fail(e.what(), code_of(e));
         rollback();
-        const auto error = std::make_error_code(std::errc::io_error);
+        const auto error = caller_error(code_of(e));
         for (auto& [d, n] : pending_) d(error);
         pending_.clear();
         pending_entries_ = 0;
@@ -571,9 +680,12 @@ void SqliteStore::commit() {
     const auto started = steady::now();
     std::error_code result;
     if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-        fail(std::string("commit: ") + sqlite3_errmsg(db_));
+        const int code = sqlite3_extended_errcode(db_);
+        fail(std::string("commit: ") + sqlite3_errmsg(db_), code);
         rollback();
-        result = std::make_error_code(std::errc::io_error);
+        result = caller_error(code);
+    } else {
+        recovered();
     }
     const double seconds = std::chrono::duration<double>(steady::now() - started).count();
     {
@@ -597,9 +709,9 @@ void SqliteStore::do_clear(const std::string& app_id, Done done) {
     try {
         clear_app(it->second);
     } catch (const std::exception& e) {
-        fail(e.what());
+        fail(e.what(), code_of(e));
         rollback();
-        return done(std::make_error_code(std::errc::io_error));
+        return done(caller_error(code_of(e)));
     }
     pending_.emplace_back(std::move(done), 0);
 }

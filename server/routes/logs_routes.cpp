@@ -115,7 +115,12 @@ void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     ctx.hub.ingest(app, caller.user_id, std::move(logs.accepted),
                    [&req, respond = std::move(respond), ok = std::move(ok)](std::error_code ec) mutable {
                        if (ec) {
-                           return respond(json_error(req, http::status::service_unavailable, "storage_error",
+                           // 507 tells a full disk (the client may wait for space) from other faults.
+                           const bool full = ec == std::errc::no_space_on_device;
+                           return respond(json_error(req,
+                                                     full ? http::status::insufficient_storage
+                                                          : http::status::service_unavailable,
+                                                     full ? "storage_full" : "storage_error",
                                                      "the entries were not stored: " + ec.message()));
                        }
                        respond(json_ok(req, std::move(ok)));

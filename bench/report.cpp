@@ -145,7 +145,8 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
         add("server CPU seconds while connecting", [](const Outcome& o) { return fmt::format("{:.2f} s", o.server_cpu); });
     } else if (sc.kind == Kind::restart) {
         add("entries stored before the restart (acknowledged, durability=sync)", [](const Outcome& o) {
-                return fmt::format("{} in {:.1f} s", grouped(static_cast<double>(o.filled)), o.fill_seconds); });
+                return o.fill_seconds < 0 ? grouped(static_cast<double>(o.filled)) + " (stored by the first run)"
+                                          : fmt::format("{} in {:.1f} s", grouped(static_cast<double>(o.filled)), o.fill_seconds); });
         add("database size (smartlog.db + WAL)", [](const Outcome& o) { return mib(o.db_bytes); });
         add("time from start to listening again", [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); },
             "", "< 1 s", a.ran ? fmt::format("{:.0f}% — {}", 100 * a.restart_seconds, verdict(a.restart_seconds < 1 && clean(a))) : "");

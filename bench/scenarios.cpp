@@ -327,6 +327,7 @@ void run_restart(const Scenario& sc, const Config& cfg, Outcome& out) {
         // 1. Fill, with durability=sync so that every ack means committed.
         if (filled) {
             out.filled = static_cast<std::uint64_t>(rs.apps) * static_cast<std::uint64_t>(rs.per_app);
+            out.fill_seconds = -1;  // stored by an earlier run
         } else {
             std::filesystem::create_directories(dir);
             auto first = start("sync", "fill.log");

@@ -85,7 +85,7 @@ struct Outcome {
 
     // restart
     std::uint64_t filled = 0;          // entries acknowledged before the restart
-    double fill_seconds = 0;
+    double fill_seconds = 0;           // < 0: the data was stored by an earlier run
     std::uint64_t db_bytes = 0;        // smartlog.db and its WAL after the first server stopped
     double restart_seconds = 0;        // spawn → "listening" line (restore runs before listening)
     std::uint64_t restored = 0;        // as the server logged it

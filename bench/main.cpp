@@ -25,13 +25,17 @@ constexpr const char* kUsage = R"(usage: smartlog-bench suite [options]
   --redis-server PATH    redis-server binary (default /usr/bin/redis-server)
   --out FILE             where to write the report (default bench/RESULTS.md; - for none)
   --only ID[,ID...]      scenarios to run: ingest fanout latency latency-default idle history
+                         restart
   --targets T[,T...]     smartlogd, redis (default both)
   --threads N            client io_context threads (default 1)
   --seconds-scale X      multiply every throughput scenario's duration (default 1)
   --set K=V[,K=V...]     override a throughput scenario's settings, for experiments:
-                         producers viewers batch window rate max_batches lag_limit seconds
+                         producers viewers batch window rate max_batches lag_limit seconds;
+                         for restart: apps per_app
   --flags "F ..."        extra smartlogd flags, appended to the scenario's own
   --source-note TEXT     what the smartlogd binary was built from (default: git describe)
+  --restart-dir DIR      restart: fill DIR (unless it holds a database already) and keep it,
+                         to time restarts of several builds on the same data
   --repeat N             run each scenario N times per target, alternating targets, and report
                          the median run by the scenario's key figure (default 1)
 )";
@@ -73,6 +77,7 @@ int main(int argc, char** argv) {
             else if (flag == "--set") overrides = split(value);
             else if (flag == "--source-note") cfg.source_note = value;
             else if (flag == "--repeat") cfg.repeat = std::max(1, std::stoi(value));
+            else if (flag == "--restart-dir") cfg.restart_dir = value;
             else if (flag == "--flags") {
                 std::stringstream in(value);
                 for (std::string f; in >> f;) extra_flags.push_back(f);
@@ -114,6 +119,8 @@ int main(int argc, char** argv) {
             else if (key == "max_batches") f.max_batches = static_cast<std::uint64_t>(v);
             else if (key == "lag_limit") f.lag_limit = static_cast<std::uint64_t>(v);
             else if (key == "seconds") sc.seconds = v;
+            else if (key == "apps") sc.restart.apps = static_cast<int>(v);
+            else if (key == "per_app") sc.restart.per_app = static_cast<int>(v);
             else {
                 std::fprintf(stderr, "smartlog-bench: unknown setting %s\n", key.c_str());
                 return 2;
@@ -123,13 +130,18 @@ int main(int argc, char** argv) {
         ScenarioOutcomes r{sc, {}};
         // Targets alternate within each repetition, so both see the machine in the same mood.
         std::vector<std::vector<Outcome>> runs(cfg.targets.size());
+        // The restart scenario's repetitions share one fill: filling takes most of its time.
+        Config run_cfg = cfg;
+        const bool shared_fill = sc.kind == Kind::restart && cfg.restart_dir.empty() && cfg.repeat > 1;
+        if (shared_fill) run_cfg.restart_dir = make_temp_dir("smartlogd-restart");
         for (int rep = 0; rep < cfg.repeat; ++rep) {
             for (std::size_t t = 0; t < cfg.targets.size(); ++t) {
                 std::fprintf(stderr, "running %s against %s (%d of %d)...\n", sc.id.c_str(),
                              cfg.targets[t].c_str(), rep + 1, cfg.repeat);
-                runs[t].push_back(run_scenario(sc, cfg.targets[t], cfg));
+                runs[t].push_back(run_scenario(sc, cfg.targets[t], run_cfg));
             }
         }
+        if (shared_fill) remove_tree(run_cfg.restart_dir);
         for (auto& target_runs : runs) r.outcomes.push_back(pick_median(sc, std::move(target_runs)));
         std::fputs(render_summary(r).c_str(), stdout);
         std::fflush(stdout);

@@ -143,6 +143,18 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
                 return fmt::format("{:.1f} KiB", o.idle_ready ? static_cast<double>(o.rss_after - std::min(o.rss_after, o.rss_before)) / 1024.0 / o.idle_ready : 0.0); });
         add("server peak RSS (VmHWM)", [](const Outcome& o) { return mib(o.server_hwm); });
         add("server CPU seconds while connecting", [](const Outcome& o) { return fmt::format("{:.2f} s", o.server_cpu); });
+    } else if (sc.kind == Kind::restart) {
+        add("entries stored before the restart (acknowledged, durability=sync)", [](const Outcome& o) {
+                return o.fill_seconds < 0 ? grouped(static_cast<double>(o.filled)) + " (stored by the first run)"
+                                          : fmt::format("{} in {:.1f} s", grouped(static_cast<double>(o.filled)), o.fill_seconds); });
+        add("database size (smartlog.db + WAL)", [](const Outcome& o) { return mib(o.db_bytes); });
+        add("time from start to listening again", [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); },
+            "", "< 1 s", a.ran ? fmt::format("{:.0f}% — {}", 100 * a.restart_seconds, verdict(a.restart_seconds < 1 && clean(a))) : "");
+        add("of which restoring the histories (the server's own log)", [](const Outcome& o) {
+                return fmt::format("{} entries in {:.0f} ms", grouped(static_cast<double>(o.restored)), o.restore_ms); });
+        add("server CPU seconds until listening (all threads)", [](const Outcome& o) { return fmt::format("{:.2f} s", o.server_cpu); });
+        add("server RSS when listening / peak (VmHWM)", [](const Outcome& o) { return mib(o.rss_after) + " / " + mib(o.server_hwm); });
+        add("entries read back and checked", [](const Outcome& o) { return grouped(static_cast<double>(o.delivered)); });
     } else {
         add("answers (each checked: 1,000 entries, oldest first)", [](const Outcome& o) { return grouped(static_cast<double>(o.history_answers)); });
         add("answer size", [](const Outcome& o) { return o.history_answers ? fmt::format("{} bytes", grouped(static_cast<double>(o.history_bytes / o.history_answers))) : std::string("–"); });
@@ -281,19 +293,18 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
                              val(a, [](const Outcome& o) { return mib(o.rss_after); }),
                              val(b, [](const Outcome& o) { return mib(o.rss_after); }),
                              ok(a && a->rss_after < (200ull << 20) && a->idle_ready == r.scenario.idle_connections));
+        } else if (r.scenario.kind == Kind::restart) {
+            s += fmt::format("| restart with 1,000 apps × 1,000 entries < 1 s | {} | – | {} |\n",
+                             val(a, [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); }),
+                             ok(a && a->restart_seconds < 1));
         } else if (r.scenario.id == "history") {
             s += fmt::format("| request_history of 1,000 entries (no SPEC goal), p99 | {} | {} | – |\n",
                              val(a, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }),
                              val(b, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }));
         }
     }
-    s += "| restart with 1,000 apps × 1,000 entries < 1 s | not measured | – | left for the next phase (needs durable storage) |\n\n";
+    s += "\n";
     for (const auto& r : results) s += scenario_section(r, cfg);
-    s += "## Restart with 1,000 apps × 1,000 entries (`restart`): not measured yet\n\n"
-         "SPEC 8 asks for a restart with 1,000 apps × 1,000 entries back in under 1 s. That needs "
-         "durable storage (SPEC 7), which was not there when this suite was planned; SqliteStore "
-         "landed while it was written (`70991f4`), and the scenario is left for the next phase of "
-         "issue 6.\n\n";
     std::ifstream profile("bench/NOTES.md");
     if (profile) {
         std::stringstream text;
@@ -320,6 +331,11 @@ std::string render_summary(const ScenarioOutcomes& r) {
         } else if (r.scenario.kind == Kind::idle) {
             s += fmt::format("{} ready in {:.2f}s, rss {} → {}, hwm {}", o.idle_ready, o.connect_seconds,
                              mib(o.rss_before), mib(o.rss_after), mib(o.server_hwm));
+        } else if (r.scenario.kind == Kind::restart) {
+            s += fmt::format("filled {} in {:.1f}s ({}), listening again after {:.3f}s, restored {} in {:.0f} ms, "
+                             "cpu {:.2f}s, rss {} hwm {}, checked {}",
+                             o.filled, o.fill_seconds, mib(o.db_bytes), o.restart_seconds, o.restored,
+                             o.restore_ms, o.server_cpu, mib(o.rss_after), mib(o.server_hwm), o.delivered);
         } else {
             s += fmt::format("{} answers, p50 {} p99 {}, cpu {:.2f}s; {}", o.history_answers,
                              ms(o.latency.percentile(0.5)), ms(o.latency.percentile(0.99)), o.server_cpu,

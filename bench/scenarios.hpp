@@ -13,7 +13,7 @@
 
 namespace smartlog::bench {
 
-enum class Kind { throughput, idle, history };
+enum class Kind { throughput, idle, history, restart };
 
 struct Scenario {
     std::string id;     // what --only takes
@@ -24,6 +24,7 @@ struct Scenario {
     int idle_connections = 10000;
     int idle_apps = 100;
     HistorySettings history;
+    RestartSettings restart;
     std::vector<std::string> smartlog_flags;  // besides --listen, --durability, --data-dir
     std::string note;
 };
@@ -40,6 +41,7 @@ struct Config {
     std::string command_line;          // as invoked, for the report
     std::string source_note;           // what smartlogd was built from, if not this tree
     std::string load_at_start;         // /proc/loadavg when the suite started
+    std::string restart_dir;           // restart: fill this directory once and keep it
 };
 
 struct Outcome {
@@ -80,6 +82,14 @@ struct Outcome {
     std::uint64_t history_answers = 0;
     std::uint64_t history_bytes = 0;
     std::string history_probe;
+
+    // restart
+    std::uint64_t filled = 0;          // entries acknowledged before the restart
+    double fill_seconds = 0;           // < 0: the data was stored by an earlier run
+    std::uint64_t db_bytes = 0;        // smartlog.db and its WAL after the first server stopped
+    double restart_seconds = 0;        // spawn → "listening" line (restore runs before listening)
+    std::uint64_t restored = 0;        // as the server logged it
+    double restore_ms = 0;             // the server's own timing of Hub::restore
 
     // cost, over the measured window
     double server_cpu = 0;

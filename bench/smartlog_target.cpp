@@ -440,7 +440,102 @@ public:
     }
 };
 
+// Authenticates `ws` again, as `user` of `app`: the server moves the connection to that app.
+net::awaitable<void> reauth(Ws& ws, beast::flat_buffer& buf, std::string_view user,
+                            std::string_view app, std::string_view mode) {
+    co_await ws.async_write(net::buffer(auth_frame(user, app, mode)), net::use_awaitable);
+    for (int i = 0; i < 16; ++i) {
+        buf.clear();
+        co_await ws.async_read(buf, net::use_awaitable);
+        const auto type = frame_type(as_view(buf));
+        if (type == "auth_success") co_return;
+        if (type == "auth_error" || type == "error")
+            throw std::runtime_error("auth refused: " + shorten(as_view(buf)));
+    }
+    throw std::runtime_error("no auth_success among the first 16 frames");
+}
+
+std::string restart_app(int k) { return fmt::format("restart{}", k); }
+
 }  // namespace
+
+net::awaitable<void> smartlog_fill_apps(Endpoint ep, RestartSettings settings, int filler,
+                                        std::vector<BatchTemplate> batches, Problems& problems,
+                                        std::atomic<std::uint64_t>& acked) {
+    auto ex = co_await net::this_coro::executor;
+    beast::flat_buffer buf;
+    Ws ws(ex);
+    bool open = false;
+    std::uint64_t ref = 0;
+    for (int k = filler; k < settings.apps; k += settings.fillers) {
+        if (!open) {
+            co_await open_ws(ws, ep, filler, auth_frame(kProducerUser, restart_app(k), "producer"), buf);
+            open = true;
+        } else {
+            co_await reauth(ws, buf, kProducerUser, restart_app(k), "producer");
+        }
+        // Every batch of the app is sent before the first ack is read: the server reads one
+        // frame at a time, and with durability=sync each ack means the batch is committed.
+        int sent = 0, entries = 0;
+        for (std::uint64_t seq = 0; seq < static_cast<std::uint64_t>(settings.per_app); ++sent) {
+            auto& t = batches[ref % batches.size()];
+            patch(t, seq, now_ns(), ++ref);
+            co_await ws.async_write(net::buffer(t.bytes), net::use_awaitable);
+            seq += t.seq_pos.size();
+            entries = static_cast<int>(t.seq_pos.size());
+        }
+        const auto whole = fmt::format("\"accepted\":{},", entries);
+        for (int i = 0; i < sent; ++i) {
+            buf.clear();
+            co_await ws.async_read(buf, net::use_awaitable);
+            const auto text = as_view(buf);
+            if (frame_type(text) != "logs_ack" || text.find(whole) == std::string_view::npos ||
+                text.find("\"rejected\":[]") == std::string_view::npos) {
+                problems.add(fmt::format("restart fill of {}: {}", restart_app(k), shorten(text)));
+                continue;
+            }
+            acked.fetch_add(static_cast<std::uint64_t>(entries));
+        }
+    }
+    if (open) beast::get_lowest_layer(ws).close();
+}
+
+net::awaitable<void> smartlog_check_apps(Endpoint ep, RestartSettings settings, Problems& problems,
+                                         std::uint64_t& entries) {
+    auto ex = co_await net::this_coro::executor;
+    beast::flat_buffer buf;
+    Ws ws(ex);
+    const int checks = std::max(1, std::min(settings.checked_apps, settings.apps));
+    const std::string request =
+        fmt::format(R"({{"type":"request_history","limit":{}}})", settings.per_app);
+    for (int i = 0; i < checks; ++i) {
+        // The first app, the last, and an even spread between them.
+        const int k = checks == 1 ? 0 : static_cast<int>(static_cast<long>(i) * (settings.apps - 1) / (checks - 1));
+        if (i == 0) {
+            co_await open_ws(ws, ep, 0, auth_frame("restart-checker", restart_app(k), "viewer"), buf);
+        } else {
+            co_await reauth(ws, buf, "restart-checker", restart_app(k), "viewer");
+        }
+        co_await ws.async_write(net::buffer(request), net::use_awaitable);
+        for (;;) {
+            buf.clear();
+            co_await ws.async_read(buf, net::use_awaitable);
+            if (is_history_answer(as_view(buf))) break;
+        }
+        std::uint64_t expected = 0;
+        bool in_order = true;
+        const long n = scan_marks(as_view(buf), [&](const Mark& m) {
+            in_order = in_order && m.seq == expected;
+            ++expected;
+        });
+        if (n > 0) entries += static_cast<std::uint64_t>(n);
+        if (n != settings.per_app || !in_order) {
+            problems.add(fmt::format("after the restart, the history of {} held {} entries{} ({} expected)",
+                                     restart_app(k), n, in_order ? "" : " out of order", settings.per_app));
+        }
+    }
+    beast::get_lowest_layer(ws).close();
+}
 
 net::ip::address_v4 source_address(int connection_index, int per_address) {
     return net::ip::address_v4(0x7f000001u + static_cast<std::uint32_t>(connection_index / per_address));

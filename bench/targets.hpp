@@ -69,6 +69,25 @@ struct HistoryResult {
     Problems problems;
 };
 
+struct RestartSettings {
+    int apps = 1000;
+    int per_app = 1000;     // stored per app; a multiple of the 100-entry batches
+    int fillers = 8;        // producer connections storing at once
+    int checked_apps = 25;  // apps whose history is read back after the restart
+};
+
+// smartlogd only (Redis keeps no per-app history to restore). Filler `filler` of
+// settings.fillers stores settings.per_app entries, sequence numbers 0, 1, ... in each app
+// "restart<k>" with k = filler, filler + fillers, ...: one connection that re-authenticates as
+// the producer of each app in turn. Every batch must be acknowledged whole; `acked` counts.
+net::awaitable<void> smartlog_fill_apps(Endpoint ep, RestartSettings settings, int filler,
+                                        std::vector<BatchTemplate> batches, Problems& problems,
+                                        std::atomic<std::uint64_t>& acked);
+// Asks for the history of settings.checked_apps apps spread over all of them and checks that
+// each holds its settings.per_app entries, oldest first, none missing. Counts the entries read.
+net::awaitable<void> smartlog_check_apps(Endpoint ep, RestartSettings settings, Problems& problems,
+                                         std::uint64_t& entries);
+
 class Target {
 public:
     virtual ~Target() = default;

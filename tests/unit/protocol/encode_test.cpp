@@ -44,6 +44,29 @@ TEST(Encode, EscapesExactlyLikeBoostJson) {
     }
 }
 
+// The escape scan reads eight bytes at a time: every byte that needs escaping must be found
+// at every position of a word and in the tail, and no other byte may be taken for one.
+TEST(Encode, EscapesEveryByteAtEveryPosition) {
+    for (int c = 0; c < 256; ++c) {
+        for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 23u}) {
+            for (std::size_t at = 0; at < length; ++at) {
+                std::string message(length, 'a');
+                message[at] = static_cast<char>(c);
+                auto e = entry(message);
+                const std::string quoted = json::serialize(json::string_view(message));
+                ASSERT_NE(e->encoded.find(",\"message\":" + quoted + ","), std::string::npos)
+                    << "byte " << c << " at " << at << " of " << length;
+            }
+        }
+    }
+}
+
+// Histories keep every encoded entry: one allocation of about its size, not a doubled one.
+TEST(Encode, EntryIsEncodedInOneAllocationOfItsSize) {
+    auto e = entry(std::string(200, 'm'), R"({"k":"v"})");
+    EXPECT_LE(e->encoded.capacity(), e->encoded.size() + 128);
+}
+
 TEST(Encode, EntryWithoutMetadataHasNoMetadataField) {
     auto v = json::parse(entry("m")->encoded).as_object();
     EXPECT_FALSE(v.contains("metadata"));
@@ -107,6 +130,22 @@ TEST(Encode, AckDroppedClearedStatus) {
     EXPECT_EQ(cleared.at("payload").at("count").as_int64(), 4);
     auto status = json::parse(status_response_frame(false, "x", {})).as_object();
     EXPECT_FALSE(status.at("payload").at("status").at("userExists").as_bool());
+}
+
+// The ack without rejections is written directly; it must be the bytes the generic
+// serialisation makes, for every kind of ref parse_envelope can hand over.
+TEST(Encode, AckWithoutRejectionsIsTheGenericSerialisation) {
+    for (std::string_view ref : {"", "3", "-7", "1.5E0", "18446744073709551615", "\"batch-1\"",
+                                 "\"caf\u00e9 \\\"q\\\"\""}) {
+        json::object payload;
+        if (!ref.empty()) payload["ref"] = json::parse(ref);
+        payload["accepted"] = 100;
+        payload["rejected"] = json::array();
+        json::object frame;
+        frame["type"] = "logs_ack";
+        frame["payload"] = std::move(payload);
+        EXPECT_EQ(logs_ack_frame(ref, 100, {}), json::serialize(frame)) << ref;
+    }
 }
 
 TEST(Encode, MetricsHaveEverySeedField) {

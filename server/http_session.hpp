@@ -2,6 +2,7 @@
 // of `/` and `/ws` to a WsSession after checking their Origin. Net thread only.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -23,6 +24,7 @@ public:
 
 private:
     void do_read();
+    void on_header(beast::error_code ec, std::size_t bytes);
     void on_read(beast::error_code ec, std::size_t bytes);
     void write(HttpResponse res);
     void do_drain();
@@ -34,6 +36,7 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::shared_ptr<HttpRequest> request_;
+    std::chrono::steady_clock::time_point request_deadline_;
     std::shared_ptr<HttpResponse> response_;
     bool drain_ = false;
     std::uint64_t drain_budget_ = 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 namespace smartlog::server {
 
@@ -12,6 +14,9 @@ namespace {
 // flood of connections must not turn into a flood of open descriptors).
 constexpr std::uint64_t kMaxLingering = 256;
 constexpr std::chrono::milliseconds kMaxLinger{1000};
+
+// Descriptors besides client connections: the store, logs, the listener, lingering refusals.
+constexpr std::uint64_t kOtherDescriptors = 64 + kMaxLingering;
 
 // Reads and discards what the refused client sends until it closes or the deadline passes.
 class Refused : public std::enable_shared_from_this<Refused> {
@@ -72,6 +77,24 @@ void refuse_connection(tcp::socket socket, ServerContext& ctx) {
     if (ec || ctx.stats.refusals_lingering >= kMaxLingering || ctx.stopping) return;  // closes
     std::make_shared<Refused>(std::move(socket), ctx)
         ->linger(std::min<std::chrono::milliseconds>(kMaxLinger, ctx.settings.header_timeout));
+}
+
+}  // namespace smartlog::server
+
+namespace smartlog::server {
+
+void reserve_descriptors(std::size_t max_connections) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    const rlim_t wanted = static_cast<rlim_t>(max_connections + kOtherDescriptors);
+    if (limit.rlim_cur >= wanted) return;
+    limit.rlim_cur = std::min(wanted, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur < wanted) {
+        spdlog::warn("max_connections {} needs about {} open files, but the hard limit (ulimit -Hn) is {}: "
+                     "connections past it fail to be accepted instead of getting 503",
+                     max_connections, wanted, limit.rlim_max);
+    }
 }
 
 }  // namespace smartlog::server

@@ -16,4 +16,10 @@ bool at_connection_limit(const ServerContext& ctx) noexcept;
 // request from turning our close into a reset that would lose the 503). Counts the refusal.
 void refuse_connection(tcp::socket socket, ServerContext& ctx);
 
+// Raises the soft limit on open descriptors (RLIMIT_NOFILE) as far as the hard limit allows,
+// up to what `max_connections` connections, lingering refusals and the store need, so the
+// server answers 503 at its limit rather than failing to accept. Warns when the hard limit is
+// too low. Start-up only.
+void reserve_descriptors(std::size_t max_connections);
+
 }  // namespace smartlog::server

@@ -245,6 +245,31 @@ describe('limit settings', () => {
     }
   });
 
+  test('a low soft descriptor limit is raised to cover max_connections', async () => {
+    const { spawn } = require('node:child_process');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smartlog-limits-'));
+    // exec: the shell becomes smartlogd, so the pid is the server's.
+    const proc = spawn('sh', ['-c', 'ulimit -Sn 256 && exec "$0" "$@"', binary, '--listen', '127.0.0.1:0',
+      '--data-dir', path.join(dir, 'data'), '--durability', 'memory', '--max-connections', '500'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`did not start:\n${out}`)), 10000);
+        proc.stdout.on('data', (c) => { out += c; if (/listening on/.test(out)) { clearTimeout(timer); resolve(); } });
+        proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${out}`)); });
+      });
+      const limits = fs.readFileSync(`/proc/${proc.pid}/limits`, 'utf8');
+      const [, soft, hard] = limits.match(/^Max open files\s+(\d+)\s+(\S+)/m);
+      const wanted = 500 + 64 + 256;
+      const expected = hard === 'unlimited' ? wanted : Math.min(wanted, Number(hard));
+      assert.equal(Number(soft), expected, limits);
+    } finally {
+      proc.removeAllListeners('exit');
+      proc.kill();
+    }
+  });
+
   test('bad values are refused at start, naming the flag, variable or file line and key', () => {
     const cases = [
       [['--max-connections', '0'], {}, /--max-connections/],

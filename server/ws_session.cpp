@@ -237,7 +237,8 @@ void WsSession::on_history(const protocol::HistoryRequest& req) {
 
 void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {
     // Every entry of the message counts, valid or not: refused whole, it stores nothing.
-    const auto verdict = admit_entries(*app_, &ingest_budget_, req.accepted.size() + req.rejected.size(), clock::now());
+    const auto verdict =
+        admit_entries(*app_, &ingest_budget_, req.accepted.size() + req.rejected.size(), clock::now());
     if (!verdict.admitted()) {
         // Too many entries for the burst can never pass: too_large tells the client not to resend.
         return reject(verdict.outcome == IngestVerdict::Outcome::over_burst ? core::errc::too_large

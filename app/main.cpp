@@ -37,10 +37,11 @@ void serve_dashboard(server::Router& router) {
     });
 }
 
-std::string url_of(const server::tcp::endpoint& endpoint) {
+// "HOST:PORT/", with IPv6 addresses in brackets.
+std::string address_of(const server::tcp::endpoint& endpoint) {
     const auto address = endpoint.address();
     const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-    return "http://" + host + ":" + std::to_string(endpoint.port()) + "/";
+    return host + ":" + std::to_string(endpoint.port()) + "/";
 }
 
 int run(int argc, char** argv) {
@@ -61,9 +62,6 @@ int run(int argc, char** argv) {
                 "configure [[users]] or pass --insecure-open to listen on " + settings.listen);
         }
         spdlog::warn("open mode: no [[users]] configured, any userId/appId is accepted with every permission");
-    }
-    if (!settings.tls_cert.empty()) {
-        throw server::ConfigError("tls_cert/tls_key: TLS is not supported by this build yet");
     }
 
     core::SystemClock clock;
@@ -91,10 +89,11 @@ int run(int argc, char** argv) {
                                 std::chrono::steady_clock::now() - restore_started)
                                 .count();
 
-    const std::string url = url_of(server.local_endpoint());
+    const std::string bound = address_of(server.local_endpoint());
+    const std::string url = (server.tls() ? "https://" : "http://") + bound;
+    const std::string ws_url = (server.tls() ? "wss://" : "ws://") + bound;
     // Tests and scripts wait for this line; keep its shape.
-    std::printf("smartlogd %s listening on %s (WebSocket %s)\n", SMARTLOG_VERSION, url.c_str(),
-                ("ws" + url.substr(4)).c_str());
+    std::printf("smartlogd %s listening on %s (WebSocket %s)\n", SMARTLOG_VERSION, url.c_str(), ws_url.c_str());
     std::printf("dashboard: %s\n", url.c_str());
     std::fflush(stdout);
     spdlog::info("durability={} history_limit={} restored={} in {} ms config={}",

@@ -4,21 +4,35 @@
 
 namespace smartlog::core {
 
-RingHistory::RingHistory(std::size_t capacity) : buffer_(capacity) { assert(capacity > 0); }
+std::size_t entry_bytes(const Entry& e) noexcept {
+    return sizeof(Entry) + e.id.size() + e.level.size() + e.message.size() + e.metadata.size() +
+           e.app_id.size() + e.user_id.size() + e.encoded.size();
+}
+
+RingHistory::RingHistory(std::size_t capacity, std::size_t max_bytes)
+    : buffer_(capacity), max_bytes_(max_bytes) {
+    assert(capacity > 0 && max_bytes > 0);
+}
 
 const EntryPtr& RingHistory::at(std::size_t index) const noexcept {
     return buffer_[(head_ + index) % buffer_.size()];
 }
 
+void RingHistory::evict_oldest() {
+    bytes_ -= entry_bytes(*buffer_[head_]);
+    buffer_[head_].reset();
+    head_ = (head_ + 1) % buffer_.size();
+    --size_;
+    ++evicted_;
+}
+
 void RingHistory::push(EntryPtr e) {
-    if (size_ == buffer_.size()) {
-        buffer_[head_] = std::move(e);
-        head_ = (head_ + 1) % buffer_.size();
-        ++evicted_;
-        return;
-    }
+    const std::size_t cost = entry_bytes(*e);
+    if (size_ == buffer_.size()) evict_oldest();
+    while (size_ > 0 && bytes_ + cost > max_bytes_) evict_oldest();
     buffer_[(head_ + size_) % buffer_.size()] = std::move(e);
     ++size_;
+    bytes_ += cost;
 }
 
 RingHistory::Slice RingHistory::query(const Filter& f, std::size_t limit,
@@ -62,6 +76,7 @@ std::size_t RingHistory::clear() {
     for (auto& e : buffer_) e.reset();
     head_ = 0;
     size_ = 0;
+    bytes_ = 0;
     return count;
 }
 

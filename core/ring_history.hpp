@@ -1,8 +1,10 @@
-// core/ring_history.hpp: the recent entries of one app, in arrival order.
+// core/ring_history.hpp: the recent entries of one app, in arrival order, bounded both in
+// count and in bytes (history_limit, history_max_bytes: docs/protocol.md "History").
 // Not thread-safe: owned by the network thread (docs/threading.md).
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -12,11 +14,19 @@
 
 namespace smartlog::core {
 
+// What one kept entry costs, approximately but consistently: its strings (the encoded form
+// included) and the Entry itself; not the allocator's overhead nor string capacity slack.
+std::size_t entry_bytes(const Entry& e) noexcept;
+
 class RingHistory {
 public:
-    explicit RingHistory(std::size_t capacity);  // REQUIRES: capacity > 0
+    // Keeps at most `capacity` entries and, beyond the newest one, at most `max_bytes` bytes
+    // of them as entry_bytes() counts. REQUIRES: capacity > 0, max_bytes > 0.
+    explicit RingHistory(std::size_t capacity,
+                         std::size_t max_bytes = std::numeric_limits<std::size_t>::max());
 
-    // Appends `e`; when full, forgets the oldest entry and counts it in evicted().
+    // Appends `e`; forgets the oldest entries while either bound is passed, counting them in
+    // evicted(). The newest entry is always kept, even when it alone is over max_bytes.
     // REQUIRES: e->id is greater than the id of every entry already kept.
     void push(EntryPtr e);
 
@@ -37,12 +47,19 @@ public:
 
     std::size_t size() const noexcept { return size_; }
     std::size_t capacity() const noexcept { return buffer_.size(); }
+    // Sum of entry_bytes() over the entries kept.
+    std::size_t bytes() const noexcept { return bytes_; }
+    std::size_t max_bytes() const noexcept { return max_bytes_; }
     std::uint64_t evicted() const noexcept { return evicted_; }
     // The entry at `index`, 0 being the oldest. REQUIRES: index < size().
     const EntryPtr& at(std::size_t index) const noexcept;
 
 private:
+    void evict_oldest();
+
     std::vector<EntryPtr> buffer_;
+    std::size_t max_bytes_;
+    std::size_t bytes_ = 0;
     std::size_t head_ = 0;  // index of the oldest entry
     std::size_t size_ = 0;
     std::uint64_t evicted_ = 0;

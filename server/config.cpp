@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "core/units.hpp"
+#include "server/origin.hpp"
 
 namespace smartlog::server {
 
@@ -92,6 +93,16 @@ SettingSpec zero_or_count_setting(std::string key, std::string help, T Settings:
             [member](const Settings& s) { return std::to_string(s.*member); }};
 }
 
+SettingSpec bool_setting(std::string key, std::string help, bool Settings::*member) {
+    return {std::move(key), std::move(help),
+            [member](Settings& s, const std::string& text) {
+                if (text == "true" || text == "1") s.*member = true;
+                else if (text == "false" || text == "0") s.*member = false;
+                else throw std::invalid_argument("expected true or false");
+            },
+            [member](const Settings& s) { return std::string(s.*member ? "true" : "false"); }};
+}
+
 SettingSpec string_setting(std::string key, std::string help, std::string Settings::*member) {
     return {std::move(key), std::move(help),
             [member](Settings& s, const std::string& text) { s.*member = text; },
@@ -112,6 +123,7 @@ const std::vector<SettingSpec>& setting_specs() {
                      },
                      [](const Settings& s) { return std::string(durability_name(s.durability)); }});
         v.push_back(count_setting("history_limit", "Entries kept in memory per app for request_history", &Settings::history_limit));
+        v.push_back(size_setting("history_max_bytes", "Bytes of entries kept in memory per app for request_history; the oldest go first", &Settings::history_max_bytes));
         v.push_back(duration_setting("metrics_interval", "How often metrics are pushed to viewers", &Settings::metrics_interval));
         v.push_back(duration_setting("idle_timeout", "Close connections silent this long (pings every third of it)", &Settings::idle_timeout));
         v.push_back(duration_setting("auth_timeout", "Close connections not authenticated within this time", &Settings::auth_timeout));
@@ -132,7 +144,14 @@ const std::vector<SettingSpec>& setting_specs() {
                          for (std::string item; std::getline(in, item, ',');) {
                              item.erase(0, item.find_first_not_of(' '));
                              item.erase(item.find_last_not_of(' ') + 1);
-                             if (!item.empty()) s.allowed_origins.push_back(item);
+                             if (item.empty()) continue;
+                             // A path or a trailing slash would never match a browser's Origin:
+                             // refuse it here rather than lock every browser out in silence.
+                             if (!parse_origin(item)) {
+                                 throw std::invalid_argument("\"" + item + "\" is not an origin: expected scheme://host[:port], "
+                                                             "no path, no trailing slash, not \"null\"");
+                             }
+                             s.allowed_origins.push_back(item);
                          }
                      },
                      [](const Settings& s) {
@@ -140,6 +159,7 @@ const std::vector<SettingSpec>& setting_specs() {
                          for (const auto& o : s.allowed_origins) out += (out.empty() ? "" : ",") + o;
                          return out;
                      }});
+        v.push_back(bool_setting("ws_deflate", "Offer permessage-deflate to WebSocket clients (max_frame_bytes then counts inflated bytes)", &Settings::ws_deflate));
         v.push_back(size_setting("max_body_bytes", "Largest HTTP request body accepted (larger: 413)", &Settings::max_body_bytes));
         v.push_back(duration_setting("request_timeout", "An HTTP request must arrive whole within this (else the connection is closed)", &Settings::request_timeout));
         v.push_back(duration_setting("header_timeout", "An HTTP request line and headers must arrive within this, and an idle kept-alive connection is closed after it (at most request_timeout)", &Settings::header_timeout));

@@ -24,6 +24,7 @@ struct Settings {
     std::string data_dir = "./data";
     Durability durability = Durability::batch;
     std::size_t history_limit = 1000;
+    std::uint64_t history_max_bytes = 64u << 20;  // per app, besides history_limit
     milliseconds metrics_interval{5000};
     milliseconds idle_timeout{60'000};
     milliseconds auth_timeout{10'000};
@@ -37,7 +38,8 @@ struct Settings {
     milliseconds retention_age{7ll * 24 * 3600 * 1000};
     std::string tls_cert;
     std::string tls_key;
-    std::vector<std::string> allowed_origins;  // empty: any Origin
+    std::vector<std::string> allowed_origins;  // empty: any Origin; else serialized origins
+    bool ws_deflate = false;  // offer permessage-deflate to WebSocket clients
     std::uint64_t max_body_bytes = 1u << 20;  // largest HTTP request body (larger: 413)
     milliseconds request_timeout{10'000};     // an HTTP request must arrive whole within this
     // Request line and headers must arrive within this (at most request_timeout); it also

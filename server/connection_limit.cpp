@@ -67,7 +67,7 @@ void refuse_connection(tcp::socket socket, ServerContext& ctx) {
     beast::error_code ec;
     // With TLS the client expects a handshake first: a plain 503 would be noise to it, and a
     // handshake is the expense this refusal exists to avoid. It gets a close.
-    if (ctx.settings.tls_cert.empty()) {
+    if (!ctx.tls) {
         // A fresh socket's send buffer is empty: a few hundred bytes go out without waiting.
         socket.non_blocking(true, ec);
         const std::string text = refusal_text(ctx.settings);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <spdlog/spdlog.h>
 
+#include "server/origin.hpp"
 #include "server/ws_session.hpp"
 
 namespace smartlog::server {
@@ -18,7 +19,44 @@ HttpSession::~HttpSession() {
 }
 
 void HttpSession::run() {
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(ctx_.tls ? &HttpSession::do_detect_tls : &HttpSession::do_read,
+                                            shared_from_this()));
+}
+
+void HttpSession::do_detect_tls() {
+    // One deadline for telling TLS from plain text and the whole handshake; each request then
+    // has its own. A client dripping its handshake is cut like one dripping its headers.
+    stream_.expires_after(std::min(ctx_.settings.header_timeout, ctx_.settings.request_timeout));
+    beast::async_detect_ssl(stream_, buffer_, beast::bind_front_handler(&HttpSession::on_detect_tls, shared_from_this()));
+}
+
+void HttpSession::on_detect_tls(beast::error_code ec, bool is_tls) {
+    if (ec || ctx_.stopping) return;
+    if (!is_tls) {
+        // A plain http:// or ws:// client on the TLS port: tell it in words it can read.
+        HttpRequest head;
+        head.version(11);
+        response_ = std::make_shared<HttpResponse>(json_error(
+            head, http::status::bad_request, "bad_request", "this port speaks TLS only: use https:// or wss://"));
+        response_->keep_alive(false);
+        drain_ = true;
+        return http::async_write(stream_, *response_,
+                                 beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
+    }
+    stream_.start_tls(*ctx_.tls);
+    stream_.tls().async_handshake(net::ssl::stream_base::server, buffer_.data(),
+                                  beast::bind_front_handler(&HttpSession::on_tls_handshake, shared_from_this()));
+}
+
+void HttpSession::on_tls_handshake(beast::error_code ec, std::size_t used) {
+    if (ec) {
+        // Scanners, wrong CAs and timeouts: not the server's problem, so not above debug.
+        if (ec != net::error::operation_aborted) spdlog::debug("tls handshake: {}", ec.message());
+        return;
+    }
+    buffer_.consume(used);
+    do_read();
 }
 
 void HttpSession::stop() {
@@ -43,7 +81,7 @@ void HttpSession::do_read() {
 
 void HttpSession::on_header(beast::error_code ec, std::size_t bytes) {
     if (ec || parser_->is_done()) return on_read(ec, bytes);
-    stream_.expires_at(request_deadline_);
+    stream_.expires_after(request_deadline_ - std::chrono::steady_clock::now());
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this(), header_bytes = bytes](beast::error_code ec, std::size_t bytes) {
                          self->on_read(ec, header_bytes + bytes);
@@ -56,7 +94,7 @@ bool HttpSession::origin_allowed(const HttpRequest& req) const {
     auto origin = req.find(http::field::origin);
     // Non-browser clients send no Origin; the setting guards browsers' ambient sessions.
     if (origin == req.end()) return true;
-    return std::find(allowed.begin(), allowed.end(), std::string(origin->value())) != allowed.end();
+    return origin_in(allowed, origin->value());
 }
 
 void HttpSession::on_read(beast::error_code ec, std::size_t bytes) {

@@ -1,5 +1,6 @@
 // server/http_session.hpp: one HTTP connection: answers routes, and hands WebSocket upgrades
-// of `/` and `/ws` to a WsSession after checking their Origin. Net thread only.
+// of `/` and `/ws` to a WsSession after checking their Origin. With TLS on, it first refuses
+// plain text and does the TLS handshake. Net thread only.
 #pragma once
 
 #include <chrono>
@@ -7,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "server/flex_stream.hpp"
 #include "server/net.hpp"
 #include "server/router.hpp"
 #include "server/server_context.hpp"
@@ -23,6 +25,9 @@ public:
     void stop();
 
 private:
+    void do_detect_tls();
+    void on_detect_tls(beast::error_code ec, bool is_tls);
+    void on_tls_handshake(beast::error_code ec, std::size_t used);
     void do_read();
     void on_header(beast::error_code ec, std::size_t bytes);
     void on_read(beast::error_code ec, std::size_t bytes);
@@ -31,7 +36,7 @@ private:
     void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
     bool origin_allowed(const HttpRequest& req) const;
 
-    beast::tcp_stream stream_;
+    FlexStream stream_;
     ServerContext& ctx_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;

@@ -9,7 +9,7 @@ namespace smartlog::server {
 
 AppChannel::AppChannel(net::io_context& ioc, std::string app_id, const Settings& settings)
     : id(std::move(app_id)),
-      history(settings.history_limit),
+      history(settings.history_limit, settings.history_max_bytes),
       batcher(settings.batch_max_entries, settings.batch_max_delay),
       flush_timer(ioc),
       ingest_budget(app_ingest_budget(settings, std::chrono::steady_clock::now())) {}

@@ -27,6 +27,7 @@ Server::Server(const Config& config, storage::Store& store, core::Clock& clock)
       access_(config),
       hub_(ioc_, config.settings, store, clock),
       metrics_(ioc_, config.settings, hub_, stats_),
+      tls_(make_tls_context(config.settings)),
       ctx_{ioc_,
            config.settings,
            access_,
@@ -38,7 +39,8 @@ Server::Server(const Config& config, storage::Store& store, core::Clock& clock)
            {},
            {},
            false,
-           {}},
+           {},
+           tls_.get()},
       signals_(ioc_, SIGINT, SIGTERM),
       shutdown_deadline_(ioc_) {
     listener_ = std::make_shared<Listener>(ctx_, resolve_listen(ioc_, config.settings.listen));

@@ -13,13 +13,15 @@
 #include "server/router.hpp"
 #include "server/server_context.hpp"
 #include "server/stats.hpp"
+#include "server/tls_context.hpp"
 #include "storage/store.hpp"
 
 namespace smartlog::server {
 
 class Server {
 public:
-    // Binds the listening socket; throws on a bad address or a port in use.
+    // Binds the listening socket; throws on a bad address or a port in use, and ConfigError on
+    // unusable tls_cert / tls_key.
     Server(const Config& config, storage::Store& store, core::Clock& clock);
     ~Server();
 
@@ -27,6 +29,8 @@ public:
     Router& router() { return router_; }
     ServerContext& context() { return ctx_; }
     tcp::endpoint local_endpoint() const { return listener_->local_endpoint(); }
+    // True when the port speaks TLS only (https://, wss://).
+    bool tls() const noexcept { return tls_ != nullptr; }
 
     // Serves until SIGINT or SIGTERM, then shuts down cleanly: stop accepting, send pending
     // batches, close every connection with 1001, wait for them (at most a few seconds), then
@@ -46,6 +50,7 @@ private:
     Hub hub_;
     MetricsSampler metrics_;
     Router router_;
+    std::unique_ptr<net::ssl::context> tls_;
     ServerContext ctx_;
     std::shared_ptr<Listener> listener_;
     net::signal_set signals_;

@@ -11,6 +11,10 @@
 #include "server/net.hpp"
 #include "server/stats.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace smartlog::server {
 
 class MetricsSampler;
@@ -33,6 +37,8 @@ struct ServerContext {
     // First block of the arena each received frame's JSON document is parsed into (see
     // WsSession::handle_frame). One for the whole net thread: messages are handled one at a time.
     std::array<unsigned char, 64 * 1024> parse_buffer;
+    // Set when tls_cert is: every connection must then speak TLS (docs/protocol.md "TLS").
+    net::ssl::context* tls = nullptr;
 };
 
 }  // namespace smartlog::server

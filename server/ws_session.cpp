@@ -38,7 +38,7 @@ std::string_view auth_error_text(core::auth_errc code) {
 
 }  // namespace
 
-WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& ctx)
+WsSession::WsSession(FlexStream&& stream, ServerContext& ctx)
     : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()) {
     created_ = last_received_ = last_ping_ = peer_progress_ = clock::now();
     ingest_budget_ = connection_ingest_budget(ctx_.settings, created_);
@@ -74,7 +74,13 @@ void WsSession::run(http::request<http::string_body> request) {
     ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
         res.set(http::field::server, "smartlogd/" SMARTLOG_VERSION);
     }));
+    if (ctx_.settings.ws_deflate) {
+        websocket::permessage_deflate deflate;
+        deflate.server_enable = true;
+        ws_.set_option(deflate);
+    }
     // Frame size is enforced by on_read, so the client gets an `error` and a reason first.
+    // buffer_ holds inflated bytes when permessage-deflate is on, so that check counts them.
     ws_.read_message_max(0);
     ws_.auto_fragment(false);
     ws_.text(true);

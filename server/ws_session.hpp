@@ -16,6 +16,7 @@
 #include "core/token_bucket.hpp"
 #include "protocol/codec.hpp"
 #include "server/access_control.hpp"
+#include "server/flex_stream.hpp"
 #include "server/hub.hpp"
 #include "server/net.hpp"
 #include "server/server_context.hpp"
@@ -24,7 +25,7 @@ namespace smartlog::server {
 
 class WsSession : public std::enable_shared_from_this<WsSession> {
 public:
-    WsSession(beast::tcp_stream&& stream, ServerContext& ctx);
+    WsSession(FlexStream&& stream, ServerContext& ctx);
     ~WsSession();
 
     // Completes the upgrade of `request` and starts the session.
@@ -89,7 +90,7 @@ private:
     void start_close();
     void fail(beast::error_code ec, const char* what);
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<FlexStream> ws_;
     ServerContext& ctx_;
     beast::flat_buffer buffer_;
     net::steady_timer timer_;

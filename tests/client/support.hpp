@@ -216,7 +216,8 @@ public:
     }
 
     int port() const { return port_; }
-    std::string url() const { return "ws://127.0.0.1:" + std::to_string(port_) + "/"; }
+    // wss:// when the server was started with tls_cert and tls_key.
+    std::string url() const { return (tls_ ? "wss" : "ws") + std::string("://127.0.0.1:") + std::to_string(port_) + "/"; }
 
     void stop(int sig = SIGTERM) {
         if (!proc_) return;
@@ -239,20 +240,22 @@ private:
         argv.insert(argv.end(), extra_.begin(), extra_.end());
         proc_ = std::make_unique<Process>(argv);
         std::smatch m;
-        const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+)/)");
+        const std::regex re(R"(listening on (https?)://127\.0\.0\.1:(\d+)/)");
         const bool up = proc_->wait_output(
             [&](const std::string& out) { return std::regex_search(out, m, re); }, 15s);
         if (!up)
             throw std::runtime_error("smartlogd did not start: " + proc_->out() + proc_->err());
         std::string out = proc_->out();
         std::regex_search(out, m, re);
-        port_ = std::stoi(m[1].str());
+        tls_ = m[1].str() == "https";
+        port_ = std::stoi(m[2].str());
     }
 
     fs::path dir_;
     std::vector<std::string> extra_;
     std::unique_ptr<Process> proc_;
     int port_ = 0;
+    bool tls_ = false;
 };
 
 // Polls `pred` until it holds or `timeout` passes.

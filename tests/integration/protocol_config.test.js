@@ -185,4 +185,41 @@ describe('allowed_origins', () => {
       await server.stop();
     }
   });
+
+  test('an Origin matches on scheme, host and port exactly; look-alikes are refused', async () => {
+    const WebSocket = require('ws');
+    const server = await startServer({ args: ['--allowed-origins', 'http://example.com, https://logs.example.com:8443'] });
+    try {
+      const open = (origin) => new Promise((resolve) => {
+        const ws = new WebSocket(server.wsUrl, { headers: { Origin: origin } });
+        ws.once('open', () => { ws.terminate(); resolve('open'); });
+        ws.once('unexpected-response', (req, res) => { resolve(res.statusCode); ws.terminate(); });
+        ws.once('error', () => resolve('error'));
+      });
+      // RFC 6454: scheme and host compare case-insensitively; 80 is http's default port.
+      for (const ok of ['http://example.com', 'HTTP://Example.COM', 'http://example.com:80',
+        'https://logs.example.com:8443']) {
+        assert.equal(await open(ok), 'open', ok);
+      }
+      for (const bad of ['http://example.com.evil', 'http://evil.example.com', 'http://example.com:8080',
+        'https://example.com', 'null', 'http://example.com/', 'http://xexample.com',
+        'https://logs.example.com', 'http://example.com@evil.example']) {
+        assert.equal(await open(bad), 403, bad);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('an allowed origin with a path or a trailing slash is refused at start', () => {
+    for (const bad of ['https://example.com/', 'https://example.com/app', 'null']) {
+      const r = refuse(['--listen', '127.0.0.1:0', '--allowed-origins', bad]);
+      assert.equal(r.status, 2, r.output);
+      assert.match(r.output, /--allowed-origins: .*is not an origin/);
+    }
+    const file = configFile('[server]\nallowed_origins = ["https://ok.example", "https://bad.example/"]\n');
+    const r = refuse(['--listen', '127.0.0.1:0', '--config', file]);
+    assert.equal(r.status, 2, r.output);
+    assert.match(r.output, /smartlog\.toml:2: server\.allowed_origins: .*bad\.example\/.* is not an origin/);
+  });
 });

@@ -19,7 +19,8 @@ function writeConfig(toml) {
 }
 
 // Resolves to {port, url, wsUrl, dataDir, proc, stop(), output()} once smartlogd prints its
-// address. `dataDir`: reuse a previous server's (a restart); else a fresh one.
+// address (https:// and wss:// when it was given tls_cert and tls_key). `dataDir`: reuse a
+// previous server's (a restart); else a fresh one.
 async function startServer({ toml, args = [], env = {}, timeoutMs = 10000, dataDir } = {}) {
   const { dir, file } = writeConfig(toml);
   const data = dataDir || path.join(dir, 'data');
@@ -31,12 +32,13 @@ async function startServer({ toml, args = [], env = {}, timeoutMs = 10000, dataD
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let tls = false;
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`smartlogd did not start:\n${output}`)), timeoutMs);
     const onData = (chunk) => {
       output += chunk.toString();
-      const m = output.match(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      const m = output.match(/listening on (https?):\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) { clearTimeout(timer); tls = m[1] === 'https'; resolve(Number(m[2])); }
     };
     proc.stdout.on('data', onData);
     proc.stderr.on('data', onData);
@@ -48,8 +50,8 @@ async function startServer({ toml, args = [], env = {}, timeoutMs = 10000, dataD
     port,
     dir,
     dataDir: data,
-    url: `http://127.0.0.1:${port}/`,
-    wsUrl: `ws://127.0.0.1:${port}/`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
+    wsUrl: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/`,
     proc,
     output: () => output,
     exited,

@@ -128,5 +128,114 @@ TEST_F(RingHistoryTest, ClearForgetsEverythingAndCounts) {
     EXPECT_EQ(messages(h.query({}, 10, std::nullopt).entries), (std::vector<std::string>{"e"}));
 }
 
+TEST(EntryBytes, CountsEveryStringAndTheEntry) {
+    Entry e;
+    const std::size_t empty = entry_bytes(e);
+    EXPECT_EQ(empty, sizeof(Entry));
+    e.id = "0123456789";
+    e.level = "info";
+    e.message = std::string(100, 'm');
+    e.metadata = R"({"k":1})";
+    e.app_id = "app";
+    e.user_id = "user";
+    e.encoded = std::string(200, 'x');
+    EXPECT_EQ(entry_bytes(e), empty + 10 + 4 + 100 + 7 + 3 + 4 + 200);
+}
+
+TEST_F(RingHistoryTest, EvictsOldestBeyondTheByteBudget) {
+    const std::size_t one = entry_bytes(*make(std::string(100, 'a')));
+    RingHistory h(100, 3 * one);
+    std::vector<EntryPtr> pushed;
+    for (char c : std::string("abcde")) {
+        pushed.push_back(make(std::string(100, c)));
+        h.push(pushed.back());
+    }
+    EXPECT_EQ(h.size(), 3u);
+    EXPECT_EQ(h.evicted(), 2u);
+    EXPECT_EQ(h.bytes(), 3 * one);
+    const auto kept = h.query({}, 10, std::nullopt).entries;
+    ASSERT_EQ(kept.size(), 3u);
+    EXPECT_EQ(kept.front()->id, pushed[2]->id);
+    EXPECT_EQ(kept.back()->id, pushed[4]->id);
+}
+
+TEST_F(RingHistoryTest, ABigEntryEvictsAsManySmallOnesAsItNeeds) {
+    const std::size_t small = entry_bytes(*make("s"));
+    RingHistory h(100, 10 * small);
+    for (int i = 0; i < 10; ++i) h.push(make("s"));
+    EXPECT_EQ(h.size(), 10u);
+    // It costs just under five small ones: five go to make room.
+    auto big = make(std::string(4 * small, 'B'));
+    h.push(big);
+    EXPECT_LE(h.bytes(), h.max_bytes());
+    EXPECT_EQ(h.size(), 10u - 5u + 1u);
+    EXPECT_EQ(h.evicted(), 5u);
+    EXPECT_EQ(h.at(h.size() - 1)->id, big->id);
+}
+
+TEST_F(RingHistoryTest, KeepsTheNewestEntryEvenWhenItAloneIsOverBudget) {
+    RingHistory h(10, 64);
+    h.push(make("a"));
+    auto huge = make(std::string(1000, 'h'));
+    h.push(huge);
+    EXPECT_EQ(h.size(), 1u);
+    EXPECT_EQ(h.at(0)->id, huge->id);
+    EXPECT_EQ(h.evicted(), 1u);
+}
+
+TEST_F(RingHistoryTest, WhicheverBoundIsHitFirstEvicts) {
+    const std::size_t one = entry_bytes(*make("x"));
+    RingHistory by_count(2, 100 * one);
+    RingHistory by_bytes(100, 2 * one);
+    for (int i = 0; i < 5; ++i) {
+        auto e = make("x");
+        by_count.push(e);
+        by_bytes.push(e);
+    }
+    EXPECT_EQ(by_count.size(), 2u);
+    EXPECT_EQ(by_bytes.size(), 2u);
+    EXPECT_EQ(by_count.evicted(), 3u);
+    EXPECT_EQ(by_bytes.evicted(), 3u);
+}
+
+TEST_F(RingHistoryTest, AfterIdEvictedByBytesSaysGapAndStartsAtOldest) {
+    const std::size_t one = entry_bytes(*make("a"));
+    RingHistory h(100, 2 * one);
+    auto a = make("a");
+    h.push(a);
+    auto b = make("b");
+    h.push(b);
+    h.push(make("c"));
+    h.push(make("d"));
+    auto evicted = h.query({}, 10, a->id);
+    EXPECT_TRUE(evicted.gap);
+    EXPECT_EQ(messages(evicted.entries), (std::vector<std::string>{"c", "d"}));
+    auto kept = h.query({}, 10, h.at(0)->id);
+    EXPECT_FALSE(kept.gap);
+    EXPECT_EQ(messages(kept.entries), (std::vector<std::string>{"d"}));
+}
+
+TEST_F(RingHistoryTest, ClearResetsTheBytes) {
+    RingHistory h(10, 1 << 20);
+    for (auto m : {"a", "b"}) h.push(make(m));
+    EXPECT_GT(h.bytes(), 0u);
+    h.clear();
+    EXPECT_EQ(h.bytes(), 0u);
+    h.push(make("c"));
+    EXPECT_EQ(h.bytes(), entry_bytes(*h.at(0)));
+}
+
+TEST_F(RingHistoryTest, BytesFollowCountEvictionToo) {
+    RingHistory h(2, 1 << 20);
+    std::size_t expected = 0;
+    std::vector<EntryPtr> all;
+    for (auto m : {"a", "bb", "ccc", "dddd"}) {
+        all.push_back(make(m));
+        h.push(all.back());
+    }
+    expected = entry_bytes(*all[2]) + entry_bytes(*all[3]);
+    EXPECT_EQ(h.bytes(), expected);
+}
+
 }  // namespace
 }  // namespace smartlog::core

@@ -375,10 +375,14 @@ async function phaseStalled() {
     // Stop reading: the kernel buffers fill, then the server's queues.
     for (const v of viewers) v.ws._socket.pause();
     const reader = (await openAuthed(server.wsUrl, { userId: 'r', appId: 'flood' })).ws;
+    // A reader in this busy process may itself fall behind and be told so with `dropped`:
+    // what it got plus what it was told it missed must be everything.
     let readerEntries = 0;
+    let readerMissed = 0;
     reader.on('message', (data) => {
       const msg = JSON.parse(data.toString());
       if (msg.type === 'logs' && !msg.history) readerEntries += msg.payload.length;
+      if (msg.type === 'dropped') readerMissed += msg.payload.count;
     });
     const base = procStatus(server.proc.pid).rss;
     let peak = base;
@@ -421,8 +425,9 @@ async function phaseStalled() {
     record('stalled', 'smartlog_outbound_queue_max_bytes', mib(metricValue(text, 'smartlog_outbound_queue_max_bytes')),
       metricValue(text, 'smartlog_outbound_queue_max_bytes') <= maxOutbound + (1 << 20));
     record('stalled', 'smartlog_live_entries_dropped_total', metricValue(text, 'smartlog_live_entries_dropped_total'));
-    record('stalled', 'the reading viewer received', `${readerEntries.toLocaleString('en')} entries`,
-      readerEntries === MESSAGES * PER_MESSAGE);
+    record('stalled', 'the reading viewer: received + told missed (dropped)',
+      `${readerEntries.toLocaleString('en')} + ${readerMissed.toLocaleString('en')}`,
+      readerEntries + readerMissed === MESSAGES * PER_MESSAGE);
     closeAll(viewers);
     reader.terminate();
     producer.terminate();

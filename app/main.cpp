@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "server/config.hpp"
+#include "server/connection_limit.hpp"
 #include "server/server.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/sqlite_store.hpp"
@@ -82,6 +83,7 @@ int run(int argc, char** argv) {
             throw server::ConfigError(std::string("storage: ") + e.what());
         }
     }
+    server::reserve_descriptors(settings.max_connections);
     server::Server server(config, *store, clock);
     serve_dashboard(server.router());
     const auto restore_started = std::chrono::steady_clock::now();

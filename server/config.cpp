@@ -78,6 +78,21 @@ SettingSpec count_setting(std::string key, std::string help, T Settings::*member
             [member](const Settings& s) { return std::to_string(s.*member); }};
 }
 
+// A whole number where 0 is meaningful (0: unlimited, or: the default of another setting).
+template <class T>
+SettingSpec zero_or_count_setting(std::string key, std::string help, T Settings::*member) {
+    return {std::move(key), std::move(help),
+            [member](Settings& s, const std::string& text) {
+                std::uint64_t n = 0;
+                auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+                if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size()) {
+                    throw std::invalid_argument("expected a whole number (0: unlimited)");
+                }
+                s.*member = static_cast<T>(n);
+            },
+            [member](const Settings& s) { return std::to_string(s.*member); }};
+}
+
 SettingSpec bool_setting(std::string key, std::string help, bool Settings::*member) {
     return {std::move(key), std::move(help),
             [member](Settings& s, const std::string& text) {
@@ -155,6 +170,12 @@ const std::vector<SettingSpec>& setting_specs() {
         v.push_back(bool_setting("ws_deflate", "Offer permessage-deflate to WebSocket clients (max_frame_bytes then counts inflated bytes)", &Settings::ws_deflate));
         v.push_back(size_setting("max_body_bytes", "Largest HTTP request body accepted (larger: 413)", &Settings::max_body_bytes));
         v.push_back(duration_setting("request_timeout", "An HTTP request must arrive whole within this (else the connection is closed)", &Settings::request_timeout));
+        v.push_back(duration_setting("header_timeout", "An HTTP request line and headers must arrive within this, and an idle kept-alive connection is closed after it (at most request_timeout)", &Settings::header_timeout));
+        v.push_back(count_setting("max_connections", "Open client connections, HTTP and WebSocket; more are answered 503 and closed", &Settings::max_connections));
+        v.push_back(zero_or_count_setting("app_rate_limit", "Entries per second one app may ingest, all its producers together (0: unlimited)", &Settings::app_rate_limit));
+        v.push_back(zero_or_count_setting("app_rate_burst", "Entries an app may send at once above its rate (0: app_rate_limit)", &Settings::app_rate_burst));
+        v.push_back(zero_or_count_setting("connection_rate_limit", "Entries per second one WebSocket connection may send (0: unlimited)", &Settings::connection_rate_limit));
+        v.push_back(zero_or_count_setting("connection_rate_burst", "Entries a connection may send at once above its rate (0: connection_rate_limit)", &Settings::connection_rate_burst));
         v.push_back({"log_level", "Server log level: trace, debug, info, warn, error, off",
                      [](Settings& s, const std::string& text) {
                          static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
@@ -294,6 +315,17 @@ void apply_users(Config& config, const toml::node& users_node, const std::string
 }
 
 }  // namespace
+
+void check_rate_settings(const Settings& s) {
+    if (s.app_rate_burst && !s.app_rate_limit) {
+        throw ConfigError(fmt::format("app_rate_burst ({}) needs app_rate_limit: without a rate there is no limit to burst above",
+                                      s.app_rate_burst));
+    }
+    if (s.connection_rate_burst && !s.connection_rate_limit) {
+        throw ConfigError(fmt::format("connection_rate_burst ({}) needs connection_rate_limit: without a rate there is no limit to burst above",
+                                      s.connection_rate_burst));
+    }
+}
 
 std::string_view permission_name(Permission p) noexcept {
     switch (p) {
@@ -446,6 +478,7 @@ LoadResult load_config(int argc, const char* const* argv) {
     if (config.settings.tls_cert.empty() != config.settings.tls_key.empty()) {
         throw ConfigError("tls_cert and tls_key go together: set both or neither");
     }
+    check_rate_settings(config.settings);
     return result;
 }
 

@@ -43,6 +43,15 @@ struct Settings {
     bool ws_deflate = false;  // offer permessage-deflate to WebSocket clients
     std::uint64_t max_body_bytes = 1u << 20;  // largest HTTP request body (larger: 413)
     milliseconds request_timeout{10'000};     // an HTTP request must arrive whole within this
+    // Request line and headers must arrive within this (at most request_timeout); it also
+    // bounds how long a kept-alive connection may wait for its next request.
+    milliseconds header_timeout{5'000};
+    std::size_t max_connections = 1000;  // open client connections, HTTP and WebSocket
+    // Ingest budgets in entries per second; 0: unlimited. A burst of 0 means one second's worth.
+    std::uint64_t app_rate_limit = 0;
+    std::uint64_t app_rate_burst = 0;
+    std::uint64_t connection_rate_limit = 0;
+    std::uint64_t connection_rate_burst = 0;
     std::string log_level = "info";
     bool insecure_open = false;
 };
@@ -94,6 +103,9 @@ struct ListenAddress {
 };
 ListenAddress parse_listen(const std::string& listen);
 bool is_loopback_host(const std::string& host);
+
+// Refuses a burst given without its rate. Throws ConfigError. (Part of load_config.)
+void check_rate_settings(const Settings& settings);
 
 std::string_view permission_name(Permission p) noexcept;
 std::string_view durability_name(Durability d) noexcept;

@@ -26,8 +26,8 @@ void HttpSession::run() {
 
 void HttpSession::do_detect_tls() {
     // One deadline for telling TLS from plain text and the whole handshake; each request then
-    // has its own.
-    stream_.expires_after(ctx_.settings.request_timeout);
+    // has its own. A client dripping its handshake is cut like one dripping its headers.
+    stream_.expires_after(std::min(ctx_.settings.header_timeout, ctx_.settings.request_timeout));
     beast::async_detect_ssl(stream_, buffer_, beast::bind_front_handler(&HttpSession::on_detect_tls, shared_from_this()));
 }
 
@@ -69,11 +69,23 @@ void HttpSession::do_read() {
     parser_.emplace();
     parser_->body_limit(ctx_.settings.max_body_bytes);
     parser_->header_limit(16 * 1024);
-    // One deadline for the whole request, headers and body: a client that sends half a
-    // request, or idles on a kept-alive connection, is cut when it passes.
-    stream_.expires_after(ctx_.settings.request_timeout);
+    // Two deadlines from now: the request line and headers by header_timeout, the whole
+    // request by request_timeout. A client dripping its headers (slowloris), or idling on a
+    // kept-alive connection, is cut by the first; one dripping its body by the second.
+    const auto& s = ctx_.settings;
+    request_deadline_ = std::chrono::steady_clock::now() + s.request_timeout;
+    stream_.expires_after(std::min(s.header_timeout, s.request_timeout));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code ec, std::size_t bytes) {
+    if (ec || parser_->is_done()) return on_read(ec, bytes);
+    stream_.expires_after(request_deadline_ - std::chrono::steady_clock::now());
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+                     [self = shared_from_this(), header_bytes = bytes](beast::error_code ec, std::size_t bytes) {
+                         self->on_read(ec, header_bytes + bytes);
+                     });
 }
 
 bool HttpSession::origin_allowed(const HttpRequest& req) const {
@@ -101,6 +113,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t bytes) {
         return http::async_write(stream_, *response_,
                                  beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
     }
+    if (ec == beast::error::timeout) ++ctx_.stats.http_timeouts;
     if (ec) return;  // timeouts, resets and malformed requests: nothing to answer
     ctx_.stats.bytes_received += bytes;
     if (ctx_.stopping) return;

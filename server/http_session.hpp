@@ -3,6 +3,7 @@
 // plain text and does the TLS handshake. Net thread only.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -28,6 +29,7 @@ private:
     void on_detect_tls(beast::error_code ec, bool is_tls);
     void on_tls_handshake(beast::error_code ec, std::size_t used);
     void do_read();
+    void on_header(beast::error_code ec, std::size_t bytes);
     void on_read(beast::error_code ec, std::size_t bytes);
     void write(HttpResponse res);
     void do_drain();
@@ -39,6 +41,7 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::shared_ptr<HttpRequest> request_;
+    std::chrono::steady_clock::time_point request_deadline_;
     std::shared_ptr<HttpResponse> response_;
     bool drain_ = false;
     std::uint64_t drain_budget_ = 0;

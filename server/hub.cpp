@@ -2,6 +2,7 @@
 
 #include "core/level.hpp"
 #include "protocol/encode.hpp"
+#include "server/ingest_limit.hpp"
 #include "server/ws_session.hpp"
 
 namespace smartlog::server {
@@ -10,7 +11,8 @@ AppChannel::AppChannel(net::io_context& ioc, std::string app_id, const Settings&
     : id(std::move(app_id)),
       history(settings.history_limit, settings.history_max_bytes),
       batcher(settings.batch_max_entries, settings.batch_max_delay),
-      flush_timer(ioc) {}
+      flush_timer(ioc),
+      ingest_budget(app_ingest_budget(settings, std::chrono::steady_clock::now())) {}
 
 Hub::Hub(net::io_context& ioc, const Settings& settings, storage::Store& store, core::Clock& clock)
     : ioc_(ioc), settings_(settings), store_(store), clock_(clock) {}

@@ -14,6 +14,7 @@
 #include "core/id_generator.hpp"
 #include "core/rate_meter.hpp"
 #include "core/ring_history.hpp"
+#include "core/token_bucket.hpp"
 #include "protocol/messages.hpp"
 #include "server/config.hpp"
 #include "server/net.hpp"
@@ -38,6 +39,8 @@ struct AppChannel {
     std::uint64_t ingested = 0;   // entries accepted since start
     std::uint64_t rejected = 0;   // entries refused since start
     std::uint64_t delivered = 0;  // entries queued to viewers since start
+    core::TokenBucket ingest_budget;   // app_rate_limit (server/ingest_limit.hpp)
+    std::uint64_t rate_limited = 0;    // entries refused by a rate limit since start
 };
 
 class Hub {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/connection_limit.hpp"
 #include "server/http_session.hpp"
 
 namespace smartlog::server {
@@ -31,6 +32,8 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec) {
         // Out of descriptors, most likely: keep serving the connections we have.
         spdlog::warn("accept: {}", ec.message());
+    } else if (at_connection_limit(ctx_)) {
+        refuse_connection(std::move(socket), ctx_);
     } else {
         beast::error_code ignored;
         // Small frames must not wait for delayed ACKs (NOTES.md).

@@ -9,6 +9,7 @@
 
 #include "core/units.hpp"
 #include "protocol/encode.hpp"
+#include "server/ingest_limit.hpp"
 #include "server/metrics_sampler.hpp"
 
 namespace smartlog::server {
@@ -40,6 +41,7 @@ std::string_view auth_error_text(core::auth_errc code) {
 WsSession::WsSession(FlexStream&& stream, ServerContext& ctx)
     : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()) {
     created_ = last_received_ = last_ping_ = peer_progress_ = clock::now();
+    ingest_budget_ = connection_ingest_budget(ctx_.settings, created_);
     ctx_.sessions.insert(this);
     ++ctx_.stats.ws_sessions;
     ++ctx_.stats.open_connections;
@@ -240,6 +242,15 @@ void WsSession::on_history(const protocol::HistoryRequest& req) {
 }
 
 void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {
+    // Every entry of the message counts, valid or not: refused whole, it stores nothing.
+    const auto verdict =
+        admit_entries(*app_, &ingest_budget_, req.accepted.size() + req.rejected.size(), clock::now());
+    if (!verdict.admitted()) {
+        // Too many entries for the burst can never pass: too_large tells the client not to resend.
+        return reject(verdict.outcome == IngestVerdict::Outcome::over_burst ? core::errc::too_large
+                                                                             : core::errc::rate_limited,
+                      verdict.message, ref);
+    }
     app_->rejected += req.rejected.size();
     std::vector<std::size_t> indices;
     indices.reserve(req.accepted.size());

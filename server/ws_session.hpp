@@ -13,6 +13,7 @@
 
 #include "core/entry.hpp"
 #include "core/filter.hpp"
+#include "core/token_bucket.hpp"
 #include "protocol/codec.hpp"
 #include "server/access_control.hpp"
 #include "server/flex_stream.hpp"
@@ -102,6 +103,7 @@ private:
     protocol::Mode mode_ = protocol::Mode::viewer;
     core::Filter filter_;
     int rejected_before_auth_ = 0;
+    core::TokenBucket ingest_budget_;  // connection_rate_limit, kept across re-auth
 
     // Send queue.
     std::deque<SharedFrame> queue_;

@@ -8,6 +8,7 @@
 #include "core/filter.hpp"
 #include "core/level.hpp"
 #include "protocol/codec.hpp"
+#include "server/ingest_limit.hpp"
 #include "server/routes/http_request.hpp"
 
 namespace smartlog::server::routes {
@@ -106,6 +107,17 @@ void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
         auto res = json_error(req, http::status::too_many_requests, "rate_limited",
                               "storage is behind; retry shortly");
         res.set(http::field::retry_after, "1");
+        return respond(std::move(res));
+    }
+    const auto verdict = admit_entries(app, nullptr, logs.accepted.size() + logs.rejected.size(),
+                                       std::chrono::steady_clock::now());
+    if (verdict.outcome == IngestVerdict::Outcome::over_burst) {
+        return respond(json_error(req, http::status::payload_too_large, "too_large", verdict.message));
+    }
+    if (!verdict.admitted()) {
+        auto res = json_error(req, http::status::too_many_requests, "rate_limited", verdict.message);
+        // Whole seconds, rounded up: retrying then finds the budget refilled.
+        res.set(http::field::retry_after, std::to_string((verdict.retry_after.count() + 999) / 1000));
         return respond(std::move(res));
     }
     app.rejected += logs.rejected.size();

@@ -75,6 +75,14 @@ std::string prometheus_text(const ServerContext& ctx) {
     scalar(out, "smartlog_frames_rejected_total", "counter", "WebSocket messages answered with an error.", st.frames_rejected);
     scalar(out, "smartlog_live_entries_dropped_total", "counter",
            "Live entries not sent to viewers that lagged (SPEC 3.3).", st.entries_dropped);
+    scalar(out, "smartlog_max_connections", "gauge", "The max_connections setting.", ctx.settings.max_connections);
+    scalar(out, "smartlog_connections_refused_total", "counter",
+           "Connections answered 503 and closed because max_connections were open.", st.connections_refused);
+    scalar(out, "smartlog_refused_connections_lingering", "gauge",
+           "Refused connections waiting (a second at most) for their client to close.", st.refusals_lingering);
+    scalar(out, "smartlog_http_timeouts_total", "counter",
+           "HTTP connections closed because their request did not arrive within header_timeout or request_timeout.",
+           st.http_timeouts);
 
     std::uint64_t queued = 0, deepest = 0;
     for (const WsSession* s : ctx.sessions) {
@@ -97,6 +105,9 @@ std::string prometheus_text(const ServerContext& ctx) {
          [](const AppChannel& a) { return a.ingested; }},
         {"smartlog_entries_rejected_total", "counter", "Entries refused by validation, by app.",
          [](const AppChannel& a) { return a.rejected; }},
+        {"smartlog_entries_rate_limited_total", "counter",
+         "Entries refused by app_rate_limit or connection_rate_limit (their whole message was refused), by app.",
+         [](const AppChannel& a) { return a.rate_limited; }},
         {"smartlog_entries_delivered_total", "counter", "Entries queued to viewers, by app.",
          [](const AppChannel& a) { return a.delivered; }},
         {"smartlog_app_connections", "gauge", "Authenticated WebSocket connections, by app.",

@@ -1,5 +1,5 @@
-// server/routes/health_routes.hpp: GET /readyz (SPEC 6): ready while the store has no sticky
-// error and the server is not shutting down. Net thread only.
+// server/routes/health_routes.hpp: GET /readyz (SPEC 6): ready while the store reports no
+// error (docs/storage.md, "Faults") and the server is not shutting down. Net thread only.
 #pragma once
 
 #include "server/router.hpp"

@@ -123,7 +123,10 @@ std::string prometheus_text(const ServerContext& ctx) {
     }
 
     const storage::StoreStats store = ctx.hub.store().stats();
-    scalar(out, "smartlog_storage_healthy", "gauge", "1 while the store has no sticky error (see /readyz).", ctx.hub.store().healthy() ? 1 : 0);
+    scalar(out, "smartlog_storage_healthy", "gauge",
+           "1 while the store reports no error (see /readyz): 0 while writes fail, until one "
+           "succeeds, or after an error that needs a restart.",
+           ctx.hub.store().healthy() ? 1 : 0);
     scalar(out, "smartlog_storage_queued_entries", "gauge", "Entries waiting for the storage thread.", store.queued_entries);
     scalar(out, "smartlog_storage_entries_written_total", "counter", "Entries committed to disk.", store.entries_written);
     scalar(out, "smartlog_storage_entries_dropped_total", "counter", "Entries not stored because the storage queue was full.", store.entries_dropped);

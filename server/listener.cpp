@@ -8,7 +8,7 @@
 namespace smartlog::server {
 
 Listener::Listener(ServerContext& ctx, const tcp::endpoint& endpoint)
-    : ctx_(ctx), acceptor_(ctx.ioc) {
+    : ctx_(ctx), acceptor_(ctx.ioc), retry_timer_(ctx.ioc) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     if (endpoint.address().is_v6()) acceptor_.set_option(net::ip::v6_only(true));
@@ -21,6 +21,7 @@ void Listener::run() { do_accept(); }
 void Listener::stop() {
     beast::error_code ignored;
     acceptor_.close(ignored);
+    retry_timer_.cancel();
 }
 
 void Listener::do_accept() {
@@ -30,9 +31,24 @@ void Listener::do_accept() {
 void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
-        // Out of descriptors, most likely: keep serving the connections we have.
-        spdlog::warn("accept: {}", ec.message());
-    } else if (at_connection_limit(ctx_)) {
+        // Out of descriptors, most likely. The connection stays in the backlog, so accepting
+        // again at once would fail at once, spinning the net thread and flooding the log:
+        // keep serving the connections we have and try again shortly.
+        if (!accept_failing_) {
+            spdlog::warn("accept: {} (retrying every 100 ms until it succeeds)", ec.message());
+        }
+        accept_failing_ = true;
+        retry_timer_.expires_after(std::chrono::milliseconds(100));
+        retry_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+            if (!wait_ec && self->acceptor_.is_open()) self->do_accept();
+        });
+        return;
+    }
+    if (accept_failing_) {
+        accept_failing_ = false;
+        spdlog::info("accept: succeeding again");
+    }
+    if (at_connection_limit(ctx_)) {
         refuse_connection(std::move(socket), ctx_);
     } else {
         beast::error_code ignored;

@@ -23,6 +23,9 @@ private:
 
     ServerContext& ctx_;
     tcp::acceptor acceptor_;
+    // Paces accepting again after a failed accept (docs/protocol.md, "Limits").
+    net::steady_timer retry_timer_;
+    bool accept_failing_ = false;
 };
 
 }  // namespace smartlog::server

@@ -223,6 +223,48 @@ describe('header_timeout 200ms, request_timeout 1500ms: the body has its own, lo
   });
 });
 
+describe('out of file descriptors', () => {
+  test('accept is retried at a pace: open connections keep working, waiting ones are served once descriptors free up', async () => {
+    // 64 descriptors in all: a few dozen connections exhaust them, and the kernel keeps the
+    // rest in the listen backlog, where each accept fails at once with EMFILE.
+    const server = await startServer({
+      toml: TEST_TOML,
+      args: ['--durability', 'memory', '--header-timeout', '30s', '--request-timeout', '30s'],
+      launcher: ['sh', '-c', 'ulimit -n 64 && exec "$0" "$@"'],
+    });
+    const sockets = [];
+    try {
+      const viewer = await as(server.wsUrl, 'alice', 'app1');
+      for (let i = 0; i < 80; ++i) sockets.push(await connect(server.port));
+      await waitFor(() => /accept: /.test(server.output()), { timeoutMs: 5000, what: 'a failed accept' });
+      // A second of failing accepts: the net thread still serves, and says so once, not per try.
+      await new Promise((r) => setTimeout(r, 1000));
+      viewer.send({ type: 'ping' });
+      await viewer.next('pong');
+      const warnings = server.output().match(/accept: /g).length;
+      assert.equal(warnings, 1, server.output());
+
+      // Descriptors come back: the waiting connections are accepted, then new ones are served.
+      for (const s of sockets.splice(0, 60)) s.destroy();
+      await waitFor(() => /accept: succeeding again/.test(server.output()), { timeoutMs: 5000, what: 'accepting again' });
+      const late = await waitFor(async () => {
+        try {
+          return await as(server.wsUrl, 'alice', 'app1');
+        } catch {
+          return null;
+        }
+      }, { timeoutMs: 5000, what: 'a new connection served' });
+      await late.sync();
+      late.close();
+      viewer.close();
+    } finally {
+      for (const s of sockets) s.destroy();
+      const { code } = await server.stop();
+      assert.equal(code, 0, `smartlogd exit code\n${server.output()}`);
+    }
+  });
+});
+
 describe('limit settings', () => {
   const { spawnSync } = require('node:child_process');
   const fs = require('node:fs');

@@ -20,14 +20,16 @@ function writeConfig(toml) {
 
 // Resolves to {port, url, wsUrl, dataDir, proc, stop(), output()} once smartlogd prints its
 // address (https:// and wss:// when it was given tls_cert and tls_key). `dataDir`: reuse a
-// previous server's (a restart); else a fresh one.
-async function startServer({ toml, args = [], env = {}, timeoutMs = 10000, dataDir } = {}) {
+// previous server's (a restart); else a fresh one. `launcher`: a command that execs the binary
+// with the arguments after it (e.g. `['sh', '-c', 'ulimit -n 64 && exec "$0" "$@"']`).
+async function startServer({ toml, args = [], env = {}, timeoutMs = 10000, dataDir, launcher = [] } = {}) {
   const { dir, file } = writeConfig(toml);
   const data = dataDir || path.join(dir, 'data');
   const argv = ['--listen', '127.0.0.1:0', '--data-dir', data];
   if (file) argv.push('--config', file);
   argv.push(...args);
-  const proc = spawn(binary, argv, {
+  const [command, ...commandArgs] = [...launcher, binary, ...argv];
+  const proc = spawn(command, commandArgs, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

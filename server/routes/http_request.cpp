@@ -61,6 +61,11 @@ std::map<std::string, std::string> query_params(std::string_view target) {
 
 std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const HttpRequest& req,
                                              const std::string& app_id, Permission needed) {
+    return authorize(ctx.access, req, app_id, needed);
+}
+
+std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const HttpRequest& req,
+                                             const std::string& app_id, Permission needed) {
     if (app_id.empty()) {
         return json_error(req, http::status::bad_request, "bad_request",
                           "the app is required: ?app=<appId> or the X-Smartlog-App header");
@@ -93,7 +98,7 @@ std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const Htt
         }
         credentials.token = authorization.substr(kBearer.size());
     }
-    if (ctx.access.open_mode()) {
+    if (access.open_mode()) {
         if (credentials.user_id.empty()) credentials.user_id = "http";
     } else if (credentials.user_id.empty()) {
         auto res = json_error(req, http::status::unauthorized, "unauthenticated",
@@ -101,7 +106,7 @@ std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const Htt
         res.set(http::field::www_authenticate, "Bearer");
         return res;
     }
-    auto grant = ctx.access.authenticate(credentials);
+    auto grant = access.authenticate(credentials);
     if (!grant) {
         switch (grant.error()) {
             case core::auth_errc::invalid_credentials: {

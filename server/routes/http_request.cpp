@@ -1,5 +1,6 @@
 #include "server/routes/http_request.hpp"
 
+#include <cctype>
 #include <fmt/format.h>
 
 namespace smartlog::server::routes {
@@ -88,9 +89,10 @@ std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const 
     }
     if (!authorization.empty()) {
         constexpr std::string_view kBearer = "Bearer ";
+        // As unsigned char: std::tolower of a negative char (any byte >= 0x80) is undefined.
+        const auto same = [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); };
         if (authorization.size() <= kBearer.size() || authorization.size() > kBearer.size() + kMaxTokenBytes ||
-            !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(),
-                        [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+            !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(), same)) {
             auto res = json_error(req, http::status::unauthorized, "unauthenticated",
                                   "Authorization must be \"Bearer <token>\"");
             res.set(http::field::www_authenticate, "Bearer");

@@ -65,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     limits.max_metadata_bytes = 128;
     auto decoded = server::routes::decode_ingest_body(req, limits);
 
-    const bool ndjson = has_type && ndjson_type(content_type);
+    // As stored: Beast trims the value's surrounding whitespace, as its parser does on the wire.
+    const bool ndjson = has_type && ndjson_type(req[boost::beast::http::field::content_type]);
     const std::optional<std::size_t> expected = ndjson ? non_blank_lines(body) : json_entry_count(body);
     if (auto* refusal = std::get_if<server::HttpResponse>(&decoded)) {
         // NDJSON is never refused whole: each bad line is rejected alone.

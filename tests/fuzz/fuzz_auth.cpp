@@ -91,8 +91,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (headers[0]) req.set(boost::beast::http::field::authorization, *headers[0]);
     if (headers[1]) req.set("X-Smartlog-User", *headers[1]);
     if (headers[2]) req.set("X-Smartlog-App", *headers[2]);
-    const std::string app(headers[2].value_or(""));
-    const std::string_view user = headers[1].value_or("");
+    // As stored, which is what the routes read: Beast trims a value's surrounding whitespace.
+    const auto stored = [&req](std::string_view name) -> std::optional<std::string> {
+        auto it = req.find(name);
+        return it == req.end() ? std::nullopt : std::optional<std::string>(it->value());
+    };
+    const std::optional<std::string> authorization = stored("Authorization");
+    const std::string user = stored("X-Smartlog-User").value_or("");
+    const std::string app = stored("X-Smartlog-App").value_or("");
 
     auto who = server::routes::authorize(open_mode ? open : users, req, app, needed);
     if (auto* refusal = std::get_if<server::HttpResponse>(&who)) {
@@ -103,8 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (auto known = kUsers.find(user); !open_mode && known != kUsers.end()) {
             auto grant = known->second.apps.find(app);
             const bool right_token = known->second.token
-                                         ? headers[0] == "Bearer " + std::string(*known->second.token)
-                                         : !headers[0];
+                                         ? authorization == "Bearer " + std::string(*known->second.token)
+                                         : !authorization;
             check(!(right_token && grant != known->second.apps.end() && grant->second.count(needed) &&
                     !kInactiveApps.count(app)));
         }
@@ -118,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     auto known = kUsers.find(caller.user_id);
     check(caller.user_id == user && known != kUsers.end());
-    if (known->second.token) check(headers[0] && bearer_token(*headers[0]) == known->second.token);
+    if (known->second.token) check(authorization && bearer_token(*authorization) == known->second.token);
     auto grant = known->second.apps.find(app);
     check(grant != known->second.apps.end() && grant->second.count(needed) && !kInactiveApps.count(app));
     check(caller.grant.permissions == grant->second);

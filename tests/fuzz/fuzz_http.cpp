@@ -98,16 +98,13 @@ std::optional<server::HttpRequest> parse(std::string_view input, const server::S
     while (!parser.is_done()) {
         const std::size_t used = parser.put(net::buffer(input.data(), input.size()), ec);
         input.remove_prefix(used);
-        if (ec == http::error::need_more) {
-            if (used != 0) {
-                ec = {};
-                continue;
-            }
+        if (ec && ec != http::error::need_more) return std::nullopt;
+        ec = {};
+        // No progress (put may consume nothing without saying need_more): the input is spent.
+        if (used == 0) {
             parser.put_eof(ec);
             if (ec || !parser.is_done()) return std::nullopt;
-            break;
         }
-        if (ec) return std::nullopt;
     }
     return parser.release();
 }

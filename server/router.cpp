@@ -1,8 +1,8 @@
 #include "server/router.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <optional>
+
+#include "protocol/requests.hpp"
 
 namespace smartlog::server {
 
@@ -24,9 +24,11 @@ HttpResponse text_response(const HttpRequest& req, http::status status, std::str
 
 HttpResponse json_error(const HttpRequest& req, http::status status, std::string_view code,
                         std::string_view message) {
-    boost::json::object error{{"code", code}, {"message", message}};
+    // json_quote, not serialize(): a message may echo request bytes (a path, an id) that are not
+    // UTF-8, which serialize() copies as they are into JSON no client can parse.
     return text_response(req, status, "application/json",
-                         boost::json::serialize(boost::json::object{{"error", std::move(error)}}));
+                         "{\"error\":{\"code\":" + protocol::json_quote(code) +
+                             ",\"message\":" + protocol::json_quote(message) + "}}");
 }
 
 void Router::add(http::verb method, std::string path, Handler handler) {

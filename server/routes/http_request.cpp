@@ -1,5 +1,6 @@
 #include "server/routes/http_request.hpp"
 
+#include <cctype>
 #include <fmt/format.h>
 
 namespace smartlog::server::routes {
@@ -61,6 +62,11 @@ std::map<std::string, std::string> query_params(std::string_view target) {
 
 std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const HttpRequest& req,
                                              const std::string& app_id, Permission needed) {
+    return authorize(ctx.access, req, app_id, needed);
+}
+
+std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const HttpRequest& req,
+                                             const std::string& app_id, Permission needed) {
     if (app_id.empty()) {
         return json_error(req, http::status::bad_request, "bad_request",
                           "the app is required: ?app=<appId> or the X-Smartlog-App header");
@@ -83,9 +89,10 @@ std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const Htt
     }
     if (!authorization.empty()) {
         constexpr std::string_view kBearer = "Bearer ";
+        // As unsigned char: std::tolower of a negative char (any byte >= 0x80) is undefined.
+        const auto same = [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); };
         if (authorization.size() <= kBearer.size() || authorization.size() > kBearer.size() + kMaxTokenBytes ||
-            !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(),
-                        [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+            !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(), same)) {
             auto res = json_error(req, http::status::unauthorized, "unauthenticated",
                                   "Authorization must be \"Bearer <token>\"");
             res.set(http::field::www_authenticate, "Bearer");
@@ -93,7 +100,7 @@ std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const Htt
         }
         credentials.token = authorization.substr(kBearer.size());
     }
-    if (ctx.access.open_mode()) {
+    if (access.open_mode()) {
         if (credentials.user_id.empty()) credentials.user_id = "http";
     } else if (credentials.user_id.empty()) {
         auto res = json_error(req, http::status::unauthorized, "unauthenticated",
@@ -101,7 +108,7 @@ std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const Htt
         res.set(http::field::www_authenticate, "Bearer");
         return res;
     }
-    auto grant = ctx.access.authenticate(credentials);
+    auto grant = access.authenticate(credentials);
     if (!grant) {
         switch (grant.error()) {
             case core::auth_errc::invalid_credentials: {

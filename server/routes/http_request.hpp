@@ -30,6 +30,9 @@ struct Caller {
 // user, missing or wrong token), 403 (no access to the app, inactive app, missing permission).
 std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const HttpRequest& req,
                                              const std::string& app_id, Permission needed);
+// The same against `access` alone: what the routes call it with, and the fuzz target.
+std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const HttpRequest& req,
+                                             const std::string& app_id, Permission needed);
 
 // A JSON 200 answer.
 HttpResponse json_ok(const HttpRequest& req, std::string body);

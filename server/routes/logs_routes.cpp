@@ -39,8 +39,10 @@ json::value parse_json(std::string_view text, boost::system::error_code& ec) {
     return json::parse(text, ec, {}, options);
 }
 
-// The entries of an ingest body, validated like a WebSocket `logs` message, or a 400.
-std::variant<protocol::LogsRequest, HttpResponse> decode_body(const ServerContext& ctx, const HttpRequest& req) {
+}  // namespace
+
+std::variant<protocol::LogsRequest, HttpResponse> decode_ingest_body(const HttpRequest& req,
+                                                                     const protocol::Limits& limits) {
     if (is_ndjson(req)) {
         // One entry per non-blank line; a line that is not JSON is refused alone.
         json::array values;
@@ -60,7 +62,7 @@ std::variant<protocol::LogsRequest, HttpResponse> decode_body(const ServerContex
                 values.push_back(std::move(v));
             }
         }
-        protocol::LogsRequest decoded = protocol::decode_entries(values, ctx.limits);
+        protocol::LogsRequest decoded = protocol::decode_entries(values, limits);
         for (auto& [index, why] : bad_lines) {
             for (auto& r : decoded.rejected) {
                 if (r.index == index) r.message = why;
@@ -83,8 +85,10 @@ std::variant<protocol::LogsRequest, HttpResponse> decode_body(const ServerContex
                           "body must be a JSON array of entries, {\"logs\": [...]}, or NDJSON "
                           "(Content-Type: application/x-ndjson)");
     }
-    return protocol::decode_entries(*entries, ctx.limits);
+    return protocol::decode_entries(*entries, limits);
 }
+
+namespace {
 
 std::string ack_json(std::size_t accepted, const std::vector<protocol::EntryRejection>& rejected) {
     json::array list;
@@ -98,7 +102,7 @@ void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
 
-    auto decoded = decode_body(ctx, req);
+    auto decoded = decode_ingest_body(req, ctx.limits);
     if (auto* refusal = std::get_if<HttpResponse>(&decoded)) return respond(std::move(*refusal));
     auto& logs = std::get<protocol::LogsRequest>(decoded);
 
@@ -146,10 +150,11 @@ std::optional<std::int64_t> parse_int(const std::string& text) {
     return v;
 }
 
-// The query of a GET, or a 400 that says which parameter is wrong.
-std::variant<storage::Query, HttpResponse> parse_query(const HttpRequest& req,
-                                                       const std::map<std::string, std::string>& params,
-                                                       const std::string& app_id) {
+}  // namespace
+
+std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& req,
+                                                            const std::map<std::string, std::string>& params,
+                                                            const std::string& app_id) {
     auto bad = [&](std::string message) {
         return json_error(req, http::status::bad_request, "bad_request", message);
     };
@@ -195,6 +200,8 @@ std::variant<storage::Query, HttpResponse> parse_query(const HttpRequest& req,
     return q;
 }
 
+namespace {
+
 std::string page_json(const storage::QueryResult& result) {
     std::string out = R"({"logs":[)";
     for (std::size_t i = 0; i < result.entries.size(); ++i) {
@@ -239,7 +246,7 @@ void get_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respon
     const std::string app_id = app_of(req, params);
     auto who = authorize(ctx, req, app_id, Permission::read);
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
-    auto parsed = parse_query(req, params, app_id);
+    auto parsed = parse_logs_query(req, params, app_id);
     if (auto* refusal = std::get_if<HttpResponse>(&parsed)) return respond(std::move(*refusal));
     storage::Query q = std::move(std::get<storage::Query>(parsed));
 

@@ -16,6 +16,15 @@ using core::errc;
 
 namespace {
 
+// At most `max_bytes` of `text`, cut before a character rather than inside one: an error
+// message quoting it must stay valid UTF-8, or a WebSocket peer fails the connection.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) return text;
+    std::size_t end = max_bytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr std::size_t kMaxTokenBytes = 1024;
 constexpr std::size_t kMaxSearchBytes = 1024;
@@ -295,7 +304,7 @@ boost::system::result<Request, ProtocolError> decode(const Envelope& envelope, c
         if (!credentials) return credentials.error();
         return Request{CheckStatusRequest{std::move(*credentials)}};
     }
-    return bad_request("unknown message type \"" + type.substr(0, 64) + "\"");
+    return bad_request("unknown message type \"" + std::string(utf8_prefix(type, 64)) + "\"");
 }
 
 }  // namespace smartlog::protocol

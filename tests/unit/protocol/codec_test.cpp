@@ -35,6 +35,14 @@ TEST(Codec, NonObjectsAndMissingTypeAreBadRequest) {
     EXPECT_EQ(error_of(R"({"type":"launch_missiles"})"), errc::bad_request);
 }
 
+TEST(Codec, UnknownTypeIsQuotedWithoutCuttingACharacter) {
+    // 63 ASCII bytes then "é" (2 bytes): a 64-byte cut would keep half of it.
+    const std::string type = std::string(63, 'x') + "\xC3\xA9";
+    auto r = decode_text(R"({"type":")" + type + R"("})");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().message, "unknown message type \"" + std::string(63, 'x') + "\"");
+}
+
 TEST(Codec, KeepsRefAsJson) {
     auto e = parse_envelope(R"({"type":"ping","ref":"abc"})");
     ASSERT_TRUE(e);

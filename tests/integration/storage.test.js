@@ -5,30 +5,7 @@ const { test, describe } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer } = require('../support/server');
 const { as, sendLogs, history, waitFor, TEST_TOML } = require('../support/client');
-
-const auth = (user) => ({
-  Authorization: `Bearer ${user}-token`, 'X-Smartlog-User': user, 'X-Smartlog-App': 'app1',
-});
-
-// Every entry of app1 on disk, newest first, through the HTTP query (paging with `before`).
-async function allStored(server, app = 'app1') {
-  const out = [];
-  let before = null;
-  for (;;) {
-    const url = `${server.url}api/v1/logs?app=${app}&limit=1000${before ? `&before=${before}` : ''}`;
-    const res = await fetch(url, { headers: auth('alice') });
-    assert.equal(res.status, 200);
-    const page = await res.json();
-    out.push(...page.logs);
-    if (!page.nextBefore) return out;
-    before = page.nextBefore;
-  }
-}
-
-async function stopCleanly(server) {
-  const { code } = await server.stop();
-  assert.equal(code, 0, `smartlogd exit code\n${server.output()}`);
-}
+const { auth, allStored, stopCleanly } = require('../support/stored');
 
 const batch = (prefix, n) => Array.from({ length: n }, (_, i) => ({ message: `${prefix}${i}`, level: 'info' }));
 

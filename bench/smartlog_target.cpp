@@ -49,6 +49,20 @@ std::string shorten(std::string_view text, std::size_t n = 300) {
     return std::string(text.substr(0, n)) + (text.size() > n ? "..." : "");
 }
 
+// Reads frames until the answer to an `auth`. A viewer may be sent other frames (metrics)
+// before it; a few are allowed.
+net::awaitable<void> await_auth_success(Ws& ws, beast::flat_buffer& buf) {
+    for (int i = 0; i < 16; ++i) {
+        buf.clear();
+        co_await ws.async_read(buf, net::use_awaitable);
+        const auto type = frame_type(as_view(buf));
+        if (type == "auth_success") co_return;
+        if (type == "auth_error" || type == "error")
+            throw std::runtime_error("auth refused: " + shorten(as_view(buf)));
+    }
+    throw std::runtime_error("no auth_success among the first 16 frames");
+}
+
 // Connects from a spread of loopback source addresses, upgrades, authenticates.
 net::awaitable<void> open_ws(Ws& ws, Endpoint ep, int index, std::string auth,
                              beast::flat_buffer& buf) {
@@ -63,16 +77,7 @@ net::awaitable<void> open_ws(Ws& ws, Endpoint ep, int index, std::string auth,
     co_await ws.async_handshake(fmt::format("127.0.0.1:{}", ep.port), "/", net::use_awaitable);
     ws.text(true);
     co_await ws.async_write(net::buffer(auth), net::use_awaitable);
-    // A viewer may be sent other frames (metrics) before the answer; a few are allowed.
-    for (int i = 0; i < 16; ++i) {
-        buf.clear();
-        co_await ws.async_read(buf, net::use_awaitable);
-        const auto type = frame_type(as_view(buf));
-        if (type == "auth_success") co_return;
-        if (type == "auth_error" || type == "error")
-            throw std::runtime_error("auth refused: " + shorten(as_view(buf)));
-    }
-    throw std::runtime_error("no auth_success among the first 16 frames");
+    co_await await_auth_success(ws, buf);
 }
 
 class SmartlogProducer final : public ProducerConn,
@@ -444,15 +449,7 @@ public:
 net::awaitable<void> reauth(Ws& ws, beast::flat_buffer& buf, std::string_view user,
                             std::string_view app, std::string_view mode) {
     co_await ws.async_write(net::buffer(auth_frame(user, app, mode)), net::use_awaitable);
-    for (int i = 0; i < 16; ++i) {
-        buf.clear();
-        co_await ws.async_read(buf, net::use_awaitable);
-        const auto type = frame_type(as_view(buf));
-        if (type == "auth_success") co_return;
-        if (type == "auth_error" || type == "error")
-            throw std::runtime_error("auth refused: " + shorten(as_view(buf)));
-    }
-    throw std::runtime_error("no auth_success among the first 16 frames");
+    co_await await_auth_success(ws, buf);
 }
 
 std::string restart_app(int k) { return fmt::format("restart{}", k); }

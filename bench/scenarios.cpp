@@ -72,8 +72,10 @@ std::unique_ptr<Server> start_server(const Scenario& sc, const std::string& targ
     s->dir = make_temp_dir(target);
     std::vector<std::string> argv;
     if (target == "smartlogd") {
+        // The same connection cap as redis-server's --maxclients below: the idle scenario
+        // holds 10,000 connections, past smartlogd's default max_connections of 1000.
         argv = {cfg.smartlogd, "--listen", "127.0.0.1:0", "--durability", "memory",
-                "--data-dir", s->dir};
+                "--data-dir", s->dir, "--max-connections", "12000"};
         argv.insert(argv.end(), sc.smartlog_flags.begin(), sc.smartlog_flags.end());
     } else {
         s->ep.port = static_cast<unsigned short>(free_loopback_port());

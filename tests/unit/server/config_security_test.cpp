@@ -2,19 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "server/config.hpp"
+#include "tests/unit/server/config_errors.hpp"
 
 namespace smartlog::server {
 namespace {
 
-std::string config_error(std::string_view toml) {
-    Config c;
-    try {
-        apply_toml(c, toml, "test.toml");
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
-}
+using test_support::config_error;
 
 TEST(ConfigSecurity, Defaults) {
     Settings s;

@@ -6,20 +6,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/unit/server/config_errors.hpp"
+
 namespace smartlog::server {
 namespace {
 
-using namespace std::chrono_literals;
+using test_support::config_error;
 
-std::string config_error(std::string_view toml) {
-    Config c;
-    try {
-        apply_toml(c, toml, "test.toml");
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
-}
+using namespace std::chrono_literals;
 
 TEST(Config, DefaultsAreTheSpecs) {
     Settings s;

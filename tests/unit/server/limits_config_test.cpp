@@ -5,32 +5,15 @@
 #include <cstdlib>
 
 #include "server/config.hpp"
+#include "tests/unit/server/config_errors.hpp"
 
 namespace smartlog::server {
 namespace {
 
+using test_support::config_error;
+using test_support::load_error;
+
 using namespace std::chrono_literals;
-
-std::string config_error(std::string_view toml) {
-    Config c;
-    try {
-        apply_toml(c, toml, "test.toml");
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
-}
-
-std::string load_error(std::vector<std::string> args) {
-    std::vector<const char*> argv{"smartlogd"};
-    for (const auto& a : args) argv.push_back(a.c_str());
-    try {
-        load_config(static_cast<int>(argv.size()), argv.data());
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 TEST(LimitsConfig, Defaults) {
     Settings s;

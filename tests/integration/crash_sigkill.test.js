@@ -9,23 +9,12 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer } = require('../support/server');
 const { as, waitFor, TEST_TOML } = require('../support/client');
+const { rng } = require('../support/random');
 
 const REPEAT = Number(process.env.SMARTLOG_CRASH_REPEAT || 20);
 const SEED = Number(process.env.SMARTLOG_CRASH_SEED || Date.now() % 1000000);
 const PER_BATCH = 20;
 const IN_FLIGHT = 8;
-
-// mulberry32: small, seedable, good enough to pick kill moments.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const headers = {
   Authorization: 'Bearer alice-token', 'X-Smartlog-User': 'alice', 'X-Smartlog-App': 'app1',

@@ -12,6 +12,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer } = require('../support/server');
 const { Client, sha256hex } = require('../support/client');
+const { rng } = require('../support/random');
 
 const ATTEMPTS = Number(process.env.SMARTLOG_ISOLATION_ATTEMPTS || 10000);
 const SEED = Number(process.env.SMARTLOG_ISOLATION_SEED || Date.now() % 1000000);
@@ -41,18 +42,6 @@ const TOML = [
 
 const can = (user, app, perm) => Boolean(GRANTS[user]?.[app]?.includes(perm));
 const hasAccess = (user, app) => app in APPS && (GRANTS[user]?.[app]?.length ?? 0) > 0;
-
-// mulberry32
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Every entry message and metric carries `K|<user>|<app>|n`: who sent it, for which app.
 const MARKER = /K\|([a-z0-9]+)\|([a-z0-9]+)\|\d+/g;

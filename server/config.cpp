@@ -479,6 +479,9 @@ LoadResult load_config(int argc, const char* const* argv) {
         throw ConfigError("tls_cert and tls_key go together: set both or neither");
     }
     check_rate_settings(config.settings);
+    // A header deadline past the whole request's is the request's (docs/protocol.md, "Limits"):
+    // clamped here once, so every deadline derived from it agrees.
+    config.settings.header_timeout = std::min(config.settings.header_timeout, config.settings.request_timeout);
     return result;
 }
 

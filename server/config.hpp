@@ -43,8 +43,8 @@ struct Settings {
     bool ws_deflate = false;  // offer permessage-deflate to WebSocket clients
     std::uint64_t max_body_bytes = 1u << 20;  // largest HTTP request body (larger: 413)
     milliseconds request_timeout{10'000};     // an HTTP request must arrive whole within this
-    // Request line and headers must arrive within this (at most request_timeout); it also
-    // bounds how long a kept-alive connection may wait for its next request.
+    // Request line and headers must arrive within this (load_config clamps it to
+    // request_timeout); it also bounds how long a kept-alive connection waits for a request.
     milliseconds header_timeout{5'000};
     std::size_t max_connections = 1000;  // open client connections, HTTP and WebSocket
     // Ingest budgets in entries per second; 0: unlimited. A burst of 0 means one second's worth.

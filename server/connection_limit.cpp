@@ -79,10 +79,6 @@ void refuse_connection(tcp::socket socket, ServerContext& ctx) {
         ->linger(std::min<std::chrono::milliseconds>(kMaxLinger, ctx.settings.header_timeout));
 }
 
-}  // namespace smartlog::server
-
-namespace smartlog::server {
-
 void reserve_descriptors(std::size_t max_connections) {
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;

@@ -27,7 +27,7 @@ void HttpSession::run() {
 void HttpSession::do_detect_tls() {
     // One deadline for telling TLS from plain text and the whole handshake; each request then
     // has its own. A client dripping its handshake is cut like one dripping its headers.
-    stream_.expires_after(std::min(ctx_.settings.header_timeout, ctx_.settings.request_timeout));
+    stream_.expires_after(ctx_.settings.header_timeout);
     beast::async_detect_ssl(stream_, buffer_, beast::bind_front_handler(&HttpSession::on_detect_tls, shared_from_this()));
 }
 
@@ -74,7 +74,7 @@ void HttpSession::do_read() {
     // kept-alive connection, is cut by the first; one dripping its body by the second.
     const auto& s = ctx_.settings;
     request_deadline_ = std::chrono::steady_clock::now() + s.request_timeout;
-    stream_.expires_after(std::min(s.header_timeout, s.request_timeout));
+    stream_.expires_after(s.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
 }

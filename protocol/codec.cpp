@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "core/level.hpp"
-#include "protocol/timestamp.hpp"
+#include "protocol/entry_parser.hpp"
 
 namespace smartlog::protocol {
 
@@ -177,73 +177,6 @@ boost::system::result<Request, ProtocolError> decode_history(const json::object&
     return req;
 }
 
-}  // namespace
-
-std::optional<std::string> decode_entry(const json::value& v, const Limits& limits,
-                                        IncomingEntry& out) {
-    if (!v.is_object()) return "entry must be an object";
-    const json::object& o = v.get_object();
-    const json::value* message = field(o, "message");
-    if (!message || !message->is_string()) return "message is required and must be a string";
-    if (message->get_string().size() > limits.max_message_bytes) {
-        return "message is larger than max_message_bytes (" +
-               std::to_string(limits.max_message_bytes) + ")";
-    }
-    if (const json::value* level = field(o, "level")) {
-        if (!level->is_string()) return "level must be a string";
-        auto normalized = core::normalize_level(level->get_string());
-        if (!normalized) return "level is longer than 32 characters";
-        out.level = std::move(*normalized);
-    } else {
-        out.level = "info";
-    }
-    if (const json::value* ts = field(o, "timestamp")) {
-        if (ts->is_string()) {
-            out.timestamp = parse_iso8601_ms(ts->get_string());
-            if (!out.timestamp) return "timestamp must be ms since the epoch or ISO-8601";
-        } else {
-            out.timestamp = as_millis(*ts);
-            if (!out.timestamp || *out.timestamp < 0) {
-                return "timestamp must be ms since the epoch or ISO-8601";
-            }
-        }
-    }
-    if (const json::value* metadata = any_field(o, "metadata")) {
-        out.metadata = json::serialize(*metadata);
-        if (out.metadata.size() > limits.max_metadata_bytes) {
-            return "metadata is larger than max_metadata_bytes (" +
-                   std::to_string(limits.max_metadata_bytes) + ")";
-        }
-    }
-    out.message = message->get_string();
-    return std::nullopt;
-}
-
-LogsRequest decode_entries(const json::array& entries, const Limits& limits) {
-    LogsRequest req;
-    req.accepted.reserve(entries.size());
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        IncomingEntry entry;
-        entry.index = i;
-        if (auto why = decode_entry(entries[i], limits, entry)) {
-            req.rejected.push_back({i, std::move(*why)});
-        } else {
-            req.accepted.push_back(std::move(entry));
-        }
-    }
-    return req;
-}
-
-namespace {
-
-boost::system::result<Request, ProtocolError> decode_logs(const json::object& root,
-                                                          const Limits& limits) {
-    const json::value* data = field(root, "data");
-    const json::value* logs = data && data->is_object() ? field(data->get_object(), "logs") : nullptr;
-    if (!logs || !logs->is_array()) return bad_request("data.logs must be an array of entries");
-    return decode_entries(logs->get_array(), limits);
-}
-
 boost::system::result<Request, ProtocolError> decode_send_metrics(const json::object& root,
                                                                   const Limits& limits) {
     const json::value* data = field(root, "data");
@@ -262,7 +195,18 @@ boost::system::result<Request, ProtocolError> decode_send_metrics(const json::ob
     return req;
 }
 
-}  // namespace
+// A frame other than `logs`, read through a document: its type, its ref, and the document.
+struct Envelope {
+    std::string type;
+    std::string ref;
+    json::value document;
+};
+
+std::string ref_json(const json::value& ref) {
+    // A double out of range would print as the non-JSON "Infinity": such a ref is dropped.
+    if (ref.is_double() && !std::isfinite(ref.get_double())) return {};
+    return json::serialize(ref);
+}
 
 boost::system::result<Envelope, ProtocolError> parse_envelope(std::string_view text,
                                                               json::storage_ptr storage) {
@@ -275,15 +219,11 @@ boost::system::result<Envelope, ProtocolError> parse_envelope(std::string_view t
     if (const json::object* o = document.if_object()) {
         if (const json::value* t = field(*o, "type"); t && t->is_string()) type = t->get_string();
         if (const json::value* r = field(*o, "ref"); r && (r->is_string() || r->is_number())) {
-            ref = json::serialize(*r);
+            ref = ref_json(*r);
         }
     }
     // Move-construct: assigning a value into one with another storage would copy the tree.
     return Envelope{std::move(type), std::move(ref), std::move(document)};
-}
-
-bool allowed_before_auth(std::string_view type) noexcept {
-    return type == "auth" || type == "check_status" || type == "ping";
 }
 
 boost::system::result<Request, ProtocolError> decode(const Envelope& envelope, const Limits& limits) {
@@ -292,7 +232,6 @@ boost::system::result<Request, ProtocolError> decode(const Envelope& envelope, c
     const std::string& type = envelope.type;
     if (type.empty()) return bad_request("frame must have a string \"type\"");
     if (type == "auth") return decode_auth(*root);
-    if (type == "logs") return decode_logs(*root, limits);
     if (type == "filter") return decode_filter(*root);
     if (type == "request_history" || type == "history") return decode_history(*root);
     if (type == "request_metrics") return Request{MetricsRequest{}};
@@ -305,6 +244,28 @@ boost::system::result<Request, ProtocolError> decode(const Envelope& envelope, c
         return Request{CheckStatusRequest{std::move(*credentials)}};
     }
     return bad_request("unknown message type \"" + std::string(utf8_prefix(type, 64)) + "\"");
+}
+
+}  // namespace
+
+boost::system::result<Frame, ProtocolError> decode_frame(std::string_view text, const Limits& limits,
+                                                         json::storage_ptr storage, bool utf8_checked) {
+    auto parsed = parse_entries(text, EntryLayout::logs_frame, limits, {.utf8_checked = utf8_checked});
+    if (!parsed) return ProtocolError{errc::bad_json, "frame is not valid JSON: " + parsed.error().message()};
+    if (parsed->type == "logs") {
+        Frame frame{std::move(parsed->type), std::move(parsed->ref), bad_request("data.logs must be an array of entries")};
+        if (parsed->entries_found) frame.request = Request{std::move(parsed->entries)};
+        return frame;
+    }
+    // The other messages are small and rare: a document is the simpler way to validate them.
+    auto envelope = parse_envelope(text, std::move(storage));
+    if (!envelope) return envelope.error();
+    auto request = decode(*envelope, limits);
+    return Frame{std::move(envelope->type), std::move(envelope->ref), std::move(request)};
+}
+
+bool allowed_before_auth(std::string_view type) noexcept {
+    return type == "auth" || type == "check_status" || type == "ping";
 }
 
 }  // namespace smartlog::protocol

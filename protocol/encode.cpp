@@ -46,19 +46,6 @@ bool needs_escape(std::string_view s) noexcept {
     return false;
 }
 
-// Appends `s` as a JSON string. The text is valid UTF-8 (the parser checked it), so a string
-// without escaped bytes is copied between quotes as it is, without the temporary string
-// serialize() makes; the others go through it.
-void append_string(std::string& out, std::string_view s) {
-    if (needs_escape(s)) {
-        out += json::serialize(s);
-        return;
-    }
-    out.push_back('"');
-    out.append(s);
-    out.push_back('"');
-}
-
 std::string frame(std::string_view type, json::value payload) {
     json::object o;
     o["type"] = type;
@@ -84,6 +71,18 @@ json::value raw_json(std::string_view text) { return json::parse(text); }
 
 }  // namespace
 
+// A string without escaped bytes is copied between quotes as it is, without the temporary
+// string serialize() makes; the others go through it.
+void append_json_string(std::string& out, std::string_view s) {
+    if (needs_escape(s)) {
+        out += json::serialize(s);
+        return;
+    }
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+}
+
 void encode_entry(core::Entry& e) {
     std::string& out = e.encoded;
     out.clear();
@@ -93,21 +92,21 @@ void encode_entry(core::Entry& e) {
     out.reserve(e.id.size() + e.level.size() + e.message.size() + e.metadata.size() +
                 e.app_id.size() + e.user_id.size() + 128);
     out += "{\"id\":";
-    append_string(out, e.id);
+    append_json_string(out, e.id);
     out += ",\"timestamp\":";
     out += std::to_string(e.timestamp);
     out += ",\"level\":";
-    append_string(out, e.level);
+    append_json_string(out, e.level);
     out += ",\"message\":";
-    append_string(out, e.message);
+    append_json_string(out, e.message);
     if (!e.metadata.empty()) {
         out += ",\"metadata\":";
         out += e.metadata;  // already valid JSON: it was parsed and re-serialised on ingest
     }
     out += ",\"appId\":";
-    append_string(out, e.app_id);
+    append_json_string(out, e.app_id);
     out += ",\"userId\":";
-    append_string(out, e.user_id);
+    append_json_string(out, e.user_id);
     out += '}';
 }
 

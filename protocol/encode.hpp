@@ -18,6 +18,9 @@ namespace smartlog::protocol {
 // Fills e.encoded with the LogEntry object of the seed.
 void encode_entry(core::Entry& e);
 
+// Appends `s` (valid UTF-8) as a JSON string, escaped byte for byte as Boost.JSON's serialiser does.
+void append_json_string(std::string& out, std::string_view s);
+
 // {"type":"logs","payload":[...]}; history answers add "history":true and maybe "gap":true.
 std::string logs_frame(std::span<const core::EntryPtr> entries);
 std::string history_frame(std::span<const core::EntryPtr> entries, bool gap);

@@ -143,33 +143,33 @@ void WsSession::resume_reading_if_room() {
 }
 
 void WsSession::handle_frame(std::string_view text) {
-    // A fresh arena per message over the shared buffer: the document costs no per-node malloc
-    // and no destructor walk. (Reusing one arena with release() would not do: in Boost 1.81 its
-    // next block size keeps doubling across releases.) The envelope dies before the arena.
+    // A fresh arena per message over the shared buffer: a document (messages other than `logs`)
+    // costs no per-node malloc and no destructor walk. (Reusing one arena with release() would
+    // not do: in Boost 1.81 its next block size keeps doubling across releases.) The frame dies
+    // before the arena.
     boost::json::monotonic_resource arena(ctx_.parse_buffer.data(), ctx_.parse_buffer.size());
-    auto envelope = protocol::parse_envelope(text, boost::json::storage_ptr(&arena));
-    if (!envelope) return reject(envelope.error().code, envelope.error().message, {});
-    if (!authenticated_ && !protocol::allowed_before_auth(envelope->type)) {
+    auto frame = protocol::decode_frame(text, ctx_.limits, boost::json::storage_ptr(&arena),
+                                        /*utf8_checked=*/true);
+    if (!frame) return reject(frame.error().code, frame.error().message, {});
+    if (!authenticated_ && !protocol::allowed_before_auth(frame->type)) {
         return reject(core::errc::unauthenticated,
                       "not authenticated: send {\"type\":\"auth\",\"data\":{\"userId\",\"appId\"}} first",
-                      envelope->ref);
+                      frame->ref);
     }
-    auto request = protocol::decode(*envelope, ctx_.limits);
-    if (!request) {
-        if (envelope->type == "auth") {
-            send(protocol::auth_error_frame(core::auth_errc::bad_request, request.error().message));
+    if (!frame->request) {
+        if (frame->type == "auth") {
+            send(protocol::auth_error_frame(core::auth_errc::bad_request, frame->request.error().message));
             if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
                 close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
             }
             return;
         }
-        return reject(request.error().code, request.error().message, envelope->ref);
+        return reject(frame->request.error().code, frame->request.error().message, frame->ref);
     }
-    dispatch(*envelope, *request);
+    dispatch(frame->ref, *frame->request);
 }
 
-void WsSession::dispatch(const protocol::Envelope& envelope, protocol::Request& request) {
-    const std::string& ref = envelope.ref;
+void WsSession::dispatch(const std::string& ref, protocol::Request& request) {
     std::visit(
         overloaded{
             [&](protocol::AuthRequest& r) { on_auth(r); },

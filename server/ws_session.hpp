@@ -56,7 +56,7 @@ private:
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
     void handle_frame(std::string_view text);
-    void dispatch(const protocol::Envelope& envelope, protocol::Request& request);
+    void dispatch(const std::string& ref, protocol::Request& request);
 
     void on_auth(const protocol::AuthRequest& req);
     void on_filter(const protocol::FilterRequest& req);

@@ -1,13 +1,12 @@
 #include "server/routes/logs_routes.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <fmt/format.h>
 
 #include "core/filter.hpp"
 #include "core/level.hpp"
-#include "protocol/codec.hpp"
+#include "protocol/entry_parser.hpp"
 #include "server/ingest_limit.hpp"
 #include "server/routes/http_request.hpp"
 
@@ -33,59 +32,43 @@ bool is_ndjson(const HttpRequest& req) {
     return type == "application/x-ndjson" || type == "application/ndjson" || type == "application/jsonl";
 }
 
-json::value parse_json(std::string_view text, boost::system::error_code& ec) {
-    json::parse_options options;
-    options.max_depth = 64;
-    return json::parse(text, ec, {}, options);
-}
-
 }  // namespace
 
 std::variant<protocol::LogsRequest, HttpResponse> decode_ingest_body(const HttpRequest& req,
                                                                      const protocol::Limits& limits) {
+    using protocol::EntryLayout;
     if (is_ndjson(req)) {
         // One entry per non-blank line; a line that is not JSON is refused alone.
-        json::array values;
-        std::vector<std::pair<std::size_t, std::string>> bad_lines;
+        protocol::LogsRequest decoded;
+        std::size_t index = 0;
         std::string_view rest = req.body();
         while (!rest.empty()) {
             const auto nl = rest.find('\n');
             std::string_view line = rest.substr(0, nl);
             rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
             if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-            boost::system::error_code ec;
-            json::value v = parse_json(line, ec);
-            if (ec) {
-                bad_lines.emplace_back(values.size(), "line is not valid JSON: " + ec.message());
-                values.emplace_back(nullptr);
+            auto parsed = protocol::parse_entries(line, EntryLayout::single_entry, limits, {.first_index = index});
+            if (!parsed) {
+                decoded.rejected.push_back({index, "line is not valid JSON: " + parsed.error().message()});
             } else {
-                values.push_back(std::move(v));
+                for (auto& e : parsed->entries.accepted) decoded.accepted.push_back(std::move(e));
+                for (auto& r : parsed->entries.rejected) decoded.rejected.push_back(std::move(r));
             }
-        }
-        protocol::LogsRequest decoded = protocol::decode_entries(values, limits);
-        for (auto& [index, why] : bad_lines) {
-            for (auto& r : decoded.rejected) {
-                if (r.index == index) r.message = why;
-            }
+            ++index;
         }
         return decoded;
     }
-    boost::system::error_code ec;
-    json::value doc = parse_json(req.body(), ec);
-    if (ec) {
-        return json_error(req, http::status::bad_request, "bad_json", "body is not valid JSON: " + ec.message());
+    auto parsed = protocol::parse_entries(req.body(), EntryLayout::ingest_body, limits);
+    if (!parsed) {
+        return json_error(req, http::status::bad_request, "bad_json",
+                          "body is not valid JSON: " + parsed.error().message());
     }
-    const json::array* entries = doc.if_array();
-    if (const json::object* o = doc.if_object()) {
-        auto it = o->find("logs");
-        if (it != o->end()) entries = it->value().if_array();
-    }
-    if (!entries) {
+    if (!parsed->entries_found) {
         return json_error(req, http::status::bad_request, "bad_request",
                           "body must be a JSON array of entries, {\"logs\": [...]}, or NDJSON "
                           "(Content-Type: application/x-ndjson)");
     }
-    return protocol::decode_entries(*entries, limits);
+    return std::move(parsed->entries);
 }
 
 namespace {

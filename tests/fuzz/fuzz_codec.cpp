@@ -1,5 +1,7 @@
 // libFuzzer target: the WebSocket message codec, every client message's validation, and the
-// encoding of what it accepted (an accepted entry must encode to JSON that parses back).
+// encoding of what it accepted (an accepted entry must encode to JSON that parses back). The
+// entries, read without a document (protocol/entry_parser.hpp), must be what a document says
+// (tests/support/entries_oracle.hpp), for the frame and for the HTTP layouts alike.
 #include <boost/json/parse.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -9,18 +11,27 @@
 #include "core/entry.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/encode.hpp"
+#include "protocol/entry_parser.hpp"
+#include "tests/support/entries_oracle.hpp"
 
 using namespace smartlog;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    auto envelope = protocol::parse_envelope(text);
-    if (!envelope) return 0;
-    protocol::allowed_before_auth(envelope->type);
     protocol::Limits limits;
     limits.max_message_bytes = 256;
     limits.max_metadata_bytes = 128;
-    auto request = protocol::decode(*envelope, limits);
+    for (auto layout : {protocol::EntryLayout::logs_frame, protocol::EntryLayout::ingest_body,
+                        protocol::EntryLayout::single_entry}) {
+        auto parsed = protocol::parse_entries(text, layout, limits);
+        auto document = testing::decode_with_document(text, layout, limits);
+        if (bool(parsed) != bool(document)) std::abort();
+        if (parsed && !testing::differences(*parsed, *document, limits).empty()) std::abort();
+    }
+    auto frame = protocol::decode_frame(text, limits);
+    if (!frame) return 0;
+    protocol::allowed_before_auth(frame->type);
+    auto& request = frame->request;
     if (!request) return 0;
     if (auto* logs = std::get_if<protocol::LogsRequest>(&*request)) {
         for (auto& in : logs->accepted) {

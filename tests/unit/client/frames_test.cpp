@@ -13,11 +13,10 @@ namespace smartlog::protocol {
 namespace {
 
 Request decode_text(const std::string& text) {
-    auto envelope = parse_envelope(text);
-    EXPECT_TRUE(envelope) << text;
-    auto request = decode(*envelope, Limits{});
-    EXPECT_TRUE(request) << text << ": " << request.error().message;
-    return *request;
+    auto frame = decode_frame(text, Limits{});
+    EXPECT_TRUE(frame) << text;
+    EXPECT_TRUE(frame->request) << text << ": " << frame->request.error().message;
+    return *frame->request;
 }
 
 TEST(ClientFrames, AuthAndLogsAreWhatTheServerDecodes) {
@@ -30,8 +29,7 @@ TEST(ClientFrames, AuthAndLogsAreWhatTheServerDecodes) {
     std::vector<std::string> entries = {entry_object(1700000000123, "warning", "a\nb", ""),
                                         entry_object(5, "error", "x", R"({"k":[1,2]})")};
     const std::string text = logs_request(42, entries);
-    auto envelope = parse_envelope(text);
-    EXPECT_EQ(envelope->ref, "42");
+    EXPECT_EQ(decode_frame(text, Limits{})->ref, "42");
     auto logs = std::get<LogsRequest>(decode_text(text));
     ASSERT_EQ(logs.accepted.size(), 2u);
     EXPECT_EQ(logs.accepted[0].level, "warn");

@@ -1,0 +1,52 @@
+// protocol/entry_parser.hpp: producer entries (SPEC 2) decoded straight from JSON text.
+//
+// Ingest is the server's hot path: parsing a `logs` frame into a JSON document, walking it and
+// serialising each entry's metadata back to text cost more than half of the CPU per entry. This
+// parser reads the text once with Boost.JSON's event parser and fills IncomingEntry as it goes.
+#pragma once
+
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "protocol/limits.hpp"
+#include "protocol/messages.hpp"
+
+namespace smartlog::protocol {
+
+// Where a text's entries stand.
+enum class EntryLayout {
+    logs_frame,    // a WebSocket message {"type":"logs","data":{"logs":[entry, ...]}}
+    ingest_body,   // an HTTP body: [entry, ...] or {"logs":[entry, ...]}
+    single_entry,  // one NDJSON line: the entry itself
+};
+
+struct ParsedEntries {
+    // logs_frame only: the top-level `type` when it is a string, and `ref` as JSON text when it
+    // is a string or a number (empty otherwise), as replies echo it.
+    std::string type;
+    std::string ref;
+    // The array of entries stood where the layout puts it (single_entry: always true).
+    bool entries_found = false;
+    LogsRequest entries;
+};
+
+struct EntryParseOptions {
+    // WebSocket text frames arrive UTF-8-checked by Beast (RFC 6455): checking again is waste.
+    bool utf8_checked = false;
+    // single_entry: the index the entry gets in logs_ack / the HTTP answer.
+    std::size_t first_index = 0;
+};
+
+// Parses `text` and validates each entry as SPEC 2 says: the accepted ones, and why each other
+// was refused. Fails only when the text is not JSON (or nests deeper than 64).
+// What a JSON document would give, with one difference: metadata is kept as compact JSON text
+// whose numbers are spelled as the producer sent them (Boost.JSON's serialiser would print
+// 1.5 as 1.5E0 and 1e400 as Infinity, which is not JSON) and whose duplicate keys stay as sent.
+// Duplicate keys elsewhere: the last one counts, as in a document.
+boost::system::result<ParsedEntries, boost::system::error_code> parse_entries(
+    std::string_view text, EntryLayout layout, const Limits& limits, const EntryParseOptions& options = {});
+
+}  // namespace smartlog::protocol

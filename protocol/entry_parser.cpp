@@ -43,8 +43,8 @@ public:
     static constexpr std::size_t max_key_size = std::size_t(-1);
     static constexpr std::size_t max_string_size = std::size_t(-1);
 
-    EntryHandler(EntryLayout layout, const Limits& limits, std::size_t first_index)
-        : layout_(layout), limits_(limits), next_index_(first_index) {
+    EntryHandler(std::string_view input, EntryLayout layout, const Limits& limits, std::size_t first_index)
+        : input_(input), layout_(layout), limits_(limits), next_index_(first_index) {
         if (layout == EntryLayout::single_entry) result_.entries_found = true;
     }
 
@@ -69,7 +69,7 @@ public:
         const std::string_view key = gathered(key_, s, n);
         if (metadata_depth_) {
             separate_metadata();
-            append_json_string(current_metadata(), key);
+            append_string(current_metadata(), key, is_plain(s, n));
             current_metadata().push_back(':');
         } else {
             slot_ = slot_for(key);
@@ -86,7 +86,7 @@ public:
         const std::string_view text = gathered(string_, s, n);
         if (metadata_depth_ || target() == Target::metadata) {
             begin_metadata_scalar();
-            append_json_string(current_metadata(), text);
+            append_string(current_metadata(), text, is_plain(s, n));
             return true;
         }
         switch (target()) {
@@ -98,6 +98,7 @@ public:
         case Target::message:
             message_ = Seen::string;
             entry_.message.assign(text);
+            entry_.message_is_plain = is_plain(s, n);
             break;
         case Target::level:
             level_ = Seen::string;
@@ -306,6 +307,21 @@ private:
 
     std::string& current_metadata() { return entry_.metadata; }
 
+    // A string handed over whole and pointing into the input is a run of the text without
+    // escapes: JSON allows no raw '"', '\\' or control character there, so it needs none either.
+    // (Escaped strings come from the parser's own buffer, or in parts.)
+    bool is_plain(string_view s, std::size_t total) const {
+        const auto begin = reinterpret_cast<std::uintptr_t>(input_.data());
+        const auto at = reinterpret_cast<std::uintptr_t>(s.data());
+        return total == s.size() && at >= begin && at + s.size() <= begin + input_.size();
+    }
+    static void append_string(std::string& out, std::string_view s, bool plain) {
+        if (!plain) return append_json_string(out, s);
+        out.push_back('"');
+        out += s;
+        out.push_back('"');
+    }
+
     // A scalar as the whole metadata value starts it afresh (a duplicate key replaces it).
     void begin_metadata_scalar() {
         if (!metadata_depth_) {
@@ -367,6 +383,7 @@ private:
         return parts;
     }
 
+    std::string_view input_;
     EntryLayout layout_;
     const Limits& limits_;
     ParsedEntries result_;
@@ -395,7 +412,7 @@ boost::system::result<ParsedEntries, error_code> parse_entries(std::string_view 
     boost::json::parse_options parse_options;
     parse_options.max_depth = 64;
     parse_options.allow_invalid_utf8 = options.utf8_checked;
-    boost::json::basic_parser<EntryHandler> parser(parse_options, layout, limits, options.first_index);
+    boost::json::basic_parser<EntryHandler> parser(parse_options, text, layout, limits, options.first_index);
     error_code ec;
     const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
     if (!ec && used < text.size()) {

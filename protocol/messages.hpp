@@ -41,6 +41,9 @@ struct IncomingEntry {
     std::string level;
     std::string message;
     std::string metadata;  // JSON text; empty when absent
+    // The message was one run of the producer's text without escapes, so it holds no '"',
+    // '\\' or control character: encoding can copy it without looking (protocol/encode.hpp).
+    bool message_is_plain = false;
 };
 struct EntryRejection {
     std::size_t index = 0;

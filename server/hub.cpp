@@ -58,7 +58,7 @@ void Hub::ingest(AppChannel& app, const std::string& user_id,
         e->metadata = std::move(in.metadata);
         e->app_id = app.id;
         e->user_id = user_id;
-        protocol::encode_entry(*e);
+        protocol::encode_entry(*e, in.message_is_plain);
         if (core::is_error_level(e->level)) ++errors;
         core::EntryPtr entry = std::move(e);
         app.history.push(entry);

@@ -33,6 +33,13 @@ TEST(Encode, EntryIsTheSeedsLogEntry) {
     EXPECT_EQ(v.at("userId").as_string(), "user123");
 }
 
+TEST(Encode, APlainMessageIsCopiedAsItIs) {
+    auto e = std::make_shared<core::Entry>(*entry("nothing to escape here, \u00e9 included"));
+    const std::string scanned = e->encoded;
+    encode_entry(*e, /*message_is_plain=*/true);
+    EXPECT_EQ(e->encoded, scanned);
+}
+
 TEST(Encode, EscapesExactlyLikeBoostJson) {
     for (std::string message : {std::string("plain"), std::string("quote \" back \\ slash"),
                                 std::string("tab\tnew\nline"), std::string("nul\0byte", 8),
@@ -44,11 +51,12 @@ TEST(Encode, EscapesExactlyLikeBoostJson) {
     }
 }
 
-// The escape scan reads eight bytes at a time: every byte that needs escaping must be found
-// at every position of a word and in the tail, and no other byte may be taken for one.
+// The escape scan reads sixteen, then eight bytes at a time: every byte that needs escaping
+// must be found at every position of each block and in the tail, and no other byte may be
+// taken for one.
 TEST(Encode, EscapesEveryByteAtEveryPosition) {
     for (int c = 0; c < 256; ++c) {
-        for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 23u}) {
+        for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 23u, 24u, 31u, 40u}) {
             for (std::size_t at = 0; at < length; ++at) {
                 std::string message(length, 'a');
                 message[at] = static_cast<char>(c);

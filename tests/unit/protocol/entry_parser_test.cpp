@@ -127,6 +127,15 @@ TEST(EntryParser, EscapedAndSplitStringsAndKeysAreReadWhole) {
     EXPECT_EQ(p.entries.accepted[0].level, "error");
 }
 
+TEST(EntryParser, AMessageIsPlainOnlyWhenItWasOneRunOfTheTextWithoutEscapes) {
+    auto p = parse(frame_of(R"({"message":"plain é"},{"message":"\u0041"},{"message":"a\"b"},{"message":"a\nb"},{"message":""})"));
+    ASSERT_EQ(p.entries.accepted.size(), 5u);
+    std::vector<bool> plain;
+    for (const auto& e : p.entries.accepted) plain.push_back(e.message_is_plain);
+    // "\u0041" unescapes to a harmless "A", but only the text's own runs are trusted.
+    EXPECT_EQ(plain, (std::vector<bool>{true, false, false, false, true}));
+}
+
 TEST(EntryParser, OtherMessagesCarryTheirTypeAndNoEntries) {
     auto p = parse(R"({"type":"auth","ref":"r","data":{"userId":"u","appId":"a"}})");
     EXPECT_EQ(p.type, "auth");

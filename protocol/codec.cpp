@@ -177,12 +177,26 @@ boost::system::result<Request, ProtocolError> decode_history(const json::object&
     return req;
 }
 
+// False when `v` holds a number out of double's range: serialize() would print it as Infinity,
+// which is not JSON, and every viewer would fail to read the frame.
+bool all_numbers_finite(const json::value& v) {
+    if (v.is_double()) return std::isfinite(v.get_double());
+    if (const json::array* a = v.if_array()) {
+        return std::all_of(a->begin(), a->end(), [](const json::value& x) { return all_numbers_finite(x); });
+    }
+    if (const json::object* o = v.if_object()) {
+        return std::all_of(o->begin(), o->end(), [](const auto& kv) { return all_numbers_finite(kv.value()); });
+    }
+    return true;
+}
+
 boost::system::result<Request, ProtocolError> decode_send_metrics(const json::object& root,
                                                                   const Limits& limits) {
     const json::value* data = field(root, "data");
     const json::value* metrics =
         data && data->is_object() ? any_field(data->get_object(), "metrics") : nullptr;
     if (!metrics) return bad_request("data.metrics is required");
+    if (!all_numbers_finite(*metrics)) return bad_request("data.metrics holds a number out of range");
     SendMetricsRequest req;
     req.metrics = json::serialize(*metrics);
     if (req.metrics.size() > limits.max_metadata_bytes) {

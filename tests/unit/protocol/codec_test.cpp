@@ -201,6 +201,8 @@ TEST(Codec, SendMetricsKeepsAnyJsonUpToTheMetadataLimit) {
     small.max_metadata_bytes = 4;
     EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":{"queue":3}}})", small), errc::too_large);
     EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{}})"), errc::bad_request);
+    // Out of double's range a number would be written as Infinity, which is not JSON.
+    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":{"a":[1,-1e400]}}})"), errc::bad_request);
 }
 
 TEST(Codec, IgnoresUnknownFields) {

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "bench/targets.hpp"
+#include "bench/ws_client.hpp"
 
 namespace smartlog::bench {
 namespace {
@@ -163,7 +164,7 @@ class SmartlogViewer final : public ViewerConn,
                              public std::enable_shared_from_this<SmartlogViewer> {
 public:
     SmartlogViewer(net::io_context& io, Flow& flow, int index, Endpoint ep)
-        : ws_(io), flow_(flow), index_(index), ep_(ep) {
+        : ws_(io.get_executor()), flow_(flow), index_(index), ep_(ep) {
         core = std::make_unique<ViewerCore>(flow, index);
     }
 
@@ -172,26 +173,37 @@ public:
         spawn(self, run(self), flow_.problems, fmt::format("smartlog viewer {}", index_));
     }
 
-    net::any_io_executor executor() override { return ws_.get_executor(); }
+    net::any_io_executor executor() override { return ws_.executor(); }
     void shutdown() override {
         closing = true;
-        beast::get_lowest_layer(ws_).close();
+        ws_.close();
     }
 
     bool closing = false;
 
 private:
+    // The viewers carry the fan-out's whole receive load, so they use WsClient (one large
+    // read buffer, a UTF-8 check that stays fast on non-ASCII text), not Beast.
     net::awaitable<void> run(std::shared_ptr<SmartlogViewer>) {
-        co_await open_ws(ws_, ep_, 100000 + index_,
-                         auth_frame(fmt::format("viewer{}", index_), kApp, "viewer"), rbuf_);
+        co_await ws_.connect(source_address(100000 + index_), tcp::endpoint(ep_.address, ep_.port));
+        co_await ws_.write_text(auth_frame(fmt::format("viewer{}", index_), kApp, "viewer"));
+        // As await_auth_success: other frames (metrics) may come first; a few are allowed.
+        for (int i = 0;; ++i) {
+            if (i == 16) throw std::runtime_error("no auth_success among the first 16 frames");
+            const auto type = frame_type((co_await ws_.read()).data);
+            if (type == "auth_success") break;
+            if (type == "auth_error" || type == "error") throw std::runtime_error("auth refused");
+        }
         flow_.ready.fetch_add(1);
         for (;;) {
-            rbuf_.clear();
-            co_await ws_.async_read(rbuf_, net::use_awaitable);
-            const auto now = now_ns();
-            const auto text = as_view(rbuf_);
+            const auto message = co_await ws_.read();
+            const auto now = ws_.last_read_ns();
+            const auto text = message.data;
             const auto type = frame_type(text);
-            if (type == "logs") {
+            if (!message.text) {
+                ++other_frames;
+                flow_.problems.add(fmt::format("viewer {}: a binary message {}", index_, shorten(text)));
+            } else if (type == "logs") {
                 const long n = core->on_batch(text, now);
                 if (n >= 0 && core->sample()) check_in_full(text, n);
             } else if (type == "dropped") {
@@ -253,8 +265,7 @@ private:
         }
     }
 
-    Ws ws_;
-    beast::flat_buffer rbuf_;
+    WsClient ws_;
     Flow& flow_;
     int index_;
     Endpoint ep_;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
+#include "bench/sample_parse.hpp"
 #include "bench/targets.hpp"
 
 namespace smartlog::bench {
@@ -187,11 +188,10 @@ private:
 
     void check_in_full(std::string_view text, long marks) {
         ++sampled_batches;
-        boost::system::error_code ec;
-        const auto v = json::parse(text, ec);
+        const auto* v = sample_parser_.parse(text);
         const json::value* logs = nullptr;
-        if (!ec && v.is_object()) {
-            if (const auto* d = v.get_object().if_contains("data"); d && d->is_object())
+        if (v && v->is_object()) {
+            if (const auto* d = v->get_object().if_contains("data"); d && d->is_object())
                 logs = d->get_object().if_contains("logs");
         }
         if (!logs || !logs->is_array() || static_cast<long>(logs->get_array().size()) != marks) {
@@ -213,6 +213,7 @@ private:
     Flow& flow_;
     int index_;
     Endpoint ep_;
+    SampleParser sample_parser_;
 };
 
 class RedisIdle final : public Connection, public std::enable_shared_from_this<RedisIdle> {

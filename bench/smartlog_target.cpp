@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include <algorithm>
-#include <set>
 
+#include "bench/sample_parse.hpp"
 #include "bench/targets.hpp"
 #include "bench/ws_client.hpp"
 
@@ -225,16 +225,15 @@ private:
         auto fail = [&](std::string_view why) {
             flow_.problems.add(fmt::format("viewer {}: {} in {}", index_, why, shorten(text)));
         };
-        boost::system::error_code ec;
-        const auto v = json::parse(text, ec);
-        if (ec || !v.is_object()) return fail("not a JSON object");
-        const auto& o = v.get_object();
+        const auto* v = sample_parser_.parse(text);
+        if (!v || !v->is_object()) return fail("not a JSON object");
+        const auto& o = v->get_object();
         if (o.contains("history")) return fail("a live batch marked history");
         const auto* payload = o.if_contains("payload");
         if (!payload || !payload->is_array()) return fail("no payload array");
         const auto& entries = payload->get_array();
         if (static_cast<long>(entries.size()) != marks) return fail("entry count differs from markers");
-        std::set<std::string_view> ids;
+        ids_.clear();
         for (const auto& ev : entries) {
             const auto* e = ev.if_object();
             if (!e) return fail("an entry that is not an object");
@@ -246,7 +245,7 @@ private:
             const auto* app = e->if_contains("appId");
             const auto* user = e->if_contains("userId");
             if (!id || !id->is_string() || id->get_string().empty()) return fail("entry without string id");
-            if (!ids.insert(std::string_view(id->get_string())).second) return fail("duplicate id");
+            ids_.push_back(id->get_string());
             if (!ts || !ts->is_number()) return fail("entry without numeric timestamp");
             if (!level || !level->is_string()) return fail("entry without level");
             if (!message || !message->is_string()) return fail("entry without message");
@@ -263,9 +262,13 @@ private:
                    b[1].to_number<std::uint64_t>(), b[2].to_number<std::uint64_t>()};
             core->check_entry(m, level->get_string(), message->get_string());
         }
+        std::sort(ids_.begin(), ids_.end());
+        if (std::adjacent_find(ids_.begin(), ids_.end()) != ids_.end()) return fail("duplicate id");
     }
 
     WsClient ws_;
+    SampleParser sample_parser_;
+    std::vector<std::string_view> ids_;  // of the sampled batch, to find one given twice
     Flow& flow_;
     int index_;
     Endpoint ep_;

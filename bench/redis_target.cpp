@@ -47,7 +47,11 @@ std::string_view str(const redisReply* r) { return {r->str, r->len}; }
 
 class Resp {
 public:
-    explicit Resp(net::any_io_executor ex) : sock_(ex), reader_(redisReaderCreate()), buf_(256 * 1024) {}
+    explicit Resp(net::any_io_executor ex) : sock_(ex), reader_(redisReaderCreate()), buf_(256 * 1024) {
+        // Keep hiredis' buffer between replies instead of freeing it whenever it empties
+        // above 16 KiB (its default maxbuf): a 30 KB message would reallocate it each time.
+        reader_->maxbuf = 0;
+    }
     ~Resp() { redisReaderFree(reader_); }
 
     net::awaitable<void> connect(Endpoint ep, int index) {
@@ -71,9 +75,19 @@ public:
                 if (at) *at = last_read_ns_;
                 co_return Reply(static_cast<redisReply*>(r));
             }
-            const auto n = co_await sock_.async_read_some(net::buffer(buf_), net::use_awaitable);
+            // hiredis moves the unparsed rest of its buffer to the front after every reply,
+            // so a whole 256 KiB read fed at once is copied over and over (callgrind: memcpy
+            // was a third of the generator's instructions with Redis at fan-out 10). Fed in
+            // slices, each reply moves at most a slice.
+            if (fed_ < read_) {
+                const auto n = std::min(read_ - fed_, kFeedBytes);
+                redisReaderFeed(reader_, buf_.data() + fed_, n);
+                fed_ += n;
+                continue;
+            }
+            read_ = co_await sock_.async_read_some(net::buffer(buf_), net::use_awaitable);
+            fed_ = 0;
             last_read_ns_ = now_ns();
-            redisReaderFeed(reader_, buf_.data(), n);
         }
     }
 
@@ -87,7 +101,11 @@ public:
 private:
     tcp::socket sock_;
     redisReader* reader_;
+    static constexpr std::size_t kFeedBytes = 16 * 1024;
+
     std::vector<char> buf_;
+    std::size_t read_ = 0;  // bytes of buf_ the last socket read returned
+    std::size_t fed_ = 0;   // of which hiredis has been given
     std::uint64_t last_read_ns_ = 0;
 };
 

@@ -190,9 +190,11 @@ private:
         // As await_auth_success: other frames (metrics) may come first; a few are allowed.
         for (int i = 0;; ++i) {
             if (i == 16) throw std::runtime_error("no auth_success among the first 16 frames");
-            const auto type = frame_type((co_await ws_.read()).data);
+            const auto text = (co_await ws_.read()).data;
+            const auto type = frame_type(text);
             if (type == "auth_success") break;
-            if (type == "auth_error" || type == "error") throw std::runtime_error("auth refused");
+            if (type == "auth_error" || type == "error")
+                throw std::runtime_error("auth refused: " + shorten(text));
         }
         flow_.ready.fetch_add(1);
         for (;;) {

@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include <algorithm>
-#include <set>
 
+#include "bench/sample_parse.hpp"
 #include "bench/targets.hpp"
+#include "bench/ws_client.hpp"
 
 namespace smartlog::bench {
 namespace {
@@ -163,7 +164,7 @@ class SmartlogViewer final : public ViewerConn,
                              public std::enable_shared_from_this<SmartlogViewer> {
 public:
     SmartlogViewer(net::io_context& io, Flow& flow, int index, Endpoint ep)
-        : ws_(io), flow_(flow), index_(index), ep_(ep) {
+        : ws_(io.get_executor()), flow_(flow), index_(index), ep_(ep) {
         core = std::make_unique<ViewerCore>(flow, index);
     }
 
@@ -172,26 +173,39 @@ public:
         spawn(self, run(self), flow_.problems, fmt::format("smartlog viewer {}", index_));
     }
 
-    net::any_io_executor executor() override { return ws_.get_executor(); }
+    net::any_io_executor executor() override { return ws_.executor(); }
     void shutdown() override {
         closing = true;
-        beast::get_lowest_layer(ws_).close();
+        ws_.close();
     }
 
     bool closing = false;
 
 private:
+    // The viewers carry the fan-out's whole receive load, so they use WsClient (one large
+    // read buffer, a UTF-8 check that stays fast on non-ASCII text), not Beast.
     net::awaitable<void> run(std::shared_ptr<SmartlogViewer>) {
-        co_await open_ws(ws_, ep_, 100000 + index_,
-                         auth_frame(fmt::format("viewer{}", index_), kApp, "viewer"), rbuf_);
+        co_await ws_.connect(source_address(100000 + index_), tcp::endpoint(ep_.address, ep_.port));
+        co_await ws_.write_text(auth_frame(fmt::format("viewer{}", index_), kApp, "viewer"));
+        // As await_auth_success: other frames (metrics) may come first; a few are allowed.
+        for (int i = 0;; ++i) {
+            if (i == 16) throw std::runtime_error("no auth_success among the first 16 frames");
+            const auto text = (co_await ws_.read()).data;
+            const auto type = frame_type(text);
+            if (type == "auth_success") break;
+            if (type == "auth_error" || type == "error")
+                throw std::runtime_error("auth refused: " + shorten(text));
+        }
         flow_.ready.fetch_add(1);
         for (;;) {
-            rbuf_.clear();
-            co_await ws_.async_read(rbuf_, net::use_awaitable);
-            const auto now = now_ns();
-            const auto text = as_view(rbuf_);
+            const auto message = co_await ws_.read();
+            const auto now = ws_.last_read_ns();
+            const auto text = message.data;
             const auto type = frame_type(text);
-            if (type == "logs") {
+            if (!message.text) {
+                ++other_frames;
+                flow_.problems.add(fmt::format("viewer {}: a binary message {}", index_, shorten(text)));
+            } else if (type == "logs") {
                 const long n = core->on_batch(text, now);
                 if (n >= 0 && core->sample()) check_in_full(text, n);
             } else if (type == "dropped") {
@@ -213,16 +227,15 @@ private:
         auto fail = [&](std::string_view why) {
             flow_.problems.add(fmt::format("viewer {}: {} in {}", index_, why, shorten(text)));
         };
-        boost::system::error_code ec;
-        const auto v = json::parse(text, ec);
-        if (ec || !v.is_object()) return fail("not a JSON object");
-        const auto& o = v.get_object();
+        const auto* v = sample_parser_.parse(text);
+        if (!v || !v->is_object()) return fail("not a JSON object");
+        const auto& o = v->get_object();
         if (o.contains("history")) return fail("a live batch marked history");
         const auto* payload = o.if_contains("payload");
         if (!payload || !payload->is_array()) return fail("no payload array");
         const auto& entries = payload->get_array();
         if (static_cast<long>(entries.size()) != marks) return fail("entry count differs from markers");
-        std::set<std::string_view> ids;
+        ids_.clear();
         for (const auto& ev : entries) {
             const auto* e = ev.if_object();
             if (!e) return fail("an entry that is not an object");
@@ -234,7 +247,7 @@ private:
             const auto* app = e->if_contains("appId");
             const auto* user = e->if_contains("userId");
             if (!id || !id->is_string() || id->get_string().empty()) return fail("entry without string id");
-            if (!ids.insert(std::string_view(id->get_string())).second) return fail("duplicate id");
+            ids_.push_back(id->get_string());
             if (!ts || !ts->is_number()) return fail("entry without numeric timestamp");
             if (!level || !level->is_string()) return fail("entry without level");
             if (!message || !message->is_string()) return fail("entry without message");
@@ -251,10 +264,13 @@ private:
                    b[1].to_number<std::uint64_t>(), b[2].to_number<std::uint64_t>()};
             core->check_entry(m, level->get_string(), message->get_string());
         }
+        std::sort(ids_.begin(), ids_.end());
+        if (std::adjacent_find(ids_.begin(), ids_.end()) != ids_.end()) return fail("duplicate id");
     }
 
-    Ws ws_;
-    beast::flat_buffer rbuf_;
+    WsClient ws_;
+    SampleParser sample_parser_;
+    std::vector<std::string_view> ids_;  // of the sampled batch, to find one given twice
     Flow& flow_;
     int index_;
     Endpoint ep_;

@@ -10,7 +10,9 @@
 
 #include <string.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -67,19 +69,28 @@ std::size_t parse_mark(std::string_view text, std::size_t pos, Mark& out);
 
 template <class F>
 long scan_marks(std::string_view text, F&& on_mark) {
+    // Every '[' is a candidate end of the key: the marker's key ends in the only '[' an
+    // entry usually holds besides an occasional array in its metadata, and memchr finds it
+    // a vector at a time. This visits exactly the occurrences memmem(text, kKey) would, at
+    // a fraction of memmem's cost (it was the generator's top symbol at fan-out 10).
     static constexpr std::string_view kKey = "\"bench\":[";
+    static constexpr std::size_t kBefore = kKey.size() - 1;  // `"bench":` before the '['
+    const char* const begin = text.data();
+    const char* const end = begin + text.size();
+    const char* p = begin + std::min(kBefore, text.size());
     long found = 0;
-    std::size_t pos = 0;
-    // memmem, not string_view::find: the latter memchr()s for '"', which JSON is full of.
-    while (pos < text.size()) {
-        const void* hit = ::memmem(text.data() + pos, text.size() - pos, kKey.data(), kKey.size());
+    while (p < end) {
+        const void* hit = ::memchr(p, '[', static_cast<std::size_t>(end - p));
         if (hit == nullptr) break;
+        const char* bracket = static_cast<const char*>(hit);
+        p = bracket + 1;
+        if (std::memcmp(bracket - kBefore, kKey.data(), kBefore) != 0) continue;
         Mark m;
-        pos = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) + kKey.size();
-        pos = parse_mark(text, pos, m);
-        if (pos == std::string_view::npos) return -1;
+        const auto next = parse_mark(text, static_cast<std::size_t>(p - begin), m);
+        if (next == std::string_view::npos) return -1;
         on_mark(m);
         ++found;
+        p = begin + next;
     }
     return found;
 }

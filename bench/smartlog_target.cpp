@@ -75,6 +75,9 @@ net::awaitable<void> open_ws(Ws& ws, Endpoint ep, int index, std::string auth,
     ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(15),
                                                   websocket::stream_base::none(), false});
     ws.read_message_max(std::size_t{256} << 20);
+    // One frame per message, as the seed's Node client (ws) and smartlog's own client send
+    // them; Beast's default would cut a 30 KB batch into eight 4 KiB frames.
+    ws.auto_fragment(false);
     co_await ws.async_handshake(fmt::format("127.0.0.1:{}", ep.port), "/", net::use_awaitable);
     ws.text(true);
     co_await ws.async_write(net::buffer(auth), net::use_awaitable);

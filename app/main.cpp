@@ -65,6 +65,8 @@ int run(int argc, char** argv) {
     }
 
     core::SystemClock clock;
+    // The restore starts with opening the store: it reads the histories (preload_per_app).
+    const auto restore_started = std::chrono::steady_clock::now();
     std::unique_ptr<storage::Store> store;
     if (settings.durability == server::Durability::memory) {
         store = std::make_unique<storage::MemoryStore>();
@@ -77,6 +79,8 @@ int run(int argc, char** argv) {
         options.check = settings.storage_check == "full"  ? storage::StartupCheck::full
                         : settings.storage_check == "off" ? storage::StartupCheck::none
                                                           : storage::StartupCheck::quick;
+        // The histories are read while the check runs (docs/storage.md, "Restart").
+        options.preload_per_app = settings.history_limit;
         try {
             store = std::make_unique<storage::SqliteStore>(std::move(options), clock);
         } catch (const std::runtime_error& e) {
@@ -86,7 +90,6 @@ int run(int argc, char** argv) {
     server::reserve_descriptors(settings.max_connections);
     server::Server server(config, *store, clock);
     serve_dashboard(server.router());
-    const auto restore_started = std::chrono::steady_clock::now();
     const std::size_t restored = server.context().hub.restore(settings.history_limit);
     const auto restore_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::steady_clock::now() - restore_started)

@@ -29,6 +29,10 @@ public:
     // evicted(). The newest entry is always kept, even when it alone is over max_bytes.
     // REQUIRES: e->id is greater than the id of every entry already kept.
     void push(EntryPtr e);
+    // push() of each of `entries`, in order, with their Entry objects fetched ahead: the
+    // restore at start-up (server/hub.cpp) fills histories with a million entries built on
+    // other threads, whose memory is not in this core's cache.
+    void push_all(std::vector<EntryPtr> entries);
 
     struct Slice {
         std::vector<EntryPtr> entries;  // oldest first

@@ -151,11 +151,15 @@ std::size_t Hub::restore(std::size_t per_app) {
     std::size_t count = 0;
     for (auto& [app_id, entries] : store_.load_recent(per_app)) {
         AppChannel& app = channel(app_id);
-        for (auto& e : entries) {
-            ids_.observe(e->id);
-            app.history.push(std::move(e));
-            ++count;
+        // Ids grow within a history (RingHistory::push requires it), so the newest id of each
+        // app is the one the generator must stay above; an id that is not a UUIDv7 is skipped
+        // by observe(), so then look further back.
+        for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+            ids_.observe((*it)->id);
+            if (core::IdGenerator::timestamp_of((*it)->id) >= 0) break;
         }
+        count += entries.size();
+        app.history.push_all(std::move(entries));
     }
     return count;
 }

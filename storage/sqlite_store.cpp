@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/id_generator.hpp"
+#include "storage/restore_scan.hpp"
 
 namespace smartlog::storage {
 
@@ -49,6 +50,9 @@ CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
     INSERT INTO entries_fts(entries_fts, rowid, message) VALUES ('delete', old.seq, old.message);
 END;
 )sql";
+
+// Every connection maps the database (up to 1 GiB) instead of reading pages into its cache.
+#define SMARTLOG_MMAP_SIZE "1073741824"
 
 // Levels are bound as ?100, ?101...: numbered apart from the named parameters.
 constexpr std::size_t kFirstLevelParam = 100;
@@ -124,6 +128,12 @@ private:
 
 void exec_on(sqlite3* db, const char* sql) { sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
 
+// "sqlite step: why" -> "why"
+std::string after_colon(const std::string& what) {
+    const auto colon = what.find(": ");
+    return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
 void check(sqlite3* db, int rc, const char* what) {
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
         throw SqliteError(std::string(what) + ": " + sqlite3_errmsg(db), sqlite3_extended_errcode(db));
@@ -195,8 +205,11 @@ SqliteStore::SqliteStore(SqliteOptions options, const core::Clock& clock)
         sqlite3_close_v2(db_);
         throw;
     }
-    next_retention_ = steady::now();
-    retention_active_ = true;  // counts are unknown until the first sweep
+    // Counts are unknown until the first sweep. After a preload, the first sweep waits one
+    // retention_interval: counting every app (0.2 s of CPU for 1,000 apps) would otherwise
+    // compete with the restore that the server finishes before it listens.
+    retention_active_ = options_.preload_per_app == 0;
+    next_retention_ = steady::now() + (retention_active_ ? steady::duration::zero() : steady::duration(options_.retention_interval));
     thread_ = std::thread([this] { thread_main(); });
 }
 
@@ -218,6 +231,13 @@ void SqliteStore::exec(const char* sql) {
     }
 }
 
+// The name the check goes by in messages ("quick_check: ...").
+const char* SqliteStore::check_name() const {
+    return options_.check == StartupCheck::full    ? "integrity_check"
+           : options_.check == StartupCheck::quick ? "quick_check"
+                                                   : "reading the schema";
+}
+
 void SqliteStore::open() {
     std::error_code ec;
     std::filesystem::create_directories(options_.data_dir, ec);
@@ -229,15 +249,77 @@ void SqliteStore::open() {
         const std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         throw std::runtime_error("cannot open " + path + ": " + why);
     }
+    // The check runs on its own thread and connection while this one reads the schema, the
+    // apps and (preload_per_app) the histories: it costs as much as the restore itself
+    // (docs/storage.md, "Restart"). Nothing writes before it has passed.
+    std::string problems;
+    std::exception_ptr check_failed;
+    std::thread checker;
+    auto join_check = [&] {
+        if (checker.joinable()) checker.join();
+        if (check_failed) std::rethrow_exception(std::exchange(check_failed, nullptr));
+        if (!problems.empty()) throw SqliteError(std::exchange(problems, {}), SQLITE_CORRUPT);
+    };
     try {
-        // Before anything writes: a damaged database must be left exactly as it was found.
-        check_integrity();
-        open_schema(path);
-    } catch (const SqliteError& e) {
-        if (!damaged(e.code())) throw;
-        throw std::runtime_error(refusal(path, e.what()));
+        try {
+            // Reading the first page replays the WAL, dropping a torn tail (docs/storage.md),
+            // and shows a file that is not a database, whatever the check.
+            Stmt s(db_, "SELECT 'ok' FROM sqlite_master LIMIT 1");
+            s.step();
+        } catch (const SqliteError& e) {
+            throw SqliteError(std::string(check_name()) + ": " + after_colon(e.what()), e.code());
+        }
+        if (options_.check != StartupCheck::none) {
+            checker = std::thread([&, path] {
+                try {
+                    problems = run_check(path);
+                } catch (...) {
+                    check_failed = std::current_exception();
+                }
+            });
+        }
+        set_connection_pragmas(db_);
+        if (!has_schema()) {
+            join_check();
+            exec("PRAGMA journal_mode=WAL");
+            create_schema();
+        } else {
+            read_schema(path);
+            load_apps();
+            if (options_.preload_per_app > 0) {
+                try {
+                    preloaded_ = read_recent(options_.preload_per_app);
+                } catch (const std::exception& e) {
+                    // Damage the check missed is refused too (below); anything else: the
+                    // first load_recent reads again and meets the error there, as before.
+                    join_check();
+                    if (damaged(code_of(e))) throw SqliteError(std::string("reading entries: ") + after_colon(e.what()), code_of(e));
+                }
+            }
+            join_check();
+            exec("PRAGMA journal_mode=WAL");
+        }
+    } catch (...) {
+        // Whatever failed, the check's own finding comes first, as when it ran before the rest.
+        if (checker.joinable()) checker.join();
+        preloaded_.reset();
+        if (!problems.empty()) throw std::runtime_error(refusal(path, problems));
+        if (check_failed) {
+            try {
+                std::rethrow_exception(check_failed);
+            } catch (const SqliteError& e) {
+                if (damaged(e.code())) throw std::runtime_error(refusal(path, e.what()));
+            } catch (...) {
+            }
+        }
+        try {
+            throw;
+        } catch (const SqliteError& e) {
+            if (damaged(e.code())) throw std::runtime_error(refusal(path, e.what()));
+            throw;
+        }
     }
-    load_apps();
+    has_fts_ = has_table("entries_fts");
     prepare_statements();
 }
 
@@ -249,62 +331,61 @@ std::string SqliteStore::refusal(const std::string& path, const std::string& why
            "; to salvage entries, run `sqlite3 " + path + " .recover` on a copy";
 }
 
-void SqliteStore::check_integrity() {
-    const char* name = options_.check == StartupCheck::full    ? "integrity_check"
-                       : options_.check == StartupCheck::quick ? "quick_check"
-                                                               : "reading the schema";
+std::string SqliteStore::run_check(const std::string& path) const {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+        const int code = db ? sqlite3_extended_errcode(db) : SQLITE_CANTOPEN;
+        const std::string why = db ? sqlite3_errmsg(db) : "cannot open";
+        sqlite3_close(db);
+        throw SqliteError(std::string(check_name()) + ": " + why, code);
+    }
+    // Read-only, but never let closing it touch a database that may be refused.
+    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    // Pages through the map instead of a read() copy each: 0.3 s less kernel time for 800 MB.
+    exec_on(db, "PRAGMA mmap_size=" SMARTLOG_MMAP_SIZE);
     std::string problems;
     try {
-        // Reading the first page also replays the WAL, dropping a torn tail (docs/storage.md).
-        // Without a check, the header and the schema are still read: "not a database" shows.
-        Stmt s(db_, options_.check == StartupCheck::full    ? "PRAGMA integrity_check(5)"
-                    : options_.check == StartupCheck::quick ? "PRAGMA quick_check(5)"
-                                                            : "SELECT 'ok' FROM sqlite_master LIMIT 1");
+        Stmt s(db, options_.check == StartupCheck::full ? "PRAGMA integrity_check(5)" : "PRAGMA quick_check(5)");
         while (s.step()) {
             const std::string row = s.text(0);
             if (row != "ok") problems += (problems.empty() ? "" : "; ") + row;
         }
     } catch (const SqliteError& e) {
+        sqlite3_close(db);
         // "sqlite step: why" -> "quick_check: why"
-        std::string why = e.what();
-        why.erase(0, why.find(": ") == std::string::npos ? 0 : why.find(": ") + 2);
-        throw SqliteError(std::string(name) + ": " + why, e.code());
+        throw SqliteError(std::string(check_name()) + ": " + after_colon(e.what()), e.code());
     }
-    if (!problems.empty()) {
-        std::replace(problems.begin(), problems.end(), '\n', ' ');
-        throw SqliteError(std::string(name) + ": " + problems, SQLITE_CORRUPT);
-    }
+    sqlite3_close(db);
+    if (problems.empty()) return problems;
+    std::replace(problems.begin(), problems.end(), '\n', ' ');
+    return std::string(check_name()) + ": " + problems;
 }
 
-void SqliteStore::open_schema(const std::string& path) {
-    sqlite3_busy_timeout(db_, 5000);
-    exec("PRAGMA journal_mode=WAL");
+void SqliteStore::set_connection_pragmas(sqlite3* db) {
+    sqlite3_busy_timeout(db, 5000);
     // NOTES.md: in WAL mode any level survives a crash of the process; only FULL survives a
     // power loss, which is what `sync` promises.
-    exec(options_.sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    exec("PRAGMA temp_store=MEMORY");
-    exec("PRAGMA cache_size=-65536");
-    exec("PRAGMA mmap_size=1073741824");
+    exec_on(db, options_.sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    exec_on(db, "PRAGMA temp_store=MEMORY");
+    exec_on(db, "PRAGMA cache_size=-65536");
+    exec_on(db, "PRAGMA mmap_size=" SMARTLOG_MMAP_SIZE);
+}
 
-    bool exists = false;
-    {
-        Stmt s(db_, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'");
-        exists = s.step();
-    }
-    if (!exists) {
-        create_schema();
-    } else {
-        Stmt s(db_, "SELECT max(version) FROM schema_version");
-        const std::int64_t version = s.step() ? s.int64(0) : 0;
-        if (version > kSchemaVersion) {
-            throw std::runtime_error(path + " was written by a newer smartlog (schema version " +
-                                     std::to_string(version) + ", this one knows " +
-                                     std::to_string(kSchemaVersion) + ")");
-        }
-    }
-    {
-        Stmt s(db_, "SELECT 1 FROM sqlite_master WHERE name='entries_fts'");
-        has_fts_ = s.step();
+bool SqliteStore::has_table(const char* name) {
+    Stmt s(db_, "SELECT 1 FROM sqlite_master WHERE name = ?");
+    s.bind(1, std::string_view(name));
+    return s.step();
+}
+
+bool SqliteStore::has_schema() { return has_table("schema_version"); }
+
+void SqliteStore::read_schema(const std::string& path) {
+    Stmt s(db_, "SELECT max(version) FROM schema_version");
+    const std::int64_t version = s.step() ? s.int64(0) : 0;
+    if (version > kSchemaVersion) {
+        throw std::runtime_error(path + " was written by a newer smartlog (schema version " +
+                                 std::to_string(version) + ", this one knows " + std::to_string(kSchemaVersion) +
+                                 ")");
     }
 }
 
@@ -401,63 +482,165 @@ void SqliteStore::query(Query q, QueryDone done) {
 }
 
 std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> SqliteStore::load_recent(std::size_t per_app) {
-    using Loaded = std::vector<std::pair<std::string, std::vector<core::EntryPtr>>>;
-    // Reads the apps [from, to) of `apps` through `db`.
-    auto load = [per_app](sqlite3* db, const std::vector<const std::pair<const std::string, AppState>*>& apps,
-                          std::size_t from, std::size_t to, Loaded& out) {
+    Loaded out;
+    run_and_wait([&] {
+        // The helper's connection sees only what is committed.
+        commit();
+        // What the constructor read, unless something was written since (the writes reset it).
+        if (preloaded_ && options_.preload_per_app == per_app) {
+            out = std::move(*preloaded_);
+        } else {
+            out = read_recent(per_app);
+        }
+        preloaded_.reset();
+    });
+    return out;
+}
+
+namespace {
+
+// The entry a restore row holds, columns from `first`: id, ts, level, user_id, message,
+// encoded (kScanColumns, kRestoreColumns without seq and metadata).
+core::EntryPtr restored_entry(sqlite3_stmt* s, int first, const std::string& app_id) {
+    auto text = [s](int col) {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, col))) : std::string();
+    };
+    auto e = std::make_shared<core::Entry>();
+    e->id = text(first);
+    e->timestamp = sqlite3_column_int64(s, first + 1);
+    e->level = text(first + 2);
+    e->user_id = text(first + 3);
+    e->message = text(first + 4);
+    e->encoded = text(first + 5);
+    e->app_id = app_id;
+    return e;
+}
+
+// One scan of the table, newest first: app and seq to pick the row, then the entry.
+constexpr const char* kScanSql =
+    "SELECT app, seq, id, ts, level, user_id, message, encoded FROM entries "
+    "WHERE seq BETWEEN ? AND ? ORDER BY seq DESC";
+
+}  // namespace
+
+SqliteStore::Loaded SqliteStore::read_recent(std::size_t per_app) {
+    Loaded out;
+    if (per_app == 0 || apps_.empty()) return out;
+    std::vector<RestoreScan::App> apps;
+    apps.reserve(apps_.size());
+    for (const auto& [name, app] : apps_) apps.push_back({name, app.key, app.floor});
+
+    std::int64_t lo = 0, hi = 0;
+    {
+        Stmt first(db_, "SELECT seq FROM entries ORDER BY seq LIMIT 1");
+        if (!first.step()) return out;
+        lo = first.int64(0);
+        Stmt last(db_, "SELECT seq FROM entries ORDER BY seq DESC LIMIT 1");
+        hi = last.step() ? last.int64(0) : lo;
+    }
+    // hi - lo + 1 bounds the rows kept: scanning them all beats one index query per app (an
+    // index walk, then a table lookup per row, in no useful order) unless most rows are older
+    // than the histories want.
+    const double wanted = static_cast<double>(apps.size()) * static_cast<double>(per_app);
+    const bool scan = options_.restore_read == SqliteOptions::RestoreRead::scan ||
+                      (options_.restore_read == SqliteOptions::RestoreRead::automatic &&
+                       static_cast<double>(hi - lo) + 1 <= 2 * wanted);
+
+    // Reads the newest per_app entries of apps [from, to) through `db`, one index query each.
+    auto per_app_query = [per_app, &apps](sqlite3* db, std::size_t from, std::size_t to,
+                                          const std::vector<std::size_t>* only, Loaded& into) {
         Stmt s(db, std::string("SELECT ") + kRestoreColumns +
                        " FROM entries e WHERE e.app = ? AND e.seq > ? ORDER BY e.id DESC LIMIT ?");
-        for (std::size_t i = from; i < to; ++i) {
-            const auto& [name, app] = *apps[i];
+        for (std::size_t k = from; k < to; ++k) {
+            const auto& app = apps[only ? (*only)[k] : k];
             sqlite3_reset(s.get());
             s.bind(1, app.key);
             s.bind(2, app.floor);
             s.bind(3, static_cast<std::int64_t>(per_app));
             std::vector<core::EntryPtr> entries;
             entries.reserve(std::min<std::size_t>(per_app, 4096));
-            while (s.step()) entries.push_back(read_entry(s, name));
+            while (s.step()) entries.push_back(read_entry(s, app.name));
             if (entries.empty()) continue;
             std::reverse(entries.begin(), entries.end());
-            out.emplace_back(name, std::move(entries));
+            into.emplace_back(app.name, std::move(entries));
         }
     };
-    Loaded out;
-    run_and_wait([&] {
-        std::vector<const std::pair<const std::string, AppState>*> apps;
-        for (const auto& app : apps_) apps.push_back(&app);
-        out.reserve(apps.size());
-        // Building a million entries costs more than reading them: a second read connection
-        // on a helper thread loads half of the apps (the 1,000 x 1,000 restart goal of SPEC 8).
-        sqlite3* reader = nullptr;
-        const std::string path = (options_.data_dir / "smartlog.db").string();
-        if (apps.size() < 2 ||
-            sqlite3_open_v2(path.c_str(), &reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-            sqlite3_close(reader);
-            return load(db_, apps, 0, apps.size(), out);
+
+    RestoreScan plan(scan ? apps : std::vector<RestoreScan::App>{}, per_app);
+    auto scan_range = [&plan](sqlite3* db, std::int64_t from, std::int64_t to, RestoreScan::Part& part) {
+        Stmt s(db, kScanSql);
+        s.bind(1, from);
+        s.bind(2, to);
+        sqlite3_stmt* st = s.get();
+        while (s.step()) {
+            const auto* id = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
+            const std::string_view id_view(id ? id : "", static_cast<std::size_t>(sqlite3_column_bytes(st, 2)));
+            const RestoreScan::Take take =
+                plan.offer(part, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), id_view);
+            if (take.into) take.into->push_back(restored_entry(st, 2, *take.app_id));
         }
-        exec_on(reader, "PRAGMA mmap_size=1073741824");
-        const std::size_t half = apps.size() / 2;
-        Loaded second;
-        std::exception_ptr failed;
-        std::thread helper([&] {
+    };
+
+    // Building a million entries costs more than reading them: a second read-only connection
+    // on a helper thread does half of the work (the 1,000 x 1,000 restart goal of SPEC 8).
+    sqlite3* reader = nullptr;
+    const std::string path = (options_.data_dir / "smartlog.db").string();
+    const bool two = (scan ? hi > lo : apps.size() >= 2) &&
+                     sqlite3_open_v2(path.c_str(), &reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK;
+    if (!two) {
+        sqlite3_close(reader);
+        reader = nullptr;
+    } else {
+        exec_on(reader, "PRAGMA mmap_size=" SMARTLOG_MMAP_SIZE);
+    }
+    std::vector<RestoreScan::Part> parts;
+    Loaded second;
+    if (scan) {
+        parts.push_back(plan.new_part());  // seq above mid: the newest
+        parts.push_back(plan.new_part());
+    }
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    const std::size_t half = apps.size() / 2;
+    std::exception_ptr failed;
+    std::thread helper;
+    if (two) {
+        helper = std::thread([&] {
             try {
-                load(reader, apps, half, apps.size(), second);
+                if (scan) {
+                    scan_range(reader, mid + 1, hi, parts[0]);
+                } else {
+                    per_app_query(reader, half, apps.size(), nullptr, second);
+                }
             } catch (...) {
                 failed = std::current_exception();
             }
         });
-        try {
-            load(db_, apps, 0, half, out);
-        } catch (...) {
-            helper.join();
-            sqlite3_close(reader);
-            throw;
+    }
+    try {
+        if (scan) {
+            scan_range(db_, lo, two ? mid : hi, parts[1]);
+        } else {
+            per_app_query(db_, 0, two ? half : apps.size(), nullptr, out);
         }
-        helper.join();
+    } catch (...) {
+        if (helper.joinable()) helper.join();
         sqlite3_close(reader);
-        if (failed) std::rethrow_exception(failed);
+        throw;
+    }
+    if (helper.joinable()) helper.join();
+    sqlite3_close(reader);
+    if (failed) std::rethrow_exception(failed);
+    if (!scan) {
         for (auto& app : second) out.push_back(std::move(app));
-    });
+        return out;
+    }
+    if (!two) std::swap(parts[0], parts[1]);  // everything went to parts[1]
+    RestoreScan::Result result = plan.finish(std::move(parts));
+    out = std::move(result.loaded);
+    // Apps whose ids do not follow seq (a clock set back with nothing restored to remember
+    // it, rows written by hand): the index query, exact whatever the order.
+    per_app_query(db_, 0, result.unordered.size(), &result.unordered, out);
     return out;
 }
 
@@ -587,6 +770,7 @@ void SqliteStore::recovered() {
 void SqliteStore::probe() {
     // The smallest real write: one page through the WAL, synced as the mode syncs.
     try {
+        preloaded_.reset();  // a write: what the constructor read may be stale
         exec("BEGIN IMMEDIATE");
         exec("UPDATE schema_version SET version = version");
         exec("COMMIT");
@@ -634,6 +818,7 @@ void SqliteStore::rollback() {
 
 void SqliteStore::begin_if_needed() {
     if (in_txn_) return;
+    preloaded_.reset();  // a write: what the constructor read may be stale
     exec("BEGIN");
     in_txn_ = true;
     txn_started_ = steady::now();
@@ -833,6 +1018,7 @@ bool SqliteStore::retention_step() {
     // Rows hidden by a clear.
     for (auto& [name, app] : apps_) {
         if (!app.purge) continue;
+        preloaded_.reset();  // a write: what the constructor read may be stale
         exec("BEGIN");
         Stmt s(db_, "DELETE FROM entries WHERE seq IN "
                     "(SELECT seq FROM entries WHERE app = ? AND seq <= ? LIMIT ?)");
@@ -851,6 +1037,7 @@ bool SqliteStore::retention_step() {
     for (auto& [name, app] : apps_) {
         if (app.count <= keep) continue;
         const std::int64_t n = std::min(app.count - keep, step);
+        preloaded_.reset();  // a write: what the constructor read may be stale
         exec("BEGIN");
         Stmt s(db_, "DELETE FROM entries WHERE seq IN "
                     "(SELECT seq FROM entries WHERE app = ? AND seq > ? ORDER BY id LIMIT ?)");
@@ -871,6 +1058,7 @@ bool SqliteStore::retention_step() {
         Stmt oldest(db_, "SELECT received FROM entries ORDER BY seq LIMIT 1");
         if (!oldest.step() || oldest.int64(0) >= cutoff) return false;
     }
+    preloaded_.reset();  // a write: what the constructor read may be stale
     exec("BEGIN");
     std::unordered_map<std::int64_t, std::int64_t> per_app;
     {

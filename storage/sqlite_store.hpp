@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -46,6 +47,14 @@ struct SqliteOptions {
     // seconds of the storage thread's work.
     std::uint64_t max_queued_entries = 250'000;
     StartupCheck check = StartupCheck::quick;
+    // When > 0, the constructor also reads the newest `preload_per_app` entries of every app,
+    // while the start-up check runs on another thread, and keeps them for the first
+    // load_recent(preload_per_app) (smartlogd sets its history_limit: the restart of SPEC 8).
+    std::size_t preload_per_app = 0;
+    // How load_recent reads (docs/storage.md, "Restart"): automatic picks one scan of the
+    // table in seq order when it holds at most about twice what is wanted, else one index
+    // query per app. The other values force a way, for tests.
+    enum class RestoreRead { automatic, scan, per_app } restore_read = RestoreRead::automatic;
 };
 
 class SqliteStore final : public Store {
@@ -90,10 +99,22 @@ private:
         bool purge = false;       // rows at or below the floor may remain on disk
     };
 
+    using Loaded = std::vector<std::pair<std::string, std::vector<core::EntryPtr>>>;
+
     void open();
-    void check_integrity();
-    void open_schema(const std::string& path);
+    // The check of `options_.check` through its own connection; "" when it finds nothing.
+    // Thread-safe: it touches no member but options_.
+    std::string run_check(const std::string& path) const;
+    // The newest `per_app` entries of every app in apps_, oldest first (load_recent). Reads
+    // through db_ and one more read-only connection on a helper thread.
+    Loaded read_recent(std::size_t per_app);
     std::string refusal(const std::string& path, const std::string& why) const;
+    const char* check_name() const;
+    void set_connection_pragmas(sqlite3* db);
+    bool has_table(const char* name);
+    bool has_schema();
+    // Refuses a database of a newer schema version.
+    void read_schema(const std::string& path);
     void create_schema();
     void prepare_statements();
     void thread_main();
@@ -134,6 +155,8 @@ private:
     sqlite3_stmt* insert_app_ = nullptr;
     sqlite3_stmt* insert_fts_ = nullptr;  // null without the search index
     std::unordered_map<std::string, AppState> apps_;
+    // What the constructor read for preload_per_app; dropped by the first write.
+    std::optional<Loaded> preloaded_;
     bool in_txn_ = false;
     std::chrono::steady_clock::time_point txn_started_;
     std::vector<std::pair<Done, std::size_t>> pending_;  // run after the next commit

@@ -237,5 +237,26 @@ TEST_F(RingHistoryTest, BytesFollowCountEvictionToo) {
     EXPECT_EQ(h.bytes(), expected);
 }
 
+TEST_F(RingHistoryTest, PushAllIsPushOfEachInOrder) {
+    // Evictions by count and by bytes alike, over more entries than the prefetch distance.
+    const EntryPtr older = make("older");
+    std::vector<EntryPtr> entries;
+    for (int i = 0; i < 40; ++i) entries.push_back(make(std::string(static_cast<std::size_t>(i * 7 % 50), 'x')));
+    const std::size_t max_bytes = 12 * sizeof(Entry);
+    RingHistory one_by_one(25, max_bytes);
+    for (const auto& e : entries) one_by_one.push(e);
+    RingHistory all(25, max_bytes);
+    all.push(older);  // not empty before
+    all.push_all(entries);
+    ASSERT_EQ(all.size(), one_by_one.size());
+    EXPECT_EQ(all.bytes(), one_by_one.bytes());
+    for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all.at(i), one_by_one.at(i)) << i;
+    EXPECT_EQ(all.evicted(), one_by_one.evicted() + 1);
+
+    RingHistory empty(5);
+    empty.push_all({});
+    EXPECT_EQ(empty.size(), 0u);
+}
+
 }  // namespace
 }  // namespace smartlog::core

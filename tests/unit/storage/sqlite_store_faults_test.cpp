@@ -250,6 +250,39 @@ TEST_F(SqliteStoreFaultsTest, RefusesADamagedDatabaseAndLeavesItAsItWas) {
     EXPECT_FALSE(fs::exists(dir_ / "smartlog.db-wal") && fs::file_size(dir_ / "smartlog.db-wal") > 0);
 }
 
+// The check runs on its own thread while the constructor reads the histories
+// (preload_per_app): the refusal is the same, and nothing is written.
+TEST_F(SqliteStoreFaultsTest, RefusesADamagedDatabaseWhileReadingTheHistoriesAlongsideTheCheck) {
+    {
+        auto store = open(sync());
+        for (int i = 0; i < 20; ++i) ASSERT_FALSE(append(*store, entries("a", 50, "m")));
+        store->close();
+    }
+    const fs::path db = dir_ / "smartlog.db";
+    std::string bytes = read_file(db);
+    std::mt19937 rng(11);
+    for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 3 * 4096; ++i) bytes[i] = static_cast<char>(rng());
+    std::ofstream(db, std::ios::binary | std::ios::trunc) << bytes;
+
+    for (auto check : {StartupCheck::quick, StartupCheck::full}) {
+        SqliteOptions options = sync();
+        options.check = check;
+        options.preload_per_app = 1000;
+        try {
+            open(options);
+            FAIL() << "a damaged database was opened";
+        } catch (const std::runtime_error& e) {
+            const std::string what = e.what();
+            const std::string name = check == StartupCheck::quick ? "quick_check: " : "integrity_check: ";
+            EXPECT_NE(what.find(db.string() + " is damaged (" + name), std::string::npos) << what;
+            EXPECT_NE(what.find("changed nothing"), std::string::npos) << what;
+            EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+        }
+        EXPECT_EQ(read_file(db), bytes);
+        EXPECT_FALSE(fs::exists(dir_ / "smartlog.db-wal") && fs::file_size(dir_ / "smartlog.db-wal") > 0);
+    }
+}
+
 TEST_F(SqliteStoreFaultsTest, RefusesATruncatedDatabase) {
     {
         auto store = open(sync());

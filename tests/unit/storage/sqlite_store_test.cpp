@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <map>
 #include <random>
 
 #include "core/id_generator.hpp"
@@ -109,6 +110,95 @@ TEST_F(SqliteStoreTest, LoadRecentGivesTheNewestOfEachAppOldestFirst) {
         } else {
             EXPECT_EQ(list.size(), 2u);
         }
+    }
+}
+
+// What load_recent gave, as app -> ids (oldest first).
+std::map<std::string, std::vector<std::string>> by_app(const std::vector<std::pair<std::string, std::vector<core::EntryPtr>>>& loaded) {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& [app, list] : loaded) {
+        auto& ids = out[app];
+        for (const auto& e : list) {
+            EXPECT_EQ(e->app_id, app);
+            ids.push_back(e->id);
+        }
+    }
+    return out;
+}
+
+TEST_F(SqliteStoreTest, LoadRecentReadsTheSameByOneScanAsByTheIndex) {
+    const auto late = entries("d", 4, "late");  // ids older than d's first batch, stored after it
+    std::vector<core::EntryPtr> last;
+    {
+        auto store = open();
+        ASSERT_FALSE(append(*store, entries("a", 10)));
+        ASSERT_FALSE(append(*store, entries("b", 2)));
+        ASSERT_FALSE(append(*store, entries("c", 5, "old")));
+        std::promise<std::error_code> cleared;
+        store->clear("c", [&](std::error_code ec) { cleared.set_value(ec); });
+        EXPECT_FALSE(cleared.get_future().get());
+        ASSERT_FALSE(append(*store, entries("d", 3, "early")));
+        ASSERT_FALSE(append(*store, late));
+        ASSERT_FALSE(append(*store, entries("a", 6, "more")));
+        last = entries("c", 3, "new");
+        ASSERT_FALSE(append(*store, last));
+        ASSERT_FALSE(append(*store, entries("e", 1)));
+        store->close();
+    }
+    for (std::size_t per_app : {1u, 3u, 7u, 100u}) {
+        std::map<std::string, std::vector<std::string>> expected;
+        {
+            SqliteOptions options;
+            options.restore_read = SqliteOptions::RestoreRead::per_app;
+            auto store = open(options);
+            expected = by_app(store->load_recent(per_app));
+            store->close();
+        }
+        ASSERT_EQ(expected.size(), 5u);
+        EXPECT_EQ(expected["b"].size(), std::min<std::size_t>(per_app, 2));
+        EXPECT_EQ(expected["c"].back(), last.back()->id);  // the cleared ones are gone
+        EXPECT_EQ(expected["c"].size(), std::min<std::size_t>(per_app, 3));
+        EXPECT_EQ(expected["d"].size(), std::min<std::size_t>(per_app, 7));
+        for (auto way : {SqliteOptions::RestoreRead::scan, SqliteOptions::RestoreRead::automatic}) {
+            SqliteOptions options;
+            options.restore_read = way;
+            auto store = open(options);
+            EXPECT_EQ(by_app(store->load_recent(per_app)), expected) << "per_app " << per_app;
+            store->close();
+        }
+    }
+}
+
+TEST_F(SqliteStoreTest, PreloadedHistoriesAreWhatLoadRecentReadsUntilAWrite) {
+    {
+        auto store = open();
+        ASSERT_FALSE(append(*store, entries("a", 10)));
+        ASSERT_FALSE(append(*store, entries("b", 2)));
+        store->close();
+    }
+    std::map<std::string, std::vector<std::string>> expected;
+    {
+        auto store = open();
+        expected = by_app(store->load_recent(3));
+        store->close();
+    }
+    SqliteOptions options;
+    options.preload_per_app = 3;
+    {
+        auto store = open(options);
+        EXPECT_EQ(by_app(store->load_recent(3)), expected);
+        EXPECT_EQ(by_app(store->load_recent(3)), expected);  // read again
+        EXPECT_EQ(by_app(store->load_recent(2))["a"].size(), 2u);
+        store->close();
+    }
+    {
+        auto store = open(options);
+        auto newer = entries("a", 1, "newer");
+        ASSERT_FALSE(append(*store, newer));
+        auto loaded = by_app(store->load_recent(3));
+        ASSERT_EQ(loaded["a"].size(), 3u);
+        EXPECT_EQ(loaded["a"].back(), newer[0]->id);
+        store->close();
     }
 }
 

@@ -18,6 +18,11 @@ bool Batcher::add(EntryPtr e, time_point now) {
     return pending_.size() >= max_entries_;
 }
 
+void Batcher::recycle(std::vector<EntryPtr> used) noexcept {
+    used.clear();
+    if (pending_.empty() && pending_.capacity() < used.capacity()) pending_.swap(used);
+}
+
 std::vector<EntryPtr> Batcher::take() {
     std::vector<EntryPtr> out;
     out.swap(pending_);

@@ -26,6 +26,9 @@ public:
     std::size_t size() const noexcept { return pending_.size(); }
     // The pending batch, in arrival order; the batcher is empty afterwards.
     std::vector<EntryPtr> take();
+    // Gives back a vector returned by take() once its batch is sent, so that the next batch
+    // reuses its capacity instead of allocating. Its entries are released here.
+    void recycle(std::vector<EntryPtr> used) noexcept;
 
 private:
     std::size_t max_entries_;

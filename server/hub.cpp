@@ -97,11 +97,17 @@ void Hub::arm_flush_timer(AppChannel& app) {
 
 void Hub::flush(AppChannel& app) {
     if (app.batcher.empty()) return;
-    const std::vector<core::EntryPtr> batch = app.batcher.take();
+    std::vector<core::EntryPtr> batch = app.batcher.take();
     const auto frame = std::make_shared<const std::string>(protocol::logs_frame(batch));
-    // Snapshot: a session may leave while we deliver.
-    const std::vector<WsSession*> members = app.members;
+    // Snapshot: a session may leave while we deliver. Taken into a vector kept from the last
+    // flush (swapped out, so that a nested use would only allocate its own), not a new one.
+    std::vector<WsSession*> members;
+    members.swap(members_scratch_);
+    members.assign(app.members.begin(), app.members.end());
     for (WsSession* session : members) app.delivered += session->deliver_live(batch, frame);
+    members.clear();
+    members_scratch_.swap(members);
+    app.batcher.recycle(std::move(batch));
 }
 
 void Hub::flush_all() {

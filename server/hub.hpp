@@ -101,6 +101,7 @@ private:
     core::Clock& clock_;
     core::IdGenerator ids_;
     std::map<std::string, std::unique_ptr<AppChannel>> channels_;
+    std::vector<WsSession*> members_scratch_;  // flush()'s snapshot of an app's members
 };
 
 }  // namespace smartlog::server

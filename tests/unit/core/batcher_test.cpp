@@ -46,5 +46,23 @@ TEST(Batcher, ANewBatchGetsANewDeadline) {
     EXPECT_EQ(b.deadline(), t0 + 70ms);
 }
 
+TEST(Batcher, ARecycledVectorCarriesTheNextBatchAndReleasesItsEntries) {
+    Batcher b(4, 20ms);
+    const auto t0 = std::chrono::steady_clock::time_point{} + 1s;
+    auto first = entry("a");
+    b.add(first, t0);
+    auto batch = b.take();
+    const auto* storage = batch.data();
+    b.recycle(std::move(batch));
+    EXPECT_EQ(first.use_count(), 1);  // the batcher no longer holds the sent entry
+    EXPECT_TRUE(b.empty());
+    b.add(entry("b"), t0 + 50ms);
+    EXPECT_EQ(b.deadline(), t0 + 70ms);
+    auto next = b.take();
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_EQ(next[0]->message, "b");
+    EXPECT_EQ(next.data(), storage);  // the same allocation, not a new one
+}
+
 }  // namespace
 }  // namespace smartlog::core

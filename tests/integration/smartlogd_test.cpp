@@ -168,6 +168,30 @@ TEST(SmartlogdLive, ProducerToViewerInOrderWithoutDuplicatesOverManyBatches) {
     for (const auto& m : producer->inbox) EXPECT_NE(WsClient::type_of(m), "logs");
 }
 
+// The client (Beast's defaults) cuts each message into 4 KiB frames, and the messages are sent
+// back to back: the server reads up to 64 KiB per recv and keeps what a read had no room for
+// (server/flex_stream.hpp), so frame and message boundaries fall anywhere in its buffer.
+TEST(SmartlogdLive, LargeFragmentedMessagesSentBackToBackArriveWholeAndInOrder) {
+    SmartlogdProcess server(kConfig);
+    auto viewer = connect_as(server, "reader", "app1");
+    auto producer = connect_as(server, "writer", "app1", "producer");
+    constexpr int kMessages = 8, kPerMessage = 150, kTotal = kMessages * kPerMessage;
+    const std::string padding(380, 'x');  // about 60 KiB per message
+    for (int m = 0; m < kMessages; ++m) {
+        producer->send(logs_message(m * kPerMessage, kPerMessage, "frag-" + padding + "-"));
+    }
+    for (int m = 0; m < kMessages; ++m) {
+        const auto ack = producer->next("logs_ack");
+        EXPECT_EQ(ack.at("payload").at("accepted").to_number<int>(), kPerMessage);
+        EXPECT_TRUE(ack.at("payload").at("rejected").as_array().empty());
+    }
+    const auto entries = live_entries(*viewer, kTotal);
+    ASSERT_EQ(entries.size(), static_cast<std::size_t>(kTotal));
+    for (int i = 0; i < kTotal; ++i) {
+        EXPECT_EQ(str(entries[i].at("message")), "frag-" + padding + "-" + std::to_string(i)) << "at " << i;
+    }
+}
+
 TEST(SmartlogdHistory, AfterIdResumesWithExactlyWhatWasMissed) {
     SmartlogdProcess server(kConfig, {"--history-limit", "30"});
     auto producer = connect_as(server, "writer", "app1", "producer");

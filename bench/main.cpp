@@ -149,8 +149,11 @@ int main(int argc, char** argv) {
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (cfg.out != "-") {
+        // Rendered before the file is opened: opening truncates it, and the report's
+        // `git describe --dirty` would then call the tree dirty.
+        const std::string report = render_report(cfg, results, seconds);
         std::ofstream out(cfg.out);
-        out << render_report(cfg, results, seconds);
+        out << report;
         if (!out) {
             std::fprintf(stderr, "smartlog-bench: cannot write %s\n", cfg.out.c_str());
             return 1;

@@ -200,7 +200,7 @@ std::string cleared_frame(std::string_view app_id, std::string_view cleared_by,
 std::string logs_ack_frame(std::string_view ref_json, std::size_t accepted,
                            const std::vector<EntryRejection>& rejected) {
     // One per `logs` message, and nearly always with nothing rejected: that ack is written
-    // directly. `ref_json` is already serialised JSON (parse_envelope), so the bytes are the
+    // directly. `ref_json` is already serialised JSON (decode_frame), so the bytes are the
     // ones the generic path below makes by parsing and serialising it again (unit test).
     if (rejected.empty()) {
         std::string out = R"({"type":"logs_ack","payload":{)";

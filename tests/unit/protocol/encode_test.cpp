@@ -141,7 +141,7 @@ TEST(Encode, AckDroppedClearedStatus) {
 }
 
 // The ack without rejections is written directly; it must be the bytes the generic
-// serialisation makes, for every kind of ref parse_envelope can hand over.
+// serialisation makes, for every kind of ref decode_frame can hand over.
 TEST(Encode, AckWithoutRejectionsIsTheGenericSerialisation) {
     for (std::string_view ref : {"", "3", "-7", "1.5E0", "18446744073709551615", "\"batch-1\"",
                                  "\"caf\u00e9 \\\"q\\\"\""}) {

@@ -462,7 +462,12 @@ bool WsSession::peer_stalled(clock::time_point now) {
 
 void WsSession::do_ping() {
     last_ping_ = clock::now();
-    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) {});
+    // Beast holds at most one ping waiting behind a write; a peer that reads nothing keeps the
+    // write (so the ping) waiting, and a second one would break Beast's invariant (an assertion
+    // in debug builds, seen in protocol_slow). One in flight at a time.
+    if (ping_in_flight_) return;
+    ping_in_flight_ = true;
+    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) { self->ping_in_flight_ = false; });
 }
 
 void WsSession::close_with(websocket::close_code close_code, std::string reason,

@@ -124,6 +124,7 @@ private:
     clock::time_point created_;
     clock::time_point last_received_;
     clock::time_point last_ping_;
+    bool ping_in_flight_ = false;  // do_ping()
 
     // Closing.
     bool closing_ = false;

@@ -4,10 +4,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
-#include <limits>
 
 #include "core/level.hpp"
 #include "protocol/entry_parser.hpp"
+#include "protocol/timestamp.hpp"
 
 namespace smartlog::protocol {
 
@@ -33,18 +33,9 @@ ProtocolError bad_request(std::string message) { return {errc::bad_request, std:
 
 // A JSON number as whole milliseconds; nullopt for non-numbers and values out of range.
 std::optional<std::int64_t> as_millis(const json::value& v) {
-    if (v.is_int64()) return v.get_int64();
-    if (v.is_uint64()) {
-        if (v.get_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            return std::nullopt;
-        }
-        return static_cast<std::int64_t>(v.get_uint64());
-    }
-    if (v.is_double()) {
-        const double d = v.get_double();
-        if (!std::isfinite(d) || std::fabs(d) > 9.2e18) return std::nullopt;
-        return static_cast<std::int64_t>(d);
-    }
+    if (v.is_int64()) return millis_of(v.get_int64());
+    if (v.is_uint64()) return millis_of(v.get_uint64());
+    if (v.is_double()) return millis_of(v.get_double());
     return std::nullopt;
 }
 

@@ -4,7 +4,6 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cmath>
-#include <limits>
 #include <optional>
 
 #include "core/level.hpp"
@@ -17,18 +16,6 @@ namespace {
 
 using boost::system::error_code;
 using string_view = boost::json::string_view;
-
-// A number as whole milliseconds, as a JSON document's number would convert; nullopt when out
-// of range.
-std::optional<std::int64_t> millis_of(std::int64_t i) { return i; }
-std::optional<std::int64_t> millis_of(std::uint64_t u) {
-    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
-    return static_cast<std::int64_t>(u);
-}
-std::optional<std::int64_t> millis_of(double d) {
-    if (!std::isfinite(d) || std::fabs(d) > 9.2e18) return std::nullopt;
-    return static_cast<std::int64_t>(d);
-}
 
 // A field of an entry as last seen: SPEC 2 treats null as absent.
 enum class Seen : std::uint8_t { absent, string, number, other };

@@ -1,6 +1,8 @@
 #include "protocol/timestamp.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 
 namespace smartlog::protocol {
 
@@ -75,6 +77,18 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view text) {
     const std::int64_t seconds = static_cast<std::int64_t>(days_since_epoch) * 86400 +
                                  hour * 3600 + minute * 60 + second - offset_minutes * 60;
     return seconds * 1000 + millis;
+}
+
+std::optional<std::int64_t> millis_of(std::int64_t i) noexcept { return i; }
+
+std::optional<std::int64_t> millis_of(std::uint64_t u) noexcept {
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    return static_cast<std::int64_t>(u);
+}
+
+std::optional<std::int64_t> millis_of(double d) noexcept {
+    if (!std::isfinite(d) || std::fabs(d) > 9.2e18) return std::nullopt;
+    return static_cast<std::int64_t>(d);
 }
 
 }  // namespace smartlog::protocol

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/level.hpp"
+#include "protocol/encode.hpp"
 #include "protocol/entry_parser.hpp"
 #include "protocol/timestamp.hpp"
 
@@ -208,9 +209,7 @@ struct Envelope {
 };
 
 std::string ref_json(const json::value& ref) {
-    // A double out of range would print as the non-JSON "Infinity": such a ref is dropped.
-    if (ref.is_double() && !std::isfinite(ref.get_double())) return {};
-    return json::serialize(ref);
+    return ref.is_double() ? finite_json_number(ref.get_double()) : json::serialize(ref);
 }
 
 boost::system::result<Envelope, ProtocolError> parse_envelope(std::string_view text,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #if defined(__SSE2__)
@@ -88,6 +89,10 @@ json::value raw_json(std::string_view text) { return json::parse(text); }
 
 // A string without escaped bytes is copied between quotes as it is, without the temporary
 // string serialize() makes; the others go through it.
+std::string finite_json_number(double d) {
+    return std::isfinite(d) ? json::serialize(json::value(d)) : std::string();
+}
+
 void append_json_string(std::string& out, std::string_view s) {
     if (needs_escape(s)) {
         out += json::serialize(s);

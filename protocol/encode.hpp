@@ -22,6 +22,10 @@ void encode_entry(core::Entry& e, bool message_is_plain = false);
 // Appends `s` (valid UTF-8) as a JSON string, escaped byte for byte as Boost.JSON's serialiser does.
 void append_json_string(std::string& out, std::string_view s);
 
+// A double as Boost.JSON writes it (1.5 -> "1.5E0"); empty when it is not finite, which the
+// serialiser would write as the non-JSON "Infinity" or "NaN". For echoing a client's `ref`.
+std::string finite_json_number(double d);
+
 // {"type":"logs","payload":[...]}; history answers add "history":true and maybe "gap":true.
 std::string logs_frame(std::span<const core::EntryPtr> entries);
 std::string history_frame(std::span<const core::EntryPtr> entries, bool gap);

@@ -1,9 +1,6 @@
 #include "protocol/entry_parser.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-#include <cmath>
 #include <optional>
 
 #include "core/level.hpp"
@@ -275,11 +272,7 @@ private:
 
     static std::string ref_of(std::int64_t i) { return std::to_string(i); }
     static std::string ref_of(std::uint64_t u) { return std::to_string(u); }
-    // As a document would print it; a ref out of double's range is dropped rather than echoed
-    // as the non-JSON "Infinity".
-    static std::string ref_of(double d) {
-        return std::isfinite(d) ? boost::json::serialize(boost::json::value(d)) : std::string();
-    }
+    static std::string ref_of(double d) { return finite_json_number(d); }
 
     bool on_literal(std::string_view literal) {
         if (skip_depth_) return true;

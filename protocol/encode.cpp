@@ -140,9 +140,12 @@ std::string logs_frame(std::span<const core::EntryPtr> entries) {
     return entries_frame(entries, R"({"type":"logs","payload":[)");
 }
 
-std::string history_frame(std::span<const core::EntryPtr> entries, bool gap) {
-    return entries_frame(entries, gap ? R"({"type":"logs","history":true,"gap":true,"payload":[)"
-                                      : R"({"type":"logs","history":true,"payload":[)");
+std::string history_frame(std::span<const core::EntryPtr> entries, bool gap, bool more) {
+    static constexpr std::string_view kHeads[2][2] = {
+        {R"({"type":"logs","history":true,"payload":[)", R"({"type":"logs","history":true,"more":true,"payload":[)"},
+        {R"({"type":"logs","history":true,"gap":true,"payload":[)",
+         R"({"type":"logs","history":true,"gap":true,"more":true,"payload":[)"}};
+    return entries_frame(entries, kHeads[gap][more]);
 }
 
 std::string error_frame(core::errc code, std::string_view message, std::string_view ref_json) {

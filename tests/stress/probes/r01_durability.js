@@ -4,13 +4,13 @@
 const { startServer, startRole, rowsOnDisk, timedFetch, fmtInt } = require('../lib');
 
 const PRODUCERS = 3;
-const FLOOD_MS = 6000;
+const FLOOD_MS = 10000;
 
 async function run(t) {
   // Retention far above what the flood sends, so that only loss can make rows missing.
   const server = await startServer({ args: ['--retention-entries', '1000000000'] });
   const kids = Array.from({ length: PRODUCERS }, (_, i) => startRole('flood', {
-    url: server.wsUrl, appId: `durable${i}`, ms: FLOOD_MS, perMessage: 500, inFlight: 32,
+    url: server.wsUrl, appId: `durable${i}`, ms: FLOOD_MS, perMessage: 1000, inFlight: 16,
   }));
   for (const k of kids) await k.next((m) => m.started, 15000, 'producer start');
   const reports = await Promise.all(kids.map((k) => k.next((m) => m.report, FLOOD_MS + 45000, 'producer report')));

@@ -4,7 +4,7 @@
 'use strict';
 const { startServer, startMeter, fmtStall, openAuthed, nextMessage, sendAcked, timedFetch, STALL_BOUND_MS } = require('../lib');
 
-const ENTRIES = 150;
+const ENTRIES = 60;
 const ENTRY_BYTES = 60000;
 
 async function run(t) {

@@ -37,8 +37,8 @@ function invent(url, prefix, maxApps, ms) {
       });
       ws.on('error', () => {});
       ws.on('close', (code) => {
-        closes[code] = (closes[code] || 0) + 1;
         if (done) return;
+        closes[code] = (closes[code] || 0) + 1;
         if (++reconnects > 200 || Date.now() >= end) return finish();
         setTimeout(connect, 50);
       });

@@ -182,6 +182,16 @@ function openAuthed(url, { userId, appId, mode = 'viewer', token, localAddress, 
   });
 }
 
+// openAuthed, or an error naming what happened instead.
+async function openOk(url, options) {
+  const c = await openAuthed(url, options);
+  if (c.status !== 'ok') {
+    c.ws.terminate();
+    throw new Error(`${options.userId}@${options.appId}: ${c.status}`);
+  }
+  return c;
+}
+
 function ping(ws, timeoutMs = 10000) {
   return new Promise((resolve) => {
     const timer = setTimeout(() => { ws.off('message', on); resolve(false); }, timeoutMs);
@@ -285,6 +295,26 @@ function clientFrame(text) {
   return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
 }
 
+// Writes `chunk` again and again until `end` (a time), as fast as the socket drains; resolves
+// with the bytes written and how the socket ended (or 'still open').
+function writeUntil(socket, chunk, end) {
+  return new Promise((resolve) => {
+    let written = 0, error = null;
+    socket.on('error', (e) => { error = e.code || e.message; });
+    socket.on('close', () => resolve({ written, error: error || 'closed' }));
+    const pump = () => {
+      while (Date.now() < end && !socket.destroyed) {
+        written += chunk.length;
+        if (!socket.write(chunk)) return socket.once('drain', pump);
+      }
+      resolve({ written, error });
+    };
+    // A drain that never comes (the server stopped reading) must not outlive the probe.
+    setTimeout(() => resolve({ written, error: error || 'still open' }), end - Date.now() + 100);
+    pump();
+  });
+}
+
 // ---- HTTP --------------------------------------------------------------------------------------
 
 async function timedFetch(url, options = {}, timeoutMs = 30000) {
@@ -312,6 +342,6 @@ function rowsOnDisk(dataDir, where = '') {
 
 module.exports = {
   SOURCES, RSS_CAP, STALL_BOUND_MS, sleep, mib, kib, fmtInt, withTimeout, percentile, procStatus, cpuSeconds,
-  startServer, startRole, killAll, startMeter, fmtStall, openAuthed, ping, openMany, closeAll, sendAcked, nextMessage, rawUpgrade, clientFrame,
+  startServer, startRole, killAll, startMeter, fmtStall, openAuthed, openOk, ping, openMany, closeAll, sendAcked, nextMessage, rawUpgrade, clientFrame, writeUntil,
   timedFetch, metricsText, metricValue, rowsOnDisk,
 };

@@ -48,6 +48,7 @@ async function phaseConnections(t) {
       metricValue(text, 'smartlog_connections_refused_total'),
       metricValue(text, 'smartlog_connections_refused_total') === 100 + refusedLater);
     t.record('server RSS', mib(procStatus(server.proc.pid).rss));
+    t.headline(`${ok.length} authenticated, ${refused.length} refused 503, ${other.length} other`);
   } finally {
     await server.stop();
   }
@@ -98,6 +99,7 @@ async function phaseSlowloris(t) {
     t.record('time to close from connect: min / p50 / max (5 s to 8 s)',
       `${closeTimes[0]} / ${percentile(closeTimes, 50)} / ${closeTimes.at(-1)} ms`,
       closeTimes.length > 0 && closeTimes[0] >= 4990 && closeTimes.at(-1) < 8000);
+    t.headline(`${served}/100 normal clients served; ${closeTimes.length}/1000 slow sockets closed, p50 ${percentile(closeTimes, 50)} ms`);
     const text = await metricsText(server);
     t.record('smartlog_http_timeouts_total', metricValue(text, 'smartlog_http_timeouts_total'),
       metricValue(text, 'smartlog_http_timeouts_total') >= 1000);
@@ -159,6 +161,7 @@ async function phaseRate(t) {
       `${(percentile(loaded, 50) / percentile(idle, 50)).toFixed(2)}x`, percentile(loaded, 50) <= 2 * percentile(idle, 50));
     t.record('quiet p99 under flood <= 2x idle p99',
       `${(percentile(loaded, 99) / percentile(idle, 99)).toFixed(2)}x`, percentile(loaded, 99) <= 2 * percentile(idle, 99));
+    t.headline(`noisy app held to ${measured.toFixed(0)}/s; quiet app p50 ${(percentile(loaded, 50) / percentile(idle, 50)).toFixed(2)}x, p99 ${(percentile(loaded, 99) / percentile(idle, 99)).toFixed(2)}x idle`);
     const text = await metricsText(server);
     t.record('smartlog_entries_rate_limited_total{app="noisy"}',
       metricValue(text, 'smartlog_entries_rate_limited_total{app="noisy"}'));
@@ -185,6 +188,7 @@ async function phaseIdle(t) {
     const after = procStatus(server.proc.pid);
     t.record('server RSS before / with them', `${mib(before)} / ${mib(after.rss)}`, after.rss < 200 * (1 << 20));
     t.record('server RSS per connection', `${((after.rss - before) / N / 1024).toFixed(1)} KiB`);
+    t.headline(`${ok}/${N} held in ${mib(after.rss)} (${((after.rss - before) / N / 1024).toFixed(1)} KiB each)`);
     t.record('load generator (node) RSS', mib(process.memoryUsage().rss));
     const sample = conns.filter((_, i) => i % 100 === 0);
     const pongs = (await Promise.all(sample.map((c) => ping(c.ws)))).filter(Boolean).length;
@@ -259,6 +263,7 @@ async function phaseStalled(t) {
     t.record('the reading viewer: received + told missed (dropped)',
       `${readerEntries.toLocaleString('en')} + ${readerMissed.toLocaleString('en')}`,
       readerEntries + readerMissed === MESSAGES * PER_MESSAGE);
+    t.headline(`RSS growth ${mib(peak - base)} (bound ${mib(VIEWERS * maxOutbound)}); reader ${readerEntries.toLocaleString('en')} + ${readerMissed.toLocaleString('en')} dropped`);
     closeAll(viewers);
     reader.terminate();
     producer.terminate();

@@ -3,7 +3,7 @@
 // max_outbound_bytes, so the server's growth is bounded by viewers x max_outbound_bytes; and
 // another app's client must not stall.
 'use strict';
-const { startServer, startRole, startMeter, fmtStall, openAuthed, mib, fmtInt, STALL_BOUND_MS, metricsText, metricValue, timedFetch } = require('../lib');
+const { startServer, startRole, startMeter, fmtStall, openOk, mib, fmtInt, STALL_BOUND_MS, metricsText, metricValue, timedFetch } = require('../lib');
 
 const FLOOD_MS = 8000;
 const MAX_OUTBOUND = 8 << 20;
@@ -13,7 +13,7 @@ async function run(t) {
   const server = await startServer({ args: ['--durability', 'memory', '--idle-timeout', '60s'] });
   try {
     const meter = await startMeter(server);
-    const viewer = await openAuthed(server.wsUrl, { userId: 'slow', appId: 'metrics-app' });
+    const viewer = await openOk(server.wsUrl, { userId: 'slow', appId: 'metrics-app' });
     viewer.ws._socket.pause();  // reads nothing from here on
     let viewerClosed = null;
     viewer.ws.on('close', (code) => { viewerClosed = code; });

@@ -1,7 +1,7 @@
 // Row 4: one `filter` message with 100,000 distinct `level` values (under max_frame_bytes).
 // SPEC 3.3: one message never holds the network thread for more than a few milliseconds.
 'use strict';
-const { startServer, startMeter, fmtStall, openAuthed, nextMessage, kib, STALL_BOUND_MS } = require('../lib');
+const { startServer, startMeter, fmtStall, openOk, nextMessage, kib, STALL_BOUND_MS } = require('../lib');
 
 const LEVELS = 100000;
 
@@ -9,7 +9,7 @@ async function run(t) {
   const server = await startServer({ args: ['--durability', 'memory'] });
   try {
     const meter = await startMeter(server);
-    const viewer = await openAuthed(server.wsUrl, { userId: 'f', appId: 'filter-app' });
+    const viewer = await openOk(server.wsUrl, { userId: 'f', appId: 'filter-app' });
     const frame = JSON.stringify({ type: 'filter', filters: { level: Array.from({ length: LEVELS }, (_, i) => `l${i.toString(36)}`) } });
     const t0 = performance.now();
     viewer.ws.send(frame);

@@ -2,7 +2,7 @@
 // messages of 'a', through request_history and through HTTP `?q=` (memory mode reads memory).
 // SPEC 3.3: one message never holds the network thread for more than a few milliseconds.
 'use strict';
-const { startServer, startMeter, fmtStall, openAuthed, nextMessage, sendAcked, timedFetch, STALL_BOUND_MS } = require('../lib');
+const { startServer, startMeter, fmtStall, openOk, nextMessage, sendAcked, timedFetch, STALL_BOUND_MS } = require('../lib');
 
 const ENTRIES = 60;
 const ENTRY_BYTES = 60000;
@@ -10,14 +10,14 @@ const ENTRY_BYTES = 60000;
 async function run(t) {
   const server = await startServer({ args: ['--durability', 'memory'] });
   try {
-    const producer = await openAuthed(server.wsUrl, { userId: 'p', appId: 'search-app', mode: 'producer' });
+    const producer = await openOk(server.wsUrl, { userId: 'p', appId: 'search-app', mode: 'producer' });
     const message = 'a'.repeat(ENTRY_BYTES);
     await sendAcked(producer.ws, Array.from({ length: ENTRIES / 10 }, () => JSON.stringify({ type: 'logs', data: { logs: Array.from({ length: 10 }, () => ({ message })) } })), 4);
     producer.ws.terminate();
     const search = `${'a'.repeat(1023)}b`;
 
     let meter = await startMeter(server);
-    const viewer = await openAuthed(server.wsUrl, { userId: 'v', appId: 'search-app' });
+    const viewer = await openOk(server.wsUrl, { userId: 'v', appId: 'search-app' });
     viewer.ws.send(JSON.stringify({ type: 'filter', filters: { search } }));
     const applied = await nextMessage(viewer.ws, (m) => m.type === 'filter_applied' || m.type === 'error', 30000);
     const t0 = performance.now();

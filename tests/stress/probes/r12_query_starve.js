@@ -3,7 +3,7 @@
 // queries cannot starve each other (reads beside the writer, a time budget per query, short
 // `q` strings that cannot become full scans). Bound here: the other tenant's p50 <= 100 ms.
 'use strict';
-const { startServer, openAuthed, sendAcked, timedFetch, rowsOnDisk, sleep, percentile, fmtInt } = require('../lib');
+const { startServer, openOk, sendAcked, timedFetch, rowsOnDisk, sleep, percentile, fmtInt } = require('../lib');
 
 const ROWS = 200000;
 const READERS = 4;
@@ -13,11 +13,11 @@ const BOUND_MS = 100;
 async function run(t) {
   const server = await startServer({ args: ['--retention-entries', '10000000'] });
   try {
-    const producer = await openAuthed(server.wsUrl, { userId: 'p', appId: 'big-tenant', mode: 'producer' });
+    const producer = await openOk(server.wsUrl, { userId: 'p', appId: 'big-tenant', mode: 'producer' });
     const batch = JSON.stringify({ type: 'logs', data: { logs: Array.from({ length: 1000 }, (_, i) => ({ message: `order ${i} shipped to warehouse ${i % 17}` })) } });
     await sendAcked(producer.ws, Array.from({ length: ROWS / 1000 }, () => batch), 4);
     producer.ws.terminate();
-    const small = await openAuthed(server.wsUrl, { userId: 'p', appId: 'small-tenant', mode: 'producer' });
+    const small = await openOk(server.wsUrl, { userId: 'p', appId: 'small-tenant', mode: 'producer' });
     await sendAcked(small.ws, [JSON.stringify({ type: 'logs', data: { logs: Array.from({ length: 100 }, (_, i) => ({ message: `small ${i}` })) } })]);
     small.ws.terminate();
     const deadline = Date.now() + 90000;

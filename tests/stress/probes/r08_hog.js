@@ -50,7 +50,7 @@ async function run(t) {
       health[h] = (health[h] || 0) + 1;
       await sleep(200);
     }
-    hog.send('stop');
+    if (hog.connected) hog.send('stop');
     const final = await hog.next((m) => m.report, 5000, 'hog report').catch(() => ({}));
     const rate = ok / tries;
     t.record('hog: opened / refused / failed over the probe', `${fmtInt(final.opened)} / ${fmtInt(final.refused)} / ${fmtInt(final.failed)}`);

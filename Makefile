@@ -56,7 +56,8 @@ bench: deps
 # idle connections, 100 stalled viewers), then one probe per hostile client of the bounds table
 # (tests/stress/RESULTS.md). Release smartlogd, loopback only, each probe bounded in time and
 # each server in memory (STRESS_RSS_CAP, 3 GiB); prints every figure with PASS/FAIL and a summary
-# table. STRESS_ARGS="--only idle,stalled,7" runs some probes (by name or row); "--list" lists them.
+# table. STRESS_ARGS="--only idle,stalled,7" runs some probes (by name, row, or the groups limits and
+# hostile); "--list" lists them.
 stress: deps
 	@test -f build/release/CMakeCache.txt || cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS) --target smartlogd

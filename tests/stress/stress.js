@@ -13,6 +13,7 @@
 // table (markdown); the exit status is non-zero when any fails.
 //
 //   node tests/stress/stress.js [--only name,name,3,14] [--skip name,...] [--list]
+//   (groups: --only limits, --only hostile)
 //
 // Names are the probes' (--list); numbers pick rows of the hostile table. STRESS_BUDGET_SCALE
 // multiplies every probe's time budget; STRESS_RSS_CAP (bytes) caps each server's memory. SMARTLOG_BIN names
@@ -50,7 +51,9 @@ function listArg(flag) {
 }
 
 function pick() {
-  const matches = (p, key) => p.name === key || (p.row !== undefined && String(p.row) === key);
+  // A key is a probe's name, its row number, or a group: `limits` (no row) or `hostile` (rows).
+  const matches = (p, key) => p.name === key || (p.row !== undefined && String(p.row) === key)
+    || (key === 'limits' && p.row === undefined) || (key === 'hostile' && p.row !== undefined);
   const only = listArg('--only');
   const skip = listArg('--skip') || [];
   for (const key of [...(only || []), ...skip]) {

@@ -3,7 +3,7 @@
 // max_outbound_bytes, so the server's growth is bounded by viewers x max_outbound_bytes; and
 // another app's client must not stall.
 'use strict';
-const { startServer, startRole, startMeter, fmtStall, openOk, mib, fmtInt, STALL_BOUND_MS, metricsText, metricValue, timedFetch } = require('../lib');
+const { startServer, startRole, startMeter, fmtStall, openOk, mib, fmtInt, STALL_BOUND_MS, metricValue, timedFetch } = require('../lib');
 
 const FLOOD_MS = 8000;
 const MAX_OUTBOUND = 8 << 20;

@@ -54,13 +54,14 @@ function cpuSeconds(pid) {
 
 // ---- servers and children that the runner can always clean up ------------------------------
 
-const live = { servers: new Set(), children: new Set() };
+const live = { servers: new Set(), children: new Set(), dirs: new Set() };
 
 // smartlogd (tests/support/server.js) with a watchdog: samples RSS every 50 ms, keeps the peak,
 // kills the server past RSS_CAP. stop() is bounded: SIGTERM, then SIGKILL after `graceMs`.
 async function startServer(options = {}) {
   const server = await support.startServer(options);
   live.servers.add(server);
+  live.dirs.add(server.dir);
   server.capped = false;
   server.peakRss = 0;
   const watchdog = setInterval(() => {
@@ -122,6 +123,12 @@ function killAll() {
   live.servers.clear();
   for (const c of live.children) c.kill('SIGKILL');
   live.children.clear();
+}
+
+// After a probe: its servers' temporary directories (databases of up to a few hundred MB).
+function removeDirs() {
+  for (const dir of live.dirs) fs.rmSync(dir, { recursive: true, force: true });
+  live.dirs.clear();
 }
 
 // The stall meter: a healthy viewer of its own app, in a child process, that sends `ping` every
@@ -343,6 +350,6 @@ function rowsOnDisk(dataDir, where = '') {
 
 module.exports = {
   SOURCES, RSS_CAP, STALL_BOUND_MS, sleep, mib, kib, fmtInt, withTimeout, percentile, procStatus, cpuSeconds,
-  startServer, startRole, killAll, startMeter, fmtStall, openAuthed, openOk, ping, openMany, closeAll, sendAcked, nextMessage, rawUpgrade, clientFrame, writeUntil,
+  startServer, startRole, killAll, removeDirs, startMeter, fmtStall, openAuthed, openOk, ping, openMany, closeAll, sendAcked, nextMessage, rawUpgrade, clientFrame, writeUntil,
   timedFetch, metricsText, metricValue, rowsOnDisk,
 };

@@ -83,6 +83,7 @@ async function runProbe(probe) {
     t.record('probe did not complete', e.message, false);
   } finally {
     lib.killAll();
+    lib.removeDirs();
   }
   const seconds = (Date.now() - started) / 1000;
   const failed = checks.filter((c) => c.pass === false);

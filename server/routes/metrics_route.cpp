@@ -1,6 +1,5 @@
 #include "server/routes/metrics_route.hpp"
 
-#include <algorithm>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -76,15 +75,6 @@ std::string prometheus_text(const ServerContext& ctx) {
     scalar(out, "smartlog_frames_rejected_total", "counter", "WebSocket messages answered with an error.", st.frames_rejected);
     scalar(out, "smartlog_live_entries_dropped_total", "counter",
            "Live entries not sent to viewers that lagged (SPEC 3.3).", st.entries_dropped);
-    std::size_t queued_max = 0, queued_sum = 0;
-    for (const WsSession* session : ctx.sessions) {
-        queued_max = std::max(queued_max, session->queued_bytes());
-        queued_sum += session->queued_bytes();
-    }
-    scalar(out, "smartlog_outbound_queued_bytes", "gauge",
-           "Bytes owed to WebSocket clients, as the outbound gate charges them (bytes + per-frame overhead).", queued_sum);
-    scalar(out, "smartlog_outbound_queued_bytes_max", "gauge",
-           "The most bytes owed to one WebSocket connection (bound: max_outbound_bytes plus one reply).", queued_max);
     scalar(out, "smartlog_shared_frames_skipped_total", "counter",
            "Metrics and app_metrics frames not sent to viewers over max_outbound_bytes.", st.frames_skipped);
     scalar(out, "smartlog_control_rate_limited_total", "counter",
@@ -107,8 +97,8 @@ std::string prometheus_text(const ServerContext& ctx) {
         queued += s->queued_bytes();
         deepest = std::max<std::uint64_t>(deepest, s->queued_bytes());
     }
-    scalar(out, "smartlog_outbound_queue_bytes", "gauge", "Bytes queued to WebSocket clients, all sessions.", queued);
-    scalar(out, "smartlog_outbound_queue_max_bytes", "gauge", "Bytes queued to the most lagging WebSocket client.", deepest);
+    scalar(out, "smartlog_outbound_queue_bytes", "gauge", "Bytes owed to WebSocket clients, as the outbound gate charges them (bytes + 128 per frame).", queued);
+    scalar(out, "smartlog_outbound_queue_max_bytes", "gauge", "Bytes owed to the most lagging WebSocket client (bound: max_outbound_bytes plus one reply).", deepest);
 
     const auto& channels = ctx.hub.channels();
     scalar(out, "smartlog_apps", "gauge", "Apps with live state on this server.", channels.size());

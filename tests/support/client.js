@@ -217,13 +217,13 @@ async function sendLogs(client, logs, ref) {
 }
 
 // Asks for history and resolves with the `logs` answer that carries `history: true`; a large
-// answer arrives in pages ("more": true on all but the last), merged here into one, whose
-// `pages` says how many there were.
+// answer arrives in pages ("more": true on all but the last), merged here into the first page's
+// message (which stays the one in `received`), whose `pages` says how many there were.
 async function history(client, fields = {}, timeoutMs = DEFAULT_TIMEOUT_MS) {
   const isHistory = (m) => m.type === 'logs' && m.history === true;
-  const first = await client.request({ type: 'request_history', ...fields }, isHistory, timeoutMs);
-  const answer = { ...first, payload: [...first.payload], pages: 1 };
-  for (let page = first; page.more === true; answer.pages++) {
+  const answer = await client.request({ type: 'request_history', ...fields }, isHistory, timeoutMs);
+  answer.pages = 1;
+  for (let page = answer; page.more === true; answer.pages++) {
     page = await client.next(isHistory, timeoutMs);
     answer.payload.push(...page.payload);
   }

@@ -1,4 +1,4 @@
-// server/ws_session.hpp: one WebSocket connection speaking the protocol of SPEC 3.
+// server/ws_session.hpp: one WebSocket connection speaking the protocol of docs/protocol.md.
 // Net thread only (docs/threading.md). Owns its bounded send queue: live batches are dropped,
 // and later reported with `dropped`, when the client lags by more than max_outbound_bytes;
 // replies are never dropped, but reading stops while the queue is over the bound.
@@ -41,6 +41,10 @@ public:
     // Queues a reply or notice; never dropped.
     void send(SharedFrame frame);
     void send(std::string frame);
+    // After a configuration reload: checks this session's user, token and app against `access`
+    // again. Still allowed: takes the new permissions and returns true. Withdrawn: sends an
+    // error saying so, closes with 1008 and the reason, and returns false.
+    bool revalidate(const AccessControl& access);
     // Closes with 1001 at server shutdown.
     void close_for_shutdown();
     // Closes the socket at once, without a close handshake.
@@ -98,6 +102,7 @@ private:
     // Identity, once authenticated.
     bool authenticated_ = false;
     std::string user_id_;
+    std::optional<TokenDigest> token_digest_;  // to check the session again on reload
     AppChannel* app_ = nullptr;
     Grant grant_;
     protocol::Mode mode_ = protocol::Mode::viewer;
@@ -113,7 +118,7 @@ private:
     std::int64_t peer_consumed_ = 0;    // most bytes seen taken by the peer
     clock::time_point peer_progress_;   // when the peer last took something
 
-    // Slow-consumer state (SPEC 3.3).
+    // Slow-consumer state (docs/protocol.md).
     bool lagging_ = false;
     std::uint64_t missed_ = 0;
     std::string last_live_id_;  // newest entry this viewer was given or had no need of

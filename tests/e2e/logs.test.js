@@ -33,7 +33,7 @@ test('the page is served with its assets, and runs under the CSP without complai
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /^text\/html/);
   const csp = res.headers.get('content-security-policy') || '';
-  assert.match(csp, /script-src 'self'/, 'smartlogd sends the CSP of issue 4');
+  assert.match(csp, /script-src 'self'/, 'smartlogd sends its CSP');
   const js = await fetch(new URL('js/main.js', server.url));
   assert.equal(js.status, 200);
   assert.match(js.headers.get('content-type'), /javascript/);

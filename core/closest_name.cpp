@@ -30,7 +30,7 @@ std::optional<std::string> closest_name(std::string_view typed, const std::vecto
     std::size_t best_distance = 3;
     for (const std::string& candidate : candidates) {
         const std::size_t longer = std::max(typed.size(), candidate.size());
-        const std::size_t allowed = std::min<std::size_t>(2, (longer - 1) / 3);
+        const std::size_t allowed = std::min<std::size_t>(2, (longer + 1) / 3);
         const std::size_t d = edit_distance(typed, candidate, allowed);
         if (d <= allowed && d < best_distance) {
             best = candidate;

@@ -14,7 +14,7 @@ namespace smartlog::core {
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t cap);
 
 // The candidate closest to `typed`, when it is close enough to be a typo: at most 2 edits, and
-// fewer than a third of the longer name's letters. Ties go to the first candidate.
+// about a third of the longer name's letters ("lvl" is "level"). Ties go to the first candidate.
 std::optional<std::string> closest_name(std::string_view typed, const std::vector<std::string>& candidates);
 
 }  // namespace smartlog::core

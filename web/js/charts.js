@@ -160,6 +160,9 @@ export class MetricsCharts {
       c.card.dataset.points = String(this.times.length);
       if (!c.u) this.build(c);
       c.u?.setData([this.times, ...c.data]);
+      // One sample has no span, and the time axis would label the epoch ("00:00"): show the
+      // minute around it.
+      if (c.u && this.times.length === 1) c.u.setScale('x', { min: this.times[0] - 30, max: this.times[0] + 30 });
     }
   }
 
@@ -192,8 +195,7 @@ export class MetricsCharts {
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 5 } },
       scales: {
-        // One sample has no span: give it a minute, or every tick reads the same time.
-        x: { time: true, range: (u, min, max) => (min === max ? [min - 30, max + 30] : [min, max]) },
+        x: { time: true },
         y: {
           // From zero, up to the total when there is one (memory, disk), so height means share.
           // A floor keeps an idle chart from labelling fractions of a byte or a connection.

@@ -87,7 +87,8 @@ TEST(ClosestName, SuggestsOnlyLikelyTypos) {
     EXPECT_EQ(core::closest_name("lisen", names), "listen");
     EXPECT_EQ(core::closest_name("data_dri", names), "data_dir");
     EXPECT_EQ(core::closest_name("HISTORY_LIMIT", names), std::nullopt);  // case matters in TOML
-    EXPECT_EQ(core::closest_name("ix", names), std::nullopt);            // too short to guess
+    EXPECT_EQ(core::closest_name("lvl", {"level", "limit"}), "level");
+    EXPECT_EQ(core::closest_name("zz", names), std::nullopt);            // too short to guess
     EXPECT_EQ(core::closest_name("nothing_alike", names), std::nullopt);
     EXPECT_EQ(core::edit_distance("kitten", "sitting", 10), 3u);
     EXPECT_EQ(core::edit_distance("abc", "abcdefgh", 2), 3u);  // beyond the cap: cap + 1

@@ -25,13 +25,14 @@ json::object app_json(const std::string& id, const std::string& name, bool activ
 }
 
 HttpResponse list_apps(ServerContext& ctx, const HttpRequest& req) {
-    const auto params = query_params(req.target());
-    if (auto refusal = refuse_unknown_params(req, params, {})) return std::move(*refusal);
     auto read = read_credentials(ctx.access, req);
     if (auto* refusal = std::get_if<HttpResponse>(&read)) return std::move(*refusal);
     const auto& credentials = std::get<protocol::Credentials>(read);
     json::array apps;
+    // Checked once the caller is known, as on /api/v1/logs: ?token= is no token, 401 first.
+    auto check_params = [&]() { return refuse_unknown_params(req, query_params(req.target()), {}); };
     if (ctx.access.open_mode()) {
+        if (auto refusal = check_params()) return std::move(*refusal);
         // Open mode: every app anyone has used, with every permission.
         const Grant all{{Permission::read, Permission::write, Permission::clear}};
         for (const auto& [id, channel] : ctx.hub.channels()) apps.push_back(app_json(id, id, true, all, channel.get()));
@@ -42,6 +43,7 @@ HttpResponse list_apps(ServerContext& ctx, const HttpRequest& req) {
             res.set(http::field::www_authenticate, "Bearer");
             return res;
         }
+        if (auto refusal = check_params()) return std::move(*refusal);
         for (const auto& a : *granted) {
             apps.push_back(app_json(a.app->id, a.app->name, a.app->active, a.grant, ctx.hub.find(a.app->id)));
         }

@@ -103,9 +103,10 @@ std::string ack_json(std::size_t accepted, const std::vector<protocol::EntryReje
 
 void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respond) {
     const auto params = query_params(req.target());
-    if (auto refusal = refuse_unknown_params(req, params, {"app"})) return respond(std::move(*refusal));
     auto who = authorize(ctx, req, app_of(req, params), Permission::write);
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
+    // After authorisation: a token in the URL (?token=) is refused as no token at all, 401.
+    if (auto refusal = refuse_unknown_params(req, params, {"app"})) return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
 
     auto decoded = decode_ingest_body(req, ctx.limits);
@@ -356,9 +357,9 @@ void get_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respon
 
 void delete_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respond) {
     const auto params = query_params(req.target());
-    if (auto refusal = refuse_unknown_params(req, params, {"app"})) return respond(std::move(*refusal));
     auto who = authorize(ctx, req, app_of(req, params), Permission::clear);
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
+    if (auto refusal = refuse_unknown_params(req, params, {"app"})) return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
     AppChannel& app = ctx.hub.channel(caller.app_id);
     auto count = std::make_shared<std::size_t>(0);

@@ -497,6 +497,9 @@ function fieldTerm(name, value) {
 }
 
 function renderDetail(detail, lines) {
+  // Redrawn rows keep their detail: replacing it would drop the keyboard focus inside it.
+  if (detail.shownLines === lines) return;
+  detail.shownLines = lines;
   detail.replaceChildren();
   for (const line of lines) {
     if (typeof line === 'string') {

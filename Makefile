@@ -1,10 +1,12 @@
 # The two commands of the README. Each installs what is missing, builds, then runs.
-.PHONY: run test deps build-release build-debug bench fuzz stress clean
+.PHONY: run test deps build-release build-debug build-server bench fuzz stress clean
 
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-run: deps build-release
+# `make run` builds smartlogd alone (its libraries and the dashboard): not the tests, the
+# benchmark or the command-line client, which `make build-release` builds too.
+run: deps build-server
 	./build/release/app/smartlogd $(ARGS)
 
 test: deps build-debug
@@ -17,6 +19,10 @@ build-release:
 	@test -f build/release/CMakeCache.txt || cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
+build-server:
+	@test -f build/release/CMakeCache.txt || cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target smartlogd
+
 build-debug:
 	@test -f build/debug/CMakeCache.txt || cmake --preset debug >/dev/null
 	cmake --build --preset debug -j $(JOBS)
@@ -26,7 +32,7 @@ build-debug:
 # reports are recoverable in the fuzz build: halt_on_error makes them crashes too. docs/fuzzing.md
 FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS ?= codec config timestamp units ingest query auth http
+FUZZ_TARGETS ?= codec config timestamp units ingest query auth http field_query
 fuzz:
 	@./scripts/install-deps.sh fuzz
 	@test -f build/fuzz/CMakeCache.txt || cmake --preset fuzz >/dev/null

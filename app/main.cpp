@@ -2,7 +2,14 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +19,7 @@
 #include "server/config.hpp"
 #include "server/connection_limit.hpp"
 #include "server/server.hpp"
+#include "server/tls_context.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/sqlite_store.hpp"
 #include "web/assets.hpp"
@@ -44,11 +52,68 @@ std::string address_of(const server::tcp::endpoint& endpoint) {
     return host + ":" + std::to_string(endpoint.port()) + "/";
 }
 
+// The user this process runs as, for messages about permissions: "nobody (uid 65534)".
+std::string current_user() {
+    const uid_t uid = geteuid();
+    const passwd* pw = getpwuid(uid);
+    return fmt::format("{} (uid {})", pw ? pw->pw_name : "?", uid);
+}
+
+// Refuses a data_dir this process cannot create or write, naming the user and what to do:
+// SQLite would only say "unable to open database file".
+void check_data_dir(const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    int err = ec ? ec.value() : 0;
+    if (!err) {
+        const std::string probe = (std::filesystem::path(dir) / ".smartlogd-write-check").string();
+        const int fd = ::open(probe.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            err = errno;
+        } else {
+            ::close(fd);
+            ::unlink(probe.c_str());
+        }
+    }
+    if (!err) return;
+    const passwd* pw = getpwuid(geteuid());
+    const std::string name = pw ? pw->pw_name : std::to_string(geteuid());
+    if (err == EACCES || err == EPERM) {
+        throw server::ConfigError(fmt::format(
+            "data_dir \"{0}\": permission denied for user {1}: give that user write access "
+            "(e.g. sudo install -d -o {2} \"{0}\") or choose another directory with --data-dir or data_dir",
+            dir, current_user(), name));
+    }
+    throw server::ConfigError(fmt::format("data_dir \"{}\": {} (running as {}); choose another directory with --data-dir or data_dir",
+                                          dir, std::strerror(err), current_user()));
+}
+
+// --check-config: what would start, and the warnings it would start with; nothing is opened.
+int check_config(const server::Config& config) {
+    const server::Settings& settings = config.settings;
+    const auto address = server::parse_listen(settings.listen);
+    if (config.open_mode() && !server::is_loopback_host(address.host) && !settings.insecure_open) {
+        throw server::ConfigError("open mode (no [[users]] configured) accepts anyone, so it listens on loopback only; "
+                                  "configure [[users]] or pass --insecure-open to listen on " + settings.listen);
+    }
+    server::make_tls_context(settings);  // throws on unreadable or mismatched cert and key
+    std::printf("%s\n", fmt::format("{}: OK: listen {}{}, durability {}, data_dir {}, {}, {}{}",
+                                    config.config_file.empty() ? "(no config file)" : config.config_file,
+                                    settings.listen, settings.tls_cert.empty() ? "" : " (TLS)",
+                                    server::durability_name(settings.durability), settings.data_dir,
+                                    server::count_of(config.apps.size(), "app"), server::count_of(config.users.size(), "user"),
+                                    config.open_mode() ? " (open mode: anyone gets every permission)" : "")
+                             .c_str());
+    for (const std::string& warning : server::config_warnings(config)) std::printf("warning: %s\n", warning.c_str());
+    return 0;
+}
+
 int run(int argc, char** argv) {
     auto loaded = server::load_config(argc, argv);
     if (loaded.exit_now) return loaded.exit_code;
     const server::Config& config = loaded.config;
     const server::Settings& settings = config.settings;
+    if (loaded.check_only) return check_config(config);
 
     auto logger = spdlog::stderr_color_mt("smartlogd");
     spdlog::set_default_logger(logger);
@@ -61,7 +126,6 @@ int run(int argc, char** argv) {
                 "open mode (no [[users]] configured) accepts anyone, so it listens on loopback only; "
                 "configure [[users]] or pass --insecure-open to listen on " + settings.listen);
         }
-        spdlog::warn("open mode: no [[users]] configured, any userId/appId is accepted with every permission");
     }
 
     core::SystemClock clock;
@@ -81,6 +145,7 @@ int run(int argc, char** argv) {
                                                           : storage::StartupCheck::quick;
         // The histories are read while the check runs (docs/storage.md, "Restart").
         options.preload_per_app = settings.history_limit;
+        check_data_dir(settings.data_dir);
         try {
             store = std::make_unique<storage::SqliteStore>(std::move(options), clock);
         } catch (const std::runtime_error& e) {
@@ -102,6 +167,11 @@ int run(int argc, char** argv) {
     std::printf("smartlogd %s listening on %s (WebSocket %s)\n", SMARTLOG_VERSION, url.c_str(), ws_url.c_str());
     std::printf("dashboard: %s\n", url.c_str());
     std::fflush(stdout);
+    // Warnings only once the server really runs: before a fatal error they would only mislead.
+    if (config.open_mode()) {
+        spdlog::warn("open mode: no [[users]] configured, any userId/appId is accepted with every permission");
+    }
+    for (const std::string& warning : server::config_warnings(config)) spdlog::warn("{}", warning);
     spdlog::info("durability={} history_limit={} restored={} in {} ms config={}",
                  server::durability_name(settings.durability), settings.history_limit, restored, restore_ms,
                  config.config_file.empty() ? "(none)" : config.config_file);

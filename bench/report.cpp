@@ -24,7 +24,7 @@ std::string grouped(double value) {
 std::string mib(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20)); }
 std::string ms(std::uint64_t ns) { return fmt::format("{:.3f} ms", static_cast<double>(ns) / 1e6); }
 
-// A figure for both targets, their ratio, and the goal when SPEC 8 sets one.
+// A figure for both targets, their ratio, and the goal when docs/performance.md sets one.
 struct Row {
     std::string name;
     std::string smartlog;
@@ -41,7 +41,7 @@ std::string ratio(double a, double b) {
 
 std::string table(const std::vector<Row>& rows) {
     std::string s =
-        "| figure | smartlogd | redis-server | smartlogd ÷ redis | SPEC 8 goal | smartlogd vs goal |\n"
+        "| figure | smartlogd | redis-server | smartlogd ÷ redis | goal | smartlogd vs goal |\n"
         "| --- | --- | --- | --- | --- | --- |\n";
     for (const auto& r : rows) {
         s += fmt::format("| {} | {} | {} | {} | {} | {} |\n", r.name, r.smartlog, r.redis, r.ratio,
@@ -177,7 +177,7 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
     }
     rows.push_back({"checks", checks(a, sc.kind), checks(b, sc.kind), "", "", ""});
     if (sc.kind == Kind::history && a.ran)
-        rows.push_back({"history meets live (SPEC 3.3)", a.history_probe, "–", "", "", ""});
+        rows.push_back({"history meets live (docs/protocol.md)", a.history_probe, "–", "", "", ""});
     s += table(rows);
     s += "\n";
     for (const Outcome* o : {sl, rd}) {
@@ -251,14 +251,14 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
   send time each entry carries in its metadata; percentiles are bucket upper bounds (≤ 3% high).
 - Server CPU is utime + stime from `/proc/PID/stat` (10 ms ticks) over the same window; peak
   RSS is `VmHWM` from `/proc/PID/status`. The steadiest comparison is CPU per delivered entry
-  against redis-server at fan-out 10 (SPEC 8: within 1.25×).
+  against redis-server at fan-out 10 (docs/performance.md: within 1.25×).
 - Correctness: each viewer checks every entry's producer and sequence number (in order, none
   twice, none missing, counts equal to what producers had acknowledged), and parses every n-th
   batch in full to compare each entry's level and message with what was sent and to check the
   LogEntry shape. A row with problems is not a result.
 
 )";
-    s += "## Summary against SPEC section 8\n\n"
+    s += "## Summary against docs/performance.md\n\n"
          "| goal | smartlogd | redis-server | verdict |\n| --- | --- | --- | --- |\n";
     for (const auto& r : results) {
         const auto* a = r.find("smartlogd");
@@ -298,7 +298,7 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
                              val(a, [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); }),
                              ok(a && a->restart_seconds < 1));
         } else if (r.scenario.id == "history") {
-            s += fmt::format("| request_history of 1,000 entries (no SPEC goal), p99 | {} | {} | – |\n",
+            s += fmt::format("| request_history of 1,000 entries (no goal), p99 | {} | {} | – |\n",
                              val(a, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }),
                              val(b, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }));
         }

@@ -1,4 +1,4 @@
-// bench/smartlog_target.cpp: producers, viewers and idle clients speaking SPEC section 3
+// bench/smartlog_target.cpp: producers, viewers and idle clients speaking docs/protocol.md
 // to smartlogd. Each connection runs on one io_context thread.
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -224,7 +224,7 @@ private:
     }
 
     // The marker scan counts entries; this checks that they are whole LogEntry objects
-    // (SPEC 2) carrying what the producer sent.
+    // (docs/protocol.md) carrying what the producer sent.
     void check_in_full(std::string_view text, long marks) {
         ++sampled_batches;
         auto fail = [&](std::string_view why) {
@@ -329,7 +329,7 @@ bool is_history_answer(std::string_view text) {
             text.find("\"history\": true") != std::string_view::npos);
 }
 
-// SPEC 3.3 "history meets live exactly": right after the producer's last ack, the first
+// docs/protocol.md "history meets live exactly": right after the producer's last ack, the first
 // answer plus the live batches that follow it must hold every entry once. Live batches are
 // collected until the answer to a ping sent 100 ms later.
 net::awaitable<void> probe_history_meets_live(Ws& ws, beast::flat_buffer& buf,

@@ -1,5 +1,5 @@
 // bench/targets.hpp: the two servers a scenario drives, behind one interface.
-// smartlog: WebSocket frames of SPEC section 3. Redis: the same batch bytes through
+// smartlog: WebSocket frames of docs/protocol.md. Redis: the same batch bytes through
 // PUBLISH/SUBSCRIBE (and a list for history), spoken with hiredis' encoder and reader.
 #pragma once
 

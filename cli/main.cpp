@@ -5,7 +5,9 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cmath>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <condition_variable>
 #include <csignal>
@@ -374,9 +376,9 @@ int run_tail(Common& c, const TailFlags& f) {
         }
     });
     client->on_cleared([](const smartlog::Cleared& cl) {
-        std::fprintf(stderr, "smartlog: %s cleared the history of %s (%llu entries)\n",
+        std::fprintf(stderr, "smartlog: %s cleared the history of %s (%llu %s)\n",
                      cl.cleared_by.c_str(), cl.app_id.c_str(),
-                     static_cast<unsigned long long>(cl.count));
+                     static_cast<unsigned long long>(cl.count), cl.count == 1 ? "entry" : "entries");
     });
     std::atomic<bool> was_ready{false};
     client->on_state([&](smartlog::ConnectionState s, const std::string& detail) {
@@ -508,6 +510,63 @@ int run_history(Common& c, const HistoryFlags& f) {
     return code;
 }
 
+// Boost.JSON writes doubles as 2.0122574055158324E1: scripts and people want 20.122574.
+// Whole numbers print as integers; the rest with at most six decimals, trailing zeros cut.
+void write_plain_json(std::string& out, const json::value& v) {
+    switch (v.kind()) {
+        case json::kind::double_: {
+            const double d = v.get_double();
+            if (!std::isfinite(d)) {
+                out += "null";
+            } else if (d == std::trunc(d) && std::fabs(d) < 9007199254740992.0) {
+                out += std::to_string(static_cast<std::int64_t>(d));
+            } else {
+                char buffer[400];
+                std::snprintf(buffer, sizeof buffer, "%.6f", d);
+                std::string text = buffer;
+                text.erase(text.find_last_not_of('0') + 1);
+                if (text.back() == '.') text.pop_back();
+                out += text == "-0" ? "0" : text;
+            }
+            return;
+        }
+        case json::kind::object: {
+            out += '{';
+            bool first = true;
+            for (const auto& [key, value] : v.get_object()) {
+                if (!first) out += ',';
+                first = false;
+                out += json::serialize(json::string(key));
+                out += ':';
+                write_plain_json(out, value);
+            }
+            out += '}';
+            return;
+        }
+        case json::kind::array: {
+            out += '[';
+            bool first = true;
+            for (const auto& item : v.get_array()) {
+                if (!first) out += ',';
+                first = false;
+                write_plain_json(out, item);
+            }
+            out += ']';
+            return;
+        }
+        default: out += json::serialize(v);
+    }
+}
+
+std::string plain_json(const std::string& payload) {
+    boost::system::error_code ec;
+    const json::value v = json::parse(payload, ec);
+    if (ec) return payload;
+    std::string out;
+    write_plain_json(out, v);
+    return out;
+}
+
 int run_metrics(Common& c, bool watch, bool as_json) {
     auto options = make_options(c, smartlog::Mode::viewer);
     options.reconnect = watch;
@@ -515,7 +574,7 @@ int run_metrics(Common& c, bool watch, bool as_json) {
     auto client = make_client(options);
     Outcome outcome;
     client->on_metrics([&](const std::string& payload) {
-        const std::string line = (as_json ? payload : format_metrics(payload)) + "\n";
+        const std::string line = (as_json ? plain_json(payload) : format_metrics(payload)) + "\n";
         std::fwrite(line.data(), 1, line.size(), stdout);
         std::fflush(stdout);
         if (!watch) outcome.finish(kOk);
@@ -543,8 +602,8 @@ int run_clear(Common& c) {
     auto client = make_client(options);
     Outcome outcome;
     client->on_cleared([&](const smartlog::Cleared& cl) {
-        std::printf("cleared %llu entries of app %s\n", static_cast<unsigned long long>(cl.count),
-                    cl.app_id.c_str());
+        std::printf("cleared %llu %s of app %s\n", static_cast<unsigned long long>(cl.count),
+                    cl.count == 1 ? "entry" : "entries", cl.app_id.c_str());
         outcome.finish(kOk);
     });
     report_errors(*client, outcome, true);

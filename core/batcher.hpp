@@ -1,4 +1,4 @@
-// core/batcher.hpp: gathers live entries of one app into batches (SPEC 3.3 "Batching").
+// core/batcher.hpp: gathers live entries of one app into batches (docs/protocol.md "Batching").
 // A batch leaves when it holds max_entries, or max_delay after its first entry.
 // Not thread-safe: owned by the network thread.
 #pragma once

@@ -1,4 +1,4 @@
-// core/entry.hpp: one log entry (SPEC 2) as the server keeps it.
+// core/entry.hpp: one log entry (docs/protocol.md) as the server keeps it.
 // Immutable once built; shared between histories, batches and the storage thread.
 #pragma once
 

@@ -1,4 +1,4 @@
-// core/errc.hpp: the error codes of the protocol (SPEC 3.2), as a std::error_category.
+// core/errc.hpp: the error codes of the protocol (docs/protocol.md), as a std::error_category.
 #pragma once
 
 #include <string_view>

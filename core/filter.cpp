@@ -18,7 +18,7 @@ bool contains_ignoring_case(std::string_view haystack, std::string_view needle) 
 }
 
 bool Filter::accepts_all() const noexcept {
-    return levels.empty() && !start_time && !end_time && search.empty();
+    return levels.empty() && !start_time && !end_time && search.empty() && fields.empty();
 }
 
 bool Filter::matches(const Entry& e) const noexcept {
@@ -27,7 +27,7 @@ bool Filter::matches(const Entry& e) const noexcept {
     }
     if (start_time && e.timestamp < *start_time) return false;
     if (end_time && e.timestamp > *end_time) return false;
-    return contains_ignoring_case(e.message, search);
+    return contains_ignoring_case(e.message, search) && fields_match(e.metadata, fields);
 }
 
 }  // namespace smartlog::core

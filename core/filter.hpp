@@ -1,4 +1,4 @@
-// core/filter.hpp: which entries a viewer wants (SPEC 3.3 "Filters").
+// core/filter.hpp: which entries a viewer wants (docs/protocol.md "Filters").
 #pragma once
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/entry.hpp"
+#include "core/field_query.hpp"
 
 namespace smartlog::core {
 
@@ -15,6 +16,7 @@ struct Filter {
     std::optional<std::int64_t> start_time;  // inclusive, ms
     std::optional<std::int64_t> end_time;    // inclusive, ms
     std::string search;  // case-insensitive substring of the message; empty: any
+    std::vector<FieldCondition> fields;  // metadata conditions, all must hold (field_query.hpp)
 
     // True when no field restricts anything, so every entry matches.
     bool accepts_all() const noexcept;

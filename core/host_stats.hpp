@@ -1,4 +1,4 @@
-// core/host_stats.hpp: parsing of /proc/stat and /proc/meminfo text (SPEC 5).
+// core/host_stats.hpp: parsing of /proc/stat and /proc/meminfo text (docs/protocol.md, "Metrics").
 // Pure functions: the server reads the files, these turn their text into numbers.
 #pragma once
 

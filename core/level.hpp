@@ -1,4 +1,4 @@
-// core/level.hpp: log levels (SPEC 2): canonical names, aliases, ordering.
+// core/level.hpp: log levels (docs/protocol.md): canonical names, aliases, ordering.
 #pragma once
 
 #include <optional>

@@ -1,4 +1,4 @@
-// core/metrics.hpp: PerformanceMetrics as the seed defines it (SPEC 5), plus process figures.
+// core/metrics.hpp: PerformanceMetrics as the seed defines it (docs/protocol.md, "Metrics"), plus process figures.
 #pragma once
 
 #include <cstdint>

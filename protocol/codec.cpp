@@ -139,13 +139,18 @@ boost::system::result<Request, ProtocolError> decode_filter(const json::object& 
         if (s->get_string().size() > kMaxSearchBytes) {
             return bad_request("filters.search is longer than 1024 bytes");
         }
-        req.filter.search = s->get_string();
+        // Field terms (`status>=500`) become conditions; the rest is the substring.
+        auto parsed = core::parse_search(s->get_string());
+        if (auto* why = std::get_if<std::string>(&parsed)) return bad_request("filters.search: " + *why);
+        auto& query = std::get<core::SearchQuery>(parsed);
+        req.filter.search = std::move(query.text);
+        req.filter.fields = std::move(query.fields);
     }
     return req;
 }
 
 boost::system::result<Request, ProtocolError> decode_history(const json::object& root) {
-    // The fields may stand at the top level (SPEC) or inside `data`.
+    // The fields may stand at the top level (as the protocol allows) or inside `data`.
     auto data = body(root, "data");
     if (!data) return data.error();
     auto pick = [&](std::string_view key) {

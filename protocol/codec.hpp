@@ -1,4 +1,4 @@
-// protocol/codec.hpp: decoding of client frames (SPEC 3.1). Pure functions of their input.
+// protocol/codec.hpp: decoding of client frames (docs/protocol.md). Pure functions of their input.
 #pragma once
 
 #include <boost/json/monotonic_resource.hpp>

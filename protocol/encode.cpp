@@ -185,7 +185,10 @@ std::string filter_json(const core::Filter& filter) {
     o["level"] = std::move(levels);
     if (filter.start_time) o["startTime"] = *filter.start_time;
     if (filter.end_time) o["endTime"] = *filter.end_time;
-    if (!filter.search.empty()) o["search"] = filter.search;
+    // The search as the syntax writes it: the text, then each field condition.
+    std::string search = filter.search;
+    for (const auto& f : filter.fields) search += (search.empty() ? "" : " ") + core::format_condition(f);
+    if (!search.empty()) o["search"] = search;
     return json::serialize(o);
 }
 

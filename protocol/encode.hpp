@@ -1,4 +1,4 @@
-// protocol/encode.hpp: server -> client frames (SPEC 3.2) as JSON text. Pure functions.
+// protocol/encode.hpp: server -> client frames (docs/protocol.md) as JSON text. Pure functions.
 // Every frame is built once and shared by every session that sends it.
 #pragma once
 

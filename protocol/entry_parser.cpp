@@ -14,7 +14,7 @@ namespace {
 using boost::system::error_code;
 using string_view = boost::json::string_view;
 
-// A field of an entry as last seen: SPEC 2 treats null as absent.
+// A field of an entry as last seen: docs/protocol.md treats null as absent.
 enum class Seen : std::uint8_t { absent, string, number, other };
 
 // The events of Boost.JSON's basic_parser, turned into entries. The structure the layout names
@@ -315,7 +315,7 @@ private:
         if (!out.empty() && out.back() != '{' && out.back() != '[' && out.back() != ':') out.push_back(',');
     }
 
-    // The checks of SPEC 2, in the order the error messages were always given.
+    // The checks of docs/protocol.md, in the order the error messages were always given.
     void finish_entry() {
         slot_ = Target::ignored;
         if (auto why = refusal()) {

@@ -1,4 +1,4 @@
-// protocol/entry_parser.hpp: producer entries (SPEC 2) decoded straight from JSON text.
+// protocol/entry_parser.hpp: producer entries (docs/protocol.md) decoded straight from JSON text.
 //
 // Ingest is the server's hot path: parsing a `logs` frame into a JSON document, walking it and
 // serialising each entry's metadata back to text cost more than half of the CPU per entry. This
@@ -40,7 +40,7 @@ struct EntryParseOptions {
     std::size_t first_index = 0;
 };
 
-// Parses `text` and validates each entry as SPEC 2 says: the accepted ones, and why each other
+// Parses `text` and validates each entry as docs/protocol.md says: the accepted ones, and why each other
 // was refused. Fails only when the text is not JSON (or nests deeper than 64).
 // What a JSON document would give, with one difference: metadata is kept as compact JSON text
 // whose numbers are spelled as the producer sent them (Boost.JSON's serialiser would print

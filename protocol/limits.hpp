@@ -1,4 +1,4 @@
-// protocol/limits.hpp: the size limits that decoding enforces (SPEC 2, 4).
+// protocol/limits.hpp: the size limits that decoding enforces (docs/protocol.md, "Limits").
 #pragma once
 
 #include <cstddef>

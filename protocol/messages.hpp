@@ -1,4 +1,4 @@
-// protocol/messages.hpp: client -> server messages (SPEC 3.1) as decoded values.
+// protocol/messages.hpp: client -> server messages (docs/protocol.md) as decoded values.
 #pragma once
 
 #include <cstdint>

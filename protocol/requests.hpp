@@ -1,4 +1,4 @@
-// protocol/requests.hpp: client -> server frames (SPEC 3.1) as JSON text, for clients.
+// protocol/requests.hpp: client -> server frames (docs/protocol.md) as JSON text, for clients.
 // Pure functions; the mirror of protocol/codec.hpp, which decodes them on the server.
 #pragma once
 

@@ -1,4 +1,4 @@
-// protocol/server_frames.hpp: decoding of server -> client frames (SPEC 3.2), for clients.
+// protocol/server_frames.hpp: decoding of server -> client frames (docs/protocol.md), for clients.
 // Pure functions of their input; the mirror of protocol/encode.hpp.
 #pragma once
 

@@ -1,4 +1,4 @@
-// protocol/timestamp.hpp: ISO-8601 timestamps as producers send them (SPEC 2).
+// protocol/timestamp.hpp: ISO-8601 timestamps as producers send them (docs/protocol.md).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fails when a lower layer includes a higher one (STYLE.md "Dependencies run one way").
+# Fails when a lower layer includes a higher one (the layering rule of the README, "Development").
 set -euo pipefail
 root=${1:-$(dirname "$0")/..}
 cd "$root"

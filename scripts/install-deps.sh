@@ -10,6 +10,8 @@ packages=(
   libfmt-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev
   chromium redis-server
   prometheus  # promtool checks the /metrics text in tests/integration/http_api.test.js
+  nginx       # the reverse proxy of docs/operations.md, tested by tests/e2e/nginx.test.js
+  systemd     # systemd-analyze verifies packaging/smartlogd.service
 )
 # `install-deps.sh fuzz`: the fuzzing toolchain too (libFuzzer comes with clang's runtime).
 if [[ ${1:-} == fuzz ]]; then

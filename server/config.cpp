@@ -2,7 +2,9 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
@@ -11,6 +13,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "core/closest_name.hpp"
 #include "core/units.hpp"
 #include "server/origin.hpp"
 
@@ -18,7 +21,7 @@ namespace smartlog::server {
 
 namespace {
 
-// One setting of SPEC 4: the same key in TOML, as a flag and as an environment variable.
+// One setting of README, "Configuration": the same key in TOML, as a flag and as an environment variable.
 struct SettingSpec {
     std::string key;
     std::string help;
@@ -112,9 +115,14 @@ SettingSpec string_setting(std::string key, std::string help, std::string Settin
 const std::vector<SettingSpec>& setting_specs() {
     static const std::vector<SettingSpec> specs = [] {
         std::vector<SettingSpec> v;
-        v.push_back(string_setting("listen", "Address to listen on, HOST:PORT (port 0: any free port)", &Settings::listen));
+        v.push_back({"listen", "Address to listen on, HOST:PORT (port 0: any free port)",
+                     [](Settings& s, const std::string& text) {
+                         if (auto why = listen_problem(text)) throw std::invalid_argument(*why);
+                         s.listen = text;
+                     },
+                     [](const Settings& s) { return s.listen; }});
         v.push_back(string_setting("data_dir", "Directory of the durable store", &Settings::data_dir));
-        v.push_back({"durability", "memory | batch | sync (SPEC 7)",
+        v.push_back({"durability", "memory | batch | sync: what an acknowledgement promises (docs/storage.md)",
                      [](Settings& s, const std::string& text) {
                          if (text == "memory") s.durability = Durability::memory;
                          else if (text == "batch") s.durability = Durability::batch;
@@ -190,6 +198,42 @@ const std::vector<SettingSpec>& setting_specs() {
     return specs;
 }
 
+// "; did you mean PREFIX+name?" when `typed` is a likely typo of one of `known`, else "".
+std::string did_you_mean(std::string_view typed, const std::vector<std::string>& known, std::string_view prefix = {}) {
+    auto match = core::closest_name(typed, known);
+    return match ? fmt::format("; did you mean {}{}?", prefix, *match) : std::string();
+}
+
+// A parse error on a line like `listen = 127.0.0.1:3001` most likely comes from a value that
+// TOML reads as a date, a time or a bare word: say to quote it instead of what the parser saw.
+std::optional<std::string> unquoted_value_hint(std::string_view text, std::size_t line) {
+    if (line == 0) return std::nullopt;
+    for (std::size_t n = 1; n < line; ++n) {
+        const auto nl = text.find('\n');
+        if (nl == std::string_view::npos) return std::nullopt;
+        text.remove_prefix(nl + 1);
+    }
+    std::string_view row = text.substr(0, text.find('\n'));
+    if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+    const auto eq = row.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    auto trim = [](std::string_view v) {
+        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+        while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+        return v;
+    };
+    const std::string_view key = trim(row.substr(0, eq));
+    std::string_view value = trim(row.substr(eq + 1));
+    if (const auto hash = value.find(" #"); hash != std::string_view::npos) value = trim(value.substr(0, hash));
+    const bool bare_key = !key.empty() && key.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+                                              std::string_view::npos;
+    if (!bare_key || value.empty() || std::string_view("\"'[{").find(value.front()) != std::string_view::npos) {
+        return std::nullopt;
+    }
+    return fmt::format("{0}: the value {1} must be quoted: write {0} = \"{1}\"", key, value);
+}
+
 [[noreturn]] void fail_at(const std::string& source, const toml::source_region& where,
                           const std::string& key, const std::string& why) {
     if (where.begin.line) {
@@ -236,7 +280,11 @@ void apply_server_table(Settings& settings, const toml::table& server, const std
         }
         auto& specs = setting_specs();
         auto it = std::find_if(specs.begin(), specs.end(), [&](const SettingSpec& s) { return s.key == key; });
-        if (it == specs.end()) fail_at(source, node.source(), full, "unknown setting");
+        if (it == specs.end()) {
+            std::vector<std::string> keys{"insecure_open"};
+            for (const auto& spec : specs) keys.push_back(spec.key);
+            fail_at(source, node.source(), full, "unknown setting" + did_you_mean(key, keys, "server."));
+        }
         try {
             it->set(settings, node_text(node, source, full));
         } catch (const std::invalid_argument& e) {
@@ -260,7 +308,7 @@ void apply_apps(Config& config, const toml::node& apps_node, const std::string& 
             else if (key == "active" && node.is_boolean()) app.active = *node.value<bool>();
             else if (key == "id" || key == "name") fail_at(source, node.source(), where + "." + key, "expected a string");
             else if (key == "active") fail_at(source, node.source(), where + ".active", "expected true or false");
-            else fail_at(source, node.source(), where + "." + key, "unknown key");
+            else fail_at(source, node.source(), where + "." + key, "unknown key" + did_you_mean(key, {"id", "name", "active"}));
         }
         if (app.id.empty()) fail_at(source, t->source(), where + ".id", "required, a non-empty string");
         for (const auto& other : config.apps) {
@@ -286,6 +334,10 @@ void apply_users(Config& config, const toml::node& users_node, const std::string
                 user.id = *node.value<std::string>();
             } else if (key == "token_sha256") {
                 if (!node.is_string()) fail_at(source, node.source(), full, "expected 64 hex digits");
+                if (*node.value<std::string>() == "none") {
+                    user.no_token = true;
+                    continue;
+                }
                 user.token_sha256 = parse_sha256_hex(*node.value<std::string>());
                 if (!user.token_sha256) fail_at(source, node.source(), full, "expected 64 hex digits (sha-256 of the token)");
             } else if (key == "apps") {
@@ -305,7 +357,7 @@ void apply_users(Config& config, const toml::node& users_node, const std::string
                     }
                 }
             } else {
-                fail_at(source, node.source(), full, "unknown key");
+                fail_at(source, node.source(), full, "unknown key" + did_you_mean(key, {"id", "token_sha256", "apps"}));
             }
         }
         if (user.id.empty()) fail_at(source, t->source(), where + ".id", "required, a non-empty string");
@@ -313,6 +365,19 @@ void apply_users(Config& config, const toml::node& users_node, const std::string
             if (other.id == user.id) fail_at(source, t->source(), where + ".id", "user \"" + user.id + "\" is declared twice");
         }
         config.users.push_back(std::move(user));
+    }
+    // A user without a token can be signed in as by anyone: with other users beside it, that is
+    // most likely a forgotten line, so it has to be asked for (docs/security.md, "Users").
+    if (config.users.size() > 1) {
+        for (std::size_t i = 0; i < config.users.size(); ++i) {
+            const UserConfig& user = config.users[i];
+            if (user.token_sha256 || user.no_token) continue;
+            fail_at(source, (*users)[i].source(), fmt::format("users[{}].token_sha256", i),
+                    fmt::format("required when there are several users (without it anyone could sign in as \"{0}\" "
+                                "with any token): set the sha-256 of {0}'s token, or token_sha256 = \"none\" "
+                                "to let {0} in without one",
+                                user.id));
+        }
     }
 }
 
@@ -327,6 +392,10 @@ void check_rate_settings(const Settings& s) {
         throw ConfigError(fmt::format("connection_rate_burst ({}) needs connection_rate_limit: without a rate there is no limit to burst above",
                                       s.connection_rate_burst));
     }
+}
+
+std::string count_of(std::size_t n, std::string_view noun) {
+    return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }
 
 std::string_view permission_name(Permission p) noexcept {
@@ -352,7 +421,11 @@ void apply_toml(Config& config, std::string_view toml_text, const std::string& s
     try {
         root = toml::parse(toml_text, source);
     } catch (const toml::parse_error& e) {
-        throw ConfigError(fmt::format("{}:{}: {}", source, e.source().begin.line, e.description()));
+        const auto line = e.source().begin.line;
+        if (auto hint = unquoted_value_hint(toml_text, line)) {
+            throw ConfigError(fmt::format("{}:{}: {}", source, line, *hint));
+        }
+        throw ConfigError(fmt::format("{}:{}: {}", source, line, e.description()));
     }
     for (const auto& [name, node] : root) {
         const std::string key(name.str());
@@ -365,7 +438,8 @@ void apply_toml(Config& config, std::string_view toml_text, const std::string& s
         } else if (key == "users") {
             apply_users(config, node, source);
         } else {
-            fail_at(source, node.source(), key, "unknown section (expected [server], [[apps]], [[users]])");
+            fail_at(source, node.source(), key,
+                    "unknown section (expected [server], [[apps]], [[users]])" + did_you_mean(key, {"server", "apps", "users"}));
         }
     }
     for (const auto& user : config.users) {
@@ -381,27 +455,100 @@ void apply_toml(Config& config, std::string_view toml_text, const std::string& s
     }
 }
 
-ListenAddress parse_listen(const std::string& listen) {
+std::optional<std::string> listen_problem(const std::string& listen) {
+    if (const auto scheme = listen.find("://"); scheme != std::string::npos) {
+        std::string rest = listen.substr(scheme + 3);
+        rest = rest.substr(0, rest.find('/'));
+        return fmt::format("expected HOST:PORT without a scheme or path, like \"{}\"", rest.empty() ? "127.0.0.1:3001" : rest);
+    }
     const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) throw ConfigError("listen: expected HOST:PORT, got \"" + listen + "\"");
+    if (colon == std::string::npos) {
+        const bool port_only = !listen.empty() && listen.find_first_not_of("0123456789") == std::string::npos;
+        if (port_only) {
+            return fmt::format("expected HOST:PORT, not a port alone: write \"127.0.0.1:{0}\" (this machine only) "
+                               "or \"0.0.0.0:{0}\" (every interface)",
+                               listen);
+        }
+        return fmt::format("expected HOST:PORT, like \"127.0.0.1:3001\" or \"[::1]:3001\", got \"{}\"", listen);
+    }
+    std::string host = listen.substr(0, colon);
+    const std::string port = listen.substr(colon + 1);
+    unsigned value = 0;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc{} || ptr != port.data() + port.size() || value > 65535) {
+        return fmt::format("the port of \"{}\" must be a number from 0 to 65535", listen);
+    }
+    if (host.empty() || host == "[]") {
+        return fmt::format("\"{}\" has no host: write \"127.0.0.1:{}\" (this machine only) or \"0.0.0.0:{}\" "
+                           "(every interface)",
+                           listen, port, port);
+    }
+    if (host.find(':') != std::string::npos && host.front() != '[') {
+        return fmt::format("an IPv6 address goes in brackets: \"[{}]:{}\"", host, port);
+    }
+    return std::nullopt;
+}
+
+ListenAddress parse_listen(const std::string& listen) {
+    if (auto why = listen_problem(listen)) throw ConfigError("listen: " + *why);
+    const auto colon = listen.rfind(':');
     ListenAddress out;
     out.host = listen.substr(0, colon);
     if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']') {
         out.host = out.host.substr(1, out.host.size() - 2);
     }
-    const std::string port = listen.substr(colon + 1);
-    unsigned value = 0;
-    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc{} || ptr != port.data() + port.size() || value > 65535 || out.host.empty()) {
-        throw ConfigError("listen: expected HOST:PORT, got \"" + listen + "\"");
-    }
-    out.port = static_cast<std::uint16_t>(value);
+    std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), out.port);
     return out;
 }
 
 bool is_loopback_host(const std::string& host) {
     return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
+
+Config read_config_file(const std::string& file) {
+    std::ifstream in(file);
+    if (!in) throw ConfigError(fmt::format("{}: cannot be read ({})", file, std::strerror(errno)));
+    std::stringstream text;
+    text << in.rdbuf();
+    Config config;
+    apply_toml(config, text.str(), file);
+    config.config_file = file;
+    return config;
+}
+
+std::vector<std::string> config_warnings(const Config& config) {
+    std::vector<std::string> out;
+    for (const UserConfig& user : config.users) {
+        if (user.token_sha256) continue;
+        out.push_back(fmt::format("user \"{0}\" has no token: anyone can sign in as {0}, with any token or none, "
+                                  "and get {0}'s permissions (docs/security.md, \"Users\")",
+                                  user.id));
+    }
+    return out;
+}
+
+namespace {
+
+// CLI11 reports a misspelt flag as "unexpected arguments" with exit code 109: find it first and
+// name the flag it most likely meant.
+void refuse_unknown_flags(const CLI::App& app, int argc, const char* const* argv) {
+    std::vector<std::string> known;
+    for (const CLI::Option* option : app.get_options()) {
+        for (const std::string& name : option->get_lnames()) known.push_back("--" + name);
+    }
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--") break;
+        if (arg.size() < 3 || arg.substr(0, 2) != "--") continue;
+        const std::string name(arg.substr(0, arg.find('=')));
+        if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+        auto match = core::closest_name(name, known);
+        throw ConfigError(fmt::format("unknown option {}{}; smartlogd --help lists them all", name,
+                                      match ? " (did you mean " + *match + "?)" : std::string()));
+    }
+}
+
+}  // namespace
 
 LoadResult load_config(int argc, const char* const* argv) {
     CLI::App app{"smartlogd: real-time log and metrics server (NehonixSmartLogger protocol).\n"
@@ -430,27 +577,28 @@ LoadResult load_config(int argc, const char* const* argv) {
                         spec.show(defaults).empty() ? "unset" : spec.show(defaults), env_name(spec.key))));
     }
 
+    bool check_only = false;
+    app.add_flag("--check-config", check_only,
+                 "Read and check the configuration (file, environment, flags), print a summary and exit: 0 if usable");
+
     LoadResult result;
+    refuse_unknown_flags(app, argc, argv);
     try {
         app.parse(argc, argv);
+    } catch (const CLI::ExtrasError& e) {
+        throw ConfigError(fmt::format("{}; every setting is a --flag VALUE (smartlogd --help lists them)", e.what()));
     } catch (const CLI::ParseError& e) {
         result.exit_now = true;
         result.exit_code = app.exit(e);
         return result;
     }
 
+    result.check_only = check_only;
     Config& config = result.config;
     if (config_file.empty()) {
         if (const char* env = std::getenv("SMARTLOG_CONFIG")) config_file = env;
     }
-    if (!config_file.empty()) {
-        std::ifstream in(config_file);
-        if (!in) throw ConfigError(config_file + ": cannot be read");
-        std::stringstream text;
-        text << in.rdbuf();
-        apply_toml(config, text.str(), config_file);
-        config.config_file = config_file;
-    }
+    if (!config_file.empty()) config = read_config_file(config_file);
 
     for (std::size_t i = 0; i < specs.size(); ++i) {
         const auto& spec = specs[i];

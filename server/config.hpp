@@ -1,5 +1,6 @@
-// server/config.hpp: settings, apps and users (SPEC 4), from the TOML file, the environment
-// and the command line, in that order of increasing precedence. Start-up only.
+// server/config.hpp: settings, apps and users (README, "Configuration"), from the TOML file, the environment
+// and the command line, in that order of increasing precedence. Start-up, --check-config and
+// SIGHUP (which re-reads apps and users only).
 #pragma once
 
 #include <array>
@@ -68,6 +69,7 @@ struct AppConfig {
 struct UserConfig {
     std::string id;
     std::optional<std::array<unsigned char, 32>> token_sha256;
+    bool no_token = false;  // token_sha256 = "none": anyone may sign in as this user, on purpose
     std::map<std::string, std::set<Permission>> apps;
 };
 
@@ -90,11 +92,15 @@ struct LoadResult {
     Config config;
     bool exit_now = false;  // --help or --version was printed
     int exit_code = 0;
+    bool check_only = false;  // --check-config: validate, report, exit
 };
 
 // Reads flags, the environment (`environ`-style getenv) and the --config file.
 // Throws ConfigError on any bad value; prints help and version itself.
 LoadResult load_config(int argc, const char* const* argv);
+
+// Reads the TOML file `file` alone (no flags, no environment). Throws ConfigError.
+Config read_config_file(const std::string& file);
 
 // Parses TOML text into `config` (for tests and load_config). `source` names it in errors.
 void apply_toml(Config& config, std::string_view toml_text, const std::string& source);
@@ -105,10 +111,18 @@ struct ListenAddress {
     std::uint16_t port = 0;
 };
 ListenAddress parse_listen(const std::string& listen);
+// Why `listen` is not a usable HOST:PORT, said so that the fix is in the message; nullopt if it is.
+std::optional<std::string> listen_problem(const std::string& listen);
+
+// What a valid configuration still gets a loud warning for (users anyone can sign in as).
+std::vector<std::string> config_warnings(const Config& config);
 bool is_loopback_host(const std::string& host);
 
 // Refuses a burst given without its rate. Throws ConfigError. (Part of load_config.)
 void check_rate_settings(const Settings& settings);
+
+// "1 app", "2 apps": counts in messages read as English.
+std::string count_of(std::size_t n, std::string_view noun);
 
 std::string_view permission_name(Permission p) noexcept;
 std::string_view durability_name(Durability d) noexcept;

@@ -1,5 +1,5 @@
 // server/hub.hpp: the apps this server knows and their live data: per-app history ring,
-// pending batch, members and rates; ingest, batching and fan-out (SPEC 3.3).
+// pending batch, members and rates; ingest, batching and fan-out (docs/protocol.md).
 // Net thread only (docs/threading.md): no locks. offer-style calls only enqueue on sessions.
 #pragma once
 

@@ -52,7 +52,7 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
         refuse_connection(std::move(socket), ctx_);
     } else {
         beast::error_code ignored;
-        // Small frames must not wait for delayed ACKs (NOTES.md).
+        // Small frames must not wait for delayed ACKs: Nagle would hold them back.
         socket.set_option(tcp::no_delay(true), ignored);
         std::make_shared<HttpSession>(std::move(socket), ctx_)->run();
     }

@@ -1,5 +1,5 @@
 // server/metrics_sampler.hpp: samples host and process figures every metrics_interval and
-// pushes PerformanceMetrics to every viewer (SPEC 5). Net thread only.
+// pushes PerformanceMetrics to every viewer (docs/protocol.md, "Metrics"). Net thread only.
 #pragma once
 
 #include <chrono>

@@ -14,9 +14,11 @@ HttpResponse text_response(const HttpRequest& req, http::status status, std::str
                            std::string body) {
     HttpResponse res{status, req.version()};
     res.set(http::field::server, "smartlogd/" SMARTLOG_VERSION);
-    res.set(http::field::content_type, std::move(content_type));
     res.set(http::field::cache_control, "no-store");
     res.keep_alive(req.keep_alive());
+    // A JSON answer ends with a newline, so that curl's output does not run into the prompt.
+    if (content_type == "application/json" && (body.empty() || body.back() != '\n')) body += '\n';
+    res.set(http::field::content_type, std::move(content_type));
     res.body() = std::move(body);
     res.prepare_payload();
     return res;

@@ -1,8 +1,10 @@
 #include "server/server.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "server/http_session.hpp"
+#include "server/routes/apps_route.hpp"
 #include "server/routes/health_routes.hpp"
 #include "server/routes/logs_routes.hpp"
 #include "server/routes/metrics_route.hpp"
@@ -15,9 +17,37 @@ namespace {
 tcp::endpoint resolve_listen(net::io_context& ioc, const std::string& listen) {
     const ListenAddress address = parse_listen(listen);
     tcp::resolver resolver(ioc);
+    beast::error_code ec;
     auto results = resolver.resolve(address.host, std::to_string(address.port),
-                                    tcp::resolver::passive | tcp::resolver::numeric_service);
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
+        throw ConfigError(fmt::format("cannot listen on {}: the host \"{}\" does not resolve ({}); use an IP address "
+                                      "such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
+                                      listen, address.host, ec ? ec.message() : "no address"));
+    }
     return results.begin()->endpoint();
+}
+
+// A bind error said with the address and what to do, instead of Asio's "bind: Address already
+// in use [system:98 at ...]".
+[[noreturn]] void refuse_bind(const std::string& listen, const boost::system::system_error& e) {
+    const auto code = e.code();
+    const std::string fix = "choose another address with --listen HOST:PORT or listen = \"HOST:PORT\" in [server]";
+    if (code == net::error::address_in_use) {
+        throw ConfigError(fmt::format("cannot listen on {}: the address is already in use (another smartlogd, or "
+                                      "another program, is listening there); stop it, or {}",
+                                      listen, fix));
+    }
+    if (code == net::error::access_denied) {
+        throw ConfigError(fmt::format("cannot listen on {}: permission denied (ports below 1024 need root or "
+                                      "CAP_NET_BIND_SERVICE); {}",
+                                      listen, fix));
+    }
+    if (code == boost::system::errc::address_not_available) {
+        throw ConfigError(fmt::format("cannot listen on {}: no network interface of this machine has that address; {}",
+                                      listen, fix));
+    }
+    throw ConfigError(fmt::format("cannot listen on {}: {}; {}", listen, code.message(), fix));
 }
 
 }  // namespace
@@ -42,8 +72,14 @@ Server::Server(const Config& config, storage::Store& store, core::Clock& clock)
            {},
            tls_.get()},
       signals_(ioc_, SIGINT, SIGTERM),
+      hangup_(ioc_, SIGHUP),
       shutdown_deadline_(ioc_) {
-    listener_ = std::make_shared<Listener>(ctx_, resolve_listen(ioc_, config.settings.listen));
+    const tcp::endpoint endpoint = resolve_listen(ioc_, config.settings.listen);
+    try {
+        listener_ = std::make_shared<Listener>(ctx_, endpoint);
+    } catch (const boost::system::system_error& e) {
+        refuse_bind(config.settings.listen, e);
+    }
     add_builtin_routes();
 }
 
@@ -56,6 +92,7 @@ void Server::add_builtin_routes() {
     routes::add_health_routes(router_, ctx_);
     routes::add_metrics_route(router_, ctx_);
     routes::add_logs_routes(router_, ctx_);
+    routes::add_apps_route(router_, ctx_);
 }
 
 void Server::run() {
@@ -64,6 +101,7 @@ void Server::run() {
         spdlog::info("received signal {}, shutting down", signal);
         stop();
     });
+    wait_for_hangup();
     listener_->run();
     metrics_.start();
     ioc_.run();
@@ -85,6 +123,7 @@ void Server::stop() {
     if (ctx_.stopping) return;
     ctx_.stopping = true;
     signals_.cancel();
+    hangup_.cancel();
     listener_->stop();
     metrics_.stop();
     hub_.stop();  // sends pending batches first
@@ -104,6 +143,43 @@ void Server::stop() {
     });
     // The deadline must not keep run() alive once every session is gone.
     net::post(ioc_, [this] { wait_for_sessions(); });
+}
+
+void Server::wait_for_hangup() {
+    hangup_.async_wait([this](beast::error_code ec, int) {
+        if (ec) return;
+        reload();
+        wait_for_hangup();
+    });
+}
+
+void Server::reload() {
+    const std::string& file = config_.config_file;
+    if (file.empty()) {
+        spdlog::warn("SIGHUP: smartlogd was started without --config, so there is nothing to reload");
+        return;
+    }
+    Config fresh;
+    try {
+        fresh = read_config_file(file);
+        if (fresh.open_mode() && !config_.open_mode()) {
+            throw ConfigError(file + ": no [[users]] left; open mode is only chosen at start");
+        }
+    } catch (const ConfigError& e) {
+        spdlog::error("SIGHUP: {}; the running configuration is unchanged", e.what());
+        return;
+    }
+    access_ = AccessControl(fresh);
+    std::size_t withdrawn = 0;
+    // A copy: sessions whose access was withdrawn leave the set as they close.
+    for (WsSession* s : std::vector<WsSession*>(ctx_.sessions.begin(), ctx_.sessions.end())) {
+        if (!s->revalidate(access_)) ++withdrawn;
+    }
+    spdlog::info("SIGHUP: reloaded apps and users from {}: {}, {}; {} closed (access withdrawn); [server] "
+                 "settings take effect at restart",
+                 file, count_of(fresh.apps.size(), "app"), count_of(fresh.users.size(), "user"),
+                 count_of(withdrawn, "connection"));
+    for (const std::string& warning : config_warnings(fresh)) spdlog::warn("{}", warning);
 }
 
 void Server::wait_for_sessions() {

@@ -32,7 +32,7 @@ public:
     // True when the port speaks TLS only (https://, wss://).
     bool tls() const noexcept { return tls_ != nullptr; }
 
-    // Serves until SIGINT or SIGTERM, then shuts down cleanly: stop accepting, send pending
+    // Serves until SIGINT or SIGTERM (SIGHUP re-reads apps and users: reload()), then shuts down cleanly: stop accepting, send pending
     // batches, close every connection with 1001, wait for them (at most a few seconds), then
     // close the store, which commits what it still holds.
     void run();
@@ -42,6 +42,10 @@ public:
 private:
     void add_builtin_routes();
     void wait_for_sessions();
+    void wait_for_hangup();
+    // Re-reads [[apps]] and [[users]] from the config file and checks every WebSocket session
+    // against them; a file that does not load leaves everything as it was. docs/security.md.
+    void reload();
 
     net::io_context ioc_{1};
     const Config& config_;
@@ -54,6 +58,7 @@ private:
     ServerContext ctx_;
     std::shared_ptr<Listener> listener_;
     net::signal_set signals_;
+    net::signal_set hangup_;
     net::steady_timer shutdown_deadline_;
 };
 

@@ -1,4 +1,4 @@
-// server/stats.hpp: server-wide counters for metrics (SPEC 5) and /metrics. Net thread only.
+// server/stats.hpp: server-wide counters for metrics (docs/protocol.md, "Metrics") and /metrics. Net thread only.
 #pragma once
 
 #include <cstdint>

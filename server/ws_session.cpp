@@ -93,7 +93,7 @@ void WsSession::run(http::request<http::string_body> request) {
     beast::get_lowest_layer(ws_).expires_never();
     ws_.next_layer().use_websocket_io();  // server/flex_stream.hpp
     websocket::stream_base::timeout timeouts{};
-    // Bounds the opening and the closing handshakes; idleness is ours to judge (SPEC 3.3).
+    // Bounds the opening and the closing handshakes; idleness is ours to judge (docs/protocol.md).
     timeouts.handshake_timeout = std::min<clock::duration>(ctx_.settings.auth_timeout, std::chrono::seconds(5));
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
@@ -248,6 +248,7 @@ void WsSession::on_auth(const protocol::AuthRequest& req) {
     // keeps its filter, its place in the live stream and what it was told it missed.
     const bool same = authenticated_ && app_ && app_->id == req.credentials.app_id &&
                       user_id_ == req.credentials.user_id;
+    token_digest_ = token_digest(req.credentials);
     grant_ = std::move(*grant);
     mode_ = req.mode;
     if (!same) {
@@ -271,6 +272,19 @@ void WsSession::on_auth(const protocol::AuthRequest& req) {
                                        ctx_.settings.history_limit, mode_));
     // A history answer or a held message of the old app has no place in the new one.
     resume_reading_if_room();
+}
+
+bool WsSession::revalidate(const AccessControl& access) {
+    if (!authenticated_ || closing_) return true;
+    auto grant = access.authenticate(user_id_, token_digest_, app_->id);
+    if (grant) {
+        grant_ = std::move(*grant);
+        return true;
+    }
+    close_with(websocket::close_code::policy_error, "access withdrawn by a configuration reload",
+               core::errc::forbidden,
+               fmt::format("access withdrawn by a configuration reload: {}", auth_error_text(grant.error())));
+    return false;
 }
 
 void WsSession::on_history(const protocol::HistoryRequest& req) {

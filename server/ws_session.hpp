@@ -1,4 +1,4 @@
-// server/ws_session.hpp: one WebSocket connection speaking the protocol of SPEC 3.
+// server/ws_session.hpp: one WebSocket connection speaking the protocol of docs/protocol.md.
 // Net thread only (docs/threading.md). Every frame it owes its client passes one gate, its
 // OutboundQueue (server/outbound_queue.hpp): live data that does not fit is skipped and later
 // reported with `dropped`; answers are never dropped, but reading stops while the queue is over
@@ -43,6 +43,10 @@ public:
     // Offers a notice (`cleared`): kept and sent once the session has caught up when it does
     // not fit now.
     void deliver_notice(const SharedFrame& frame);
+    // After a configuration reload: checks this session's user, token and app against `access`
+    // again. Still allowed: takes the new permissions and returns true. Withdrawn: sends an
+    // error saying so, closes with 1008 and the reason, and returns false.
+    bool revalidate(const AccessControl& access);
     // Closes with 1001 at server shutdown.
     void close_for_shutdown();
     // Closes the socket at once, without a close handshake.
@@ -112,6 +116,7 @@ private:
     // Identity, once authenticated.
     bool authenticated_ = false;
     std::string user_id_;
+    std::optional<TokenDigest> token_digest_;  // to check the session again on reload
     AppChannel* app_ = nullptr;
     Grant grant_;
     protocol::Mode mode_ = protocol::Mode::viewer;
@@ -130,7 +135,7 @@ private:
     std::int64_t peer_consumed_ = 0;    // most bytes seen taken by the peer
     clock::time_point peer_progress_;   // when the peer last took something
 
-    // Slow-consumer state (SPEC 3.3).
+    // Slow-consumer state (docs/protocol.md).
     bool lagging_ = false;
     std::uint64_t missed_ = 0;
     std::string last_live_id_;  // newest entry this viewer was given or had no need of

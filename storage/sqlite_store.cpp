@@ -363,8 +363,8 @@ std::string SqliteStore::run_check(const std::string& path) const {
 
 void SqliteStore::set_connection_pragmas(sqlite3* db) {
     sqlite3_busy_timeout(db, 5000);
-    // NOTES.md: in WAL mode any level survives a crash of the process; only FULL survives a
-    // power loss, which is what `sync` promises.
+    // Checked on Debian 12's SQLite: in WAL mode any level survives a crash of the process;
+    // only FULL survives a power loss, which is what `sync` promises.
     exec_on(db, options_.sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     exec_on(db, "PRAGMA temp_store=MEMORY");
     exec_on(db, "PRAGMA cache_size=-65536");
@@ -583,7 +583,7 @@ SqliteStore::Loaded SqliteStore::read_recent(std::size_t per_app) {
     };
 
     // Building a million entries costs more than reading them: a second read-only connection
-    // on a helper thread does half of the work (the 1,000 x 1,000 restart goal of SPEC 8).
+    // on a helper thread does half of the work (the 1,000 x 1,000 restart goal of docs/performance.md).
     sqlite3* reader = nullptr;
     const std::string path = (options_.data_dir / "smartlog.db").string();
     const bool two = (scan ? hi > lo : apps.size() >= 2) &&
@@ -988,13 +988,17 @@ QueryResult SqliteStore::run_query(const Query& q) {
     for (std::size_t i = 0; i < q.levels.size(); ++i) {
         s.bind(static_cast<int>(kFirstLevelParam + i), std::string_view(q.levels[i]));
     }
-    bind_name(":limit", static_cast<std::int64_t>(q.limit + 1));
+    // Field conditions are checked here, on the metadata of each row SQL selected: then SQL
+    // cannot stop at the limit (-1: none), and the scan stops at limit + 1 matches instead.
+    bind_name(":limit", q.fields.empty() ? static_cast<std::int64_t>(q.limit + 1) : std::int64_t{-1});
     while (s.step()) {
+        core::EntryPtr entry = read_entry(s, q.app_id);
+        if (!core::fields_match(entry->metadata, q.fields)) continue;
         if (result.entries.size() == q.limit) {
             result.more = true;
             break;
         }
-        result.entries.push_back(read_entry(s, q.app_id));
+        result.entries.push_back(std::move(entry));
     }
     return result;
 }

@@ -1,4 +1,4 @@
-// storage/sqlite_store.hpp: the durable store of `durability = "batch" | "sync"` (SPEC 7):
+// storage/sqlite_store.hpp: the durable store of `durability = "batch" | "sync"` (docs/storage.md):
 // SQLite in WAL mode at data_dir/smartlog.db, see docs/storage.md.
 // Thread rule: the public methods may be called from any one thread (the net thread); one
 // storage thread, started by the constructor, owns the only SQLite connection and does all the
@@ -49,7 +49,7 @@ struct SqliteOptions {
     StartupCheck check = StartupCheck::quick;
     // When > 0, the constructor also reads the newest `preload_per_app` entries of every app,
     // while the start-up check runs on another thread, and keeps them for the first
-    // load_recent(preload_per_app) (smartlogd sets its history_limit: the restart of SPEC 8).
+    // load_recent(preload_per_app) (smartlogd sets its history_limit: the restart of docs/performance.md).
     std::size_t preload_per_app = 0;
     // How load_recent reads (docs/storage.md, "Restart"): automatic picks one scan of the
     // table in seq order when it holds at most about twice what is wanted, else one index

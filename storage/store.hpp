@@ -1,4 +1,4 @@
-// storage/store.hpp: where entries go to outlive the process (SPEC 7).
+// storage/store.hpp: where entries go to outlive the process (docs/storage.md).
 // The network thread calls every method; implementations must not block it: durable ones hand
 // the work to their own thread and run `done` from there (callers re-post it as they need).
 // The exceptions, said at each: load_recent (start-up) and close (shutdown) block.
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/entry.hpp"
+#include "core/field_query.hpp"
 
 namespace smartlog::storage {
 
@@ -24,6 +25,7 @@ struct Query {
     std::optional<std::int64_t> start_time;  // inclusive, ms, on the entry's timestamp
     std::optional<std::int64_t> end_time;    // inclusive
     std::string search;  // case-insensitive substring of the message; empty: any
+    std::vector<core::FieldCondition> fields;  // metadata conditions (core/field_query.hpp)
     std::size_t limit = 100;  // REQUIRES: > 0
     std::optional<std::string> before_id;  // only entries that arrived before this one
 };

@@ -1,4 +1,4 @@
-// server/routes/health_routes.hpp: GET /readyz (SPEC 6): ready while the store reports no
+// server/routes/health_routes.hpp: GET /readyz (README, "HTTP API"): ready while the store reports no
 // error (docs/storage.md, "Faults") and the server is not shutting down. Net thread only.
 #pragma once
 

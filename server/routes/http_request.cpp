@@ -1,7 +1,10 @@
 #include "server/routes/http_request.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
+
+#include "core/closest_name.hpp"
 
 namespace smartlog::server::routes {
 
@@ -60,22 +63,9 @@ std::map<std::string, std::string> query_params(std::string_view target) {
     return out;
 }
 
-std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const HttpRequest& req,
-                                             const std::string& app_id, Permission needed) {
-    return authorize(ctx.access, req, app_id, needed);
-}
-
-std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const HttpRequest& req,
-                                             const std::string& app_id, Permission needed) {
-    if (app_id.empty()) {
-        return json_error(req, http::status::bad_request, "bad_request",
-                          "the app is required: ?app=<appId> or the X-Smartlog-App header");
-    }
-    if (app_id.size() > kMaxIdBytes) {
-        return json_error(req, http::status::bad_request, "bad_request", "the app id is longer than 128 bytes");
-    }
+std::variant<protocol::Credentials, HttpResponse> read_credentials(const AccessControl& access,
+                                                                  const HttpRequest& req) {
     protocol::Credentials credentials;
-    credentials.app_id = app_id;
     credentials.user_id = header(req, "X-Smartlog-User");
     if (credentials.user_id.size() > kMaxIdBytes) {
         return json_error(req, http::status::bad_request, "bad_request", "X-Smartlog-User is longer than 128 bytes");
@@ -108,6 +98,27 @@ std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const 
         res.set(http::field::www_authenticate, "Bearer");
         return res;
     }
+    return credentials;
+}
+
+std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const HttpRequest& req,
+                                             const std::string& app_id, Permission needed) {
+    return authorize(ctx.access, req, app_id, needed);
+}
+
+std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const HttpRequest& req,
+                                             const std::string& app_id, Permission needed) {
+    if (app_id.empty()) {
+        return json_error(req, http::status::bad_request, "bad_request",
+                          "the app is required: ?app=<appId> or the X-Smartlog-App header");
+    }
+    if (app_id.size() > kMaxIdBytes) {
+        return json_error(req, http::status::bad_request, "bad_request", "the app id is longer than 128 bytes");
+    }
+    auto read = read_credentials(access, req);
+    if (auto* refusal = std::get_if<HttpResponse>(&read)) return std::move(*refusal);
+    protocol::Credentials credentials = std::move(std::get<protocol::Credentials>(read));
+    credentials.app_id = app_id;
     auto grant = access.authenticate(credentials);
     if (!grant) {
         switch (grant.error()) {
@@ -129,6 +140,21 @@ std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const 
                                       permission_name(needed), app_id));
     }
     return Caller{std::move(credentials.user_id), app_id, std::move(*grant)};
+}
+
+std::optional<HttpResponse> refuse_unknown_params(const HttpRequest& req,
+                                                  const std::map<std::string, std::string>& params,
+                                                  const std::vector<std::string>& known) {
+    for (const auto& [name, value] : params) {
+        if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+        const auto match = core::closest_name(name, known);
+        std::string list;
+        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        return json_error(req, http::status::bad_request, "bad_request",
+                          fmt::format("unknown query parameter \"{}\"{}; this route takes {}", name,
+                                      match ? "; did you mean \"" + *match + "\"?" : std::string(), list));
+    }
+    return std::nullopt;
 }
 
 HttpResponse json_ok(const HttpRequest& req, std::string body) {

@@ -2,6 +2,8 @@
 
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <cctype>
+#include <ctime>
 #include <fmt/format.h>
 
 #include "core/filter.hpp"
@@ -23,6 +25,26 @@ std::string app_of(const HttpRequest& req, const std::map<std::string, std::stri
     if (auto it = params.find("app"); it != params.end()) return it->second;
     auto h = req.find("X-Smartlog-App");
     return h == req.end() ? std::string() : std::string(h->value());
+}
+
+// What GET /api/v1/logs answers with: one JSON page, or a download of the page (`format`).
+enum class PageFormat { json, ndjson, csv };
+
+std::optional<PageFormat> page_format(std::string_view text) {
+    if (text == "json") return PageFormat::json;
+    if (text == "ndjson") return PageFormat::ndjson;
+    if (text == "csv") return PageFormat::csv;
+    return std::nullopt;
+}
+
+// "2024-05-01T12:00:00.123Z": a spreadsheet reads it as a time, unlike ms since the epoch.
+std::string iso8601(std::int64_t ms) {
+    const std::int64_t seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    const std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    if (!gmtime_r(&t, &tm)) return {};
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec, ms - seconds * 1000);
 }
 
 bool is_ndjson(const HttpRequest& req) {
@@ -83,6 +105,8 @@ void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     const auto params = query_params(req.target());
     auto who = authorize(ctx, req, app_of(req, params), Permission::write);
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
+    // After authorisation: a token in the URL (?token=) is refused as no token at all, 401.
+    if (auto refusal = refuse_unknown_params(req, params, {"app"})) return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
 
     auto decoded = decode_ingest_body(req, ctx.limits);
@@ -142,6 +166,9 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
     auto bad = [&](std::string message) {
         return json_error(req, http::status::bad_request, "bad_request", message);
     };
+    if (auto refusal = refuse_unknown_params(req, params, {"app", "level", "start", "end", "q", "limit", "before", "format"})) {
+        return std::move(*refusal);
+    }
     storage::Query q;
     q.app_id = app_id;
     q.limit = kDefaultQueryLimit;
@@ -155,7 +182,11 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
             while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
             if (item.empty()) continue;
             auto level = core::normalize_level(item);
-            if (!level) return bad("level: a level is longer than 32 characters");
+            if (!level || (core::level_rank(*level) < 0 && *level != "log")) {
+                return bad(fmt::format("level: unknown level \"{}\"; the levels are trace, debug, log, info, warn, "
+                                       "error, fatal (also: warning, err, critical, crit, panic)",
+                                       item.substr(0, core::kMaxLevelLength)));
+            }
             if (std::find(q.levels.begin(), q.levels.end(), *level) == q.levels.end()) q.levels.push_back(*level);
         }
     }
@@ -168,7 +199,12 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
     if (q.start_time && q.end_time && *q.start_time > *q.end_time) return bad("start is after end");
     if (auto it = params.find("q"); it != params.end()) {
         if (it->second.size() > kMaxSearchBytes) return bad("q is longer than 1024 bytes");
-        q.search = it->second;
+        // Field terms (`status>=500`) filter on metadata; the rest is the substring.
+        auto parsed = core::parse_search(it->second);
+        if (auto* why = std::get_if<std::string>(&parsed)) return bad("q: " + *why);
+        auto& query = std::get<core::SearchQuery>(parsed);
+        q.search = std::move(query.text);
+        q.fields = std::move(query.fields);
     }
     if (auto it = params.find("limit"); it != params.end()) {
         auto n = parse_int(it->second);
@@ -181,10 +217,56 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
         if (it->second.empty() || it->second.size() > kMaxIdBytes) return bad("before must be an entry id");
         q.before_id = it->second;
     }
+    if (auto it = params.find("format"); it != params.end() && !page_format(it->second)) {
+        return bad("format must be json, ndjson or csv");
+    }
     return q;
 }
 
 namespace {
+
+std::string next_before(const storage::QueryResult& result) {
+    return result.more && !result.entries.empty() ? result.entries.back()->id : std::string();
+}
+
+// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+void append_csv_field(std::string& out, std::string_view field) {
+    if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+        out += field;
+        return;
+    }
+    out += '"';
+    for (char c : field) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+}
+
+// The page as a download: NDJSON (each line a LogEntry, as on the wire) or CSV with a header
+// row; the next page's `before` goes in a header, since neither format has room for it.
+std::string page_export(const storage::QueryResult& result, PageFormat format) {
+    std::string out;
+    if (format == PageFormat::csv) out = "timestamp,time,level,message,metadata,id,appId,userId\r\n";
+    for (const core::EntryPtr& e : result.entries) {
+        if (format == PageFormat::ndjson) {
+            out += e->encoded;
+            out += '\n';
+            continue;
+        }
+        out += std::to_string(e->timestamp);
+        out += ',';
+        out += iso8601(e->timestamp);
+        for (std::string_view field : {std::string_view(e->level), std::string_view(e->message),
+                                       std::string_view(e->metadata), std::string_view(e->id),
+                                       std::string_view(e->app_id), std::string_view(e->user_id)}) {
+            out += ',';
+            append_csv_field(out, field);
+        }
+        out += "\r\n";
+    }
+    return out;
+}
 
 std::string page_json(const storage::QueryResult& result) {
     std::string out = R"({"logs":[)";
@@ -193,11 +275,8 @@ std::string page_json(const storage::QueryResult& result) {
         out += result.entries[i]->encoded;
     }
     out += R"(],"nextBefore":)";
-    if (result.more && !result.entries.empty()) {
-        out += json::serialize(json::value(result.entries.back()->id));
-    } else {
-        out += "null";
-    }
+    const std::string next = next_before(result);
+    out += next.empty() ? std::string("null") : json::serialize(json::value(next));
     out += '}';
     return out;
 }
@@ -211,6 +290,7 @@ storage::QueryResult query_history(const AppChannel* app, const storage::Query& 
     filter.start_time = q.start_time;
     filter.end_time = q.end_time;
     filter.search = q.search;
+    filter.fields = q.fields;
     for (std::size_t i = app->history.size(); i-- > 0;) {
         const core::EntryPtr& e = app->history.at(i);
         // Ids compare in arrival order.
@@ -233,22 +313,45 @@ void get_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respon
     auto parsed = parse_logs_query(req, params, app_id);
     if (auto* refusal = std::get_if<HttpResponse>(&parsed)) return respond(std::move(*refusal));
     storage::Query q = std::move(std::get<storage::Query>(parsed));
+    const auto format_param = params.find("format");
+    const PageFormat format = format_param == params.end() ? PageFormat::json : *page_format(format_param->second);
+    // Built on whichever thread has the result; the response itself is made on the net thread.
+    struct Page {
+        std::string body;
+        std::string next;
+    };
+    auto build = [format](const storage::QueryResult& result) {
+        return Page{format == PageFormat::json ? page_json(result) : page_export(result, format), next_before(result)};
+    };
+    auto answer = [&req, format, app_id](Page page) {
+        if (format == PageFormat::json) return json_ok(req, std::move(page.body));
+        const bool csv = format == PageFormat::csv;
+        auto res = text_response(req, http::status::ok, csv ? "text/csv; charset=utf-8" : "application/x-ndjson",
+                                 std::move(page.body));
+        // The app id is the caller's own text: only safe characters go into the file name.
+        std::string name;
+        for (char c : app_id) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+        res.set(http::field::content_disposition,
+                fmt::format("attachment; filename=\"{}-logs.{}\"", name.substr(0, 64), csv ? "csv" : "ndjson"));
+        if (!page.next.empty()) res.set("X-Smartlog-Next-Before", page.next);
+        return res;
+    };
 
     if (ctx.settings.durability == Durability::memory) {
-        return respond(json_ok(req, page_json(query_history(ctx.hub.find(app_id), q))));
+        return respond(answer(build(query_history(ctx.hub.find(app_id), q))));
     }
     net::io_context& ioc = ctx.ioc;
-    ctx.hub.store().query(std::move(q), [&ioc, &req, respond = std::move(respond)](
+    ctx.hub.store().query(std::move(q), [&ioc, &req, build, answer, respond = std::move(respond)](
                                             std::error_code ec, storage::QueryResult result) mutable {
         // On the storage thread: build the body here, answer on the net thread.
-        std::optional<std::string> body;
-        if (!ec) body = page_json(result);
-        net::post(ioc, [&req, ec, body = std::move(body), respond = std::move(respond)]() mutable {
+        std::optional<Page> page;
+        if (!ec) page = build(result);
+        net::post(ioc, [&req, ec, answer, page = std::move(page), respond = std::move(respond)]() mutable {
             if (ec) {
                 return respond(json_error(req, http::status::service_unavailable, "storage_error",
                                           "the query failed: " + ec.message()));
             }
-            respond(json_ok(req, std::move(*body)));
+            respond(answer(std::move(*page)));
         });
     });
 }
@@ -257,6 +360,7 @@ void delete_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond res
     const auto params = query_params(req.target());
     auto who = authorize(ctx, req, app_of(req, params), Permission::clear);
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
+    if (auto refusal = refuse_unknown_params(req, params, {"app"})) return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
     AppChannel& app = ctx.hub.channel(caller.app_id);
     auto count = std::make_shared<std::size_t>(0);

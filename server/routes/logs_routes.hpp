@@ -1,4 +1,4 @@
-// server/routes/logs_routes.hpp: /api/v1/logs (SPEC 6): ingest (POST), query (GET) and clear
+// server/routes/logs_routes.hpp: /api/v1/logs (README, "HTTP API"): ingest (POST), query (GET) and clear
 // (DELETE) over HTTP. Handlers run on the net thread; queries and sync-mode writes wait for the
 // storage thread, whose answer is posted back to the net thread.
 #pragma once

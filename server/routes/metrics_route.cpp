@@ -74,7 +74,7 @@ std::string prometheus_text(const ServerContext& ctx) {
     scalar(out, "smartlog_sent_bytes_total", "counter", "Bytes written to clients.", st.bytes_sent);
     scalar(out, "smartlog_frames_rejected_total", "counter", "WebSocket messages answered with an error.", st.frames_rejected);
     scalar(out, "smartlog_live_entries_dropped_total", "counter",
-           "Live entries not sent to viewers that lagged (SPEC 3.3).", st.entries_dropped);
+           "Live entries not sent to viewers that lagged (docs/protocol.md).", st.entries_dropped);
     scalar(out, "smartlog_shared_frames_skipped_total", "counter",
            "Metrics and app_metrics frames not sent to viewers over max_outbound_bytes.", st.frames_skipped);
     scalar(out, "smartlog_control_rate_limited_total", "counter",

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <cctype>
 #include <smartlog/client.hpp>
 
 #include "support.hpp"
@@ -160,6 +161,15 @@ TEST(Cli, HistoryMetricsAndClear) {
     auto m = json::parse(metrics.out).as_object();
     EXPECT_TRUE(m.contains("cpu") && m.contains("memory") && m.contains("messageRate"))
         << metrics.out;
+    // Plain numbers: no exponent (Boost.JSON's own doubles read 2.0122574055158324E1), at most
+    // six decimals.
+    for (std::size_t i = 0; i < metrics.out.size(); ++i) {
+        const char c = metrics.out[i];
+        const bool in_number = i > 0 && (std::isdigit(static_cast<unsigned char>(metrics.out[i - 1])) ||
+                                         metrics.out[i - 1] == '.');
+        EXPECT_FALSE(in_number && (c == 'e' || c == 'E')) << "exponent at " << i << ": " << metrics.out;
+    }
+    EXPECT_EQ(metrics.out.back(), '\n');
 
     auto cleared = run(cli(server, {"clear"}));
     ASSERT_EQ(cleared.code, 0) << cleared.err;

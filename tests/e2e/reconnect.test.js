@@ -1,5 +1,5 @@
 // The server goes away and comes back on the same port: the page shows it is offline,
-// reconnects and re-authenticates by itself, and resumes from the last entry it saw (SPEC 3.3).
+// reconnects and re-authenticates by itself, and resumes from the last entry it saw (docs/protocol.md).
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -100,7 +100,7 @@ test('after a restart the page shows it is offline, then reconnects and re-authe
     assert.equal(await page.isVisible('#signin'), false);
     const markers = await h.shownMarkers(page);
     assert.ok(markers.some((m) => /^Reconnected/.test(m)), JSON.stringify(markers));
-    // The history survived the restart (SPEC 7), so the last entry seen is still known.
+    // The history survived the restart (docs/storage.md), so the last entry seen is still known.
     assert.equal(markers.some((m) => /^Gap/.test(m)), false, JSON.stringify(markers));
     await producer.send([{ level: 'warn', message: 'live after the restart' }]);
     await assertShownInOrder(page,

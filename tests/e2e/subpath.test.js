@@ -1,4 +1,4 @@
-// Behind a reverse proxy at a sub-path (USERS.md 11): the page's assets and its WebSocket are
+// Behind a reverse proxy at a sub-path (docs/operations.md): the page's assets and its WebSocket are
 // all relative, so https://example.com/smartlog/ works with a proxy that strips "/smartlog".
 'use strict';
 const { test, before, after } = require('node:test');

@@ -59,7 +59,7 @@ server::AccessControl make_access(std::string_view toml) {
     return server::AccessControl(config);
 }
 
-// The token an Authorization header carries, as the SPEC words it: "Bearer <token>", the scheme
+// The token an Authorization header carries, as docs/protocol.md words it: "Bearer <token>", the scheme
 // case-insensitive, trailing spaces ignored.
 std::optional<std::string> bearer_token(std::string_view h) {
     while (!h.empty() && h.back() == ' ') h.remove_suffix(1);

@@ -1,6 +1,6 @@
 // libFuzzer target: the query string of GET /api/v1/logs: query_params, then parse_logs_query.
 // The input is everything after '?'. The parameters must survive percent-encoding again, and
-// the query is either a 400 or one the store may run (SPEC 6 ranges).
+// the query is either a 400 or one the store may run (README, "HTTP API" ranges).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

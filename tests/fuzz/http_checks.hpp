@@ -15,7 +15,7 @@ inline void check(bool ok) {
     if (!ok) std::abort();
 }
 
-// A refusal has one of `statuses` and the {"error":{"code","message"}} JSON body of SPEC 6,
+// A refusal has one of `statuses` and the {"error":{"code","message"}} JSON body of README, "HTTP API",
 // with `code` among `codes` when given.
 inline void check_error_response(const server::HttpResponse& res, std::initializer_list<unsigned> statuses,
                                  std::initializer_list<std::string_view> codes = {}) {

@@ -1,4 +1,4 @@
-// Credential hygiene (issue 7): a token is taken only from the `auth` message and the
+// Credential hygiene: a token is taken only from the `auth` message and the
 // Authorization header, never from a URL's query string; and no token, right or wrong, is ever
 // written to the server's output (even at debug level) or to /metrics.
 'use strict';

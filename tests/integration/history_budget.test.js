@@ -1,4 +1,4 @@
-// History byte budget (issue 7): each app's in-memory history is bounded by history_max_bytes
+// History byte budget: each app's in-memory history is bounded by history_max_bytes
 // as well as history_limit; the oldest go first, and resuming from one of them says `gap`.
 'use strict';
 const { test } = require('node:test');

@@ -1,4 +1,4 @@
-// The HTTP API (SPEC 6): ingest, query and clear on /api/v1/logs, /readyz, /metrics, with good
+// The HTTP API (README, "HTTP API"): ingest, query and clear on /api/v1/logs, /readyz, /metrics, with good
 // and bad input: bad JSON, bad token, wrong app, oversized body, wrong method, slow requests.
 'use strict';
 const { test, describe, before, after } = require('node:test');

@@ -1,4 +1,4 @@
-// Randomised isolation check against the real smartlogd (SPEC 3.3 "Isolation", SPEC 4):
+// Randomised isolation check against the real smartlogd (docs/protocol.md "Isolation", README, "Configuration"):
 // SMARTLOG_ISOLATION_ATTEMPTS (default 10,000) seeded random attempts by users to reach apps
 // that are not theirs, over WebSocket and HTTP: spoofed appId/userId in entries and metrics,
 // request_history after other apps' ids, filter and clear without the permission, check_status
@@ -275,7 +275,7 @@ test(`isolation: ${ATTEMPTS} random cross-app attempts, no leak`, { timeout: TIM
       done++;
       let lane = lanes[i];
       if (!lane.client.open) {
-        count('reconnect');  // closed for too many refused messages before auth (SPEC 3.3)
+        count('reconnect');  // closed for too many refused messages before auth (docs/protocol.md)
         lane = await openLane(i);
       }
       try {
@@ -285,7 +285,7 @@ test(`isolation: ${ATTEMPTS} random cross-app attempts, no leak`, { timeout: TIM
         }
       } catch (e) {
         // Only a connection that never authenticated may be closed: too many refused
-        // messages, or auth_timeout (SPEC 3.3).
+        // messages, or auth_timeout (docs/protocol.md).
         if (lane.client.open || lane.app) throw e;
         count('closed before auth');
       }

@@ -1,5 +1,5 @@
 // Authentication, re-authentication, unauthenticated messages, check_status, permissions and
-// producer mode (SPEC 3.1, 3.2, 3.3 "Unauthenticated messages", "Re-authentication", SPEC 4).
+// producer mode (docs/protocol.md, "Re-authentication", README, "Configuration").
 'use strict';
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');

@@ -1,4 +1,4 @@
-// Configuration (SPEC 4): bad files refused at start with file, line and key; open mode and
+// Configuration (README, "Configuration"): bad files refused at start with file, line and key; open mode and
 // loopback; flags beat the environment, which beats the file.
 'use strict';
 const { test, describe } = require('node:test');
@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startServer, binary } = require('../support/server');
-const { connectAs, sha256hex } = require('../support/client');
+const { connectAs, sha256hex, waitFor } = require('../support/client');
 
 // Runs smartlogd expecting it to refuse to start; returns {status, output}.
 function refuse(args, env = {}) {
@@ -116,7 +116,8 @@ describe('open mode', () => {
   test('on loopback it starts, says so, and accepts anyone for any app with every permission', async () => {
     const server = await startServer({});
     try {
-      assert.match(server.output(), /open mode/);
+      // Said once the server runs: right after the line that says where it listens.
+      await waitFor(() => /open mode/.test(server.output()), { what: 'the open-mode warning' });
       const c = await connectAs(server.wsUrl, 'anyone', 'any-app');
       assert.equal(c.authReply.payload.appId, 'any-app');
       assert.deepEqual([...c.authReply.payload.permissions].sort(), ['clear', 'read', 'write']);

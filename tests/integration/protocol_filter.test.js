@@ -1,5 +1,5 @@
 // Filters on live batches and on history; filter_applied; bad filters refused with the old one
-// still holding (SPEC 3.1 `filter`, 3.2 `filter_applied`, 3.3 "Filters").
+// still holding (docs/protocol.md `filter`, 3.2 `filter_applied`, 3.3 "Filters").
 'use strict';
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');

@@ -1,5 +1,5 @@
 // History ring, limit, afterId resume and gap, history meeting live exactly, clear
-// (SPEC 3.1 `request_history`/`clear`, 3.2 `logs` history / `cleared`, 3.3 "History",
+// (docs/protocol.md `request_history`/`clear`, 3.2 `logs` history / `cleared`, 3.3 "History",
 // "Resume without gaps", "History meets live exactly", "Clear").
 'use strict';
 const { test, describe, before, after } = require('node:test');

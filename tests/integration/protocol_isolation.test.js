@@ -1,4 +1,4 @@
-// Isolation between apps (SPEC 3.3 "Isolation"): no live entry, history, metric, app_metrics,
+// Isolation between apps (docs/protocol.md "Isolation"): no live entry, history, metric, app_metrics,
 // cleared notice or error of one app ever reaches a connection of another, whatever the
 // producer claims.
 'use strict';

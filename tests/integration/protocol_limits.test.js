@@ -1,4 +1,4 @@
-// Limits and closing rules (SPEC 3.3 "Limits", "Idle connections", "Closing for a reason"):
+// Limits and closing rules (docs/protocol.md "Limits", "Idle connections", "Closing for a reason"):
 // frame limit 1009, 1001 for a silent connection. Slow consumers: protocol_slow.test.js.
 'use strict';
 const { test, describe, before, after } = require('node:test');

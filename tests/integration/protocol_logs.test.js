@@ -1,5 +1,5 @@
 // Ingest and delivery of entries: logs_ack, per-index rejections, owners, levels, timestamps,
-// ids, batching, send_metrics, and bad input that must change nothing (SPEC 2, 3.1, 3.2, 3.3).
+// ids, batching, send_metrics, and bad input that must change nothing (docs/protocol.md).
 'use strict';
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');

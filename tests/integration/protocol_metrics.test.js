@@ -1,4 +1,4 @@
-// Metrics (SPEC 3.1 `request_metrics`, 3.2 `metrics`, SPEC 5) and /healthz (SPEC 6).
+// Metrics (docs/protocol.md `request_metrics`, 3.2 `metrics`, docs/protocol.md, "Metrics") and /healthz (README, "HTTP API").
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');

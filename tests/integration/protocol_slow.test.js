@@ -1,4 +1,4 @@
-// Slow consumers (SPEC 3.3 "Slow consumers"): a viewer that falls behind misses live batches,
+// Slow consumers (docs/protocol.md "Slow consumers"): a viewer that falls behind misses live batches,
 // is told with `dropped {count, afterId}`, fetches exactly what it missed with request_history
 // afterId, then gets live batches again; the others miss nothing; a viewer that takes nothing
 // for idle_timeout is closed with 1013.

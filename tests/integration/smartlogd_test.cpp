@@ -1,6 +1,6 @@
 // tests/integration/smartlogd_test.cpp: the real smartlogd driven by a Beast WebSocket client:
 // auth, a producer -> viewer round trip over many batches, history resume, the frame limit and
-// a clean shutdown. The Node tests (protocol_*.test.js) cover the rest of SPEC 3.
+// a clean shutdown. The Node tests (protocol_*.test.js) cover the rest of docs/protocol.md.
 #include <gtest/gtest.h>
 
 #include <set>

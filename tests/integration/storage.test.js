@@ -1,4 +1,4 @@
-// Durable history (SPEC 7) against the real smartlogd: restarts on the same data dir, clear and
+// Durable history (docs/storage.md) against the real smartlogd: restarts on the same data dir, clear and
 // retention on disk, and what `durability = "sync"` promises when the process is killed.
 'use strict';
 const { test, describe } = require('node:test');

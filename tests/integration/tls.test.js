@@ -1,4 +1,4 @@
-// TLS (issue 7): with tls_cert and tls_key the one port speaks wss:// and https:// only; a
+// TLS: with tls_cert and tls_key the one port speaks wss:// and https:// only; a
 // plain-text client gets a readable 400; a stalled handshake is cut; bad files are refused at
 // start naming the setting. Certificates are made at test time with the openssl command.
 'use strict';

@@ -1,4 +1,4 @@
-// permessage-deflate (issue 7): off unless ws_deflate is set; when on, max_frame_bytes counts
+// permessage-deflate: off unless ws_deflate is set; when on, max_frame_bytes counts
 // the inflated bytes, so a small compressed message that inflates past it is refused.
 'use strict';
 const { test, describe, before, after } = require('node:test');

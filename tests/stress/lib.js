@@ -154,7 +154,7 @@ async function startMeter(server, auth = { userId: 'meter', appId: 'meter-app' }
 const fmtStall = (m) => (m.error ? m.error
   : `max ${m.max.toFixed(0)} ms (p50 ${m.p50.toFixed(1)}, p99 ${m.p99.toFixed(1)}, n=${m.n}${m.closed ? ', its connection closed' : ''})`);
 
-// The longest stall a healthy client may see: SPEC 3.3's "a few milliseconds" per message,
+// The longest stall a healthy client may see: docs/protocol.md's "a few milliseconds" per message,
 // with room for a busy 2-core machine shared with the load generator.
 const STALL_BOUND_MS = 100;
 

@@ -160,7 +160,7 @@ async function waitFor(check, { timeoutMs = DEFAULT_TIMEOUT_MS, everyMs = 20, wh
 }
 
 // The apps and users most protocol tests share. Every user's token is `<id>-token`, except
-// user123 (the seed's example user), who has none configured.
+// user123 (the seed's example user), who has none on purpose (token_sha256 = "none").
 const TEST_TOML = `
 [[apps]]
 id = "app1"
@@ -200,6 +200,7 @@ apps = { app1 = ["write"] }
 
 [[users]]
 id = "user123"
+token_sha256 = "none"
 apps = { app456 = ["read", "write", "clear"] }
 `;
 

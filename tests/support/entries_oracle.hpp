@@ -1,6 +1,6 @@
 // tests/support/entries_oracle.hpp: what a JSON document says a text's entries are, to check
 // protocol::parse_entries (which reads the text without one) against. This is the decoder the
-// server used before the event parser: parse into a boost::json::value, then validate (SPEC 2).
+// server used before the event parser: parse into a boost::json::value, then validate (docs/protocol.md).
 // Used by tests/unit/protocol/entry_parser_test.cpp and tests/fuzz/fuzz_codec.cpp.
 #pragma once
 

@@ -1,11 +1,11 @@
-// Time series of the server's `metrics` messages (SPEC section 5), drawn with uPlot, which the
+// Time series of the server's `metrics` messages (docs/protocol.md, "Metrics"), drawn with uPlot, which the
 // page loads as a classic script (window.uPlot) before this module runs.
 
 import { bytes, clockTime, count, percent, numberOr } from './format.js';
 
 // One hour of samples at the default 5 s interval.
 const MAX_POINTS = 720;
-const CHART_HEIGHT = 110;
+const CHART_HEIGHT = 90;
 // Tick steps for counts of whole things: no tick at half a connection.
 const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5];
 
@@ -160,6 +160,9 @@ export class MetricsCharts {
       c.card.dataset.points = String(this.times.length);
       if (!c.u) this.build(c);
       c.u?.setData([this.times, ...c.data]);
+      // One sample has no span, and the time axis would label the epoch ("00:00"): show the
+      // minute around it.
+      if (c.u && this.times.length === 1) c.u.setScale('x', { min: this.times[0] - 30, max: this.times[0] + 30 });
     }
   }
 
@@ -205,6 +208,9 @@ export class MetricsCharts {
           ...axis,
           size: 66,
           ...(c.def.whole ? { incrs: WHOLE_STEPS } : {}),
+          // A chart of a share of a total (CPU, memory, disk) runs to the total: quarters of it,
+          // not round decimal steps that stop short (186 GiB of a 252 GiB disk).
+          ...(c.def.max ? { splits: (u) => [0, 0.25, 0.5, 0.75, 1].map((f) => f * u.scales.y.max) } : {}),
           values: (u, ticks) => ticks.map((v) => format(v)),
         },
       ],

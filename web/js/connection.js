@@ -158,7 +158,7 @@ export class Connection {
     this.scheduleReconnect(reason);
   }
 
-  // `serverReason`: the close frame's own words, when the server said why (SPEC 3.3).
+  // `serverReason`: the close frame's own words, when the server said why (docs/protocol.md).
   scheduleReconnect(reason, serverReason = '') {
     const delayMs = backoffDelay(this.attempt);
     this.setState('waiting', { delayMs, attempt: this.attempt + 1, reason, serverReason });

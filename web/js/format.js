@@ -11,6 +11,17 @@ export function clockTime(ms) {
     String(d.getMilliseconds()).padStart(3, '0');
 }
 
+// "" for a time of today (local), else its day: "05-01" this year, "2023-12-31" before.
+export function dayLabel(ms, now = Date.now()) {
+  const d = new Date(ms);
+  const today = new Date(now);
+  if (!Number.isFinite(d.getTime())) return '';
+  if (d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() &&
+      d.getDate() === today.getDate()) return '';
+  const day = `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  return d.getFullYear() === today.getFullYear() ? day : `${d.getFullYear()}-${day}`;
+}
+
 export function fullTime(ms) {
   const d = new Date(ms);
   return Number.isFinite(d.getTime()) ? d.toISOString() : String(ms);
@@ -32,6 +43,11 @@ export function count(n) {
   return n.toLocaleString('en-US', { maximumFractionDigits: n < 10 ? 2 : n < 100 ? 1 : 0 });
 }
 
+// "1 row", "2 rows", "1,200 entries": a count with its noun in the right number.
+export function counted(n, one, many = `${one}s`) {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
 export function percent(n) {
   return Number.isFinite(n) ? `${n.toFixed(n < 10 ? 1 : 0)} %` : '–';
 }
@@ -41,6 +57,13 @@ export function fromLocalInput(value) {
   if (!value) return undefined;
   const ms = new Date(value).getTime();
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+// The <input type="datetime-local"> value (local time, to the minute) for ms since the epoch.
+export function toLocalInput(ms) {
+  const d = new Date(ms);
+  if (!Number.isFinite(d.getTime())) return '';
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}T${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
 export function numberOr(value, fallback) {

@@ -2,7 +2,7 @@
 // (only the rows in view exist in the DOM), so bursts of thousands of entries per second cost
 // one layout per frame, not one per entry.
 
-import { LEVELS, clockTime, count, fullTime } from './format.js';
+import { LEVELS, clockTime, count, dayLabel, fullTime } from './format.js';
 
 const KNOWN_LEVELS = new Set(LEVELS);
 // Rows drawn above and below the visible ones, so fast scrolling does not show blank space.
@@ -18,8 +18,9 @@ const FLOOD_INTERVAL_MS = 50;
 export class LogView {
   // `scroller` holds .log-canvas > .log-window. Keeps at most `capacity` rows; while paused,
   // keeps up to `capacity` more waiting and counts what arrives beyond that.
-  constructor(scroller, { capacity = 5000, onChange = () => {} } = {}) {
+  constructor(scroller, { capacity = 5000, onChange = () => {}, onFieldClick = () => {} } = {}) {
     this.scroller = scroller;
+    this.onFieldClick = onFieldClick;  // a metadata value was clicked: its field-search term
     this.canvas = scroller.querySelector('.log-canvas');
     this.win = scroller.querySelector('.log-window');
     this.capacity = capacity;
@@ -202,8 +203,8 @@ export class LogView {
       this.extraHeight -= item.extra;
     } else {
       if (item.detail === undefined) {
-        item.detail = detailText(item.entry);
-        const lines = Math.min(DETAIL_MAX_LINES, item.detail.split('\n').length);
+        item.detail = detailLines(item.entry);
+        const lines = Math.min(DETAIL_MAX_LINES, item.detail.length);
         item.extra = lines * this.lineHeight + this.detailPadding;
       }
       let i = this.expanded.length;
@@ -285,6 +286,11 @@ export class LogView {
   }
 
   onClick(event) {
+    const value = event.target.closest('.field-value');
+    if (value) {
+      this.onFieldClick(value.dataset.term);
+      return;
+    }
     const row = event.target.closest('.row');
     // Clicks inside the details select text; they must not fold the row under the cursor.
     if (!row || event.target.closest('.detail') || !row.item) return;
@@ -298,7 +304,7 @@ export class LogView {
     this.frame = 0;
     if (!this.paused && this.pending.length) {
       // Under a flood every row on screen changes each frame; nobody reads 60 screens a
-      // second, and 20 cost a third as much, which keeps the page responsive (USERS.md 10, 13).
+      // second, and 20 cost a third as much, which keeps the page responsive.
       const flood = this.following && this.pending.length >= this.viewRows;
       if (flood && now - this.admittedAt < FLOOD_INTERVAL_MS) {
         this.requestFrame();
@@ -398,11 +404,16 @@ export class LogView {
     node.className = `row lvl-${KNOWN_LEVELS.has(name) ? name : 'other'}`;
     // Milliseconds go in an attribute that narrow screens leave out (styles.css).
     const clock = clockTime(e.timestamp);
-    time.textContent = clock.slice(0, 8);
-    time.dataset.ms = clock.slice(8);
+    // Not today: the day first, to the minute (the full time is in the title and the detail).
+    const day = dayLabel(e.timestamp);
+    time.textContent = day ? `${day} ${day.length > 5 ? '' : clock.slice(0, 5)}`.trim() : clock.slice(0, 8);
+    time.dataset.ms = day ? '' : clock.slice(8);
+    time.title = fullTime(e.timestamp);
     level.textContent = name;
     const text = typeof e.message === 'string' ? e.message : String(e.message);
     message.textContent = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+    // Shown in the "All my apps" view only (styles.css).
+    message.dataset.app = typeof e.appId === 'string' ? e.appId : '';
     more.textContent = e.metadata !== undefined ? (open ? '▾ {…}' : '▸ {…}') : (open ? '▾' : '');
     node.setAttribute('aria-expanded', String(open));
     if (!open) {
@@ -419,7 +430,7 @@ export class LogView {
       node.append(detail);
     }
     detail.style.height = `${item.extra - this.detailPadding / 2}px`;
-    detail.textContent = item.detail;
+    renderDetail(detail, item.detail);
   }
 }
 
@@ -441,11 +452,71 @@ function dropDetail(node) {
   if (detail) detail.remove();
 }
 
-function detailText(e) {
-  const head = [`time     ${fullTime(e.timestamp)}`, `level    ${e.level}`, `id       ${e.id}`];
-  if (e.userId !== undefined) head.push(`user     ${e.userId}`);
+// The expanded row, one item per line: text, or a metadata field {name, value, term} whose
+// value a click turns into a field-search term (docs/protocol.md, "Field search").
+function detailLines(e) {
+  const lines = [`time     ${fullTime(e.timestamp)}`, `level    ${e.level}`, `id       ${e.id}`];
+  if (e.userId !== undefined) lines.push(`user     ${e.userId}`);
   // The whole message: the row cuts it at the edge of the screen.
-  const parts = [head.join('\n'), String(e.message)];
-  if (e.metadata !== undefined) parts.push(JSON.stringify(e.metadata, null, 2));
-  return parts.join('\n\n');
+  lines.push('', ...String(e.message).split('\n'));
+  if (e.metadata !== undefined) {
+    lines.push('');
+    if (e.metadata !== null && typeof e.metadata === 'object' && !Array.isArray(e.metadata)) {
+      const fields = [];
+      flattenFields(e.metadata, [], fields);
+      const width = Math.min(32, Math.max(...fields.map((f) => f.name.length), 0));
+      for (const f of fields) lines.push({ ...f, name: f.name.padEnd(width) });
+    } else {
+      lines.push(...JSON.stringify(e.metadata, null, 2).split('\n'));
+    }
+  }
+  return lines;
+}
+
+const NAME = /^[A-Za-z0-9_-]+$/;
+
+// Leaves of the metadata object as dotted names. A value can be searched for when every name
+// on its path can be written in the syntax and it is a string, number, boolean or null.
+function flattenFields(value, path, out) {
+  for (const [key, v] of Object.entries(value)) {
+    const here = [...path, key];
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && here.length < 8) {
+      flattenFields(v, here, out);
+      continue;
+    }
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    const searchable = !Array.isArray(v) && (v === null || typeof v !== 'object') &&
+      NAME.test(here[0]) && /^[A-Za-z_]/.test(here[0]) && here.every((k) => NAME.test(k));
+    out.push({ name: here.join('.'), value: text, term: searchable ? fieldTerm(here.join('.'), text) : null });
+  }
+}
+
+function fieldTerm(name, value) {
+  const plain = value !== '' && !/[\s"\\]/.test(value);
+  return `${name}=${plain ? value : `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`}`;
+}
+
+function renderDetail(detail, lines) {
+  // Redrawn rows keep their detail: replacing it would drop the keyboard focus inside it.
+  if (detail.shownLines === lines) return;
+  detail.shownLines = lines;
+  detail.replaceChildren();
+  for (const line of lines) {
+    if (typeof line === 'string') {
+      detail.append(`${line}\n`);
+      continue;
+    }
+    const name = document.createElement('span');
+    name.className = 'field-name';
+    name.textContent = `${line.name}  `;
+    const value = document.createElement(line.term ? 'button' : 'span');
+    value.className = line.term ? 'field-value' : 'field-plain';
+    value.textContent = line.value;
+    if (line.term) {
+      value.type = 'button';
+      value.dataset.term = line.term;
+      value.title = `Show only entries with ${line.term}`;
+    }
+    detail.append(name, value, '\n');
+  }
 }

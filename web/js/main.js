@@ -1,10 +1,13 @@
-// The dashboard's wiring: sign-in, the viewer protocol (SPEC section 3), filters, the log view,
+// The dashboard's wiring: sign-in, the viewer protocol (docs/protocol.md), filters, the log view,
 // the metrics charts, theme and keyboard shortcuts.
 
 import { Connection, defaultServerUrl } from './connection.js';
 import { LogView } from './log_view.js';
 import { MetricsCharts } from './charts.js';
-import { LEVELS, bytes, count, clockTime, fromLocalInput } from './format.js';
+import { LEVELS, bytes, count, counted, clockTime, fromLocalInput, toLocalInput } from './format.js';
+import { readViewState, writeViewState } from './view_state.js';
+import { exportLogs, fetchApps } from './apps.js';
+import { AllApps } from './all_apps.js';
 
 const MAX_ROWS = 5000;
 const SESSION_KEY = 'smartlog.session';   // sessionStorage: survives a reload, not the tab
@@ -33,7 +36,7 @@ const ERRORS = {
 
 const filter = { levels: new Set(LEVELS), start: undefined, end: undefined, search: '' };
 let session = null;            // {url, userId, appId, token}
-let lastId = null;             // newest entry accounted for: where a reconnect resumes (SPEC 3.3)
+let lastId = null;             // newest entry accounted for: where a reconnect resumes (docs/protocol.md)
 let historyPaging = false;     // a paged history answer has more pages to come
 let historyPageCount = 0;      // entries of the answer so far
 let historyMode = null;        // 'replace' | 'resume' while a request_history is unanswered
@@ -45,8 +48,23 @@ let received = 0;              // entries received, for the rate shown in the st
 let receivedTotal = 0;         // since the page opened; tests/e2e/render_rate.js reads it
 let rate = 0;
 
-const view = new LogView($('log-scroll'), { capacity: MAX_ROWS, onChange: scheduleStatus });
+const view = new LogView($('log-scroll'), {
+  capacity: MAX_ROWS,
+  onChange: scheduleStatus,
+  onFieldClick: addSearchTerm,
+});
 const charts = new MetricsCharts($('charts'));
+// Other apps' live entries, in the "All my apps" view: not the page's app, so no resume point.
+const allApps = new AllApps({
+  onEntries: (entries) => {
+    received += entries.length;
+    receivedTotal += entries.length;
+    view.push(entries);
+  },
+  filterMessage: () => (filterIsDefault() ? null : filterMessage()),
+  onLive: (n) => { $('all-apps').dataset.live = String(n); },
+});
+let myApps = [];
 const connection = new Connection({
   onState: showConnectionState,
   onAuthenticated,
@@ -58,6 +76,9 @@ const connection = new Connection({
 
 function onAuthenticated(payload, resumed) {
   const permissions = Array.isArray(payload.permissions) ? payload.permissions : [];
+  showWriteOnly(!permissions.includes('read'), payload.appId ?? session.appId);
+  refreshApps();
+  saveView();
   historyLimit = Number.isInteger(payload.historyLimit) && payload.historyLimit > 0
     ? payload.historyLimit : 1000;
   $('clear').hidden = !permissions.includes('clear');
@@ -86,7 +107,11 @@ function onAuthenticated(payload, resumed) {
 
 function onAuthError(payload, wasLive) {
   const text = AUTH_ERRORS[payload.code] || payload.message || 'Sign-in refused.';
-  const detail = payload.message && AUTH_ERRORS[payload.code] ? `Server: ${payload.message}` : '';
+  // The server's own words only when they add something to ours.
+  const same = (a, b) => a.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim() ===
+    b.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  const detail = payload.message && AUTH_ERRORS[payload.code] && !same(payload.message, text)
+    ? `Server: ${payload.message}` : '';
   sessionStorage.removeItem(SESSION_KEY);
   showSignIn(wasLive ? `Signed out by the server. ${text}` : text, detail, payload.code);
 }
@@ -115,7 +140,7 @@ function onMessage(msg) {
       lastId = null;
       const by = p.clearedBy ? ` by ${p.clearedBy}` : '';
       const when = Number.isFinite(p.timestamp) ? ` at ${clockTime(p.timestamp)}` : '';
-      const n = Number.isFinite(p.count) ? ` (${count(p.count)} entries removed)` : '';
+      const n = Number.isFinite(p.count) ? ` (${counted(p.count, 'entry', 'entries')} removed)` : '';
       view.mark('info', `History cleared${by}${when}${n}`);
       break;
     }
@@ -224,6 +249,8 @@ function applyFilter() {
   $('range-error').hidden = !rangeError;
   if (rangeError) return;
   $('filter-summary').textContent = filterIsDefault() ? '' : 'filtered';
+  saveView();
+  allApps.send(filterMessage());
   // Offline, the filter goes out with the next sign-in.
   if (connection.send(filterMessage())) filtersInFlight++;
   else filterChangedOffline = true;
@@ -257,6 +284,15 @@ function onSearchInput() {
     filter.search = value;
     applyFilter();
   }, 300);
+}
+
+// A click on a metadata value: add its term to the search (once) and apply it.
+function addSearchTerm(term) {
+  const current = filter.search ? filter.search.split(/\s+/) : [];
+  if (current.includes(term)) return;
+  filter.search = [...current, term].join(' ');
+  $('search').value = filter.search;
+  applyFilter();
 }
 
 function onRangeChange() {
@@ -339,7 +375,7 @@ function scheduleStatus() {
 function updateStatus() {
   statusTimer = 0;
   statusAt = performance.now();
-  $('stat-rows').textContent = `${count(view.size)} rows` +
+  $('stat-rows').textContent = counted(view.size, 'row') +
     (view.size >= MAX_ROWS ? ` (newest ${count(MAX_ROWS)} kept)` : '');
   $('stat-rate').textContent = `${count(Math.round(rate))} entries/s`;
   $('stat-rate').dataset.total = String(receivedTotal);
@@ -440,6 +476,7 @@ function signIn(next) {
 }
 
 function signOut() {
+  setAllApps(false);
   sessionStorage.removeItem(SESSION_KEY);
   session = null;
   connection.stop();
@@ -454,7 +491,7 @@ function prefill() {
   const saved = readJson(localStorage, SIGNIN_KEY) || {};
   const params = new URLSearchParams(window.location.search);
   form.userId.value = params.get('userId') || saved.userId || '';
-  form.appId.value = params.get('appId') || saved.appId || '';
+  form.appId.value = params.get('app') || params.get('appId') || saved.appId || '';
   form.url.value = saved.url || '';
   form.url.placeholder = defaultServerUrl();
 }
@@ -507,6 +544,7 @@ function onKey(event) {
 
 function togglePause() {
   view.setPaused(!view.paused);
+  saveView();
   // The button answers the key at once; the throttle is for the stream, not for the reader.
   updateStatus();
 }
@@ -523,6 +561,135 @@ function loadHistory() {
     return;
   }
   requestHistory('replace');
+}
+
+// --- the view in the URL, apps, export ------------------------------------------------------
+
+const urlView = readViewState();
+
+function saveView() {
+  writeViewState({
+    app: session?.appId,
+    levels: LEVELS.filter((l) => filter.levels.has(l)),
+    allLevels: LEVELS,
+    q: filter.search,
+    from: filter.start,
+    to: filter.end,
+    paused: view.paused,
+  });
+}
+
+// The URL's view, before the first sign-in: the filter goes out with it.
+function restoreView(v) {
+  const levels = (v.levels || []).filter((l) => LEVELS.includes(l));
+  if (levels.length) filter.levels = new Set(levels);
+  for (const button of document.querySelectorAll('.level-toggle')) {
+    button.setAttribute('aria-pressed', String(filter.levels.has(button.dataset.level)));
+  }
+  if (v.q) {
+    filter.search = v.q;
+    $('search').value = v.q;
+  }
+  filter.start = v.from;
+  filter.end = v.to;
+  $('start').value = v.from === undefined ? '' : toLocalInput(v.from);
+  $('end').value = v.to === undefined ? '' : toLocalInput(v.to);
+  if (v.paused) view.setPaused(true);
+  $('filter-summary').textContent = filterIsDefault() ? '' : 'filtered';
+}
+
+// Last 5 m / 1 h / 24 h: from now minus that, open-ended.
+function setLastRange(ms) {
+  filter.start = Date.now() - ms;
+  filter.end = undefined;
+  $('start').value = toLocalInput(filter.start);
+  $('end').value = '';
+  applyFilter();
+  if (connection.live) requestHistory('replace');
+}
+
+let appsRequest = 0;
+async function refreshApps() {
+  const mine = ++appsRequest;
+  const select = $('app-switch');
+  try {
+    const { apps } = await fetchApps(session);
+    if (mine !== appsRequest) return;
+    myApps = apps;
+    const readable = apps.filter((a) => a.active && a.permissions.includes('read'));
+    $('all-apps').hidden = readable.length < 2;
+    if (allApps.active) allApps.start(session, myApps, session.appId);
+    select.replaceChildren(...apps.map((a) => {
+      const option = new Option(a.name && a.name !== a.id ? `${a.name} (${a.id})` : a.id, a.id);
+      option.disabled = !a.active;
+      if (!a.active) option.textContent += ' – inactive';
+      return option;
+    }));
+    select.value = session.appId;
+    select.hidden = apps.length < 2;
+    $('who-app').hidden = !select.hidden;
+  } catch {
+    // The switcher is a convenience: without it the page works as before.
+    select.hidden = true;
+    $('who-app').hidden = false;
+  }
+}
+
+function switchApp(appId) {
+  if (!session || appId === session.appId) return;
+  setAllApps(false);
+  view.clear();
+  charts.reset();
+  $('app-metrics').hidden = true;
+  signIn({ ...session, appId });
+}
+
+// "All my apps": the page's app and a live viewer of each other readable app, in one list.
+function setAllApps(on) {
+  if (on && session) allApps.start(session, myApps, session.appId);
+  else allApps.stop();
+  $('all-apps').setAttribute('aria-pressed', String(allApps.active));
+  $('log-scroll').classList.toggle('all-apps', allApps.active);
+}
+
+async function exportShown(format) {
+  if (!session) return;
+  try {
+    const size = await exportLogs(session, {
+      levels: LEVELS.filter((l) => filter.levels.has(l)),
+      allLevels: LEVELS,
+      start: filter.start,
+      end: filter.end,
+      search: filter.search,
+    }, format);
+    toast(`Exported ${bytes(size)} as ${format.toUpperCase()}.`, 'info');
+  } catch (err) {
+    toast(`Export failed: ${err.message}`, 'error');
+  }
+}
+
+// A user who may only send: the live page would stay empty forever. Say what they can do.
+function showWriteOnly(writeOnly, appId) {
+  $('dashboard').classList.toggle('write-only', writeOnly);
+  let box = $('write-only');
+  if (!writeOnly) {
+    if (box) box.hidden = true;
+    return;
+  }
+  if (!box) {
+    box = document.createElement('div');
+    box.id = 'write-only';
+    box.className = 'write-only card';
+    $('log-panel').prepend(box);
+  }
+  box.hidden = false;
+  box.replaceChildren();
+  const title = document.createElement('h2');
+  title.textContent = `This user may send logs to ${appId}, not read them`;
+  const text = document.createElement('p');
+  text.textContent = 'Nothing will appear here. Send entries with the C++ client, `smartlog send`, ' +
+    'or POST /api/v1/logs; to watch them, sign in as a user with the read permission on this app.';
+  box.append(title, text);
 }
 
 // --- start -----------------------------------------------------------------------------------
@@ -566,6 +733,13 @@ function bind() {
     $('confirm-clear').returnValue = '';
     $('confirm-clear').showModal();
   });
+  $('app-switch').addEventListener('change', (e) => switchApp(e.target.value));
+  $('all-apps').addEventListener('click', () => setAllApps(!allApps.active));
+  $('export-ndjson').addEventListener('click', () => exportShown('ndjson'));
+  $('export-csv').addEventListener('click', () => exportShown('csv'));
+  for (const button of document.querySelectorAll('.quick-range')) {
+    button.addEventListener('click', () => setLastRange(Number(button.dataset.rangeMs)));
+  }
   $('confirm-clear').addEventListener('close', () => {
     if ($('confirm-clear').returnValue !== 'clear') return;
     if (!connection.send({ type: 'clear' })) toast('Not connected: nothing was cleared.', 'error');
@@ -578,7 +752,9 @@ function bind() {
 bind();
 prefill();
 applyTheme();
+restoreView(urlView);
 updateStatus();
 const saved = readJson(sessionStorage, SESSION_KEY);
-if (saved && saved.userId && saved.appId && saved.url) signIn(saved);
+// A shared link names its app: the same user and token look at it.
+if (saved && saved.userId && saved.appId && saved.url) signIn(urlView.app ? { ...saved, appId: urlView.app } : saved);
 else showSignIn();

@@ -1,5 +1,5 @@
 // Row 2: a user with read+write floods 16 KB `send_metrics` on its app while one viewer of
-// that app reads nothing. SPEC 3.3: every frame a connection is owed counts against its
+// that app reads nothing. docs/protocol.md: every frame a connection is owed counts against its
 // max_outbound_bytes, so the server's growth is bounded by viewers x max_outbound_bytes; and
 // another app's client must not stall.
 'use strict';

@@ -1,5 +1,5 @@
 // Row 3: viewers send `request_history` in a loop and never read, over an app whose history
-// holds large entries. SPEC 3.3: a connection never holds more than its max_outbound_bytes
+// holds large entries. docs/protocol.md: a connection never holds more than its max_outbound_bytes
 // (plus, once answers leave in pages, one page): growth <= viewers x 2 x max_outbound_bytes.
 'use strict';
 const { SOURCES, startServer, startMeter, fmtStall, openOk, openMany, closeAll, sendAcked, sleep, mib, STALL_BOUND_MS } = require('../lib');

@@ -1,5 +1,5 @@
 // Row 4: one `filter` message with 100,000 distinct `level` values (under max_frame_bytes).
-// SPEC 3.3: one message never holds the network thread for more than a few milliseconds.
+// docs/protocol.md: one message never holds the network thread for more than a few milliseconds.
 'use strict';
 const { startServer, startMeter, fmtStall, openOk, nextMessage, kib, STALL_BOUND_MS } = require('../lib');
 

@@ -1,6 +1,6 @@
 // Row 5: a `search` of 1,023 'a' then 'b' (1 KiB, the longest accepted) over kept 60 KB
 // messages of 'a', through request_history and through HTTP `?q=` (memory mode reads memory).
-// SPEC 3.3: one message never holds the network thread for more than a few milliseconds.
+// docs/protocol.md: one message never holds the network thread for more than a few milliseconds.
 'use strict';
 const { startServer, startMeter, fmtStall, openOk, nextMessage, sendAcked, timedFetch, STALL_BOUND_MS } = require('../lib');
 

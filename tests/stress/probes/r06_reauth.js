@@ -1,5 +1,5 @@
 // Row 6: the original NehonixSmartLogger web console re-authenticates in a loop, each time
-// followed by a message type smartlogd does not know (`get_last_actions`). SPEC 3.3: control
+// followed by a message type smartlogd does not know (`get_last_actions`). docs/protocol.md: control
 // messages are rate-limited per connection by default (`error/rate_limited`, then close 1008).
 'use strict';
 const WebSocket = require('ws');

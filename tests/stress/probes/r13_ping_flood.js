@@ -1,4 +1,4 @@
-// Row 13: an unauthenticated client floods `ping` and never read the pongs. SPEC 3.3: every frame
+// Row 13: an unauthenticated client floods `ping` and never read the pongs. docs/protocol.md: every frame
 // a connection is owed, pongs included, counts against its max_outbound_bytes, with its real
 // memory (bytes plus per-frame overhead): growth <= connections x max_outbound_bytes + slack.
 // max_outbound_bytes is lowered to 4 MiB so that a flood reaches it in seconds on a busy machine.

@@ -1,4 +1,4 @@
-// The settings of the TLS, Origin, deflate and history-budget hardening (issue 7).
+// The settings of the TLS, Origin, deflate and history-budget hardening.
 #include <gtest/gtest.h>
 
 #include "server/config.hpp"

@@ -6,7 +6,7 @@
 // - limits.js: the connection and rate limits (1,100 connections, slowloris, a noisy app, 10,000
 //   idle connections, 100 stalled viewers);
 // - one module per row of the hostile table (rows 1-16): what a hostile or buggy client does,
-//   the figure it leads to, and the bound SPEC 3.3 / docs/security.md promise.
+//   the figure it leads to, and the bound docs/protocol.md / docs/security.md promise.
 // Every probe is bounded in time (its budget; past it, its servers and children are killed and
 // it FAILs), every server in memory (STRESS_RSS_CAP, default 3 GiB: past it, it is killed).
 // Each prints its figures with PASS or FAIL against its bound, and the run ends with a summary

@@ -576,7 +576,7 @@ TEST_F(SqliteStoreTest, WritesCommitWhileEveryReaderIsBusy) {
     for (int i = 0; i < 2; ++i) {
         Query q;
         q.app_id = i == 0 ? "x" : "y";
-        store->query(q, [&, i](std::error_code, QueryResult) {
+        store->query(q, [&entered, released, i](std::error_code, QueryResult) {
             entered[i].set_value();
             released.wait();
         });
@@ -587,6 +587,7 @@ TEST_F(SqliteStoreTest, WritesCommitWhileEveryReaderIsBusy) {
     EXPECT_FALSE(append(*store, entries("a", 5)));
     EXPECT_EQ(store->stats().entries_written, 5u);
     release.set_value();
+    store->close();  // the readers leave their callbacks before the promises go
 }
 
 TEST_F(SqliteStoreTest, OneAppsQueriesNeverHoldEveryReader) {

@@ -20,6 +20,7 @@
 #include "server/connection_limit.hpp"
 #include "server/server.hpp"
 #include "server/tls_context.hpp"
+#include "server/storage_log.hpp"
 #include "storage/memory_store.hpp"
 #include "storage/sqlite_store.hpp"
 #include "web/assets.hpp"
@@ -129,6 +130,11 @@ int run(int argc, char** argv) {
     }
 
     core::SystemClock clock;
+    // Storage errors, recoveries and backlogs in the server log, a few lines per kind per 10 s.
+    // Declared before the store: the store's threads call it until the store is gone.
+    server::StorageLog storage_log([](spdlog::level::level_enum level, const std::string& line) {
+        spdlog::log(level, "{}", line);
+    });
     // The restore starts with opening the store: it reads the histories (preload_per_app).
     const auto restore_started = std::chrono::steady_clock::now();
     std::unique_ptr<storage::Store> store;
@@ -140,6 +146,10 @@ int run(int argc, char** argv) {
         options.sync = settings.durability == server::Durability::sync;
         options.retention_entries = settings.retention_entries;
         options.retention_age = settings.retention_age;
+        options.query_timeout = settings.query_timeout;
+        options.on_event = [&storage_log](const storage::StoreEvent& event) {
+            storage_log.on_event(event, std::chrono::steady_clock::now());
+        };
         options.check = settings.storage_check == "full"  ? storage::StartupCheck::full
                         : settings.storage_check == "off" ? storage::StartupCheck::none
                                                           : storage::StartupCheck::quick;

@@ -1,5 +1,6 @@
 // storage/sqlite_store.cpp: SqliteStore. Everything below thread_main() runs on the storage
-// thread; the public entry points only queue jobs. Schema and reasons: docs/storage.md.
+// thread, everything below reader_main() on a reader thread; the public entry points only queue
+// jobs. Schema and reasons: docs/storage.md.
 #include "storage/sqlite_store.hpp"
 
 #include <sqlite3.h>
@@ -192,11 +193,33 @@ std::string fts_phrase(std::string_view s) {
 
 }  // namespace
 
+struct SqliteStore::Reader {
+    sqlite3* db = nullptr;
+    std::thread thread;
+};
+
 SqliteStore::SqliteStore(SqliteOptions options, const core::Clock& clock)
-    : options_(std::move(options)), clock_(clock) {
+    : options_(std::move(options)), clock_(clock), lock_(options_.data_dir) {
     try {
         open();
+        const std::string path = (options_.data_dir / "smartlog.db").string();
+        for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.query_threads); ++i) {
+            auto reader = std::make_unique<Reader>();
+            const int rc = sqlite3_open_v2(path.c_str(), &reader->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+            if (rc != SQLITE_OK) {
+                const std::string why = reader->db ? sqlite3_errmsg(reader->db) : sqlite3_errstr(rc);
+                sqlite3_close(reader->db);
+                throw std::runtime_error("cannot open " + path + " for reading: " + why);
+            }
+            sqlite3_busy_timeout(reader->db, 5000);
+            exec_on(reader->db, "PRAGMA temp_store=MEMORY");
+            exec_on(reader->db, "PRAGMA cache_size=-16384");
+            exec_on(reader->db, "PRAGMA mmap_size=" SMARTLOG_MMAP_SIZE);
+            readers_.push_back(std::move(reader));
+        }
     } catch (...) {
+        for (auto& reader : readers_) sqlite3_close(reader->db);
+        readers_.clear();
         sqlite3_finalize(insert_);
         sqlite3_finalize(insert_app_);
         sqlite3_finalize(insert_fts_);
@@ -211,6 +234,9 @@ SqliteStore::SqliteStore(SqliteOptions options, const core::Clock& clock)
     retention_active_ = options_.preload_per_app == 0;
     next_retention_ = steady::now() + (retention_active_ ? steady::duration::zero() : steady::duration(options_.retention_interval));
     thread_ = std::thread([this] { thread_main(); });
+    for (auto& reader : readers_) {
+        reader->thread = std::thread([this, r = reader.get()] { reader_main(*r); });
+    }
 }
 
 SqliteStore::~SqliteStore() {
@@ -218,6 +244,7 @@ SqliteStore::~SqliteStore() {
     sqlite3_finalize(insert_);
     sqlite3_finalize(insert_app_);
     sqlite3_finalize(insert_fts_);
+    for (auto& reader : readers_) sqlite3_close(reader->db);
     sqlite3_close(db_);
 }
 
@@ -239,9 +266,7 @@ const char* SqliteStore::check_name() const {
 }
 
 void SqliteStore::open() {
-    std::error_code ec;
-    std::filesystem::create_directories(options_.data_dir, ec);
-    if (ec) throw std::runtime_error("cannot create data_dir " + options_.data_dir.string() + ": " + ec.message());
+    // lock_ has created data_dir.
     const std::string path = (options_.data_dir / "smartlog.db").string();
     const int rc = sqlite3_open_v2(path.c_str(), &db_,
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -447,38 +472,59 @@ void SqliteStore::run_and_wait(std::function<void()> fn) {
 
 void SqliteStore::append(std::vector<core::EntryPtr> entries, Done done) {
     const std::size_t n = entries.size();
-    bool refused = false;
+    bool accepted = false;
     {
         std::lock_guard lock(mu_);
-        if (closing_ || queued_entries_.load() + n > options_.max_queued_entries) {
-            refused = true;
-            stats_.entries_dropped += n;
+        if (closing_) {
+            stats_.entries_failed += n;
         } else {
-            queued_entries_ += n;
+            // Never refused for its length: the caller stops admitting while backlogged().
+            const std::uint64_t queued = queued_entries_ += n;
+            if (queued >= options_.max_queued_entries) backlogged_ = true;
+            stats_.queued_entries_peak = std::max(stats_.queued_entries_peak, queued);
             queue_.push_back({[this, entries = std::move(entries), done = std::move(done)]() mutable {
                                   do_append(entries, std::move(done));
                               },
-                              n});
+                              n, ++writes_posted_});
+            accepted = true;
         }
     }
-    if (refused) return done(std::make_error_code(std::errc::no_buffer_space));
+    if (!accepted) return done(std::make_error_code(std::errc::operation_canceled));
     cv_.notify_one();
 }
 
 void SqliteStore::clear(const std::string& app_id, Done done) {
     {
         std::lock_guard lock(mu_);
-        if (closing_) return done(std::make_error_code(std::errc::operation_canceled));
+        if (!closing_) {
+            queue_.push_back({[this, app_id, done = std::move(done)]() mutable { do_clear(app_id, std::move(done)); },
+                              0, ++writes_posted_});
+            done = nullptr;
+        }
     }
-    post({[this, app_id, done = std::move(done)]() mutable { do_clear(app_id, std::move(done)); }});
+    if (done) return done(std::make_error_code(std::errc::operation_canceled));
+    cv_.notify_one();
 }
 
 void SqliteStore::query(Query q, QueryDone done) {
+    bool waits = false;
     {
         std::lock_guard lock(mu_);
-        if (closing_) return done(std::make_error_code(std::errc::operation_canceled), {});
+        if (!closing_ && !readers_stop_) {
+            // It must see every write called before it: it runs once they are settled.
+            const std::uint64_t ticket = writes_posted_;
+            waits = ticket > writes_settled_;
+            query_ticket_max_ = std::max(query_ticket_max_, ticket);
+            auto& queue = query_queues_[q.app_id];
+            if (queue.empty()) query_order_.push_back(q.app_id);
+            queue.push_back({std::move(q), std::move(done), ticket});
+            done = nullptr;
+        }
     }
-    post({[this, q = std::move(q), done = std::move(done)] { do_query(q, done); }});
+    if (done) return done(std::make_error_code(std::errc::operation_canceled), {});
+    // The writer commits early for a query that waits on its open transaction.
+    if (waits) cv_.notify_one();
+    reader_cv_.notify_all();
 }
 
 std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> SqliteStore::load_recent(std::size_t per_app) {
@@ -647,8 +693,11 @@ SqliteStore::Loaded SqliteStore::read_recent(std::size_t per_app) {
 void SqliteStore::run_retention() {
     run_and_wait([this] {
         commit();
-        while (retention_step()) {
+        std::uint64_t removed = 0;
+        while (retention_step(static_cast<std::int64_t>(options_.retention_step), removed)) {
         }
+        std::lock_guard lock(mu_);
+        stats_.entries_removed += removed;
     });
 }
 
@@ -662,7 +711,7 @@ std::string SqliteStore::health_message() const {
     return health_;
 }
 
-bool SqliteStore::backlogged() const { return queued_entries_.load() > options_.max_queued_entries / 2; }
+bool SqliteStore::backlogged() const { return backlogged_.load(); }
 
 StoreStats SqliteStore::stats() const {
     std::lock_guard lock(mu_);
@@ -672,12 +721,41 @@ StoreStats SqliteStore::stats() const {
 }
 
 void SqliteStore::close() {
+    // Readers first: a read open while the writer checkpoints at the end would keep the WAL.
+    stop_readers();
     {
         std::lock_guard lock(mu_);
         closing_ = true;
     }
     cv_.notify_one();
     if (thread_.joinable()) thread_.join();
+}
+
+void SqliteStore::stop_readers() {
+    std::vector<QueryJob> cancelled;
+    {
+        std::lock_guard lock(mu_);
+        readers_stop_ = true;
+        for (auto& [app, queue] : query_queues_) {
+            for (auto& job : queue) cancelled.push_back(std::move(job));
+        }
+        query_queues_.clear();
+        query_order_.clear();
+    }
+    reader_cv_.notify_all();
+    for (auto& job : cancelled) job.done(std::make_error_code(std::errc::operation_canceled), {});
+    for (auto& reader : readers_) {
+        if (reader->thread.joinable()) reader->thread.join();
+    }
+}
+
+void SqliteStore::emit(StoreEvent::Kind kind, std::string message) {
+    if (!options_.on_event) return;
+    try {
+        options_.on_event(StoreEvent{kind, std::move(message)});
+    } catch (...) {
+        // The sink's trouble must not stop the store.
+    }
 }
 
 // ---- the storage thread --------------------------------------------------------------------
@@ -692,6 +770,8 @@ void SqliteStore::thread_main() {
             for (;;) {
                 if (!queue_.empty() || closing_) break;
                 if (in_txn_) {
+                    // A query waits for this transaction: it sees only what is committed.
+                    if (query_ticket_max_ > writes_settled_) break;
                     const auto deadline = txn_started_ + options_.commit_interval;
                     if (steady::now() >= deadline) break;
                     cv_.wait_until(lock, deadline);
@@ -706,6 +786,8 @@ void SqliteStore::thread_main() {
             closing = closing_;
             stop = closing && jobs.empty();
         }
+        // The backlog rose while this thread was busy: tell it before these jobs drain it.
+        report_backlog();
         for (Job& job : jobs) {
             try {
                 job.run();
@@ -713,15 +795,33 @@ void SqliteStore::thread_main() {
                 // Storage errors degrade: live tailing goes on, /readyz tells.
                 fail(e.what(), code_of(e));
             }
-            if (job.entries) queued_entries_ -= job.entries;
+            if (job.entries) {
+                std::lock_guard lock(mu_);
+                const std::uint64_t queued = queued_entries_ -= job.entries;
+                // Hysteresis: ingest resumes once half of the bound is free, not at every job.
+                if (queued <= options_.max_queued_entries / 2) backlogged_ = false;
+            }
+            if (job.ticket) {
+                if (in_txn_) {
+                    txn_last_ticket_ = job.ticket;
+                } else {
+                    settle(job.ticket);
+                }
+            }
             // A long queue must not hold the batch transaction open past its deadline.
             if (in_txn_ && !options_.sync && steady::now() >= txn_started_ + options_.commit_interval) {
                 commit();
             }
         }
         jobs.clear();
+        report_backlog();
+        bool query_waits = false;
+        {
+            std::lock_guard lock(mu_);
+            query_waits = query_ticket_max_ > writes_settled_;
+        }
         const auto now = steady::now();
-        if (in_txn_ && (options_.sync || closing || now >= txn_started_ + options_.commit_interval)) {
+        if (in_txn_ && (options_.sync || closing || query_waits || now >= txn_started_ + options_.commit_interval)) {
             commit();
         }
         if (stop) break;
@@ -734,11 +834,17 @@ void SqliteStore::thread_main() {
             }
             if (retention_active_) {
                 bool worked = false;
+                std::uint64_t removed = 0;
                 try {
-                    worked = retention_step();
+                    worked = retention_step(static_cast<std::int64_t>(options_.retention_step), removed);
                 } catch (const std::exception& e) {
                     fail(std::string("retention: ") + e.what(), code_of(e));
                     if (sqlite3_get_autocommit(db_) == 0) rollback();
+                    removed = 0;
+                }
+                if (removed) {
+                    std::lock_guard lock(mu_);
+                    stats_.entries_removed += removed;
                 }
                 if (!worked) {
                     retention_active_ = false;
@@ -751,20 +857,56 @@ void SqliteStore::thread_main() {
     sqlite3_exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
 }
 
+void SqliteStore::report_backlog() {
+    const bool backlogged = backlogged_.load();
+    if (backlogged == backlog_reported_) return;
+    backlog_reported_ = backlogged;
+    const std::string bound = std::to_string(options_.max_queued_entries);
+    if (backlogged) {
+        emit(StoreEvent::Kind::backlog, "the write queue reached " + bound +
+                                            " entries (max_queued_entries): ingest waits until half of it is written");
+    } else {
+        emit(StoreEvent::Kind::drained,
+             "the write queue is down to half of " + bound + " entries: ingest resumes (peak " +
+                 std::to_string(stats().queued_entries_peak) + ")");
+    }
+}
+
+void SqliteStore::settle(std::uint64_t ticket) {
+    {
+        std::lock_guard lock(mu_);
+        if (ticket <= writes_settled_) return;
+        writes_settled_ = ticket;
+    }
+    reader_cv_.notify_all();
+}
+
 void SqliteStore::fail(const std::string& what, int code) {
-    std::lock_guard lock(mu_);
-    ++stats_.errors;
-    if (health_permanent_) return;
-    health_ = "storage error: " + what;
-    health_permanent_ = !transient(code);
-    retry_writes_ = !health_permanent_;
+    {
+        std::lock_guard lock(mu_);
+        ++stats_.errors;
+        if (!health_permanent_) {
+            health_ = "storage error: " + what;
+            health_permanent_ = !transient(code);
+            retry_writes_ = !health_permanent_;
+        }
+    }
+    // Every error reaches the server log, not only /readyz.
+    emit(StoreEvent::Kind::error, what);
 }
 
 void SqliteStore::recovered() {
     if (!retry_writes_) return;
     retry_writes_ = false;
-    std::lock_guard lock(mu_);
-    if (!health_permanent_) health_.clear();
+    bool cleared = false;
+    {
+        std::lock_guard lock(mu_);
+        if (!health_permanent_) {
+            health_.clear();
+            cleared = true;
+        }
+    }
+    if (cleared) emit(StoreEvent::Kind::recovered, "writes succeed again; /readyz is ready");
 }
 
 void SqliteStore::probe() {
@@ -849,7 +991,10 @@ void SqliteStore::do_append(const std::vector<core::EntryPtr>& entries, Done don
             }
         }
         sqlite3_clear_bindings(insert_);
-        if (app.count >= 0) app.count += static_cast<std::int64_t>(entries.size());
+        if (app.count >= 0) {
+            app.count += static_cast<std::int64_t>(entries.size());
+            if (app.count > static_cast<std::int64_t>(options_.retention_entries)) over_keep_ = true;
+        }
         pending_.emplace_back(std::move(done), entries.size());
         pending_entries_ += entries.size();
     } catch (const std::exception& e) {
@@ -857,6 +1002,10 @@ void SqliteStore::do_append(const std::vector<core::EntryPtr>& entries, Done don
         // roll back everything not yet committed and tell every waiting caller.
         fail(e.what(), code_of(e));
         rollback();
+        {
+            std::lock_guard lock(mu_);
+            stats_.entries_failed += pending_entries_ + entries.size();
+        }
         const auto error = caller_error(code_of(e));
         for (auto& [d, n] : pending_) d(error);
         pending_.clear();
@@ -867,10 +1016,14 @@ void SqliteStore::do_append(const std::vector<core::EntryPtr>& entries, Done don
 
 void SqliteStore::commit() {
     if (!in_txn_) return;
+    const int lost = retain_before_commit();
     in_txn_ = false;
     const auto started = steady::now();
     std::error_code result;
-    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    if (lost) {
+        rollback();
+        result = caller_error(lost);
+    } else if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
         const int code = sqlite3_extended_errcode(db_);
         fail(std::string("commit: ") + sqlite3_errmsg(db_), code);
         rollback();
@@ -882,16 +1035,56 @@ void SqliteStore::commit() {
     {
         std::lock_guard lock(mu_);
         ++stats_.commits;
-        if (!result) stats_.entries_written += pending_entries_;
+        if (!result) {
+            stats_.entries_written += pending_entries_;
+            stats_.entries_removed += txn_removed_;
+        } else {
+            stats_.entries_failed += pending_entries_;
+        }
         stats_.commit_seconds_sum += seconds;
         for (std::size_t i = 0; i < std::size(StoreStats::kCommitBuckets); ++i) {
             if (seconds <= StoreStats::kCommitBuckets[i]) ++stats_.commit_buckets[i];
         }
     }
+    txn_removed_ = 0;
+    settle(txn_last_ticket_);
     auto pending = std::move(pending_);
     pending_.clear();
     pending_entries_ = 0;
     for (auto& [done, n] : pending) done(result);
+}
+
+int SqliteStore::retain_before_commit() {
+    const auto now = steady::now();
+    if (!over_keep_ && !retention_active_ && now < next_retention_) return 0;
+    // What this transaction added, plus one step to catch up: an app at its bound stays there
+    // at every commit, and a backlog of deletions shrinks by a step each time.
+    std::int64_t budget = static_cast<std::int64_t>(pending_entries_ + options_.retention_step);
+    std::uint64_t removed = 0;
+    try {
+        exec("SAVEPOINT retention");
+        bool worked = true;
+        // Counting an app costs a step and deletes nothing: a few per commit at most.
+        for (int steps = 0; worked && budget > 0 && steps < 8; ++steps) {
+            const std::uint64_t before = removed;
+            worked = retention_step(budget, removed);
+            budget -= std::max<std::int64_t>(1, static_cast<std::int64_t>(removed - before));
+        }
+        exec("RELEASE retention");
+        retention_active_ = worked;
+        if (!worked) next_retention_ = now + options_.retention_interval;
+        txn_removed_ += removed;
+    } catch (const std::exception& e) {
+        fail(std::string("retention: ") + e.what(), code_of(e));
+        // Some errors make SQLite give up the whole transaction: the appends in it are lost.
+        if (sqlite3_get_autocommit(db_) != 0) return code_of(e);
+        exec_on(db_, "ROLLBACK TO retention");
+        exec_on(db_, "RELEASE retention");
+        // The counts moved with the deletions just undone.
+        for (auto& [name, app] : apps_) app.count = -1;
+        retention_active_ = true;
+    }
+    return 0;
 }
 
 void SqliteStore::do_clear(const std::string& app_id, Done done) {
@@ -921,28 +1114,118 @@ void SqliteStore::clear_app(AppState& app) {
     retention_active_ = true;
 }
 
-void SqliteStore::do_query(const Query& q, const QueryDone& done) {
-    QueryResult result;
-    try {
-        result = run_query(q);
-    } catch (const std::exception&) {
-        // A failed read changes nothing on disk: not a sticky error.
-        return done(std::make_error_code(std::errc::io_error), {});
+// ---- the reader threads --------------------------------------------------------------------
+
+void SqliteStore::reader_main(Reader& reader) {
+    std::unique_lock lock(mu_);
+    for (;;) {
+        if (readers_stop_) break;
+        std::optional<QueryJob> job = take_query();
+        if (!job) {
+            reader_cv_.wait(lock);
+            continue;
+        }
+        const std::string app = job->query.app_id;
+        query_running_.insert(app);
+        lock.unlock();
+        do_query(reader, *job);
+        job.reset();  // what `done` holds goes outside the lock
+        lock.lock();
+        query_running_.erase(app);
+        // The app's next query may run now, on any reader.
+        reader_cv_.notify_all();
     }
-    done({}, std::move(result));
 }
 
-QueryResult SqliteStore::run_query(const Query& q) {
+std::optional<SqliteStore::QueryJob> SqliteStore::take_query() {
+    for (auto it = query_order_.begin(); it != query_order_.end(); ++it) {
+        // One query per app at a time: an app's scans never hold every reader.
+        if (query_running_.count(*it)) continue;
+        auto queue = query_queues_.find(*it);
+        if (queue->second.front().ticket > writes_settled_) continue;
+        QueryJob job = std::move(queue->second.front());
+        queue->second.pop_front();
+        const std::string app = *it;
+        query_order_.erase(it);
+        // Round robin: an app with more waiting goes to the back of the line.
+        if (queue->second.empty()) {
+            query_queues_.erase(queue);
+        } else {
+            query_order_.push_back(app);
+        }
+        return job;
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+// How many SQLite VM steps between two looks at the clock: a few microseconds of work.
+constexpr int kProgressSteps = 1000;
+
+struct Budget {
+    steady::time_point deadline;
+    bool expired = false;
+};
+
+int expire(void* context) {
+    auto* budget = static_cast<Budget*>(context);
+    if (steady::now() < budget->deadline) return 0;
+    budget->expired = true;
+    return 1;  // SQLITE_INTERRUPT for the running statement
+}
+
+}  // namespace
+
+void SqliteStore::do_query(Reader& reader, QueryJob& job) {
+    const Query& q = job.query;
+    const std::size_t length = utf8_length(q.search);
+    if (length > 0 && length < 3) {
+        // The trigram index cannot serve it: it would scan every entry of the app.
+        return job.done(std::make_error_code(std::errc::invalid_argument), {});
+    }
     QueryResult result;
-    auto it = apps_.find(q.app_id);
-    if (it == apps_.end()) return result;
-    const AppState& app = it->second;
+    std::error_code ec;
+    Budget budget{steady::now() + options_.query_timeout};
+    // One read transaction: every statement of the query sees the same snapshot.
+    exec_on(reader.db, "BEGIN");
+    sqlite3_progress_handler(reader.db, kProgressSteps, expire, &budget);
+    try {
+        result = run_query(reader.db, q);
+    } catch (const std::exception& e) {
+        result = {};
+        if (budget.expired) {
+            ec = std::make_error_code(std::errc::timed_out);
+            std::lock_guard lock(mu_);
+            ++stats_.queries_timed_out;
+        } else {
+            // A failed read changes nothing on disk: not a sticky error, but the log says it.
+            ec = std::make_error_code(std::errc::io_error);
+            emit(StoreEvent::Kind::error, std::string("query: ") + e.what());
+        }
+    }
+    sqlite3_progress_handler(reader.db, 0, nullptr, nullptr);
+    exec_on(reader.db, "ROLLBACK");  // a read: nothing to keep
+    job.done(ec, std::move(result));
+}
+
+QueryResult SqliteStore::run_query(sqlite3* db, const Query& q) {
+    QueryResult result;
+    std::int64_t app_key = 0;
+    std::int64_t app_floor = 0;
+    {
+        Stmt s(db, "SELECT key, floor FROM apps WHERE name = ?");
+        s.bind(1, std::string_view(q.app_id));
+        if (!s.step()) return result;
+        app_key = s.int64(0);
+        app_floor = s.int64(1);
+    }
 
     const bool use_fts = has_fts_ && utf8_length(q.search) >= 3;
     std::optional<std::int64_t> before_seq;
     if (q.before_id && use_fts) {
-        Stmt s(db_, "SELECT seq FROM entries WHERE app = ? AND id = ?");
-        s.bind(1, app.key);
+        Stmt s(db, "SELECT seq FROM entries WHERE app = ? AND id = ?");
+        s.bind(1, app_key);
         s.bind(2, *q.before_id);
         if (s.step()) before_seq = s.int64(0);
     }
@@ -972,7 +1255,7 @@ QueryResult SqliteStore::run_query(const Query& q) {
     sql += use_fts ? " ORDER BY f.rowid DESC" : " ORDER BY e.id DESC";
     sql += " LIMIT :limit";
 
-    Stmt s(db_, sql);
+    Stmt s(db, sql);
     auto bind_name = [&](const char* name, auto value) {
         const int i = sqlite3_bind_parameter_index(s.get(), name);
         if (i > 0) s.bind(i, value);
@@ -980,8 +1263,8 @@ QueryResult SqliteStore::run_query(const Query& q) {
     bind_name(":q", std::string_view(fts_phrase(q.search)));
     bind_name(":like", std::string_view(like_pattern(q.search)));
     if (before_seq) bind_name(":before_seq", *before_seq);
-    bind_name(":app", app.key);
-    bind_name(":floor", app.floor);
+    bind_name(":app", app_key);
+    bind_name(":floor", app_floor);
     if (q.before_id) bind_name(":before", std::string_view(*q.before_id));
     if (q.start_time) bind_name(":start", *q.start_time);
     if (q.end_time) bind_name(":end", *q.end_time);
@@ -1003,8 +1286,17 @@ QueryResult SqliteStore::run_query(const Query& q) {
     return result;
 }
 
-bool SqliteStore::retention_step() {
-    const auto step = static_cast<std::int64_t>(options_.retention_step);
+bool SqliteStore::retention_step(std::int64_t limit, std::uint64_t& removed) {
+    // Inside the open write transaction (a commit's retention), or in one of its own.
+    const bool own = !in_txn_;
+    auto begin = [&] {
+        if (!own) return;
+        preloaded_.reset();  // a write: what the constructor read may be stale
+        exec("BEGIN");
+    };
+    auto end = [&] {
+        if (own) exec("COMMIT");
+    };
     // Count apps not counted yet (after start, or after an error).
     for (auto& [name, app] : apps_) {
         if (app.count >= 0) continue;
@@ -1014,46 +1306,48 @@ bool SqliteStore::retention_step() {
         app.count = s.step() ? s.int64(0) : 0;
         return true;
     }
-    std::uint64_t removed = 0;
-    auto finish = [&] {
-        std::lock_guard lock(mu_);
-        stats_.entries_removed += removed;
-    };
-    // Rows hidden by a clear.
-    for (auto& [name, app] : apps_) {
-        if (!app.purge) continue;
-        preloaded_.reset();  // a write: what the constructor read may be stale
-        exec("BEGIN");
-        Stmt s(db_, "DELETE FROM entries WHERE seq IN "
-                    "(SELECT seq FROM entries WHERE app = ? AND seq <= ? LIMIT ?)");
-        s.bind(1, app.key);
-        s.bind(2, app.floor);
-        s.bind(3, step);
-        s.step();
-        removed = static_cast<std::uint64_t>(sqlite3_changes(db_));
-        exec("COMMIT");
-        if (static_cast<std::int64_t>(removed) < step) app.purge = false;
-        finish();
-        return true;
-    }
-    // retention_entries, per app: the oldest go first.
+    // retention_entries, per app: the oldest go first. Every app over it in one step, so
+    // that a commit touching many apps keeps all of them at their bound.
     const auto keep = static_cast<std::int64_t>(options_.retention_entries);
+    std::int64_t left = limit;
+    bool trimmed = false;
     for (auto& [name, app] : apps_) {
+        if (left <= 0) break;
         if (app.count <= keep) continue;
-        const std::int64_t n = std::min(app.count - keep, step);
-        preloaded_.reset();  // a write: what the constructor read may be stale
-        exec("BEGIN");
+        if (!trimmed) begin();
+        trimmed = true;
+        const std::int64_t n = std::min(app.count - keep, left);
         Stmt s(db_, "DELETE FROM entries WHERE seq IN "
                     "(SELECT seq FROM entries WHERE app = ? AND seq > ? ORDER BY id LIMIT ?)");
         s.bind(1, app.key);
         s.bind(2, app.floor);
         s.bind(3, n);
         s.step();
-        removed = static_cast<std::uint64_t>(sqlite3_changes(db_));
-        exec("COMMIT");
-        app.count -= static_cast<std::int64_t>(removed);
-        if (removed == 0) app.count = -1;  // the count was wrong: recount
-        finish();
+        const auto deleted = static_cast<std::int64_t>(sqlite3_changes(db_));
+        removed += static_cast<std::uint64_t>(deleted);
+        left -= deleted;
+        app.count -= deleted;
+        if (deleted == 0) app.count = -1;  // the count was wrong: recount
+    }
+    if (trimmed) {
+        end();
+        return true;
+    }
+    over_keep_ = false;
+    // Rows hidden by a clear.
+    for (auto& [name, app] : apps_) {
+        if (!app.purge) continue;
+        begin();
+        Stmt s(db_, "DELETE FROM entries WHERE seq IN "
+                    "(SELECT seq FROM entries WHERE app = ? AND seq <= ? LIMIT ?)");
+        s.bind(1, app.key);
+        s.bind(2, app.floor);
+        s.bind(3, limit);
+        s.step();
+        const auto deleted = static_cast<std::int64_t>(sqlite3_changes(db_));
+        removed += static_cast<std::uint64_t>(deleted);
+        end();
+        if (deleted < limit) app.purge = false;
         return true;
     }
     // retention_age, on arrival time: rows arrive in seq order, so the oldest are first.
@@ -1062,27 +1356,27 @@ bool SqliteStore::retention_step() {
         Stmt oldest(db_, "SELECT received FROM entries ORDER BY seq LIMIT 1");
         if (!oldest.step() || oldest.int64(0) >= cutoff) return false;
     }
-    preloaded_.reset();  // a write: what the constructor read may be stale
-    exec("BEGIN");
+    begin();
     std::unordered_map<std::int64_t, std::int64_t> per_app;
+    std::uint64_t aged = 0;
     {
         Stmt s(db_, "DELETE FROM entries WHERE seq IN (SELECT seq FROM entries ORDER BY seq LIMIT ?) "
                     "AND received < ? RETURNING app, seq");
-        s.bind(1, step);
+        s.bind(1, limit);
         s.bind(2, cutoff);
         while (s.step()) {
             ++per_app[s.int64(0)];
-            ++removed;
+            ++aged;
         }
     }
-    exec("COMMIT");
+    end();
+    removed += aged;
     for (auto& [name, app] : apps_) {
         auto it = per_app.find(app.key);
         // Rows below the floor were not counted; recount rather than guess.
         if (it != per_app.end() && app.count >= 0) app.count = app.floor > 0 ? -1 : app.count - it->second;
     }
-    finish();
-    return removed > 0;
+    return aged > 0;
 }
 
 }  // namespace smartlog::storage

@@ -1,5 +1,6 @@
 #include "server/routes/logs_routes.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <cctype>
@@ -19,6 +20,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kMaxSearchBytes = 1024;
+// The trigram index serves 3 characters or more; shorter would scan every entry of the app.
+constexpr std::size_t kMinSearchChars = 3;
 constexpr std::size_t kMaxIdBytes = 128;
 
 std::string app_of(const HttpRequest& req, const std::map<std::string, std::string>& params) {
@@ -203,6 +206,13 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
         auto parsed = core::parse_search(it->second);
         if (auto* why = std::get_if<std::string>(&parsed)) return bad("q: " + *why);
         auto& query = std::get<core::SearchQuery>(parsed);
+        // Characters, not bytes: UTF-8 continuation bytes do not start one.
+        const auto chars = std::count_if(query.text.begin(), query.text.end(),
+                                         [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+        if (chars > 0 && static_cast<std::size_t>(chars) < kMinSearchChars) {
+            return bad("q must be at least 3 characters: shorter text cannot use the search index and would "
+                       "scan every entry");
+        }
         q.search = std::move(query.text);
         q.fields = std::move(query.fields);
     }
@@ -347,6 +357,16 @@ void get_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respon
         std::optional<Page> page;
         if (!ec) page = build(result);
         net::post(ioc, [&req, ec, answer, page = std::move(page), respond = std::move(respond)]() mutable {
+            if (ec == std::errc::timed_out) {
+                // Retrying the same query will likely time out again: say what to change.
+                return respond(json_error(req, http::status::service_unavailable, "query_timeout",
+                                          "the query ran longer than query_timeout: narrow it with start and end, "
+                                          "a level, or a longer q"));
+            }
+            if (ec == std::errc::invalid_argument) {
+                return respond(json_error(req, http::status::bad_request, "bad_request",
+                                          "q must be at least 3 characters"));
+            }
             if (ec) {
                 return respond(json_error(req, http::status::service_unavailable, "storage_error",
                                           "the query failed: " + ec.message()));

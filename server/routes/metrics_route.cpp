@@ -137,7 +137,9 @@ std::string prometheus_text(const ServerContext& ctx) {
            ctx.hub.store().healthy() ? 1 : 0);
     scalar(out, "smartlog_storage_queued_entries", "gauge", "Entries waiting for the storage thread.", store.queued_entries);
     scalar(out, "smartlog_storage_entries_written_total", "counter", "Entries committed to disk.", store.entries_written);
-    scalar(out, "smartlog_storage_entries_dropped_total", "counter", "Entries not stored because the storage queue was full.", store.entries_dropped);
+    scalar(out, "smartlog_storage_entries_failed_total", "counter", "Entries the store could not write (a failed transaction, or given after close).", store.entries_failed);
+    scalar(out, "smartlog_storage_queued_entries_peak", "gauge", "The most entries ever waiting for the storage thread at once.", store.queued_entries_peak);
+    scalar(out, "smartlog_storage_queries_timed_out_total", "counter", "Stored-log queries ended by query_timeout.", store.queries_timed_out);
     scalar(out, "smartlog_storage_entries_removed_total", "counter", "Entries deleted from disk by clear and retention.", store.entries_removed);
     scalar(out, "smartlog_storage_errors_total", "counter", "Storage operations that failed.", store.errors);
     family(out, "smartlog_storage_commit_seconds", "histogram", "Time to commit one group of writes.");

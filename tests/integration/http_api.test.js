@@ -137,6 +137,9 @@ describe('GET /api/v1/logs', () => {
     assertError(await get({ app: 'app1', limit: 'ten' }), 400, 'bad_request');
     assertError(await get({ app: 'app1', start: '5', end: '4' }), 400, 'bad_request');
     assertError(await get({ app: 'app1', start: 'yesterday' }), 400, 'bad_request');
+    // 1 or 2 characters: no index serves them (docs/storage.md, "Queries").
+    assertError(await get({ app: 'app1', q: 'ab' }), 400, 'bad_request');
+    assertError(await get({ app: 'app1', q: 'é' }), 400, 'bad_request');
     assert.equal((await get({ app: 'app1' }, 'reader')).status, 200);
     assertError(await get({ app: 'app1' }, 'writer'), 403, 'forbidden');
     assertError(await get({ app: 'app2' }, 'reader'), 403, 'no_access');

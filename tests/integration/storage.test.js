@@ -3,7 +3,8 @@
 'use strict';
 const { test, describe } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer } = require('../support/server');
+const { spawnSync } = require('node:child_process');
+const { startServer, binary } = require('../support/server');
 const { as, sendLogs, history, waitFor, TEST_TOML } = require('../support/client');
 const { auth, allStored, stopCleanly } = require('../support/stored');
 
@@ -86,6 +87,32 @@ describe('storage', () => {
     assert.deepEqual((await history(viewer)).payload.map((e) => e.message), ['e15', 'e16', 'e17', 'e18', 'e19']);
     viewer.close();
     await stopCleanly(server);
+  });
+
+  test('a second smartlogd on the same data_dir refuses to start, naming the first; a killed one leaves no lock', async () => {
+    let first = await startServer({ toml: TEST_TOML });
+    // --log-level error: nothing but the refusal on stderr.
+    const second = spawnSync(binary, ['--listen', '127.0.0.1:0', '--data-dir', first.dataDir, '--log-level', 'error'],
+      { timeout: 20000, encoding: 'utf8' });
+    assert.equal(second.status, 2, `exit ${second.status} ${second.signal}\n${second.stdout}${second.stderr}`);
+    assert.doesNotMatch(second.stdout, /listening/);
+    const lines = second.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, second.stderr);
+    const m = lines[0].match(/^smartlogd: storage: data_dir (.+) is in use by another smartlogd \(pid (\d+) on host [^,]+, started \d{4}-\d\d-\d\dT[\d:]+Z, .*smartlog\.lock\); stop it first/);
+    assert.ok(m, lines[0]);
+    assert.equal(m[1], first.dataDir);
+    assert.equal(Number(m[2]), first.proc.pid);
+
+    // The first one is untouched: it still stores.
+    const producer = await as(first.wsUrl, 'alice', 'app1', { mode: 'producer' });
+    assert.equal((await sendLogs(producer, batch('l', 3))).payload.accepted, 3);
+    assert.equal((await allStored(first)).length, 3);
+    producer.close();
+    // The kernel drops the lock of a killed process: the next start is not refused.
+    await first.stop('SIGKILL');
+    first = await startServer({ toml: TEST_TOML, dataDir: first.dataDir });
+    assert.equal((await allStored(first)).length, 3);
+    await stopCleanly(first);
   });
 
   test('durability=sync: every acknowledged entry survives SIGKILL', async () => {

@@ -24,6 +24,8 @@ function snapshot(dir) {
   for (const name of fs.readdirSync(dir).sort()) {
     const data = fs.readFileSync(path.join(dir, name));
     if (name.endsWith('-shm') || (name.endsWith('-wal') && data.length === 0)) continue;
+    // Not data: each start writes its pid there (docs/storage.md, "One server per data_dir").
+    if (name === 'smartlog.lock') continue;
     out[name] = crypto.createHash('sha256').update(data).digest('hex');
   }
   return out;

@@ -31,6 +31,15 @@ TEST(Config, DefaultsAreTheSpecs) {
     EXPECT_EQ(s.retention_entries, 100'000u);
     EXPECT_EQ(s.retention_age, std::chrono::hours(24 * 7));
     EXPECT_EQ(s.durability, Durability::batch);
+    EXPECT_EQ(s.query_timeout, 2s);
+}
+
+TEST(Config, QueryTimeoutIsAPositiveDuration) {
+    Config c;
+    apply_toml(c, "[server]\nquery_timeout = \"500ms\"\n", "test.toml");
+    EXPECT_EQ(c.settings.query_timeout, 500ms);
+    EXPECT_NE(config_error("[server]\nquery_timeout = \"0s\"\n").find("query_timeout"), std::string::npos);
+    EXPECT_NE(config_error("[server]\nquery_timeout = 2\n").find("unit"), std::string::npos);
 }
 
 TEST(Config, ReadsTheSpecsExample) {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -124,8 +125,21 @@ std::vector<std::string> names(const std::string& prefix, int n) {
 
 TEST_F(SqliteStoreFaultsTest, SyncModeFailsEveryAppendWhileTheDiskIsFullAndRecoversWhenSpaceReturns) {
     FullDisk disk;
+    std::mutex events_mu;
+    std::vector<StoreEvent> events;
+    auto kinds = [&] {
+        std::lock_guard lock(events_mu);
+        std::vector<StoreEvent::Kind> out;
+        for (const auto& e : events) out.push_back(e.kind);
+        return out;
+    };
     {
-        auto store = open(sync());
+        SqliteOptions options = sync();
+        options.on_event = [&](const StoreEvent& e) {
+            std::lock_guard lock(events_mu);
+            events.push_back(e);
+        };
+        auto store = open(options);
         ASSERT_FALSE(append(*store, entries("a", 3, "before")));
         FullDisk::full = true;
         EXPECT_EQ(append(*store, entries("a", 4, "lost")), std::make_error_code(std::errc::no_space_on_device));
@@ -134,10 +148,20 @@ TEST_F(SqliteStoreFaultsTest, SyncModeFailsEveryAppendWhileTheDiskIsFullAndRecov
         EXPECT_FALSE(store->healthy());
         EXPECT_NE(store->health_message().find("full"), std::string::npos) << store->health_message();
 
+        // Each failure went to the server log, not only to /readyz.
+        EXPECT_GE(kinds().size(), 2u);
+        for (auto kind : kinds()) EXPECT_EQ(kind, StoreEvent::Kind::error);
+        {
+            std::lock_guard lock(events_mu);
+            EXPECT_NE(events[0].message.find("full"), std::string::npos) << events[0].message;
+        }
+
         FullDisk::full = false;
         EXPECT_FALSE(append(*store, entries("a", 2, "after")));
         EXPECT_TRUE(store->healthy()) << store->health_message();
         EXPECT_EQ(store->health_message(), "");
+        EXPECT_EQ(kinds().back(), StoreEvent::Kind::recovered);
+        EXPECT_EQ(store->stats().entries_failed, 6u);
         store->close();
     }
     auto expected = names("before", 3);

@@ -5,9 +5,13 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <fstream>
 #include <future>
 #include <map>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "core/id_generator.hpp"
 
@@ -52,6 +56,13 @@ protected:
     static std::error_code append(Store& store, std::vector<core::EntryPtr> batch) {
         std::promise<std::error_code> p;
         store.append(std::move(batch), [&](std::error_code ec) { p.set_value(ec); });
+        return p.get_future().get();
+    }
+
+    // The error a query ends with (none: success).
+    static std::error_code query_error(Store& store, Query q) {
+        std::promise<std::error_code> p;
+        store.query(std::move(q), [&](std::error_code ec, QueryResult) { p.set_value(ec); });
         return p.get_future().get();
     }
 
@@ -284,9 +295,9 @@ TEST_F(SqliteStoreTest, SearchIsACaseInsensitiveSubstring) {
     EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.search = "disk full"; return q; }())),
               std::vector<std::string>{"Disk FULL on /var"});
     EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.search = "\"quoted\""; return q; }())), std::vector<std::string>{});
-    // Shorter: a scan; LIKE's wildcards are taken literally.
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.search = "0%"; return q; }())), std::vector<std::string>{"100% done"});
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.search = "IN"; return q; }())), std::vector<std::string>{"user logged in"});
+    // Wildcards of SQL are plain characters.
+    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.search = "0% d"; return q; }())), std::vector<std::string>{"100% done"});
+    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.search = "D IN"; return q; }())), std::vector<std::string>{"user logged in"});
     // Paging through full-text results.
     ASSERT_FALSE(append(*store, {entry("a", "disk full again"), entry("a", "DISK FULL twice")}));
     auto page = query(*store, [&] { Query q; q.app_id = "a"; q.search = "disk full"; q.limit = 2; return q; }());
@@ -320,15 +331,6 @@ TEST_F(SqliteStoreTest, RetentionRemovesEntriesOlderThanTheAge) {
     EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; return q; }())), (std::vector<std::string>{"new1", "new0"}));
 }
 
-TEST_F(SqliteStoreTest, RefusesAppendsBeyondItsQueueBound) {
-    SqliteOptions options;
-    options.max_queued_entries = 2;
-    auto store = open(options);
-    EXPECT_EQ(append(*store, entries("a", 3)), std::make_error_code(std::errc::no_buffer_space));
-    EXPECT_EQ(store->stats().entries_dropped, 3u);
-    EXPECT_FALSE(append(*store, entries("a", 2)));
-}
-
 TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerSchema) {
     open()->close();
     sqlite3* db = nullptr;
@@ -357,6 +359,286 @@ TEST_F(SqliteStoreTest, AppendFailsAfterClose) {
     store->close();
     EXPECT_TRUE(append(*store, entries("a", 1)));
     EXPECT_TRUE(store->healthy());
+}
+
+// What the store told its event sink, from any of its threads.
+class Events {
+public:
+    std::function<void(const StoreEvent&)> sink() {
+        return [this](const StoreEvent& e) {
+            std::lock_guard lock(mu_);
+            seen_.push_back(e);
+        };
+    }
+    std::vector<StoreEvent> of(StoreEvent::Kind kind) {
+        std::lock_guard lock(mu_);
+        std::vector<StoreEvent> out;
+        for (const auto& e : seen_) {
+            if (e.kind == kind) out.push_back(e);
+        }
+        return out;
+    }
+
+private:
+    std::mutex mu_;
+    std::vector<StoreEvent> seen_;
+};
+
+TEST_F(SqliteStoreTest, AcceptsEveryAppendPastItsQueueBoundAndClosingWritesThemAll) {
+    Events events;
+    SqliteOptions options;
+    options.max_queued_entries = 10;
+    options.on_event = events.sink();
+    auto store = open(options);
+    // Hold the storage thread in the first append's callback (batch mode: after its commit),
+    // so that everything appended next stays queued.
+    std::promise<void> entered;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    store->append(entries("a", 1, "first"), [&](std::error_code ec) {
+        EXPECT_FALSE(ec);
+        entered.set_value();
+        released.wait();
+    });
+    entered.get_future().wait();
+    EXPECT_FALSE(store->backlogged());
+    std::atomic<int> done{0};
+    std::atomic<int> failed{0};
+    for (int i = 0; i < 20; ++i) {
+        store->append(entries("a", 5, "b" + std::to_string(i) + "-"), [&](std::error_code ec) {
+            if (ec) ++failed;
+            ++done;
+        });
+    }
+    // Ten times the bound is queued: the signal says stop admitting, nothing was refused.
+    EXPECT_TRUE(store->backlogged());
+    EXPECT_EQ(store->stats().queued_entries, 100u);
+    EXPECT_EQ(failed.load(), 0);
+    release.set_value();
+    store->close();
+    EXPECT_EQ(done.load(), 20);
+    EXPECT_EQ(failed.load(), 0);
+    EXPECT_FALSE(store->backlogged());
+    const StoreStats stats = store->stats();
+    EXPECT_EQ(stats.entries_written, 101u);
+    EXPECT_EQ(stats.entries_failed, 0u);
+    EXPECT_EQ(stats.queued_entries_peak, 100u);
+    EXPECT_EQ(events.of(StoreEvent::Kind::backlog).size(), 1u);
+    ASSERT_EQ(events.of(StoreEvent::Kind::drained).size(), 1u);
+    EXPECT_NE(events.of(StoreEvent::Kind::drained)[0].message.find("peak 100"), std::string::npos);
+    store.reset();
+
+    auto reopened = open();
+    auto loaded = reopened->load_recent(1000);
+    ASSERT_EQ(loaded.size(), 1u);
+    EXPECT_EQ(loaded[0].second.size(), 101u);
+    EXPECT_EQ(loaded[0].second.back()->message, "b19-4");
+}
+
+TEST_F(SqliteStoreTest, ASecondStoreOnTheSameDataDirRefusesToOpenNamingTheHolder) {
+    auto first = open();
+    try {
+        open();
+        FAIL() << "a second store opened the same data_dir";
+    } catch (const std::runtime_error& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("is in use by another smartlogd"), std::string::npos) << what;
+        EXPECT_NE(what.find("pid " + std::to_string(::getpid()) + " on host "), std::string::npos) << what;
+        EXPECT_NE(what.find("started "), std::string::npos) << what;
+        EXPECT_NE(what.find((dir_ / DirLock::kFileName).string()), std::string::npos) << what;
+        EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+    // The first one goes on as if nothing happened.
+    ASSERT_FALSE(append(*first, entries("a", 2)));
+    EXPECT_EQ(query(*first, [&] { Query q; q.app_id = "a"; return q; }()).entries.size(), 2u);
+    first.reset();
+    // Released with the store.
+    EXPECT_NO_THROW(open());
+}
+
+TEST_F(SqliteStoreTest, ALockFileLeftBehindByADeadProcessDoesNotBlock) {
+    // What a killed smartlogd leaves: the file, without its holder (the kernel dropped the lock).
+    fs::create_directories(dir_);
+    {
+        std::ofstream(dir_ / DirLock::kFileName) << "pid 1 on host elsewhere, started 2000-01-01T00:00:00Z\n";
+    }
+    auto store = open();
+    ASSERT_FALSE(append(*store, entries("a", 1)));
+}
+
+TEST_F(SqliteStoreTest, StorageErrorsReachTheEventSink) {
+    Events events;
+    SqliteOptions options;
+    options.on_event = events.sink();
+    auto store = open(options);
+    ASSERT_FALSE(append(*store, entries("a", 1)));
+    // Another process breaks the database under the store.
+    sqlite3* db = nullptr;
+    sqlite3_open((dir_ / "smartlog.db").c_str(), &db);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE entries", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    EXPECT_TRUE(append(*store, entries("a", 2)));
+    const auto errors = events.of(StoreEvent::Kind::error);
+    ASSERT_FALSE(errors.empty());
+    EXPECT_NE(errors[0].message.find("no such table: entries"), std::string::npos) << errors[0].message;
+    EXPECT_EQ(store->stats().entries_failed, 2u);
+}
+
+// Ingest that never pauses: every commit is followed by more appends, so retention never finds
+// the store idle. Rows on disk are counted at every commit.
+TEST_F(SqliteStoreTest, RetentionHoldsItsBoundWhileIngestNeverStops) {
+    SqliteOptions options;
+    options.sync = true;  // a commit per group of appends: many commits of varying size
+    options.retention_entries = 100;
+    options.retention_step = 10;
+    auto store = open(options);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2((dir_ / "smartlog.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    // Callbacks run on the storage thread one at a time, right after their commit.
+    std::map<std::string, std::int64_t> peak;
+    std::vector<std::string> errors;
+    auto count_rows = [&](const std::string& app) {
+        sqlite3_stmt* s = nullptr;
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM entries e JOIN apps a ON a.key = e.app WHERE a.name = ?", -1, &s,
+                           nullptr);
+        sqlite3_bind_text(s, 1, app.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_step(s);
+        peak[app] = std::max<std::int64_t>(peak[app], sqlite3_column_int64(s, 0));
+        sqlite3_finalize(s);
+    };
+    std::promise<void> last;
+    const int rounds = 150;
+    for (int i = 0; i < rounds; ++i) {
+        for (const std::string app : {"a", "b"}) {
+            const int n = app == "a" ? 7 : 23;
+            store->append(entries(app, n, app + std::to_string(i) + "-"), [&, app, i](std::error_code ec) {
+                if (ec) errors.push_back(ec.message());
+                count_rows(app);
+                if (i == rounds - 1 && app == "b") last.set_value();
+            });
+        }
+    }
+    last.get_future().wait();
+    sqlite3_close(db);
+    EXPECT_TRUE(errors.empty());
+    EXPECT_LE(peak["a"], 100);
+    EXPECT_LE(peak["b"], 100);
+    EXPECT_EQ(peak["b"], 100);  // it did reach the bound: 3,450 entries went in
+    auto newest = query(*store, [&] { Query q; q.app_id = "a"; q.limit = 1000; return q; }());
+    ASSERT_EQ(newest.entries.size(), 100u);
+    EXPECT_EQ(newest.entries.front()->message, "a149-6");
+    EXPECT_EQ(store->stats().entries_removed, static_cast<std::uint64_t>(rounds * (7 + 23) - 200));
+}
+
+TEST_F(SqliteStoreTest, AQuerySeesEveryEntryAppendedBeforeItWithoutWaitingForTheBatchDeadline) {
+    SqliteOptions options;
+    options.commit_interval = std::chrono::hours(1);  // only a waiting query makes it commit
+    auto store = open(options);
+    store->append(entries("a", 3), [](std::error_code) {});
+    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; return q; }())),
+              (std::vector<std::string>{"m2", "m1", "m0"}));
+}
+
+TEST_F(SqliteStoreTest, AQueryPastItsTimeBudgetEndsWithTimedOut) {
+    SqliteOptions options;
+    options.query_timeout = std::chrono::milliseconds(0);  // ends at its first look at the clock
+    auto store = open(options);
+    ASSERT_FALSE(append(*store, entries("a", 3000)));
+    // No entry has this level: the query walks every entry of the app.
+    EXPECT_EQ(query_error(*store, [&] { Query q; q.app_id = "a"; q.levels = {"fatal"}; return q; }()),
+              std::make_error_code(std::errc::timed_out));
+    EXPECT_EQ(store->stats().queries_timed_out, 1u);
+    // A failed read changes nothing: the store stays healthy and writes go on.
+    EXPECT_TRUE(store->healthy());
+    EXPECT_FALSE(append(*store, entries("a", 1)));
+}
+
+TEST_F(SqliteStoreTest, ASearchOfOneOrTwoCharactersIsRefused) {
+    auto store = open();
+    ASSERT_FALSE(append(*store, entries("a", 3)));
+    for (std::string search : {"m", "m1", "\xC3\xA9t"}) {
+        EXPECT_EQ(query_error(*store, [&] { Query q; q.app_id = "a"; q.search = search; return q; }()),
+                  std::make_error_code(std::errc::invalid_argument))
+            << search;
+    }
+    EXPECT_EQ(query(*store, [&] { Query q; q.app_id = "a"; q.search = "\xC3\xA9t\xC3\xA9"; return q; }()).entries.size(), 0u);
+}
+
+TEST_F(SqliteStoreTest, WritesCommitWhileEveryReaderIsBusy) {
+    SqliteOptions options;
+    options.sync = true;
+    options.query_threads = 2;
+    auto store = open(options);
+    // Two long reads, one per reader, held in their callbacks.
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::promise<void> entered[2];
+    for (int i = 0; i < 2; ++i) {
+        Query q;
+        q.app_id = i == 0 ? "x" : "y";
+        store->query(q, [&entered, released, i](std::error_code, QueryResult) {
+            entered[i].set_value();
+            released.wait();
+        });
+    }
+    entered[0].get_future().wait();
+    entered[1].get_future().wait();
+    // sync: done runs only once committed.
+    EXPECT_FALSE(append(*store, entries("a", 5)));
+    EXPECT_EQ(store->stats().entries_written, 5u);
+    release.set_value();
+    store->close();  // the readers leave their callbacks before the promises go
+}
+
+TEST_F(SqliteStoreTest, OneAppsQueriesNeverHoldEveryReader) {
+    SqliteOptions options;
+    options.query_threads = 2;
+    auto store = open(options);
+    ASSERT_FALSE(append(*store, entries("a", 3)));
+    ASSERT_FALSE(append(*store, entries("b", 2)));
+    std::promise<void> entered;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<int> a_done{0};
+    store->query([&] { Query q; q.app_id = "a"; return q; }(), [&](std::error_code, QueryResult) {
+        entered.set_value();
+        released.wait();
+        ++a_done;
+    });
+    entered.get_future().wait();
+    // More of app a's queries wait for its first; app b's runs on the other reader meanwhile.
+    std::promise<void> all_a;
+    for (int i = 0; i < 3; ++i) {
+        store->query([&] { Query q; q.app_id = "a"; return q; }(), [&](std::error_code ec, QueryResult r) {
+            EXPECT_FALSE(ec);
+            EXPECT_EQ(r.entries.size(), 3u);
+            if (++a_done == 4) all_a.set_value();
+        });
+    }
+    EXPECT_EQ(query(*store, [&] { Query q; q.app_id = "b"; return q; }()).entries.size(), 2u);
+    EXPECT_EQ(a_done.load(), 0);
+    release.set_value();
+    all_a.get_future().wait();
+}
+
+TEST_F(SqliteStoreTest, CloseCancelsQueriesNotStarted) {
+    SqliteOptions options;
+    options.query_threads = 1;
+    auto store = open(options);
+    std::promise<void> entered;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    store->query([&] { Query q; q.app_id = "a"; return q; }(), [&](std::error_code, QueryResult) {
+        entered.set_value();
+        released.wait();
+    });
+    entered.get_future().wait();
+    std::promise<std::error_code> second;
+    store->query([&] { Query q; q.app_id = "b"; return q; }(), [&](std::error_code ec, QueryResult) { second.set_value(ec); });
+    std::thread closer([&] { store->close(); });
+    EXPECT_EQ(second.get_future().get(), std::make_error_code(std::errc::operation_canceled));
+    release.set_value();
+    closer.join();
 }
 
 }  // namespace

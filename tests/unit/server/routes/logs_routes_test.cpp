@@ -85,5 +85,17 @@ TEST(LogsQuery, RefusesOutOfRangeValuesWithA400) {
     EXPECT_TRUE(std::holds_alternative<storage::Query>(query("q=" + std::string(1024, 'a'))));
 }
 
+TEST(LogsQuery, RefusesAQOfOneOrTwoCharactersThatNoIndexServes) {
+    for (const char* bad : {"q=a", "q=ab", "q=%C3%A9t"}) {  // "ét": 2 characters in 3 bytes
+        auto r = query(bad);
+        ASSERT_TRUE(std::holds_alternative<HttpResponse>(r)) << bad;
+        EXPECT_EQ(std::get<HttpResponse>(r).result_int(), 400u) << bad;
+        EXPECT_NE(std::get<HttpResponse>(r).body().find("at least 3 characters"), std::string::npos) << bad;
+    }
+    for (const char* good : {"q=", "q=abc", "q=%C3%A9t%C3%A9"}) {
+        EXPECT_TRUE(std::holds_alternative<storage::Query>(query(good))) << good;
+    }
+}
+
 }  // namespace
 }  // namespace smartlog::server::routes

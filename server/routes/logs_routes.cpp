@@ -16,7 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t kMaxSearchBytes = 1024;
 constexpr std::size_t kMaxIdBytes = 128;
 
 std::string app_of(const HttpRequest& req, const std::map<std::string, std::string>& params) {
@@ -89,7 +88,9 @@ void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     if (auto* refusal = std::get_if<HttpResponse>(&decoded)) return respond(std::move(*refusal));
     auto& logs = std::get<protocol::LogsRequest>(decoded);
 
-    AppChannel& app = ctx.hub.channel(caller.app_id);
+    AppChannel* opened = ctx.hub.open_channel(caller.app_id, app_cap(ctx));
+    if (!opened) return respond(json_error(req, http::status::forbidden, "no_access", too_many_apps_message(ctx)));
+    AppChannel& app = *opened;
     if (!logs.accepted.empty() && ctx.hub.store().backlogged()) {
         auto res = json_error(req, http::status::too_many_requests, "rate_limited",
                               "storage is behind; retry shortly");
@@ -155,7 +156,12 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
             if (item.empty()) continue;
             auto level = core::normalize_level(item);
             if (!level) return bad("level: a level is longer than 32 characters");
-            if (std::find(q.levels.begin(), q.levels.end(), *level) == q.levels.end()) q.levels.push_back(*level);
+            if (std::find(q.levels.begin(), q.levels.end(), *level) != q.levels.end()) continue;
+            // As for a WebSocket filter: the cap keeps this de-duplication linear.
+            if (q.levels.size() == core::kMaxFilterLevels) {
+                return bad(fmt::format("level: more than {} distinct levels", core::kMaxFilterLevels));
+            }
+            q.levels.push_back(std::move(*level));
         }
     }
     for (auto [key, out] : {std::pair{"start", &q.start_time}, std::pair{"end", &q.end_time}}) {
@@ -166,7 +172,9 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
     }
     if (q.start_time && q.end_time && *q.start_time > *q.end_time) return bad("start is after end");
     if (auto it = params.find("q"); it != params.end()) {
-        if (it->second.size() > kMaxSearchBytes) return bad("q is longer than 1024 bytes");
+        if (it->second.size() > core::kMaxSearchBytes) {
+            return bad(fmt::format("q is longer than {} bytes", core::kMaxSearchBytes));
+        }
         q.search = it->second;
     }
     if (auto it = params.find("limit"); it != params.end()) {
@@ -257,7 +265,9 @@ void delete_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond res
     auto who = authorize(ctx, req, app_of(req, params), Permission::clear);
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
-    AppChannel& app = ctx.hub.channel(caller.app_id);
+    AppChannel* opened = ctx.hub.open_channel(caller.app_id, app_cap(ctx));
+    if (!opened) return respond(json_error(req, http::status::forbidden, "no_access", too_many_apps_message(ctx)));
+    AppChannel& app = *opened;
     auto count = std::make_shared<std::size_t>(0);
     *count = ctx.hub.clear(app, caller.user_id,
                            [&req, count, app_id = caller.app_id, respond = std::move(respond)](std::error_code ec) {

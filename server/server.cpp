@@ -40,7 +40,8 @@ Server::Server(const Config& config, storage::Store& store, core::Clock& clock)
            {},
            false,
            {},
-           tls_.get()},
+           tls_.get(),
+           {}},
       signals_(ioc_, SIGINT, SIGTERM),
       shutdown_deadline_(ioc_) {
     listener_ = std::make_shared<Listener>(ctx_, resolve_listen(ioc_, config.settings.listen));

@@ -1,15 +1,23 @@
 // core/filter.hpp: which entries a viewer wants (docs/protocol.md "Filters").
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/entry.hpp"
 #include "core/field_query.hpp"
 
 namespace smartlog::core {
+
+// Most distinct levels one filter may name: the six canonical ones and custom ones. Past it a
+// filter is refused, so a filter costs at most this many comparisons per entry.
+inline constexpr std::size_t kMaxFilterLevels = 64;
+// Longest search string a filter or a query may carry, in bytes.
+inline constexpr std::size_t kMaxSearchBytes = 1024;
 
 struct Filter {
     std::vector<std::string> levels;  // normalised names; empty: every level
@@ -25,7 +33,9 @@ struct Filter {
     bool operator==(const Filter&) const = default;
 };
 
-// Case-insensitive (ASCII) substring test. An empty needle is found everywhere.
+// Case-insensitive (ASCII letters only: other bytes compare as they are) substring test, in
+// time linear in haystack + needle. An empty needle is found everywhere.
+// Thread-safe: its scratch buffers are thread_local.
 bool contains_ignoring_case(std::string_view haystack, std::string_view needle) noexcept;
 
 }  // namespace smartlog::core

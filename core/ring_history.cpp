@@ -11,8 +11,21 @@ std::size_t entry_bytes(const Entry& e) noexcept {
 }
 
 RingHistory::RingHistory(std::size_t capacity, std::size_t max_bytes)
-    : buffer_(capacity), max_bytes_(max_bytes) {
+    : capacity_(capacity), max_bytes_(max_bytes) {
     assert(capacity > 0 && max_bytes > 0);
+}
+
+void RingHistory::grow() {
+    // Doubling keeps a push O(1) amortised: each move here pays for as many pushes since the
+    // last growth.
+    constexpr std::size_t kFirstSlots = 16;
+    const std::size_t slots = std::min(capacity_, std::max(kFirstSlots, 2 * buffer_.size()));
+    std::vector<EntryPtr> bigger;
+    bigger.reserve(slots);
+    for (std::size_t i = 0; i < size_; ++i) bigger.push_back(std::move(buffer_[(head_ + i) % buffer_.size()]));
+    bigger.resize(slots);
+    buffer_.swap(bigger);
+    head_ = 0;
 }
 
 const EntryPtr& RingHistory::at(std::size_t index) const noexcept {
@@ -30,8 +43,9 @@ void RingHistory::evict_oldest() {
 
 void RingHistory::push(EntryPtr e) {
     const std::size_t cost = entry_bytes(*e);
-    if (size_ == buffer_.size()) evict_oldest();
+    if (size_ == capacity_) evict_oldest();
     while (size_ > 0 && bytes_ + cost > max_bytes_) evict_oldest();
+    if (size_ == buffer_.size()) grow();
     buffer_[(head_ + size_) % buffer_.size()] = std::move(e);
     ++size_;
     bytes_ += cost;
@@ -162,7 +176,8 @@ RingHistory::Slice RingHistory::query(const Filter& f, std::size_t limit,
 std::size_t RingHistory::clear() {
     const std::size_t count = size_;
     removed_ += size_;
-    for (auto& e : buffer_) e.reset();
+    // Gives the slots back too: an emptied app holds no memory for its history.
+    std::vector<EntryPtr>().swap(buffer_);
     head_ = 0;
     size_ = 0;
     bytes_ = 0;

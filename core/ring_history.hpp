@@ -21,7 +21,9 @@ std::size_t entry_bytes(const Entry& e) noexcept;
 class RingHistory {
 public:
     // Keeps at most `capacity` entries and, beyond the newest one, at most `max_bytes` bytes
-    // of them as entry_bytes() counts. REQUIRES: capacity > 0, max_bytes > 0.
+    // of them as entry_bytes() counts. Allocates nothing until the first push: its slots grow
+    // with the entries kept (by doubling, up to `capacity`), and clear() gives them back, so an
+    // app that keeps little costs little. REQUIRES: capacity > 0, max_bytes > 0.
     explicit RingHistory(std::size_t capacity,
                          std::size_t max_bytes = std::numeric_limits<std::size_t>::max());
 
@@ -72,7 +74,9 @@ public:
     std::size_t clear();
 
     std::size_t size() const noexcept { return size_; }
-    std::size_t capacity() const noexcept { return buffer_.size(); }
+    std::size_t capacity() const noexcept { return capacity_; }
+    // Slots allocated now: at most capacity().
+    std::size_t slots() const noexcept { return buffer_.size(); }
     // Sum of entry_bytes() over the entries kept.
     std::size_t bytes() const noexcept { return bytes_; }
     std::size_t max_bytes() const noexcept { return max_bytes_; }
@@ -82,8 +86,11 @@ public:
 
 private:
     void evict_oldest();
+    // Doubles the slots (up to capacity_), moving the entries to the front in order.
+    void grow();
 
-    std::vector<EntryPtr> buffer_;
+    std::vector<EntryPtr> buffer_;  // the ring: its size is the slots allocated
+    std::size_t capacity_;
     std::size_t max_bytes_;
     std::size_t bytes_ = 0;
     std::size_t head_ = 0;  // index of the oldest entry

@@ -28,7 +28,6 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
 
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr std::size_t kMaxTokenBytes = 1024;
-constexpr std::size_t kMaxSearchBytes = 1024;
 
 ProtocolError bad_request(std::string message) { return {errc::bad_request, std::move(message)}; }
 
@@ -116,8 +115,14 @@ boost::system::result<Request, ProtocolError> decode_filter(const json::object& 
             if (!l.is_string()) return bad_request("filters.level must be an array of strings");
             auto level = core::normalize_level(l.get_string());
             if (!level) return bad_request("filters.level has a level longer than 32 characters");
+            // The cap keeps this de-duplication linear: at most kMaxFilterLevels comparisons
+            // per item, however long the array.
             if (std::find(req.filter.levels.begin(), req.filter.levels.end(), *level) ==
                 req.filter.levels.end()) {
+                if (req.filter.levels.size() == core::kMaxFilterLevels) {
+                    return bad_request("filters.level names more than " +
+                                       std::to_string(core::kMaxFilterLevels) + " distinct levels");
+                }
                 req.filter.levels.push_back(std::move(*level));
             }
         }
@@ -136,8 +141,9 @@ boost::system::result<Request, ProtocolError> decode_filter(const json::object& 
     }
     if (const json::value* s = field(o, "search")) {
         if (!s->is_string()) return bad_request("filters.search must be a string");
-        if (s->get_string().size() > kMaxSearchBytes) {
-            return bad_request("filters.search is longer than 1024 bytes");
+        if (s->get_string().size() > core::kMaxSearchBytes) {
+            return bad_request("filters.search is longer than " +
+                               std::to_string(core::kMaxSearchBytes) + " bytes");
         }
         // Field terms (`status>=500`) become conditions; the rest is the substring.
         auto parsed = core::parse_search(s->get_string());

@@ -181,6 +181,10 @@ const std::vector<SettingSpec>& setting_specs() {
         v.push_back(duration_setting("request_timeout", "An HTTP request must arrive whole within this (else the connection is closed)", &Settings::request_timeout));
         v.push_back(duration_setting("header_timeout", "An HTTP request line and headers must arrive within this, and an idle kept-alive connection is closed after it (at most request_timeout)", &Settings::header_timeout));
         v.push_back(count_setting("max_connections", "Open client connections, HTTP and WebSocket; more are answered 503 and closed", &Settings::max_connections));
+        v.push_back(zero_or_count_setting("max_connections_per_address", "Open connections from one client address, loopback excepted; more are answered 503 (0: no cap)", &Settings::max_connections_per_address));
+        v.push_back(zero_or_count_setting("max_unauthenticated_connections", "Connections without credentials yet (HTTP between requests, WebSocket before auth); past it the oldest is closed (0: no cap)", &Settings::max_unauthenticated_connections));
+        v.push_back(zero_or_count_setting("max_apps", "Apps open mode creates on first use; auth for another is refused (0: no cap)", &Settings::max_apps));
+        v.push_back(bool_setting("metrics_public_apps", "Show per-app series of /metrics to callers without credentials", &Settings::metrics_public_apps));
         v.push_back(zero_or_count_setting("app_rate_limit", "Entries per second one app may ingest, all its producers together (0: unlimited)", &Settings::app_rate_limit));
         v.push_back(zero_or_count_setting("app_rate_burst", "Entries an app may send at once above its rate (0: app_rate_limit)", &Settings::app_rate_burst));
         v.push_back(zero_or_count_setting("connection_rate_limit", "Entries per second one WebSocket connection may send (0: unlimited)", &Settings::connection_rate_limit));

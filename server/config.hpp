@@ -49,6 +49,12 @@ struct Settings {
     // request_timeout); it also bounds how long a kept-alive connection waits for a request.
     milliseconds header_timeout{5'000};
     std::size_t max_connections = 1000;  // open client connections, HTTP and WebSocket
+    // Per client address (loopback excepted; 0: no cap), HTTP and WebSocket together.
+    std::size_t max_connections_per_address = 64;
+    // Connections that have proven nothing yet; at the cap the oldest is closed (0: no cap).
+    std::size_t max_unauthenticated_connections = 256;
+    std::size_t max_apps = 1000;  // apps open mode creates on first use (0: no cap)
+    bool metrics_public_apps = false;  // per-app series of /metrics for callers without credentials
     // Ingest budgets in entries per second; 0: unlimited. A burst of 0 means one second's worth.
     std::uint64_t app_rate_limit = 0;
     std::uint64_t app_rate_burst = 0;

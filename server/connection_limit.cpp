@@ -46,10 +46,9 @@ private:
     std::array<char, 512> scratch_;
 };
 
-std::string refusal_text(const Settings& s) {
-    const std::string body = fmt::format(
-        R"({{"error":{{"code":"unavailable","message":"too many connections: this server serves at most {} (max_connections); retry later"}}}})",
-        s.max_connections);
+std::string refusal_text(std::string_view message) {
+    // The messages are ours: nothing in them needs JSON escaping.
+    const std::string body = fmt::format(R"({{"error":{{"code":"unavailable","message":"{}"}}}})", message);
     return fmt::format(
         "HTTP/1.1 503 Service Unavailable\r\nServer: smartlogd/" SMARTLOG_VERSION
         "\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{}",
@@ -63,6 +62,12 @@ bool at_connection_limit(const ServerContext& ctx) noexcept {
 }
 
 void refuse_connection(tcp::socket socket, ServerContext& ctx) {
+    refuse_connection(std::move(socket), ctx,
+                      fmt::format("too many connections: this server serves at most {} (max_connections); retry later",
+                                  ctx.settings.max_connections));
+}
+
+void refuse_connection(tcp::socket socket, ServerContext& ctx, std::string_view message) {
     ++ctx.stats.connections_refused;
     beast::error_code ec;
     // With TLS the client expects a handshake first: a plain 503 would be noise to it, and a
@@ -70,7 +75,7 @@ void refuse_connection(tcp::socket socket, ServerContext& ctx) {
     if (!ctx.tls) {
         // A fresh socket's send buffer is empty: a few hundred bytes go out without waiting.
         socket.non_blocking(true, ec);
-        const std::string text = refusal_text(ctx.settings);
+        const std::string text = refusal_text(message);
         if (!ec) ctx.stats.bytes_sent += socket.write_some(net::buffer(text), ec);
     }
     socket.shutdown(tcp::socket::shutdown_send, ec);

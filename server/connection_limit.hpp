@@ -15,6 +15,9 @@ bool at_connection_limit(const ServerContext& ctx) noexcept;
 // or after a short bounded linger, whichever comes first (the linger keeps the client's unread
 // request from turning our close into a reset that would lose the 503). Counts the refusal.
 void refuse_connection(tcp::socket socket, ServerContext& ctx);
+// The same with `message` as the reason in the 503's JSON body. REQUIRES: `message` needs no
+// JSON escaping.
+void refuse_connection(tcp::socket socket, ServerContext& ctx, std::string_view message);
 
 // Raises the soft limit on open descriptors (RLIMIT_NOFILE) as far as the hard limit allows,
 // up to what `max_connections` connections, lingering refusals and the store need, so the

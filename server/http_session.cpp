@@ -4,11 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include "server/origin.hpp"
+#include "server/upgrade_check.hpp"
 #include "server/ws_session.hpp"
 
 namespace smartlog::server {
 
-HttpSession::HttpSession(tcp::socket&& socket, ServerContext& ctx) : stream_(std::move(socket)), ctx_(ctx) {
+HttpSession::HttpSession(tcp::socket&& socket, ServerContext& ctx, Slot slot)
+    : stream_(std::move(socket)), ctx_(ctx), slot_(std::move(slot)) {
     ++ctx_.stats.open_connections;
     ctx_.http_sessions.insert(this);
 }
@@ -19,6 +21,11 @@ HttpSession::~HttpSession() {
 }
 
 void HttpSession::run() {
+    // Displaced while waiting for a request (too many connections without credentials): a
+    // client between requests reconnects, as it does after any keep-alive close.
+    slot_.on_displace([weak = weak_from_this()] {
+        if (auto self = weak.lock()) self->stop();
+    });
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(ctx_.tls ? &HttpSession::do_detect_tls : &HttpSession::do_read,
                                             shared_from_this()));
@@ -66,6 +73,7 @@ void HttpSession::stop() {
 }
 
 void HttpSession::do_read() {
+    slot_.set_waiting(true);
     parser_.emplace();
     parser_->body_limit(ctx_.settings.max_body_bytes);
     parser_->header_limit(16 * 1024);
@@ -117,6 +125,8 @@ void HttpSession::on_read(beast::error_code ec, std::size_t bytes) {
     if (ec) return;  // timeouts, resets and malformed requests: nothing to answer
     ctx_.stats.bytes_received += bytes;
     if (ctx_.stopping) return;
+    // A whole request: it is served, not displaced, until its answer is written.
+    slot_.set_waiting(false);
 
     HttpRequest req = parser_->release();
     if (websocket::is_upgrade(req)) {
@@ -126,8 +136,11 @@ void HttpSession::on_read(beast::error_code ec, std::size_t bytes) {
             refusal = json_error(req, http::status::not_found, "not_found", "WebSocket endpoints are / and /ws");
         } else if (!origin_allowed(req)) {
             refusal = json_error(req, http::status::forbidden, "forbidden", "Origin not allowed");
+        } else if (auto bad = check_upgrade(req)) {
+            refusal = json_error(req, bad->status, "bad_request", bad->message);
+            if (bad->status == http::status::upgrade_required) refusal.set(http::field::sec_websocket_version, "13");
         } else {
-            std::make_shared<WsSession>(std::move(stream_), ctx_)->run(std::move(req));
+            std::make_shared<WsSession>(std::move(stream_), ctx_, std::move(slot_))->run(std::move(req));
             return;
         }
         refusal.keep_alive(false);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "server/connection_slots.hpp"
 #include "server/flex_stream.hpp"
 #include "server/net.hpp"
 #include "server/router.hpp"
@@ -17,7 +18,8 @@ namespace smartlog::server {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-    HttpSession(tcp::socket&& socket, ServerContext& ctx);
+    // `slot` is the connection's place (server/connection_slots.hpp), passed on to a WsSession.
+    HttpSession(tcp::socket&& socket, ServerContext& ctx, Slot slot = {});
     ~HttpSession();
 
     void run();
@@ -38,6 +40,7 @@ private:
 
     FlexStream stream_;
     ServerContext& ctx_;
+    Slot slot_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::shared_ptr<HttpRequest> request_;

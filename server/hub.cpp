@@ -1,8 +1,11 @@
 #include "server/hub.hpp"
 
+#include <fmt/format.h>
+
 #include "core/level.hpp"
 #include "protocol/encode.hpp"
 #include "server/ingest_limit.hpp"
+#include "server/server_context.hpp"
 #include "server/ws_session.hpp"
 
 namespace smartlog::server {
@@ -13,6 +16,15 @@ AppChannel::AppChannel(net::io_context& ioc, std::string app_id, const Settings&
       batcher(settings.batch_max_entries, settings.batch_max_delay),
       flush_timer(ioc),
       ingest_budget(app_ingest_budget(settings, std::chrono::steady_clock::now())) {}
+
+std::size_t app_cap(const ServerContext& ctx) noexcept {
+    return ctx.access.open_mode() ? ctx.settings.max_apps : 0;
+}
+
+std::string too_many_apps_message(const ServerContext& ctx) {
+    return fmt::format("this server already holds {} apps (max_apps) and none is idle: no new app can be created",
+                       ctx.settings.max_apps);
+}
 
 Hub::Hub(net::io_context& ioc, const Settings& settings, storage::Store& store, core::Clock& clock)
     : ioc_(ioc), settings_(settings), store_(store), clock_(clock), ingest_poll_(ioc) {}
@@ -25,6 +37,28 @@ AppChannel& Hub::channel(const std::string& app_id) {
     return *slot;
 }
 
+AppChannel* Hub::open_channel(const std::string& app_id, std::size_t max_apps) {
+    if (max_apps && channels_.size() >= max_apps && !channels_.count(app_id) && release_idle() == 0) {
+        return nullptr;
+    }
+    return &channel(app_id);
+}
+
+bool Hub::idle(const AppChannel& app) noexcept {
+    return app.members.empty() && app.batcher.empty() && !app.flush_timer_armed && app.history.size() == 0;
+}
+
+std::size_t Hub::release_idle() {
+    return std::erase_if(channels_, [](const auto& kv) { return idle(*kv.second); });
+}
+
+void Hub::release_later(const std::string& app_id) {
+    net::post(ioc_, [this, app_id] {
+        auto it = channels_.find(app_id);
+        if (it != channels_.end() && idle(*it->second)) channels_.erase(it);
+    });
+}
+
 AppChannel* Hub::find(const std::string& app_id) {
     auto it = channels_.find(app_id);
     return it == channels_.end() ? nullptr : it->second.get();
@@ -34,6 +68,9 @@ void Hub::join(AppChannel& app, WsSession& session) { app.members.push_back(&ses
 
 void Hub::leave(AppChannel& app, WsSession& session) {
     std::erase(app.members, &session);
+    // An app nobody uses and that keeps nothing costs memory for nothing: open mode would
+    // otherwise keep every app id a client ever named.
+    if (idle(app)) release_later(app.id);
 }
 
 void Hub::when_ingest_ready(std::function<void()> resume) {

@@ -24,6 +24,7 @@
 namespace smartlog::server {
 
 class WsSession;
+struct ServerContext;
 
 // One app's live state.
 struct AppChannel {
@@ -43,6 +44,12 @@ struct AppChannel {
     std::uint64_t rate_limited = 0;    // entries refused by a rate limit since start
 };
 
+// The cap on apps `ctx`'s server may create on first use: max_apps in open mode; none when
+// users are configured, whose apps the configuration names.
+std::size_t app_cap(const ServerContext& ctx) noexcept;
+// What a client is told when app_cap() refuses a new app.
+std::string too_many_apps_message(const ServerContext& ctx);
+
 class Hub {
 public:
     Hub(net::io_context& ioc, const Settings& settings, storage::Store& store, core::Clock& clock);
@@ -50,6 +57,15 @@ public:
 
     // The channel of `app_id`, created on first use.
     AppChannel& channel(const std::string& app_id);
+    // The same, unless creating it would make more than `max_apps` channels (0: no cap) and
+    // no idle one can be freed to make room: then nullptr (docs/security.md, "Apps").
+    AppChannel* open_channel(const std::string& app_id, std::size_t max_apps);
+    // True when freeing `app` loses nothing anyone can see: no member, nothing pending, no
+    // flush timer armed, and no entry in its history (what the store kept of an app whose
+    // history is empty, clear() removed too).
+    static bool idle(const AppChannel& app) noexcept;
+    // Frees every idle channel; returns how many. Not from inside a use of a channel.
+    std::size_t release_idle();
     AppChannel* find(const std::string& app_id);
 
     void join(AppChannel& app, WsSession& session);
@@ -102,6 +118,8 @@ public:
 private:
     void arm_flush_timer(AppChannel& app);
     void poll_ingest_ready();
+    // Frees the channel of `app_id` if it is idle then; posted, so that no caller still holds it.
+    void release_later(const std::string& app_id);
     std::size_t clear_app(AppChannel& app, const std::string& cleared_by, WsSession* requester,
                           std::function<void(std::error_code)> done);
 

@@ -51,12 +51,25 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     if (at_connection_limit(ctx_)) {
         refuse_connection(std::move(socket), ctx_);
     } else {
-        beast::error_code ignored;
-        // Small frames must not wait for delayed ACKs: Nagle would hold them back.
-        socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<HttpSession>(std::move(socket), ctx_)->run();
+        admit(std::move(socket));
     }
     do_accept();
+}
+
+void Listener::admit(tcp::socket socket) {
+    beast::error_code ec;
+    const tcp::endpoint peer = socket.remote_endpoint(ec);
+    if (ec) return;  // gone already: the socket closes here
+    const SlotLimits limits{ctx_.settings.max_connections_per_address, ctx_.settings.max_unauthenticated_connections};
+    auto admission = ctx_.slots.admit(peer.address(), limits);
+    ctx_.stats.connections_displaced += admission.displaced;
+    if (!admission.slot) {
+        ++ctx_.stats.connections_refused_per_address;
+        return refuse_connection(std::move(socket), ctx_, admission.refusal);
+    }
+    // Small frames must not wait for delayed ACKs (NOTES.md).
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<HttpSession>(std::move(socket), ctx_, std::move(admission.slot))->run();
 }
 
 }  // namespace smartlog::server

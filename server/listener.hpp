@@ -20,6 +20,9 @@ public:
 private:
     void do_accept();
     void on_accept(beast::error_code ec, tcp::socket socket);
+    // Gives `socket` its place (max_connections_per_address, max_unauthenticated_connections)
+    // and an HttpSession, or refuses it with 503.
+    void admit(tcp::socket socket);
 
     ServerContext& ctx_;
     tcp::acceptor acceptor_;

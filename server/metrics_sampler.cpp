@@ -8,12 +8,19 @@
 #include <sstream>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "protocol/encode.hpp"
+#include "server/memory_release.hpp"
 #include "server/ws_session.hpp"
 
 namespace smartlog::server {
 
 namespace {
+
+// Free heap kept for reuse, beyond which a tick returns it to the system: enough that a steady
+// load does not give back and take again every few seconds.
+constexpr std::size_t kReleaseThreshold = 64u << 20;
 
 std::string read_file(const char* path) {
     std::ifstream in(path);
@@ -115,6 +122,10 @@ void MetricsSampler::on_tick(boost::system::error_code ec) {
         const SharedFrame frame = frame_for(*app);
         const std::vector<WsSession*> members = app->members;
         for (WsSession* session : members) session->deliver_shared(frame);
+    }
+    // A quiet moment: what a spike left free goes back to the system (docs/performance.md).
+    if (const std::size_t released = release_free_memory(kReleaseThreshold)) {
+        spdlog::debug("gave {} MiB of free heap back to the system", released >> 20);
     }
     start();
 }

@@ -70,7 +70,8 @@ Server::Server(const Config& config, storage::Store& store, core::Clock& clock)
            {},
            false,
            {},
-           tls_.get()},
+           tls_.get(),
+           {}},
       signals_(ioc_, SIGINT, SIGTERM),
       hangup_(ioc_, SIGHUP),
       shutdown_deadline_(ioc_) {

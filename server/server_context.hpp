@@ -7,6 +7,7 @@
 #include "protocol/limits.hpp"
 #include "server/access_control.hpp"
 #include "server/config.hpp"
+#include "server/connection_slots.hpp"
 #include "server/hub.hpp"
 #include "server/net.hpp"
 #include "server/stats.hpp"
@@ -39,6 +40,8 @@ struct ServerContext {
     std::array<unsigned char, 64 * 1024> parse_buffer;
     // Set when tls_cert is: every connection must then speak TLS (docs/protocol.md "TLS").
     net::ssl::context* tls = nullptr;
+    // Every client connection's place (max_connections_per_address, max_unauthenticated_connections).
+    ConnectionSlots slots;
 };
 
 }  // namespace smartlog::server

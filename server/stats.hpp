@@ -17,6 +17,8 @@ struct Stats {
     std::uint64_t connections_refused = 0;  // accepted over max_connections, answered 503
     std::uint64_t refusals_lingering = 0;   // refused sockets not closed yet (bounded)
     std::uint64_t http_timeouts = 0;        // HTTP connections cut by header or request deadline
+    std::uint64_t connections_refused_per_address = 0;  // of those refused: max_connections_per_address
+    std::uint64_t connections_displaced = 0;  // waiting connections closed for a newer one
 };
 
 }  // namespace smartlog::server

@@ -1,6 +1,8 @@
 #include "server/ws_session.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <utility>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <linux/sockios.h>
@@ -41,6 +43,17 @@ const SharedFrame& pong() {
     return frame;
 }
 
+// permessage-deflate: 2^10-byte windows (Beast's zlib needs more than 8 bits) and a small hash.
+constexpr int kDeflateWindowBits = 10;
+constexpr int kDeflateMemLevel = 2;
+
+// Beast's message limit: above ours (on_read answers up to there with `error` and 1009),
+// never 0 (unlimited), saturating for a max_frame_bytes near the top of the range.
+std::uint64_t read_message_max(std::uint64_t max_frame_bytes) {
+    constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
+    return max_frame_bytes > kMax / 2 ? kMax : 2 * max_frame_bytes + 1;
+}
+
 template <class... Ts>
 struct overloaded : Ts... {
     using Ts::operator()...;
@@ -60,8 +73,9 @@ std::string_view auth_error_text(core::auth_errc code) {
 
 }  // namespace
 
-WsSession::WsSession(FlexStream&& stream, ServerContext& ctx)
-    : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()), queue_(ctx.settings.max_outbound_bytes) {
+WsSession::WsSession(FlexStream&& stream, ServerContext& ctx, Slot slot)
+    : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()), queue_(ctx.settings.max_outbound_bytes),
+      slot_(std::move(slot)) {
     created_ = last_received_ = last_ping_ = peer_progress_ = clock::now();
     ingest_budget_ = connection_ingest_budget(ctx_.settings, created_);
     const auto& s = ctx_.settings;
@@ -102,23 +116,47 @@ void WsSession::run(http::request<http::string_body> request) {
         res.set(http::field::server, "smartlogd/" SMARTLOG_VERSION);
     }));
     if (ctx_.settings.ws_deflate) {
+        // Small windows and no context kept between messages on our side: a connection's
+        // compressor and decompressor cost a few KiB instead of 135 (docs/security.md,
+        // "WebSocket compression"). Our frames are JSON batches compressed one at a time.
         websocket::permessage_deflate deflate;
         deflate.server_enable = true;
+        deflate.server_max_window_bits = kDeflateWindowBits;
+        deflate.client_max_window_bits = kDeflateWindowBits;
+        deflate.server_no_context_takeover = true;
+        deflate.memLevel = kDeflateMemLevel;
         ws_.set_option(deflate);
     }
     // Frame size is enforced by on_read, so the client gets an `error` and a reason first.
     // buffer_ holds inflated bytes when permessage-deflate is on, so that check counts them.
-    ws_.read_message_max(0);
+    // Beast's own limit stays finite all the same: it is its only check of a frame's declared
+    // length, which refuses a 64-bit length with its top bit set (RFC 6455 5.2). A frame that
+    // declares more than twice our limit is closed by Beast with 1009 before any is read.
+    ws_.read_message_max(read_message_max(ctx_.settings.max_frame_bytes));
     ws_.auto_fragment(false);
     ws_.text(true);
     ws_.control_callback([this](websocket::frame_type, beast::string_view) {
         last_received_ = clock::now();
+    });
+    // Until auth succeeds, a newer connection may displace this one (docs/security.md). During
+    // the opening handshake there is no WebSocket to close yet: the socket is.
+    slot_.set_waiting(true);
+    slot_.on_displace([weak = weak_from_this()] {
+        if (auto self = weak.lock()) self->abort();
     });
     ws_.async_accept(request, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
 }
 
 void WsSession::on_accept(beast::error_code ec) {
     if (ec) return fail(ec, "accept");
+    slot_.on_displace([weak = weak_from_this()] {
+        if (auto self = weak.lock()) {
+            self->close_with(websocket::close_code::try_again_later, "too many unauthenticated connections",
+                             core::errc::unauthenticated,
+                             "closed to make room: too many connections were waiting to authenticate "
+                             "(max_unauthenticated_connections); authenticate sooner after connecting");
+        }
+    });
     last_received_ = clock::now();
     arm_timer(std::min<clock::duration>(ctx_.settings.auth_timeout, ctx_.settings.idle_timeout / 3));
     do_read();
@@ -248,12 +286,23 @@ void WsSession::on_auth(const protocol::AuthRequest& req) {
     // keeps its filter, its place in the live stream and what it was told it missed.
     const bool same = authenticated_ && app_ && app_->id == req.credentials.app_id &&
                       user_id_ == req.credentials.user_id;
-    token_digest_ = token_digest(req.credentials);
-    grant_ = std::move(*grant);
-    mode_ = req.mode;
     if (!same) {
-        leave_app();
+        // Leave first: an app only this connection used is then idle, and may make room under
+        // max_apps for the new one (open mode).
+        AppChannel* previous = std::exchange(app_, nullptr);
+        if (previous) ctx_.hub.leave(*previous, *this);
+        AppChannel* app = ctx_.hub.open_channel(req.credentials.app_id, app_cap(ctx_));
+        if (!app) {
+            // Refused, so nothing was freed: the previous app is still there to go back to.
+            if (previous) ctx_.hub.join(*(app_ = previous), *this);
+            reply(protocol::auth_error_frame(core::auth_errc::no_access, too_many_apps_message(ctx_)));
+            if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
+                close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
+            }
+            return;
+        }
         authenticated_ = true;
+        slot_.set_waiting(false);
         user_id_ = req.credentials.user_id;
         filter_ = {};
         lagging_ = false;
@@ -261,13 +310,16 @@ void WsSession::on_auth(const protocol::AuthRequest& req) {
         held_notice_.reset();
         history_.reset();
         history_high_water_.clear();
-        app_ = &ctx_.hub.channel(req.credentials.app_id);
+        app_ = app;
         ctx_.hub.join(*app_, *this);
         // Entries still in the pending batch will reach this viewer live; the newest one before
         // them is where a `dropped` notice would tell it to resume from.
         const std::size_t kept = app_->history.size() - std::min(app_->history.size(), app_->batcher.size());
         last_live_id_ = kept ? app_->history.at(kept - 1)->id : std::string();
     }
+    token_digest_ = token_digest(req.credentials);
+    grant_ = std::move(*grant);
+    mode_ = req.mode;
     reply(protocol::auth_success_frame(app_->id, user_id_, grant_.names(),
                                        ctx_.settings.history_limit, mode_));
     // A history answer or a held message of the old app has no place in the new one.

@@ -16,6 +16,7 @@
 #include "core/token_bucket.hpp"
 #include "protocol/codec.hpp"
 #include "server/access_control.hpp"
+#include "server/connection_slots.hpp"
 #include "server/flex_stream.hpp"
 #include "server/hub.hpp"
 #include "server/outbound_queue.hpp"
@@ -26,7 +27,8 @@ namespace smartlog::server {
 
 class WsSession : public std::enable_shared_from_this<WsSession> {
 public:
-    WsSession(FlexStream&& stream, ServerContext& ctx);
+    // `slot`: the connection's place (server/connection_slots.hpp), waiting until auth succeeds.
+    WsSession(FlexStream&& stream, ServerContext& ctx, Slot slot = {});
     ~WsSession();
 
     // Completes the upgrade of `request` and starts the session.
@@ -112,6 +114,7 @@ private:
     ServerContext& ctx_;
     beast::flat_buffer buffer_;
     net::steady_timer timer_;
+    Slot slot_;
 
     // Identity, once authenticated.
     bool authenticated_ = false;

@@ -19,7 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t kMaxSearchBytes = 1024;
 // The trigram index serves 3 characters or more; shorter would scan every entry of the app.
 constexpr std::size_t kMinSearchChars = 3;
 constexpr std::size_t kMaxIdBytes = 128;
@@ -116,7 +115,9 @@ void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     if (auto* refusal = std::get_if<HttpResponse>(&decoded)) return respond(std::move(*refusal));
     auto& logs = std::get<protocol::LogsRequest>(decoded);
 
-    AppChannel& app = ctx.hub.channel(caller.app_id);
+    AppChannel* opened = ctx.hub.open_channel(caller.app_id, app_cap(ctx));
+    if (!opened) return respond(json_error(req, http::status::forbidden, "no_access", too_many_apps_message(ctx)));
+    AppChannel& app = *opened;
     if (!logs.accepted.empty() && ctx.hub.ingest_throttled()) {
         ++ctx.hub.throttled_requests;
         auto res = json_error(req, http::status::too_many_requests, "rate_limited",
@@ -185,12 +186,13 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
             while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
             if (item.empty()) continue;
             auto level = core::normalize_level(item);
-            if (!level || (core::level_rank(*level) < 0 && *level != "log")) {
-                return bad(fmt::format("level: unknown level \"{}\"; the levels are trace, debug, log, info, warn, "
-                                       "error, fatal (also: warning, err, critical, crit, panic)",
-                                       item.substr(0, core::kMaxLevelLength)));
+            if (!level) return bad("level: a level is longer than 32 characters");
+            if (std::find(q.levels.begin(), q.levels.end(), *level) != q.levels.end()) continue;
+            // As for a WebSocket filter: the cap keeps this de-duplication linear.
+            if (q.levels.size() == core::kMaxFilterLevels) {
+                return bad(fmt::format("level: more than {} distinct levels", core::kMaxFilterLevels));
             }
-            if (std::find(q.levels.begin(), q.levels.end(), *level) == q.levels.end()) q.levels.push_back(*level);
+            q.levels.push_back(std::move(*level));
         }
     }
     for (auto [key, out] : {std::pair{"start", &q.start_time}, std::pair{"end", &q.end_time}}) {
@@ -201,7 +203,9 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
     }
     if (q.start_time && q.end_time && *q.start_time > *q.end_time) return bad("start is after end");
     if (auto it = params.find("q"); it != params.end()) {
-        if (it->second.size() > kMaxSearchBytes) return bad("q is longer than 1024 bytes");
+        if (it->second.size() > core::kMaxSearchBytes) {
+            return bad(fmt::format("q is longer than {} bytes", core::kMaxSearchBytes));
+        }
         // Field terms (`status>=500`) filter on metadata; the rest is the substring.
         auto parsed = core::parse_search(it->second);
         if (auto* why = std::get_if<std::string>(&parsed)) return bad("q: " + *why);
@@ -382,7 +386,9 @@ void delete_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond res
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
     if (auto refusal = refuse_unknown_params(req, params, {"app"})) return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
-    AppChannel& app = ctx.hub.channel(caller.app_id);
+    AppChannel* opened = ctx.hub.open_channel(caller.app_id, app_cap(ctx));
+    if (!opened) return respond(json_error(req, http::status::forbidden, "no_access", too_many_apps_message(ctx)));
+    AppChannel& app = *opened;
     auto count = std::make_shared<std::size_t>(0);
     *count = ctx.hub.clear(app, caller.user_id,
                            [&req, count, app_id = caller.app_id, respond = std::move(respond)](std::error_code ec) {

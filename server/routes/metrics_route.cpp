@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "server/metrics_sampler.hpp"
+#include "server/routes/http_request.hpp"
 #include "server/ws_session.hpp"
 
 namespace smartlog::server::routes {
@@ -63,9 +64,22 @@ std::size_t open_fds() {
 
 }  // namespace
 
-std::string prometheus_text(const ServerContext& ctx) {
+std::vector<const AppChannel*> visible_apps(const ServerContext& ctx, const HttpRequest& req) {
+    std::vector<const AppChannel*> out;
+    const auto& channels = ctx.hub.channels();
+    const bool all = ctx.settings.metrics_public_apps || ctx.access.open_mode();
+    // Without a user there is nothing to check: skip hashing a token once per app.
+    if (!all && req.find("X-Smartlog-User") == req.end()) return out;
+    out.reserve(channels.size());
+    for (const auto& [id, app] : channels) {
+        if (all || std::holds_alternative<Caller>(authorize(ctx, req, id, Permission::read))) out.push_back(app.get());
+    }
+    return out;
+}
+
+std::string prometheus_text(const ServerContext& ctx, const std::vector<const AppChannel*>& apps) {
     std::string out;
-    out.reserve(4096 + 512 * ctx.hub.channels().size());
+    out.reserve(4096 + 512 * apps.size());
     const Stats& st = ctx.stats;
 
     scalar(out, "smartlog_connections", "gauge", "Open client connections, WebSocket and HTTP.", st.open_connections);
@@ -91,6 +105,15 @@ std::string prometheus_text(const ServerContext& ctx) {
     scalar(out, "smartlog_http_timeouts_total", "counter",
            "HTTP connections closed because their request did not arrive within header_timeout or request_timeout.",
            st.http_timeouts);
+    scalar(out, "smartlog_connections_refused_per_address_total", "counter",
+           "Of the refused connections, those refused because their address held max_connections_per_address.",
+           st.connections_refused_per_address);
+    scalar(out, "smartlog_connections_displaced_total", "counter",
+           "Connections without credentials closed to admit a newer one (max_unauthenticated_connections).",
+           st.connections_displaced);
+    scalar(out, "smartlog_unauthenticated_connections", "gauge",
+           "Connections that have proven nothing yet: HTTP between requests, WebSocket before auth.",
+           ctx.slots.waiting());
 
     std::uint64_t queued = 0, deepest = 0;
     for (const WsSession* s : ctx.sessions) {
@@ -125,8 +148,8 @@ std::string prometheus_text(const ServerContext& ctx) {
     };
     for (const PerApp& metric : kPerApp) {
         family(out, metric.name, metric.type, metric.help);
-        for (const auto& [id, app] : channels) {
-            fmt::format_to(std::back_inserter(out), "{}{{app=\"{}\"}} {}\n", metric.name, label(id), metric.value(*app));
+        for (const AppChannel* app : apps) {
+            fmt::format_to(std::back_inserter(out), "{}{{app=\"{}\"}} {}\n", metric.name, label(app->id), metric.value(*app));
         }
     }
 
@@ -166,7 +189,8 @@ std::string prometheus_text(const ServerContext& ctx) {
 
 void add_metrics_route(Router& router, ServerContext& ctx) {
     router.add(http::verb::get, "/metrics", [&ctx](const HttpRequest& req) {
-        return text_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8", prometheus_text(ctx));
+        return text_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                             prometheus_text(ctx, visible_apps(ctx, req)));
     });
 }
 

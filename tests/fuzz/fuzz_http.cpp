@@ -78,6 +78,8 @@ struct World {
                               {},
                               {},
                               false,
+                              {},
+                              nullptr,
                               {}};
 
     World() {

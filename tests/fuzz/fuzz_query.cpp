@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/filter.hpp"
 #include "core/level.hpp"
 #include "server/routes/http_request.hpp"
 #include "server/routes/logs_routes.hpp"
@@ -60,8 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(q.start_time.has_value() == (params.count("start") == 1));
     check(q.end_time.has_value() == (params.count("end") == 1));
     auto search = params.find("q");
-    check(search == params.end() ? q.search.empty() : q.search == search->second && q.search.size() <= 1024);
+    check(search == params.end() ? q.search.empty() : q.search == search->second && q.search.size() <= core::kMaxSearchBytes);
     if (q.before_id) check(!q.before_id->empty() && q.before_id->size() <= 128 && *q.before_id == params.at("before"));
+    check(q.levels.size() <= core::kMaxFilterLevels);
     for (std::size_t i = 0; i < q.levels.size(); ++i) {
         const std::string& level = q.levels[i];
         check(!level.empty() && core::normalize_level(level) == level);

@@ -190,7 +190,8 @@ describe('other routes', () => {
 
   test('/metrics is valid Prometheus text with per-app counters', async () => {
     await post([{ message: 'counted' }, { nope: true }]);
-    const res = await fetch(`${server.url}metrics`);
+    // Per-app series are shown for the apps the caller may read (limits_clients.test.js).
+    const res = await fetch(`${server.url}metrics`, { headers: headers('alice') });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
     const text = await res.text();

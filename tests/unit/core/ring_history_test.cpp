@@ -346,6 +346,65 @@ TEST_F(RingHistoryPagesTest, APageStopsAtTheEndItWasGiven) {
     auto page = ring.page(Filter{}, 0, end, 1 << 20);
     EXPECT_EQ(messages(page.entries), (std::vector<std::string>{"m0", "m1", "m2"}));
     EXPECT_EQ(page.next, end);
+TEST_F(RingHistoryTest, AllocatesNoSlotBeforeItsFirstEntry) {
+    RingHistory h(100000);
+    EXPECT_EQ(h.capacity(), 100000u);
+    EXPECT_EQ(h.slots(), 0u);
+    EXPECT_TRUE(h.query({}, 10, std::nullopt).entries.empty());
+    h.push(make("a"));
+    EXPECT_LE(h.slots(), 16u);
+}
+
+TEST_F(RingHistoryTest, SlotsGrowWithTheEntriesUpToCapacity) {
+    RingHistory h(100);
+    for (int i = 0; i < 40; ++i) h.push(make(std::to_string(i)));
+    EXPECT_GE(h.slots(), 40u);
+    EXPECT_LE(h.slots(), 80u);
+    for (int i = 40; i < 250; ++i) h.push(make(std::to_string(i)));
+    EXPECT_EQ(h.slots(), 100u);
+    EXPECT_EQ(h.size(), 100u);
+    EXPECT_EQ(h.at(0)->message, "150");
+    EXPECT_EQ(h.at(99)->message, "249");
+}
+
+TEST_F(RingHistoryTest, ClearGivesTheSlotsBack) {
+    RingHistory h(1000);
+    for (int i = 0; i < 500; ++i) h.push(make("x"));
+    EXPECT_GT(h.slots(), 0u);
+    h.clear();
+    EXPECT_EQ(h.slots(), 0u);
+    h.push(make("y"));
+    EXPECT_EQ(h.at(0)->message, "y");
+}
+
+// Growing after evictions by bytes (the oldest entry no longer in slot 0) keeps arrival order:
+// a random mix of small and big entries checked against a plain model.
+TEST_F(RingHistoryTest, GrowingAfterByteEvictionsKeepsArrivalOrder) {
+    std::uint32_t seed = 7;
+    auto next = [&seed] { return seed = seed * 1664525u + 1013904223u; };
+    RingHistory h(300, 40000);
+    std::vector<EntryPtr> model;
+    std::size_t model_bytes = 0;
+    for (int i = 0; i < 3000; ++i) {
+        auto e = make(std::string(next() % 7 == 0 ? 3000 : 10, 'm') + std::to_string(i));
+        const std::size_t cost = entry_bytes(*e);
+        if (model.size() == 300) {
+            model_bytes -= entry_bytes(*model.front());
+            model.erase(model.begin());
+        }
+        while (!model.empty() && model_bytes + cost > 40000) {
+            model_bytes -= entry_bytes(*model.front());
+            model.erase(model.begin());
+        }
+        model.push_back(e);
+        model_bytes += cost;
+        h.push(e);
+        ASSERT_EQ(h.size(), model.size()) << i;
+        ASSERT_EQ(h.bytes(), model_bytes) << i;
+        ASSERT_EQ(h.at(0), model.front()) << i;
+        ASSERT_EQ(h.at(h.size() - 1), model.back()) << i;
+    }
+    for (std::size_t i = 0; i < model.size(); ++i) ASSERT_EQ(h.at(i), model[i]);
 }
 
 }  // namespace

@@ -135,6 +135,37 @@ TEST(Codec, RefusesBadFilters) {
     EXPECT_EQ(error_of(R"({"type":"filter","filters":{"search":[]}})"), errc::bad_request);
 }
 
+// `n` distinct levels ("l0", "l1", ...), each sent `copies` times, as a filter message.
+std::string filter_with_levels(std::size_t n, std::size_t copies = 1) {
+    std::string text = R"({"type":"filter","filters":{"level":[)";
+    for (std::size_t c = 0; c < copies; ++c) {
+        for (std::size_t i = 0; i < n; ++i) text += (c || i ? ",\"l" : "\"l") + std::to_string(i) + "\"";
+    }
+    return text + "]}}";
+}
+
+TEST(Codec, CapsTheDistinctLevelsOfAFilter) {
+    auto r = decode_text(filter_with_levels(core::kMaxFilterLevels));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(std::get<FilterRequest>(*r).filter.levels.size(), core::kMaxFilterLevels);
+    auto refused = decode_text(filter_with_levels(core::kMaxFilterLevels + 1));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, errc::bad_request);
+    EXPECT_EQ(refused.error().message, "filters.level names more than 64 distinct levels");
+    // 100,000 distinct levels: refused at the 65th, however long the rest.
+    EXPECT_EQ(error_of(filter_with_levels(100000)), errc::bad_request);
+    // Repeats are not counted: 64 levels sent 1,000 times each pass, in linear time.
+    auto repeated = decode_text(filter_with_levels(core::kMaxFilterLevels, 1000));
+    ASSERT_TRUE(repeated);
+    EXPECT_EQ(std::get<FilterRequest>(*repeated).filter.levels.size(), core::kMaxFilterLevels);
+}
+
+TEST(Codec, CapsTheSearchLength) {
+    const std::string head = R"({"type":"filter","filters":{"search":")";
+    EXPECT_TRUE(decode_text(head + std::string(core::kMaxSearchBytes, 'a') + "\"}}"));
+    EXPECT_EQ(error_of(head + std::string(core::kMaxSearchBytes + 1, 'a') + "\"}}"), errc::bad_request);
+}
+
 TEST(Codec, DecodesHistoryAndItsAlias) {
     auto r = decode_text(R"({"type":"request_history","limit":5,"afterId":"x"})");
     ASSERT_TRUE(r);

@@ -57,6 +57,29 @@ TEST(LimitsConfig, RefusesBadValuesWithFileLineAndKey) {
     EXPECT_NE(config_error("[server]\nconnection_rate_burst = 1.5\n").find("server.connection_rate_burst"), std::string::npos);
 }
 
+TEST(LimitsConfig, ClientCapsDefaultsAndFile) {
+    Settings s;
+    EXPECT_EQ(s.max_connections_per_address, 64u);
+    EXPECT_EQ(s.max_unauthenticated_connections, 256u);
+    EXPECT_EQ(s.max_apps, 1000u);
+    EXPECT_FALSE(s.metrics_public_apps);
+    Config c;
+    apply_toml(c, R"([server]
+max_connections_per_address = 0
+max_unauthenticated_connections = 10
+max_apps = 5
+metrics_public_apps = true
+)", "test.toml");
+    EXPECT_EQ(c.settings.max_connections_per_address, 0u);
+    EXPECT_EQ(c.settings.max_unauthenticated_connections, 10u);
+    EXPECT_EQ(c.settings.max_apps, 5u);
+    EXPECT_TRUE(c.settings.metrics_public_apps);
+    EXPECT_NE(config_error("[server]\nmax_apps = -1\n").find("test.toml:2: server.max_apps"), std::string::npos);
+    EXPECT_NE(config_error("[server]\nmax_connections_per_address = \"many\"\n").find("server.max_connections_per_address"),
+              std::string::npos);
+    EXPECT_NE(config_error("[server]\nmetrics_public_apps = 2\n").find("server.metrics_public_apps"), std::string::npos);
+}
+
 TEST(LimitsConfig, RefusesABurstWithoutItsRate) {
     Settings s;
     s.app_rate_burst = 10;

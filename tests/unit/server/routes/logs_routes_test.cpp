@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/filter.hpp"
+
 #include "server/routes/http_request.hpp"
 
 namespace smartlog::server::routes {
@@ -94,6 +96,22 @@ TEST(LogsQuery, RefusesAQOfOneOrTwoCharactersThatNoIndexServes) {
     }
     for (const char* good : {"q=", "q=abc", "q=%C3%A9t%C3%A9"}) {
         EXPECT_TRUE(std::holds_alternative<storage::Query>(query(good))) << good;
+TEST(LogsQuery, CapsTheDistinctLevels) {
+    auto levels = [](std::size_t n, std::size_t copies) {
+        std::string text = "level=";
+        for (std::size_t c = 0; c < copies; ++c) {
+            for (std::size_t i = 0; i < n; ++i) text += "l" + std::to_string(i) + ",";
+        }
+        return text;
+    };
+    auto ok = query(levels(core::kMaxFilterLevels, 100));
+    ASSERT_TRUE(std::holds_alternative<storage::Query>(ok));
+    EXPECT_EQ(std::get<storage::Query>(ok).levels.size(), core::kMaxFilterLevels);
+    for (std::size_t n : {core::kMaxFilterLevels + 1, std::size_t{100000}}) {
+        auto r = query(levels(n, 1));
+        ASSERT_TRUE(std::holds_alternative<HttpResponse>(r)) << n;
+        EXPECT_EQ(std::get<HttpResponse>(r).result_int(), 400u);
+        EXPECT_NE(std::get<HttpResponse>(r).body().find("more than 64 distinct levels"), std::string::npos);
     }
 }
 

@@ -147,6 +147,7 @@ int run(int argc, char** argv) {
         options.retention_entries = settings.retention_entries;
         options.retention_age = settings.retention_age;
         options.query_timeout = settings.query_timeout;
+        options.max_queued_entries = settings.storage_queue_entries;
         options.on_event = [&storage_log](const storage::StoreEvent& event) {
             storage_log.on_event(event, std::chrono::steady_clock::now());
         };

@@ -151,6 +151,7 @@ const std::vector<SettingSpec>& setting_specs() {
                          s.storage_check = text;
                      },
                      [](const Settings& s) { return s.storage_check; }});
+        v.push_back(count_setting("storage_queue_entries", "Entries waiting to be written before producers wait: WebSocket messages are read later, HTTP ingest gets 429 (backpressure)", &Settings::storage_queue_entries));
         v.push_back(duration_setting("query_timeout", "Longest a GET /api/v1/logs query may run on the durable store; longer: 503 query_timeout", &Settings::query_timeout));
         v.push_back(string_setting("tls_cert", "PEM certificate chain: serve wss:// and https://", &Settings::tls_cert));
         v.push_back(string_setting("tls_key", "PEM private key for tls_cert", &Settings::tls_key));

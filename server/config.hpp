@@ -38,6 +38,8 @@ struct Settings {
     std::uint64_t retention_entries = 100'000;
     milliseconds retention_age{7ll * 24 * 3600 * 1000};
     std::string storage_check = "quick";  // quick | full | off: what start-up checks (docs/storage.md)
+    // Entries waiting for the storage thread before producers wait (backpressure).
+    std::uint64_t storage_queue_entries = 250'000;
     milliseconds query_timeout{2'000};  // time budget of one stored-log query (GET /api/v1/logs)
     std::string tls_cert;
     std::string tls_key;

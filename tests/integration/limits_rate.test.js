@@ -22,8 +22,10 @@ async function post(server, logs, { user = 'alice', app = 'app1' } = {}) {
   return { status: res.status, headers: res.headers, body: await res.json() };
 }
 
+// Per-app series are shown for the apps the caller may read: alice reads app1 and app2.
 async function metrics(server) {
-  return (await fetch(`${server.url}metrics`)).text();
+  const headers = { 'X-Smartlog-User': 'alice', Authorization: 'Bearer alice-token' };
+  return (await fetch(`${server.url}metrics`, { headers })).text();
 }
 
 function rateLimitedOf(text, app) {

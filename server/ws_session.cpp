@@ -74,8 +74,8 @@ std::string_view auth_error_text(core::auth_errc code) {
 }  // namespace
 
 WsSession::WsSession(FlexStream&& stream, ServerContext& ctx, Slot slot)
-    : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()), queue_(ctx.settings.max_outbound_bytes),
-      slot_(std::move(slot)) {
+    : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()), slot_(std::move(slot)),
+      queue_(ctx.settings.max_outbound_bytes) {
     created_ = last_received_ = last_ping_ = peer_progress_ = clock::now();
     ingest_budget_ = connection_ingest_budget(ctx_.settings, created_);
     const auto& s = ctx_.settings;

@@ -245,7 +245,7 @@ void WsSession::on_history(const protocol::HistoryRequest& req) {
     // leaves them out; a connection that receives no live data gets them here.
     const std::size_t in_flight = receives_live() ? app_->batcher.size() : 0;
     auto slice = app_->history.query(filter_, limit, after, in_flight);
-    send(protocol::history_frame(slice.entries, slice.gap));
+    send(protocol::history_frame(slice.entries, slice.gap, req.response_type));
 }
 
 void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {

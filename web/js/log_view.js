@@ -2,9 +2,9 @@
 // (only the rows in view exist in the DOM), so bursts of thousands of entries per second cost
 // one layout per frame, not one per entry.
 
-import { LEVELS, clockTime, count, fullTime } from './format.js';
+import { RANKED_LEVELS, clockTime, count, fullTime } from './format.js';
 
-const KNOWN_LEVELS = new Set(LEVELS);
+const KNOWN_LEVELS = new Set(RANKED_LEVELS);
 // Rows drawn above and below the visible ones, so fast scrolling does not show blank space.
 const OVERSCAN = 8;
 // Characters of the message shown in its one-line row; the expanded row has the whole text.
@@ -395,7 +395,10 @@ export class LogView {
     const [time, level, message, more] = node.children;
     const e = item.entry;
     const name = typeof e.level === 'string' ? e.level : 'info';
-    node.className = `row lvl-${KNOWN_LEVELS.has(name) ? name : 'other'}`;
+    const encrypted = e.encrypted === true;
+    node.className = `row lvl-${KNOWN_LEVELS.has(name) ? name : 'other'}${encrypted ? ' encrypted' : ''}`;
+    // The stylesheet draws the mark; the title says what it means.
+    message.title = encrypted ? 'Encrypted by the producer: the message is ciphertext' : '';
     // Milliseconds go in an attribute that narrow screens leave out (styles.css).
     const clock = clockTime(e.timestamp);
     time.textContent = clock.slice(0, 8);
@@ -444,6 +447,11 @@ function dropDetail(node) {
 function detailText(e) {
   const head = [`time     ${fullTime(e.timestamp)}`, `level    ${e.level}`, `id       ${e.id}`];
   if (e.userId !== undefined) head.push(`user     ${e.userId}`);
+  if (e.encrypted === true) head.push('encrypted yes: the message is ciphertext');
+  if (e.encryption && typeof e.encryption === 'object') {
+    head.push(`keys     transmissionKey ${e.encryption.transmissionKey}`,
+      `         encryptedKey ${e.encryption.encryptedKey}`);
+  }
   // The whole message: the row cuts it at the edge of the screen.
   const parts = [head.join('\n'), String(e.message)];
   if (e.metadata !== undefined) parts.push(JSON.stringify(e.metadata, null, 2));

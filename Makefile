@@ -51,10 +51,13 @@ bench: deps
 	cmake --build build/bench --target smartlogd smartlog-bench
 	./build/bench/bench/smartlog-bench suite --smartlogd build/bench/app/smartlogd --repeat $(BENCH_REPEAT) $(BENCH_ARGS)
 
-# The connection and rate limits under load (tests/stress/stress.js): 1,100 connections against
-# max_connections, 1,000 slowloris sockets, a noisy app against its rate limit, 10,000 idle
-# connections, 100 stalled viewers. Release smartlogd, loopback only, a few minutes at most;
-# prints its figures. STRESS_ARGS="--only idle,stalled" runs some phases.
+# The stress suite (tests/stress/): the connection and rate limits under load (1,100 connections
+# against max_connections, 1,000 slowloris sockets, a noisy app against its rate limit, 10,000
+# idle connections, 100 stalled viewers), then one probe per hostile client of the bounds table
+# (tests/stress/RESULTS.md). Release smartlogd, loopback only, each probe bounded in time and
+# each server in memory (STRESS_RSS_CAP, 3 GiB); prints every figure with PASS/FAIL and a summary
+# table. STRESS_ARGS="--only idle,stalled,7" runs some probes (by name, row, or the groups limits and
+# hostile); "--list" lists them.
 stress: deps
 	@test -f build/release/CMakeCache.txt || cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS) --target smartlogd

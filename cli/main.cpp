@@ -493,7 +493,7 @@ int run_history(Common& c, const HistoryFlags& f) {
             if (info.gap)
                 std::fprintf(stderr, "smartlog: entries after %s are no longer kept\n",
                              f.after.c_str());
-            outcome.finish(kOk);
+            if (!info.more) outcome.finish(kOk);
         });
     report_errors(*client, outcome, true);
     client->on_state([&](smartlog::ConnectionState s, const std::string& detail) {

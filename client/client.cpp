@@ -434,16 +434,17 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         HistoryKind kind = HistoryKind::user;
         if (!history_kinds.empty()) {
             kind = history_kinds.front();
-            history_kinds.pop_front();
+            // A large answer arrives in pages; the last one ends it.
+            if (!f.more) history_kinds.pop_front();
         }
         if (kind == HistoryKind::user) {
             std::vector<LogEntry> out;
             out.reserve(f.entries.size());
             for (auto& e : f.entries) out.push_back(to_public(std::move(e)));
-            if (on_history) on_history(out, {f.gap});
+            if (on_history) on_history(out, {f.gap, f.more});
             return;
         }
-        syncing = false;
+        if (!f.more) syncing = false;
         std::string after;
         {
             std::lock_guard lock(mu);

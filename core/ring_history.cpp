@@ -1,5 +1,6 @@
 #include "core/ring_history.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace smartlog::core {
@@ -24,6 +25,7 @@ void RingHistory::evict_oldest() {
     head_ = (head_ + 1) % buffer_.size();
     --size_;
     ++evicted_;
+    ++removed_;
 }
 
 void RingHistory::push(EntryPtr e) {
@@ -47,6 +49,78 @@ void RingHistory::push_all(std::vector<EntryPtr> entries) {
         if (i + kAhead < entries.size()) prefetch(entries[i + kAhead].get());
         push(std::move(entries[i]));
     }
+}
+
+namespace {
+
+// Index of the first kept entry whose id is not less than `id` (ids grow with arrival order).
+template <class At>
+std::size_t lower_bound_id(std::size_t size, std::string_view id, At at) {
+    std::size_t lo = 0, hi = size;
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (at(mid)->id < id) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+}  // namespace
+
+std::uint64_t RingHistory::answer_start(const Filter& f, std::size_t limit,
+                                        std::optional<std::string_view> after_id, std::uint64_t end,
+                                        bool& gap) const {
+    gap = false;
+    const std::size_t end_index = static_cast<std::size_t>(end - removed_);
+    std::size_t begin = 0;
+    if (after_id) {
+        const std::size_t i = lower_bound_id(size_, *after_id, [this](std::size_t k) -> const EntryPtr& { return at(k); });
+        if (i < size_ && at(i)->id == *after_id) {
+            begin = i + 1;
+        } else {
+            gap = true;
+        }
+    }
+    if (limit == 0 || begin >= end_index) return end;
+    if (f.accepts_all()) {
+        if (end_index - begin > limit) {
+            if (after_id) gap = true;
+            begin = end_index - limit;
+        }
+        return removed_ + begin;
+    }
+    // Walk back from the newest so that `limit` keeps the newest matches.
+    std::size_t found = 0;
+    std::size_t start = end_index;
+    for (std::size_t i = end_index; i > begin; --i) {
+        if (!f.matches(*at(i - 1))) continue;
+        if (found == limit) {
+            if (after_id) gap = true;
+            break;
+        }
+        ++found;
+        start = i - 1;
+    }
+    return removed_ + start;
+}
+
+RingHistory::Page RingHistory::page(const Filter& f, std::uint64_t from, std::uint64_t end,
+                                    std::size_t max_bytes) const {
+    Page out;
+    if (from < removed_) {
+        out.gap = true;
+        from = removed_;
+    }
+    end = std::min(end, end_seq());
+    std::size_t bytes = 0;
+    std::uint64_t seq = from;
+    for (; seq < end && (out.entries.empty() || bytes < max_bytes); ++seq) {
+        const EntryPtr& e = at(static_cast<std::size_t>(seq - removed_));
+        if (!f.matches(*e)) continue;
+        bytes += e->encoded.size();
+        out.entries.push_back(e);
+    }
+    out.next = seq;
+    return out;
 }
 
 RingHistory::Slice RingHistory::query(const Filter& f, std::size_t limit,
@@ -87,6 +161,7 @@ RingHistory::Slice RingHistory::query(const Filter& f, std::size_t limit,
 
 std::size_t RingHistory::clear() {
     const std::size_t count = size_;
+    removed_ += size_;
     for (auto& e : buffer_) e.reset();
     head_ = 0;
     size_ = 0;

@@ -46,6 +46,28 @@ public:
     Slice query(const Filter& f, std::size_t limit, std::optional<std::string_view> after_id,
                 std::size_t in_flight = 0) const;
 
+    // Every entry ever pushed has a sequence number: 0 for the first, counting on across
+    // evictions and clears. A history answer that leaves in pages keeps its place by them.
+    std::uint64_t first_seq() const noexcept { return removed_; }  // of the oldest entry kept
+    std::uint64_t end_seq() const noexcept { return removed_ + size_; }  // of the next push
+
+    // Where the answer to a request_history starts: the sequence number of the oldest of the
+    // newest `limit` entries that `f` accepts among those before `end` (and after `after_id`
+    // when given). `gap` as in query(). Returns `end` when nothing matches.
+    // REQUIRES: first_seq() <= end <= end_seq().
+    std::uint64_t answer_start(const Filter& f, std::size_t limit,
+                               std::optional<std::string_view> after_id, std::uint64_t end,
+                               bool& gap) const;
+
+    struct Page {
+        std::vector<EntryPtr> entries;  // oldest first
+        std::uint64_t next = 0;  // sequence number to continue from
+        bool gap = false;        // entries from `from` on were evicted or cleared before this page
+    };
+    // The entries `f` accepts with sequence numbers in [from, end), oldest first, stopping once
+    // their encoded text reaches `max_bytes` (at least one entry when one matches).
+    Page page(const Filter& f, std::uint64_t from, std::uint64_t end, std::size_t max_bytes) const;
+
     // Forgets every entry; returns how many there were.
     std::size_t clear();
 
@@ -67,6 +89,7 @@ private:
     std::size_t head_ = 0;  // index of the oldest entry
     std::size_t size_ = 0;
     std::uint64_t evicted_ = 0;
+    std::uint64_t removed_ = 0;  // entries evicted or cleared: the oldest kept entry's sequence
 };
 
 }  // namespace smartlog::core

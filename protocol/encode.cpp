@@ -146,15 +146,19 @@ std::string logs_frame(std::span<const core::EntryPtr> entries) {
     return entries_frame(entries, R"({"type":"logs","payload":[)");
 }
 
-std::string history_frame(std::span<const core::EntryPtr> entries, bool gap,
+std::string history_frame(std::span<const core::EntryPtr> entries, bool gap, bool more,
                           std::string_view response_type) {
-    if (response_type.empty()) {
-        return entries_frame(entries, gap ? R"({"type":"logs","history":true,"gap":true,"payload":[)"
-                                          : R"({"type":"logs","history":true,"payload":[)");
-    }
+    static constexpr std::string_view kHeads[2][2] = {
+        {R"({"type":"logs","history":true,"payload":[)", R"({"type":"logs","history":true,"more":true,"payload":[)"},
+        {R"({"type":"logs","history":true,"gap":true,"payload":[)",
+         R"({"type":"logs","history":true,"gap":true,"more":true,"payload":[)"}};
+    if (response_type.empty()) return entries_frame(entries, kHeads[gap][more]);
+    // The same fields, the entries under payload.logs.
     std::string head = "{\"type\":";
     append_json_string(head, response_type);
-    head += gap ? R"(,"history":true,"gap":true,"payload":{"logs":[)" : R"(,"history":true,"payload":{"logs":[)";
+    head += kHeads[gap][more].substr(std::string_view(R"({"type":"logs")").size());
+    head.back() = '{';
+    head += "\"logs\":[";
     return entries_frame(entries, head, "]}}");
 }
 

@@ -26,11 +26,12 @@ void append_json_string(std::string& out, std::string_view s);
 // serialiser would write as the non-JSON "Infinity" or "NaN". For echoing a client's `ref`.
 std::string finite_json_number(double d);
 
-// {"type":"logs","payload":[...]}; history answers add "history":true and maybe "gap":true.
+// {"type":"logs","payload":[...]}; history answers add "history":true and maybe "gap":true,
+// and "more":true on every page of an answer but its last (docs/protocol.md, "History").
 std::string logs_frame(std::span<const core::EntryPtr> entries);
 // `response_type` (HistoryRequest::response_type, already checked to need no escaping): the
-// original library's form {"type":<response_type>,"history":true,"payload":{"logs":[...]}}.
-std::string history_frame(std::span<const core::EntryPtr> entries, bool gap,
+// original library's form {"type":<response_type>,"history":true,...,"payload":{"logs":[...]}}.
+std::string history_frame(std::span<const core::EntryPtr> entries, bool gap, bool more = false,
                           std::string_view response_type = {});
 
 std::string error_frame(core::errc code, std::string_view message, std::string_view ref_json = {});

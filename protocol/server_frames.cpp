@@ -58,6 +58,7 @@ boost::system::result<ServerFrame, ProtocolError> decode_logs(const json::object
     LogsFrame frame;
     frame.history = bool_or(root, "history");
     frame.gap = bool_or(root, "gap");
+    frame.more = bool_or(root, "more");
     frame.entries.reserve(p->get_array().size());
     for (const json::value& v : p->get_array()) {
         if (!v.is_object()) return bad("logs.payload must hold entry objects");

@@ -30,6 +30,7 @@ struct LogsFrame {
     std::vector<core::Entry> entries;  // Entry::encoded holds each entry's JSON object text
     bool history = false;
     bool gap = false;
+    bool more = false;  // a page of a history answer that continues in the next `logs` frame
 };
 struct MetricsFrame {
     std::string payload;  // PerformanceMetrics as JSON text

@@ -176,6 +176,8 @@ const std::vector<SettingSpec>& setting_specs() {
         v.push_back(zero_or_count_setting("app_rate_burst", "Entries an app may send at once above its rate (0: app_rate_limit)", &Settings::app_rate_burst));
         v.push_back(zero_or_count_setting("connection_rate_limit", "Entries per second one WebSocket connection may send (0: unlimited)", &Settings::connection_rate_limit));
         v.push_back(zero_or_count_setting("connection_rate_burst", "Entries a connection may send at once above its rate (0: connection_rate_limit)", &Settings::connection_rate_burst));
+        v.push_back(zero_or_count_setting("control_rate_limit", "Control messages (all but logs) per second one WebSocket connection may send; over it: rate_limited, then a close (0: unlimited)", &Settings::control_rate_limit));
+        v.push_back(zero_or_count_setting("control_rate_burst", "Control messages a connection may send at once above its rate (0: control_rate_limit; ignored when the rate is 0)", &Settings::control_rate_burst));
         v.push_back({"log_level", "Server log level: trace, debug, info, warn, error, off",
                      [](Settings& s, const std::string& text) {
                          static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};

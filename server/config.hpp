@@ -52,6 +52,9 @@ struct Settings {
     std::uint64_t app_rate_burst = 0;
     std::uint64_t connection_rate_limit = 0;
     std::uint64_t connection_rate_burst = 0;
+    // Control messages (everything but `logs`) per second and connection; 0: unlimited.
+    std::uint64_t control_rate_limit = 50;
+    std::uint64_t control_rate_burst = 200;
     std::string log_level = "info";
     bool insecure_open = false;
 };

@@ -15,7 +15,7 @@ AppChannel::AppChannel(net::io_context& ioc, std::string app_id, const Settings&
       ingest_budget(app_ingest_budget(settings, std::chrono::steady_clock::now())) {}
 
 Hub::Hub(net::io_context& ioc, const Settings& settings, storage::Store& store, core::Clock& clock)
-    : ioc_(ioc), settings_(settings), store_(store), clock_(clock) {}
+    : ioc_(ioc), settings_(settings), store_(store), clock_(clock), ingest_poll_(ioc) {}
 
 Hub::~Hub() = default;
 
@@ -36,9 +36,34 @@ void Hub::leave(AppChannel& app, WsSession& session) {
     std::erase(app.members, &session);
 }
 
-void Hub::ingest(AppChannel& app, const std::string& user_id,
-                 std::vector<protocol::IncomingEntry> entries, std::function<void()> done) {
-    ingest(app, user_id, std::move(entries), [done = std::move(done)](std::error_code) { done(); });
+void Hub::when_ingest_ready(std::function<void()> resume) {
+    if (ingest_waiters_.empty()) throttled_since_ = std::chrono::steady_clock::now();
+    ingest_waiters_.push_back(std::move(resume));
+    poll_ingest_ready();
+}
+
+void Hub::poll_ingest_ready() {
+    if (ingest_poll_armed_) return;
+    // The store's queue drains on its own thread and says nothing when it does: look again
+    // shortly. Only while someone waits, so an idle server does not wake for this.
+    ingest_poll_armed_ = true;
+    ingest_poll_.expires_after(std::chrono::milliseconds(2));
+    ingest_poll_.async_wait([this](boost::system::error_code ec) {
+        ingest_poll_armed_ = false;
+        if (ec || ingest_waiters_.empty()) return;
+        if (ingest_throttled()) return poll_ingest_ready();
+        throttled_total_ += std::chrono::steady_clock::now() - throttled_since_;
+        auto waiters = std::move(ingest_waiters_);
+        ingest_waiters_.clear();
+        // Each resumed message may fill the queue again; the rest then wait anew.
+        for (auto& resume : waiters) resume();
+    });
+}
+
+double Hub::throttled_seconds() const {
+    auto total = throttled_total_;
+    if (!ingest_waiters_.empty()) total += std::chrono::steady_clock::now() - throttled_since_;
+    return std::chrono::duration<double>(total).count();
 }
 
 void Hub::ingest(AppChannel& app, const std::string& user_id,
@@ -143,15 +168,22 @@ std::size_t Hub::clear_app(AppChannel& app, const std::string& cleared_by, WsSes
     }
     const auto frame = std::make_shared<const std::string>(
         protocol::cleared_frame(app.id, cleared_by, clock_.now_ms(), count));
-    broadcast_to_viewers(app, frame);
-    if (requester && !requester->receives_live()) requester->send(frame);
+    broadcast_notice(app, frame);
+    if (requester && !requester->receives_live()) requester->deliver_notice(frame);
     return count;
 }
 
-void Hub::broadcast_to_viewers(AppChannel& app, const SharedFrame& frame) {
+void Hub::broadcast_live(AppChannel& app, const SharedFrame& frame) {
     const std::vector<WsSession*> members = app.members;
     for (WsSession* session : members) {
-        if (session->receives_live()) session->send(frame);
+        if (session->receives_live()) session->deliver_shared(frame);
+    }
+}
+
+void Hub::broadcast_notice(AppChannel& app, const SharedFrame& frame) {
+    const std::vector<WsSession*> members = app.members;
+    for (WsSession* session : members) {
+        if (session->receives_live()) session->deliver_notice(frame);
     }
 }
 

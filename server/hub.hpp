@@ -18,12 +18,12 @@
 #include "protocol/messages.hpp"
 #include "server/config.hpp"
 #include "server/net.hpp"
+#include "server/outbound_queue.hpp"
 #include "storage/store.hpp"
 
 namespace smartlog::server {
 
 class WsSession;
-using SharedFrame = std::shared_ptr<const std::string>;
 
 // One app's live state.
 struct AppChannel {
@@ -55,13 +55,20 @@ public:
     void join(AppChannel& app, WsSession& session);
     void leave(AppChannel& app, WsSession& session);
 
+    // True while storage is behind: callers must not ingest now (docs/security.md,
+    // "Backpressure"): WebSocket sessions hold the message and stop reading, HTTP answers 429.
+    bool ingest_throttled() const { return store_.backlogged(); }
+    // Runs `resume` on the net thread once storage has caught up (ingest_throttled() is false).
+    // The time during which someone waits is counted in throttled_seconds().
+    void when_ingest_ready(std::function<void()> resume);
+    double throttled_seconds() const;
+    // HTTP ingest requests answered 429 because storage was behind.
+    std::uint64_t throttled_requests = 0;
+
     // Assigns ids and owners, keeps the entries in history and in the pending batch, and hands
     // them to the store. `done` runs on the net thread once they are as durable as the
-    // durability setting promises (sync: committed; otherwise at once).
-    void ingest(AppChannel& app, const std::string& user_id,
-                std::vector<protocol::IncomingEntry> entries, std::function<void()> done);
-    // The same; `done` also learns whether the store refused or failed the entries (only
-    // reported in sync mode: otherwise `done` runs at once with no error).
+    // durability setting promises (sync: committed; otherwise at once), with the store's error
+    // in sync mode (otherwise none). REQUIRES: !ingest_throttled(): admission is the caller's.
     void ingest(AppChannel& app, const std::string& user_id,
                 std::vector<protocol::IncomingEntry> entries,
                 std::function<void(std::error_code)> done);
@@ -80,8 +87,10 @@ public:
     std::size_t clear(AppChannel& app, const std::string& cleared_by,
                       std::function<void(std::error_code)> done);
 
-    // Sends `frame` to every member that receives live data.
-    void broadcast_to_viewers(AppChannel& app, const SharedFrame& frame);
+    // Offers shared live data (metrics, app_metrics) to every member that receives live data.
+    void broadcast_live(AppChannel& app, const SharedFrame& frame);
+    // Offers a notice (`cleared`) to every member that receives live data.
+    void broadcast_notice(AppChannel& app, const SharedFrame& frame);
 
     // Loads what the store kept, oldest first, into the histories. Start-up only.
     std::size_t restore(std::size_t per_app);
@@ -92,6 +101,7 @@ public:
 
 private:
     void arm_flush_timer(AppChannel& app);
+    void poll_ingest_ready();
     std::size_t clear_app(AppChannel& app, const std::string& cleared_by, WsSession* requester,
                           std::function<void(std::error_code)> done);
 
@@ -102,6 +112,13 @@ private:
     core::IdGenerator ids_;
     std::map<std::string, std::unique_ptr<AppChannel>> channels_;
     std::vector<WsSession*> members_scratch_;  // flush()'s snapshot of an app's members
+
+    // Backpressure: who waits for storage, since when, and the poll that wakes them.
+    std::vector<std::function<void()>> ingest_waiters_;
+    net::steady_timer ingest_poll_;
+    bool ingest_poll_armed_ = false;
+    std::chrono::steady_clock::time_point throttled_since_;
+    std::chrono::steady_clock::duration throttled_total_{};
 };
 
 }  // namespace smartlog::server

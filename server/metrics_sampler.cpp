@@ -118,7 +118,7 @@ void MetricsSampler::on_tick(boost::system::error_code ec) {
         if (app->members.empty()) continue;
         const SharedFrame frame = frame_for(*app);
         const std::vector<WsSession*> members = app->members;
-        for (WsSession* session : members) session->deliver_metrics(frame);
+        for (WsSession* session : members) session->deliver_shared(frame);
     }
     start();
 }

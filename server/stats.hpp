@@ -12,6 +12,8 @@ struct Stats {
     std::uint64_t ws_sessions = 0;
     std::uint64_t frames_rejected = 0;  // client messages answered with `error`
     std::uint64_t entries_dropped = 0;  // live entries not sent to lagging viewers
+    std::uint64_t frames_skipped = 0;   // shared metrics frames not sent to lagging viewers
+    std::uint64_t control_rate_limited = 0;  // control messages refused by control_rate_limit
     std::uint64_t connections_refused = 0;  // accepted over max_connections, answered 503
     std::uint64_t refusals_lingering = 0;   // refused sockets not closed yet (bounded)
     std::uint64_t http_timeouts = 0;        // HTTP connections cut by header or request deadline

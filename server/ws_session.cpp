@@ -24,6 +24,22 @@ namespace {
 // up to 64 KiB (server/flex_stream.hpp; over TLS, the TLS layer's record buffer does).
 constexpr std::size_t kReadChunk = 1024;
 constexpr int kMaxRejectedBeforeAuth = 10;
+// Refusals for control_rate_limit a connection may collect, and how fast it is forgiven: a
+// client that keeps on at several times its rate is closed within seconds; one that crosses
+// the rate now and then only gets `rate_limited`.
+constexpr std::uint64_t kControlStrikes = 50;
+constexpr std::uint64_t kControlStrikesPerSecond = 1;
+
+// A history answer leaves in pages of about this many bytes of entries, or a quarter of the
+// connection's bound when that is less: it never holds more than its bound and one page.
+constexpr std::size_t kHistoryPageBytes = 1u << 20;
+
+// Every pong is the same frame: one shared buffer, so a ping flood costs the gate's overhead
+// per frame and no allocation.
+const SharedFrame& pong() {
+    static const SharedFrame frame = std::make_shared<const std::string>(protocol::pong_frame());
+    return frame;
+}
 
 template <class... Ts>
 struct overloaded : Ts... {
@@ -45,9 +61,13 @@ std::string_view auth_error_text(core::auth_errc code) {
 }  // namespace
 
 WsSession::WsSession(FlexStream&& stream, ServerContext& ctx)
-    : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()) {
+    : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()), queue_(ctx.settings.max_outbound_bytes) {
     created_ = last_received_ = last_ping_ = peer_progress_ = clock::now();
     ingest_budget_ = connection_ingest_budget(ctx_.settings, created_);
+    const auto& s = ctx_.settings;
+    control_budget_ = core::TokenBucket(s.control_rate_limit,
+                                        s.control_rate_burst ? s.control_rate_burst : s.control_rate_limit, created_);
+    control_strikes_ = core::TokenBucket(kControlStrikesPerSecond, kControlStrikes, created_);
     ctx_.sessions.insert(this);
     ++ctx_.stats.ws_sessions;
     ++ctx_.stats.open_connections;
@@ -134,16 +154,21 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
     }
     buffer_.consume(buffer_.size());
     if (closing_) return;
-    if (queued_bytes_ > ctx_.settings.max_outbound_bytes) {
-        // The client is not reading its replies: stop reading its requests until it does.
+    if (read_blocked()) {
+        // The client is not reading its answers, a history answer is still leaving, or storage
+        // is behind: read its next request once that has changed (resume_reading_if_room).
         read_paused_ = true;
         return;
     }
     do_read();
 }
 
+bool WsSession::read_blocked() const noexcept {
+    return queue_.over_bound() || history_.has_value() || held_logs_.has_value();
+}
+
 void WsSession::resume_reading_if_room() {
-    if (read_paused_ && !closing_ && queued_bytes_ <= ctx_.settings.max_outbound_bytes) {
+    if (read_paused_ && !closing_ && !read_blocked()) {
         read_paused_ = false;
         do_read();
     }
@@ -163,9 +188,10 @@ void WsSession::handle_frame(std::string_view text) {
                       "not authenticated: send {\"type\":\"auth\",\"data\":{\"userId\",\"appId\"}} first",
                       frame->ref);
     }
+    if (frame->type != "logs" && !admit_control(frame->ref)) return;
     if (!frame->request) {
         if (frame->type == "auth") {
-            send(protocol::auth_error_frame(core::auth_errc::bad_request, frame->request.error().message));
+            reply(protocol::auth_error_frame(core::auth_errc::bad_request, frame->request.error().message));
             if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
                 close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
             }
@@ -183,13 +209,13 @@ void WsSession::dispatch(const std::string& ref, protocol::Request& request) {
             [&](protocol::FilterRequest& r) {
                 if (!require(Permission::read, ref)) return;
                 filter_ = std::move(r.filter);
-                send(protocol::filter_applied_frame(filter_));
+                reply(protocol::filter_applied_frame(filter_));
             },
             [&](protocol::ClearRequest&) {
                 if (require(Permission::clear, ref)) ctx_.hub.clear(*app_, user_id_, *this);
             },
             [&](protocol::MetricsRequest&) {
-                if (require(Permission::read, ref)) send(ctx_.metrics.frame_for(*app_));
+                if (require(Permission::read, ref)) reply(ctx_.metrics.frame_for(*app_));
             },
             [&](protocol::HistoryRequest& r) {
                 if (require(Permission::read, ref)) on_history(r);
@@ -201,7 +227,7 @@ void WsSession::dispatch(const std::string& ref, protocol::Request& request) {
                 if (require(Permission::write, ref)) on_send_metrics(r);
             },
             [&](protocol::CheckStatusRequest& r) { on_check_status(r); },
-            [&](protocol::PingRequest&) { send(protocol::pong_frame()); },
+            [&](protocol::PingRequest&) { reply(pong()); },
         },
         request);
 }
@@ -212,28 +238,39 @@ void WsSession::on_auth(const protocol::AuthRequest& req) {
     auto grant = ctx_.access.authenticate(req.credentials);
     if (!grant) {
         // A refused re-authentication leaves the connection as it was.
-        send(protocol::auth_error_frame(grant.error(), auth_error_text(grant.error())));
+        reply(protocol::auth_error_frame(grant.error(), auth_error_text(grant.error())));
         if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
             close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
         }
         return;
     }
-    leave_app();
-    authenticated_ = true;
-    user_id_ = req.credentials.user_id;
+    // The same user and app again (clients re-send auth every few seconds): the connection
+    // keeps its filter, its place in the live stream and what it was told it missed.
+    const bool same = authenticated_ && app_ && app_->id == req.credentials.app_id &&
+                      user_id_ == req.credentials.user_id;
     grant_ = std::move(*grant);
     mode_ = req.mode;
-    filter_ = {};
-    lagging_ = false;
-    missed_ = 0;
-    app_ = &ctx_.hub.channel(req.credentials.app_id);
-    ctx_.hub.join(*app_, *this);
-    // Entries still in the pending batch will reach this viewer live; the newest one before
-    // them is where a `dropped` notice would tell it to resume from.
-    const std::size_t kept = app_->history.size() - std::min(app_->history.size(), app_->batcher.size());
-    last_live_id_ = kept ? app_->history.at(kept - 1)->id : std::string();
-    send(protocol::auth_success_frame(app_->id, user_id_, grant_.names(),
-                                      ctx_.settings.history_limit, mode_));
+    if (!same) {
+        leave_app();
+        authenticated_ = true;
+        user_id_ = req.credentials.user_id;
+        filter_ = {};
+        lagging_ = false;
+        missed_ = 0;
+        held_notice_.reset();
+        history_.reset();
+        history_high_water_.clear();
+        app_ = &ctx_.hub.channel(req.credentials.app_id);
+        ctx_.hub.join(*app_, *this);
+        // Entries still in the pending batch will reach this viewer live; the newest one before
+        // them is where a `dropped` notice would tell it to resume from.
+        const std::size_t kept = app_->history.size() - std::min(app_->history.size(), app_->batcher.size());
+        last_live_id_ = kept ? app_->history.at(kept - 1)->id : std::string();
+    }
+    reply(protocol::auth_success_frame(app_->id, user_id_, grant_.names(),
+                                       ctx_.settings.history_limit, mode_));
+    // A history answer or a held message of the old app has no place in the new one.
+    resume_reading_if_room();
 }
 
 void WsSession::on_history(const protocol::HistoryRequest& req) {
@@ -241,14 +278,50 @@ void WsSession::on_history(const protocol::HistoryRequest& req) {
                                        ctx_.settings.history_limit);
     std::optional<std::string_view> after;
     if (req.after_id) after = *req.after_id;
-    // A viewer gets the entries of the pending batch in the next live batch, so its history
-    // leaves them out; a connection that receives no live data gets them here.
-    const std::size_t in_flight = receives_live() ? app_->batcher.size() : 0;
-    auto slice = app_->history.query(filter_, limit, after, in_flight);
-    send(protocol::history_frame(slice.entries, slice.gap, req.response_type));
+    // The answer holds every entry acknowledged before this request, those still waiting in
+    // the app's live batch included; later live batches skip what it held (deliver_live).
+    const core::RingHistory& ring = app_->history;
+    HistoryAnswer answer{filter_, 0, ring.end_seq(), false, req.response_type};
+    answer.next = ring.answer_start(filter_, limit, after, answer.end, answer.gap);
+    if (ring.size() > 0) {
+        history_high_water_ = ring.at(ring.size() - 1)->id;
+        last_live_id_ = history_high_water_;
+    }
+    // What this viewer missed so far is in the answer: only what comes after it counts.
+    if (lagging_) missed_ = 0;
+    history_ = std::move(answer);
+    continue_history();
+}
+
+void WsSession::continue_history() {
+    const std::size_t page_bytes = std::min(kHistoryPageBytes, queue_.bound() / 4 + 1);
+    while (history_ && !closing_ && !queue_.over_bound()) {
+        HistoryAnswer& a = *history_;
+        auto page = app_->history.page(a.filter, a.next, a.end, page_bytes);
+        a.next = page.next;
+        const bool gap = a.gap || page.gap;
+        a.gap = false;
+        const bool last = a.next >= std::min(a.end, app_->history.end_seq());
+        reply(protocol::history_frame(page.entries, gap, /*more=*/!last, a.response_type));
+        if (last) history_.reset();
+    }
+    if (!history_ && missed_ > 0 && !lagging_) {
+        // Live entries that arrived while the answer was leaving were skipped: say so once
+        // the queue has drained, as for a viewer that lagged.
+        lagging_ = true;
+    }
 }
 
 void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {
+    if (ctx_.hub.ingest_throttled()) {
+        // Storage is behind: hold this message and read nothing more from this producer until
+        // it has caught up. Nothing is refused and nothing acknowledged is lost.
+        held_logs_.emplace(std::move(req), ref);
+        ctx_.hub.when_ingest_ready([weak = weak_from_this()] {
+            if (auto self = weak.lock()) self->resume_held_logs();
+        });
+        return;
+    }
     // Every entry of the message counts, valid or not: refused whole, it stores nothing.
     const auto verdict =
         admit_entries(*app_, &ingest_budget_, req.accepted.size() + req.rejected.size(), clock::now());
@@ -272,29 +345,56 @@ void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {
             for (std::size_t index : indices) rejected.push_back({index, "not stored: " + ec.message()});
             std::sort(rejected.begin(), rejected.end(),
                       [](const auto& a, const auto& b) { return a.index < b.index; });
-            return self->send(protocol::logs_ack_frame(ref, 0, rejected));
+            return self->reply(protocol::logs_ack_frame(ref, 0, rejected));
         }
-        self->send(protocol::logs_ack_frame(ref, indices.size(), rejected));
+        self->reply(protocol::logs_ack_frame(ref, indices.size(), rejected));
     };
     ctx_.hub.ingest(*app_, user_id_, std::move(req.accepted), std::function<void(std::error_code)>(std::move(ack)));
+}
+
+void WsSession::resume_held_logs() {
+    if (!held_logs_ || closing_) return;
+    auto [req, ref] = std::move(*held_logs_);
+    held_logs_.reset();
+    // A re-authentication may have taken the write permission away in the meantime.
+    if (app_ && require(Permission::write, ref)) on_logs(req, ref);
+    resume_reading_if_room();
+}
+
+bool WsSession::admit_control(const std::string& ref) {
+    const auto now = clock::now();
+    if (control_budget_.try_take(1, now).allowed) return true;
+    if (!control_strikes_.try_take(1, now).allowed) {
+        close_with(websocket::close_code::policy_error, "too many control messages", core::errc::rate_limited,
+                   fmt::format("more than control_rate_limit ({}/s) control messages, again and again",
+                               ctx_.settings.control_rate_limit));
+        return false;
+    }
+    ++ctx_.stats.frames_rejected;
+    ++ctx_.stats.control_rate_limited;
+    reply(protocol::error_frame(core::errc::rate_limited,
+                                fmt::format("over control_rate_limit ({} control messages per second): slow down",
+                                            ctx_.settings.control_rate_limit),
+                                ref));
+    return false;
 }
 
 void WsSession::on_send_metrics(const protocol::SendMetricsRequest& req) {
     const auto frame = std::make_shared<const std::string>(protocol::app_metrics_frame(
         app_->id, user_id_, req.metrics, req.timestamp.value_or(ctx_.hub.clock().now_ms())));
-    ctx_.hub.broadcast_to_viewers(*app_, frame);
+    ctx_.hub.broadcast_live(*app_, frame);
 }
 
 void WsSession::on_check_status(const protocol::CheckStatusRequest& req) {
     bool credentials_ok = false;
     const auto status = ctx_.access.status(req.credentials, credentials_ok);
-    send(protocol::status_response_frame(credentials_ok, credentials_ok ? "ok" : "invalid credentials",
-                                         status));
+    reply(protocol::status_response_frame(credentials_ok, credentials_ok ? "ok" : "invalid credentials",
+                                          status));
 }
 
 void WsSession::reject(core::errc code, std::string_view message, const std::string& ref) {
     ++ctx_.stats.frames_rejected;
-    send(protocol::error_frame(code, message, ref));
+    reply(protocol::error_frame(code, message, ref));
     if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
         close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
     }
@@ -317,15 +417,30 @@ void WsSession::leave_app() {
 
 std::size_t WsSession::deliver_live(std::span<const core::EntryPtr> batch, const SharedFrame& frame) {
     if (!receives_live() || closing_ || batch.empty()) return 0;
+    // Entries up to the high-water mark were in a history answer already.
+    bool partial = false;
+    if (!history_high_water_.empty()) {
+        std::size_t skip = 0;
+        while (skip < batch.size() && batch[skip]->id <= history_high_water_) ++skip;
+        if (skip == batch.size()) return 0;
+        if (skip > 0) {
+            batch = batch.subspan(skip);
+            partial = true;
+        }
+        history_high_water_.clear();
+    }
     std::vector<core::EntryPtr> selected;
     std::size_t matching = batch.size();
-    if (!filter_.accepts_all()) {
+    const bool own_frame = partial || !filter_.accepts_all();
+    if (own_frame) {
         for (const auto& e : batch) {
             if (filter_.matches(*e)) selected.push_back(e);
         }
         matching = selected.size();
     }
-    if (lagging_) {
+    if (lagging_ || history_) {
+        // A lagging viewer, or one whose history answer is still leaving: these entries are
+        // skipped, counted, and announced with `dropped` once it has caught up.
         missed_ += matching;
         ctx_.stats.entries_dropped += matching;
         return 0;
@@ -334,31 +449,46 @@ std::size_t WsSession::deliver_live(std::span<const core::EntryPtr> batch, const
         last_live_id_ = batch.back()->id;
         return 0;
     }
-    SharedFrame out = filter_.accepts_all() ? frame
-                                            : std::make_shared<const std::string>(protocol::logs_frame(selected));
-    // The frame being written is already the socket's; the bound is on what waits behind it.
-    const std::size_t waiting = queued_bytes_ - (writing_ ? queue_.front()->size() : 0);
-    if (waiting > 0 && waiting + out->size() > ctx_.settings.max_outbound_bytes) {
+    SharedFrame out = own_frame ? std::make_shared<const std::string>(protocol::logs_frame(selected)) : frame;
+    if (!queue_.offer(std::move(out), FrameKind::live)) {
         // From here on this viewer misses live batches until its queue has drained.
         lagging_ = true;
         missed_ = matching;
         ctx_.stats.entries_dropped += matching;
         return 0;
     }
-    enqueue(std::move(out));
+    if (!writing_) do_write();
     last_live_id_ = batch.back()->id;
     return matching;
 }
 
-void WsSession::deliver_metrics(const SharedFrame& frame) {
+void WsSession::deliver_shared(const SharedFrame& frame) {
     if (!receives_live() || closing_ || lagging_) return;
-    if (!queue_.empty() && queued_bytes_ + frame->size() > ctx_.settings.max_outbound_bytes) return;
-    enqueue(frame);
+    if (!queue_.offer(frame, FrameKind::live)) {
+        ++ctx_.stats.frames_skipped;
+        return;
+    }
+    if (!writing_) do_write();
 }
 
-void WsSession::send(SharedFrame frame) { enqueue(std::move(frame)); }
+void WsSession::deliver_notice(const SharedFrame& frame) {
+    if (closing_) return;
+    if (lagging_ || !queue_.offer(frame, FrameKind::notice)) {
+        // Sent once this session has caught up; a newer notice replaces an older one.
+        held_notice_ = frame;
+        lagging_ = true;
+        return;
+    }
+    if (!writing_) do_write();
+}
 
-void WsSession::send(std::string frame) { enqueue(std::make_shared<const std::string>(std::move(frame))); }
+void WsSession::reply(SharedFrame frame) {
+    if (closing_) return;
+    queue_.offer(std::move(frame), FrameKind::reply);
+    if (!writing_) do_write();
+}
+
+void WsSession::reply(std::string frame) { reply(std::make_shared<const std::string>(std::move(frame))); }
 
 void WsSession::close_for_shutdown() {
     close_with(websocket::close_code::going_away, "server shutting down", std::nullopt, {}, true);
@@ -372,15 +502,10 @@ void WsSession::abort() {
 
 // ---- writing -------------------------------------------------------------------------------
 
-void WsSession::enqueue(SharedFrame frame) {
-    if (closing_) return;
-    queued_bytes_ += frame->size();
-    queue_.push_back(std::move(frame));
-    if (!writing_) do_write();
-}
-
 void WsSession::do_write() {
+    if (queue_.empty()) return;
     writing_ = true;
+    queue_.start_writing();
     ws_.async_write(net::buffer(*queue_.front()),
                     beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
 }
@@ -390,20 +515,20 @@ void WsSession::on_write(beast::error_code ec, std::size_t bytes) {
     if (ec) return fail(ec, "write");
     ctx_.stats.bytes_sent += bytes;
     bytes_written_ += bytes;
-    queued_bytes_ -= queue_.front()->size();
     queue_.pop_front();
-    if (queue_.empty()) {
-        if (closing_) return start_close();
-        if (lagging_) {
-            // Caught up: say what was missed and where to fetch it, then go live again.
-            lagging_ = false;
-            auto notice = protocol::dropped_frame(missed_, last_live_id_);
-            missed_ = 0;
-            queued_bytes_ += notice.size();
-            queue_.push_back(std::make_shared<const std::string>(std::move(notice)));
-        }
+    if (queue_.empty() && closing_) return start_close();
+    if (!closing_) continue_history();
+    if (queue_.empty() && lagging_ && !history_) {
+        // Caught up: say what was missed and where to fetch it, then go live again.
+        lagging_ = false;
+        if (held_notice_) queue_.offer(std::move(held_notice_), FrameKind::reply);
+        held_notice_.reset();
+        if (missed_ > 0) queue_.offer(std::make_shared<const std::string>(protocol::dropped_frame(missed_, last_live_id_)),
+                                      FrameKind::reply);
+        missed_ = 0;
     }
-    if (!queue_.empty()) do_write();
+    if (!queue_.over_bound()) over_bound_since_.reset();
+    do_write();
     resume_reading_if_room();
 }
 
@@ -433,6 +558,15 @@ void WsSession::on_timer(beast::error_code ec) {
     }
     if (peer_stalled(now)) {
         return close_with(websocket::close_code::try_again_later, "not reading");
+    }
+    if (queue_.over_bound()) {
+        // Replies beyond the bound are allowed for a moment, not for good.
+        if (!over_bound_since_) over_bound_since_ = now;
+        if (now - *over_bound_since_ >= s.idle_timeout) {
+            return close_with(websocket::close_code::try_again_later, "not reading fast enough");
+        }
+    } else {
+        over_bound_since_.reset();
     }
     if (now - last_received_ >= s.idle_timeout) {
         return close_with(websocket::close_code::going_away, "idle timeout");
@@ -476,16 +610,11 @@ void WsSession::close_with(websocket::close_code close_code, std::string reason,
     closing_ = true;
     leave_app();
     close_reason_ = websocket::close_reason(close_code, reason);
+    history_.reset();
+    held_logs_.reset();
     // Only the frame being written finishes, unless asked to drain.
-    while (!drain && queue_.size() > (writing_ ? 1u : 0u)) {
-        queued_bytes_ -= queue_.back()->size();
-        queue_.pop_back();
-    }
-    if (code) {
-        auto frame = std::make_shared<const std::string>(protocol::error_frame(*code, message));
-        queued_bytes_ += frame->size();
-        queue_.push_back(std::move(frame));
-    }
+    if (!drain) queue_.drop_waiting();
+    if (code) queue_.offer(std::make_shared<const std::string>(protocol::error_frame(*code, message)), FrameKind::reply);
     const auto grace = std::clamp<clock::duration>(ctx_.settings.idle_timeout, std::chrono::milliseconds(100),
                                                    std::chrono::seconds(2));
     close_deadline_ = clock::now() + grace;

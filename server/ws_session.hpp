@@ -1,11 +1,11 @@
 // server/ws_session.hpp: one WebSocket connection speaking the protocol of SPEC 3.
-// Net thread only (docs/threading.md). Owns its bounded send queue: live batches are dropped,
-// and later reported with `dropped`, when the client lags by more than max_outbound_bytes;
-// replies are never dropped, but reading stops while the queue is over the bound.
+// Net thread only (docs/threading.md). Every frame it owes its client passes one gate, its
+// OutboundQueue (server/outbound_queue.hpp): live data that does not fit is skipped and later
+// reported with `dropped`; answers are never dropped, but reading stops while the queue is over
+// max_outbound_bytes; large history answers leave in pages as room frees.
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,6 +18,7 @@
 #include "server/access_control.hpp"
 #include "server/flex_stream.hpp"
 #include "server/hub.hpp"
+#include "server/outbound_queue.hpp"
 #include "server/net.hpp"
 #include "server/server_context.hpp"
 
@@ -33,21 +34,23 @@ public:
 
     // True for an authenticated viewer with the read permission: it gets live data and metrics.
     bool receives_live() const noexcept;
-    // Queues the entries of `batch` that pass this session's filter (the shared `frame` when
+    // Offers the entries of `batch` that pass this session's filter (the shared `frame` when
     // all do). Returns how many were queued; counts the rest as missed while lagging.
     std::size_t deliver_live(std::span<const core::EntryPtr> batch, const SharedFrame& frame);
-    // Queues a periodic metrics frame, unless the session lags.
-    void deliver_metrics(const SharedFrame& frame);
-    // Queues a reply or notice; never dropped.
-    void send(SharedFrame frame);
-    void send(std::string frame);
+    // Offers shared live data that is not a batch (metrics, app_metrics): skipped, and not
+    // reported, when it does not fit.
+    void deliver_shared(const SharedFrame& frame);
+    // Offers a notice (`cleared`): kept and sent once the session has caught up when it does
+    // not fit now.
+    void deliver_notice(const SharedFrame& frame);
     // Closes with 1001 at server shutdown.
     void close_for_shutdown();
     // Closes the socket at once, without a close handshake.
     void abort();
 
     const std::string& app_id() const noexcept;
-    std::size_t queued_bytes() const noexcept { return queued_bytes_; }
+    // What the gate charges for the frames this session holds.
+    std::size_t queued_bytes() const noexcept { return queue_.charged(); }
 
 private:
     using clock = std::chrono::steady_clock;
@@ -61,7 +64,14 @@ private:
     void on_auth(const protocol::AuthRequest& req);
     void on_filter(const protocol::FilterRequest& req);
     void on_history(const protocol::HistoryRequest& req);
+    // Queues the next page of the history answer in progress while room allows.
+    void continue_history();
     void on_logs(protocol::LogsRequest& req, const std::string& ref);
+    // Storage has caught up: ingests the `logs` message held for it, then reads on.
+    void resume_held_logs();
+    // Admits a control message against control_rate_limit; refuses it (and, for a client that
+    // keeps on, closes) otherwise.
+    bool admit_control(const std::string& ref);
     void on_send_metrics(const protocol::SendMetricsRequest& req);
     void on_check_status(const protocol::CheckStatusRequest& req);
 
@@ -70,9 +80,13 @@ private:
     bool require(Permission p, const std::string& ref);
     void leave_app();
 
-    void enqueue(SharedFrame frame);
+    // Queues an answer to this client through the gate; never dropped.
+    void reply(SharedFrame frame);
+    void reply(std::string frame);
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);
+    // Whether reading waits: for room in the queue, for a history answer, or for storage.
+    bool read_blocked() const noexcept;
     void resume_reading_if_room();
 
     // True when data waits for the peer and it has taken none of it for idle_timeout.
@@ -103,11 +117,14 @@ private:
     protocol::Mode mode_ = protocol::Mode::viewer;
     core::Filter filter_;
     int rejected_before_auth_ = 0;
-    core::TokenBucket ingest_budget_;  // connection_rate_limit, kept across re-auth
+    core::TokenBucket ingest_budget_;   // connection_rate_limit, kept across re-auth
+    core::TokenBucket control_budget_;  // control_rate_limit, kept across re-auth
+    // Refusals a client over control_rate_limit may collect before it is closed; refills
+    // slowly, so only a client that keeps on is closed.
+    core::TokenBucket control_strikes_;
 
-    // Send queue.
-    std::deque<SharedFrame> queue_;
-    std::size_t queued_bytes_ = 0;
+    // Send queue: the gate.
+    OutboundQueue queue_;
     bool writing_ = false;
     std::uint64_t bytes_written_ = 0;   // payload bytes handed to the socket
     std::int64_t peer_consumed_ = 0;    // most bytes seen taken by the peer
@@ -117,6 +134,23 @@ private:
     bool lagging_ = false;
     std::uint64_t missed_ = 0;
     std::string last_live_id_;  // newest entry this viewer was given or had no need of
+    SharedFrame held_notice_;   // a `cleared` that did not fit, sent once caught up
+    std::optional<clock::time_point> over_bound_since_;
+
+    // History: the answer leaving in pages, and the newest entry a history answer held, which
+    // later live batches skip (history meets live with no duplicate).
+    struct HistoryAnswer {
+        core::Filter filter;
+        std::uint64_t next = 0;  // sequence number (core::RingHistory) to continue from
+        std::uint64_t end = 0;   // one past the last entry acknowledged before the request
+        bool gap = false;
+        std::string response_type;  // HistoryRequest::response_type: the original library's form
+    };
+    std::optional<HistoryAnswer> history_;
+    std::string history_high_water_;
+
+    // A `logs` message held while storage is behind (backpressure).
+    std::optional<std::pair<protocol::LogsRequest, std::string>> held_logs_;
 
     // Reading and liveness.
     bool reading_ = false;

@@ -96,7 +96,8 @@ void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     auto& logs = std::get<protocol::LogsRequest>(decoded);
 
     AppChannel& app = ctx.hub.channel(caller.app_id);
-    if (!logs.accepted.empty() && ctx.hub.store().backlogged()) {
+    if (!logs.accepted.empty() && ctx.hub.ingest_throttled()) {
+        ++ctx.hub.throttled_requests;
         auto res = json_error(req, http::status::too_many_requests, "rate_limited",
                               "storage is behind; retry shortly");
         res.set(http::field::retry_after, "1");

@@ -1,5 +1,6 @@
 #include "server/routes/metrics_route.hpp"
 
+#include <algorithm>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -75,6 +76,23 @@ std::string prometheus_text(const ServerContext& ctx) {
     scalar(out, "smartlog_frames_rejected_total", "counter", "WebSocket messages answered with an error.", st.frames_rejected);
     scalar(out, "smartlog_live_entries_dropped_total", "counter",
            "Live entries not sent to viewers that lagged (SPEC 3.3).", st.entries_dropped);
+    std::size_t queued_max = 0, queued_sum = 0;
+    for (const WsSession* session : ctx.sessions) {
+        queued_max = std::max(queued_max, session->queued_bytes());
+        queued_sum += session->queued_bytes();
+    }
+    scalar(out, "smartlog_outbound_queued_bytes", "gauge",
+           "Bytes owed to WebSocket clients, as the outbound gate charges them (bytes + per-frame overhead).", queued_sum);
+    scalar(out, "smartlog_outbound_queued_bytes_max", "gauge",
+           "The most bytes owed to one WebSocket connection (bound: max_outbound_bytes plus one reply).", queued_max);
+    scalar(out, "smartlog_shared_frames_skipped_total", "counter",
+           "Metrics and app_metrics frames not sent to viewers over max_outbound_bytes.", st.frames_skipped);
+    scalar(out, "smartlog_control_rate_limited_total", "counter",
+           "Control messages refused by control_rate_limit.", st.control_rate_limited);
+    scalar(out, "smartlog_ingest_throttled_seconds_total", "counter",
+           "Time producers waited because storage was behind (backpressure).", ctx.hub.throttled_seconds());
+    scalar(out, "smartlog_ingest_throttled_requests_total", "counter",
+           "HTTP ingest requests answered 429 because storage was behind.", ctx.hub.throttled_requests);
     scalar(out, "smartlog_max_connections", "gauge", "The max_connections setting.", ctx.settings.max_connections);
     scalar(out, "smartlog_connections_refused_total", "counter",
            "Connections answered 503 and closed because max_connections were open.", st.connections_refused);

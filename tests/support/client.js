@@ -216,9 +216,19 @@ async function sendLogs(client, logs, ref) {
   return client.request(msg, 'logs_ack');
 }
 
-// Asks for history and resolves with the `logs` answer that carries `history: true`.
-function history(client, fields = {}) {
-  return client.request({ type: 'request_history', ...fields }, (m) => m.type === 'logs' && m.history === true);
+// Asks for history and resolves with the `logs` answer that carries `history: true`; a large
+// answer arrives in pages ("more": true on all but the last), merged here into one, whose
+// `pages` says how many there were.
+async function history(client, fields = {}, timeoutMs = DEFAULT_TIMEOUT_MS) {
+  const isHistory = (m) => m.type === 'logs' && m.history === true;
+  const first = await client.request({ type: 'request_history', ...fields }, isHistory, timeoutMs);
+  const answer = { ...first, payload: [...first.payload], pages: 1 };
+  for (let page = first; page.more === true; answer.pages++) {
+    page = await client.next(isHistory, timeoutMs);
+    answer.payload.push(...page.payload);
+  }
+  delete answer.more;
+  return answer;
 }
 
 module.exports = {

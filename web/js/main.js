@@ -37,6 +37,8 @@ const filter = { levels: new Set(LEVELS), start: undefined, end: undefined, sear
 let knownLevels = [...LEVELS];
 let session = null;            // {url, userId, appId, token}
 let lastId = null;             // newest entry accounted for: where a reconnect resumes (SPEC 3.3)
+let historyPaging = false;     // a paged history answer has more pages to come
+let historyPageCount = 0;      // entries of the answer so far
 let historyMode = null;        // 'replace' | 'resume' while a request_history is unanswered
 let held = [];                 // what arrived before that answer, to apply after it
 let filtersInFlight = 0;        // filter changes sent, not yet answered: reload after the last
@@ -96,7 +98,7 @@ function onMessage(msg) {
   switch (msg.type) {
     case 'logs': {
       const entries = Array.isArray(msg.payload) ? msg.payload : [];
-      if (msg.history === true) onHistory(entries, msg.gap === true);
+      if (msg.history === true) onHistory(entries, msg.gap === true, msg.more === true);
       else afterHistory(() => addLive(entries));
       break;
     }
@@ -149,29 +151,39 @@ function afterHistory(apply) {
 
 function requestHistory(mode, extra = {}) {
   historyMode = mode;
+  historyPaging = false;
   held = [];
   connection.send({ type: 'request_history', limit: Math.min(historyLimit, MAX_ROWS), ...extra });
 }
 
-function onHistory(entries, gap) {
+function onHistory(entries, gap, more) {
+  // A large answer arrives in pages ("more": true on all but the last).
   const mode = historyMode;
-  historyMode = null;
+  const first = !historyPaging;
+  historyPaging = more;
+  historyPageCount = (first ? 0 : historyPageCount) + entries.length;
   if (mode === 'resume') {
-    if (gap) {
+    if (first && gap) {
       view.mark('gap', 'Gap: some entries sent while this page was disconnected are no longer ' +
         'kept by the server and are missing here');
     }
     view.push(entries);
-    view.mark('info', `Reconnected · ${count(entries.length)} missed ` +
-      `${entries.length === 1 ? 'entry' : 'entries'} loaded`);
+    if (!more) {
+      view.mark('info', `Reconnected · ${count(historyPageCount)} missed ` +
+        `${historyPageCount === 1 ? 'entry' : 'entries'} loaded`);
+    }
   } else {
-    view.clear();
-    if (gap) view.mark('gap', 'Gap: older entries are no longer kept by the server');
+    if (first) {
+      view.clear();
+      if (gap) view.mark('gap', 'Gap: older entries are no longer kept by the server');
+      lastId = null;
+    }
     view.push(entries);
-    lastId = null;
   }
   noteLevels(entries);
   noteLastId(entries);
+  if (more) return;
+  historyMode = null;
   const waiting = held;
   held = [];
   for (const apply of waiting) apply();
@@ -465,6 +477,7 @@ function signIn(next) {
   }));
   lastId = null;
   historyMode = null;
+  historyPaging = false;
   held = [];
   resetLevels();
   $('signin-error').hidden = true;

@@ -115,6 +115,8 @@ struct ServerError {
 
 struct HistoryInfo {
     bool gap = false;  // entries were lost between afterId and the first entry returned
+    // The answer continues: a large answer arrives in several calls, the last with more = false.
+    bool more = false;
 };
 
 struct Cleared {

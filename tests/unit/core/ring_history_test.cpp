@@ -260,3 +260,93 @@ TEST_F(RingHistoryTest, PushAllIsPushOfEachInOrder) {
 
 }  // namespace
 }  // namespace smartlog::core
+
+namespace smartlog::core {
+namespace {
+
+class RingHistoryPagesTest : public RingHistoryTest {
+protected:
+    // An entry whose encoded text is its message, so pages can be sized.
+    EntryPtr encoded(std::string message) {
+        auto e = std::make_shared<Entry>(*make(std::move(message)));
+        e->encoded = e->message;
+        return e;
+    }
+};
+
+TEST_F(RingHistoryPagesTest, SequenceNumbersCountOnAcrossEvictionsAndClears) {
+    RingHistory ring(3);
+    for (int i = 0; i < 5; ++i) ring.push(make("m" + std::to_string(i)));
+    EXPECT_EQ(ring.first_seq(), 2u);
+    EXPECT_EQ(ring.end_seq(), 5u);
+    ring.clear();
+    EXPECT_EQ(ring.first_seq(), 5u);
+    EXPECT_EQ(ring.end_seq(), 5u);
+}
+
+TEST_F(RingHistoryPagesTest, AnswerStartKeepsTheNewestMatchesWithinLimit) {
+    RingHistory ring(10);
+    for (int i = 0; i < 6; ++i) ring.push(make("m" + std::to_string(i), i % 2 ? "error" : "info"));
+    bool gap = true;
+    Filter all;
+    EXPECT_EQ(ring.answer_start(all, 4, std::nullopt, ring.end_seq(), gap), 2u);
+    EXPECT_FALSE(gap);
+    Filter errors;
+    errors.levels = {"error"};
+    // errors are m1, m3, m5: the newest two start at m3.
+    EXPECT_EQ(ring.answer_start(errors, 2, std::nullopt, ring.end_seq(), gap), 3u);
+    EXPECT_EQ(ring.answer_start(errors, 10, std::nullopt, ring.end_seq(), gap), 1u);
+}
+
+TEST_F(RingHistoryPagesTest, AnswerStartAfterAnIdThatIsGoneSaysGap) {
+    RingHistory ring(2);
+    auto first = make("gone");
+    ring.push(first);
+    for (int i = 0; i < 3; ++i) ring.push(make("m" + std::to_string(i)));
+    bool gap = false;
+    EXPECT_EQ(ring.answer_start(Filter{}, 10, std::string_view(first->id), ring.end_seq(), gap), ring.first_seq());
+    EXPECT_TRUE(gap);
+}
+
+TEST_F(RingHistoryPagesTest, PagesCoverTheAnswerOnceInOrder) {
+    RingHistory ring(100);
+    for (int i = 0; i < 50; ++i) ring.push(encoded(std::string(100, static_cast<char>('a' + i % 26))));
+    const std::uint64_t end = ring.end_seq();
+    std::uint64_t next = 0;
+    std::vector<EntryPtr> all;
+    int pages = 0;
+    while (next < end) {
+        auto page = ring.page(Filter{}, next, end, 1000);
+        ASSERT_FALSE(page.entries.empty());
+        EXPECT_FALSE(page.gap);
+        all.insert(all.end(), page.entries.begin(), page.entries.end());
+        next = page.next;
+        ++pages;
+    }
+    EXPECT_GT(pages, 1);
+    ASSERT_EQ(all.size(), 50u);
+    for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], ring.at(i));
+}
+
+TEST_F(RingHistoryPagesTest, APageFromEvictedEntriesSaysGapAndStartsAtTheOldestKept) {
+    RingHistory ring(3);
+    for (int i = 0; i < 3; ++i) ring.push(make("m" + std::to_string(i)));
+    const std::uint64_t from = ring.first_seq();
+    for (int i = 3; i < 5; ++i) ring.push(make("m" + std::to_string(i)));
+    auto page = ring.page(Filter{}, from, ring.end_seq(), 1 << 20);
+    EXPECT_TRUE(page.gap);
+    EXPECT_EQ(messages(page.entries), (std::vector<std::string>{"m2", "m3", "m4"}));
+}
+
+TEST_F(RingHistoryPagesTest, APageStopsAtTheEndItWasGiven) {
+    RingHistory ring(10);
+    for (int i = 0; i < 3; ++i) ring.push(make("m" + std::to_string(i)));
+    const std::uint64_t end = ring.end_seq();
+    ring.push(make("later"));
+    auto page = ring.page(Filter{}, 0, end, 1 << 20);
+    EXPECT_EQ(messages(page.entries), (std::vector<std::string>{"m0", "m1", "m2"}));
+    EXPECT_EQ(page.next, end);
+}
+
+}  // namespace
+}  // namespace smartlog::core

@@ -97,14 +97,17 @@ TEST(Encode, LogsAndHistoryFrames) {
 // The original library reads its history answer as {type:"request_history", payload:{logs}}.
 TEST(Encode, HistoryInTheShapeTheClientAskedFor) {
     std::vector<core::EntryPtr> entries{entry("a"), entry("b")};
-    auto answer = json::parse(history_frame(entries, false, "request_history")).as_object();
+    auto answer = json::parse(history_frame(entries, false, false, "request_history")).as_object();
     EXPECT_EQ(answer.at("type").as_string(), "request_history");
     EXPECT_TRUE(answer.at("history").as_bool());
     EXPECT_EQ(answer.at("payload").at("logs").as_array().size(), 2u);
     EXPECT_EQ(answer.at("payload").at("logs").as_array()[1].at("message").as_string(), "b");
-    auto gap = json::parse(history_frame({}, true, "request_history")).as_object();
+    auto gap = json::parse(history_frame({}, true, true, "request_history")).as_object();
     EXPECT_TRUE(gap.at("gap").as_bool());
+    EXPECT_TRUE(gap.at("more").as_bool());
+    EXPECT_TRUE(gap.at("history").as_bool());
     EXPECT_TRUE(gap.at("payload").at("logs").as_array().empty());
+    EXPECT_FALSE(answer.contains("more"));
 }
 
 TEST(Encode, EncryptedEntryCarriesItsMarkAndKeys) {

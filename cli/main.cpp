@@ -85,6 +85,7 @@ std::string format_time(std::int64_t ms) {
 const char* level_colour(std::string_view level) {
     if (level == "trace") return "\x1b[90m";
     if (level == "debug") return "\x1b[36m";
+    if (level == "log") return "\x1b[37m";
     if (level == "info") return "\x1b[32m";
     if (level == "warn") return "\x1b[33m";
     if (level == "error") return "\x1b[31m";
@@ -107,7 +108,10 @@ struct Printer {
             if (level.size() < 5) level.resize(5, ' ');
             line = format_time(e.timestamp) + " ";
             line += colour ? std::string(level_colour(e.level)) + level + "\x1b[0m" : level;
-            line += " " + e.message;
+            line += " ";
+            // Ciphertext of the original library's encryption mode: say so, it is not a message.
+            if (e.encrypted) line += colour ? "\x1b[2m[encrypted]\x1b[0m " : "[encrypted] ";
+            line += e.message;
             if (!e.metadata.empty())
                 line += colour ? " \x1b[2m" + e.metadata + "\x1b[0m" : " " + e.metadata;
         }
@@ -186,7 +190,7 @@ void add_common(CLI::App& cmd, Common& c) {
 void add_filter(CLI::App& cmd, FilterFlags& f) {
     cmd.add_option("-l,--level", f.levels,
                    "Levels to show, comma-separated (error,fatal); LEVEL+ means that level and "
-                   "above (warn+)")
+                   "above (warn+), in the order trace debug log info warn error fatal")
         ->delimiter(',')
         ->allow_extra_args(false);
     cmd.add_option("--since", f.since,
@@ -209,8 +213,6 @@ std::int64_t parse_time_flag(const std::string& flag, const std::string& text) {
 }
 
 smartlog::Filter make_filter(const FilterFlags& f) {
-    static constexpr std::string_view kOrder[] = {"trace", "debug", "info",
-                                                  "warn",  "error", "fatal"};
     smartlog::Filter out;
     for (const auto& raw : f.levels) {
         const bool and_above = !raw.empty() && raw.back() == '+';
@@ -221,11 +223,11 @@ smartlog::Filter make_filter(const FilterFlags& f) {
             out.levels.push_back(*level);
             continue;
         }
-        const int rank = smartlog::core::level_rank(*level);
-        if (rank < 0)
+        auto and_up = smartlog::core::levels_at_or_above(*level);
+        if (and_up.empty())
             die(kUsage,
-                "--level " + raw + ": \"+\" needs one of trace debug info warn error fatal");
-        for (int i = rank; i < 6; ++i) out.levels.emplace_back(kOrder[i]);
+                "--level " + raw + ": \"+\" needs one of trace debug log info warn error fatal");
+        for (auto& l : and_up) out.levels.push_back(std::move(l));
     }
     if (!f.since.empty()) out.start_time = parse_time_flag("--since", f.since);
     if (!f.until.empty()) out.end_time = parse_time_flag("--until", f.until);
@@ -669,7 +671,10 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "smartlog " SMARTLOG_VERSION);
 
-    Common common;
+    // One set of connection flags per subcommand: CLI11 reads the environment into the options of
+    // every subcommand, used or not, so shared storage would let a later subcommand's
+    // environment value overwrite the flag given to the one that runs.
+    Common tail_common, send_common, history_common, metrics_common, clear_common, status_common;
     TailFlags tail;
     SendFlags send;
     HistoryFlags history;
@@ -677,7 +682,7 @@ int main(int argc, char** argv) {
 
     auto* tail_cmd = app.add_subcommand(
         "tail", "Print the last entries, then new entries as they arrive, until Ctrl-C");
-    add_common(*tail_cmd, common);
+    add_common(*tail_cmd, tail_common);
     add_filter(*tail_cmd, tail.filter);
     tail_cmd->add_option("-n,--lines", tail.lines, "How many past entries to print first")
         ->capture_default_str();
@@ -689,7 +694,7 @@ int main(int argc, char** argv) {
     auto* send_cmd = app.add_subcommand("send",
                                         "Send MESSAGE as one entry, or each line of stdin as an "
                                         "entry; waits until the server has them all");
-    add_common(*send_cmd, common);
+    add_common(*send_cmd, send_common);
     send_cmd->add_option("-l,--level", send.level, "Level of the entries")->capture_default_str();
     send_cmd->add_option("-m,--meta", send.meta, "Metadata field KEY=VALUE (repeatable)")
         ->allow_extra_args(false);
@@ -697,7 +702,7 @@ int main(int argc, char** argv) {
 
     auto* history_cmd =
         app.add_subcommand("history", "Print the entries the server keeps, oldest first");
-    add_common(*history_cmd, common);
+    add_common(*history_cmd, history_common);
     add_filter(*history_cmd, history.filter);
     history_cmd->add_option("-n,--limit", history.limit, "At most this many (the newest)")
         ->capture_default_str();
@@ -708,18 +713,18 @@ int main(int argc, char** argv) {
         ->capture_default_str();
 
     auto* metrics_cmd = app.add_subcommand("metrics", "Print the server's metrics for the app");
-    add_common(*metrics_cmd, common);
+    add_common(*metrics_cmd, metrics_common);
     metrics_cmd->add_flag("-w,--watch", metrics_watch,
                           "Keep printing them as the server sends them");
     metrics_cmd->add_flag("--json", metrics_json, "The metrics as JSON, one object per line");
 
     auto* clear_cmd = app.add_subcommand("clear", "Delete the app's history on the server");
-    add_common(*clear_cmd, common);
+    add_common(*clear_cmd, clear_common);
 
     auto* status_cmd = app.add_subcommand(
         "status",
         "Check the credentials: user and app exist, access, app active (exit 0 only if all are)");
-    add_common(*status_cmd, common);
+    add_common(*status_cmd, status_common);
     status_cmd->add_flag("--json", status_json, "As one JSON object");
 
     for (auto* cmd : {tail_cmd, send_cmd, history_cmd, metrics_cmd, clear_cmd, status_cmd}) {
@@ -733,11 +738,11 @@ int main(int argc, char** argv) {
         return code == 0 ? kOk : kUsage;
     }
 
-    if (*tail_cmd) return run_tail(common, tail);
-    if (*send_cmd) return run_send(common, send);
-    if (*history_cmd) return run_history(common, history);
-    if (*metrics_cmd) return run_metrics(common, metrics_watch, metrics_json);
-    if (*clear_cmd) return run_clear(common);
-    if (*status_cmd) return run_status(common, status_json);
+    if (*tail_cmd) return run_tail(tail_common, tail);
+    if (*send_cmd) return run_send(send_common, send);
+    if (*history_cmd) return run_history(history_common, history);
+    if (*metrics_cmd) return run_metrics(metrics_common, metrics_watch, metrics_json);
+    if (*clear_cmd) return run_clear(clear_common);
+    if (*status_cmd) return run_status(status_common, status_json);
     return kUsage;
 }

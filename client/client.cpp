@@ -48,6 +48,7 @@ LogEntry to_public(core::Entry&& e) {
     out.metadata = std::move(e.metadata);
     out.app_id = std::move(e.app_id);
     out.user_id = std::move(e.user_id);
+    out.encrypted = e.encrypted;
     out.json = std::move(e.encoded);
     return out;
 }

@@ -14,6 +14,8 @@ struct Entry {
     std::string level;      // normalised (core/level.hpp)
     std::string message;
     std::string metadata;   // the metadata as JSON text; empty when the producer gave none
+    bool encrypted = false;  // the message is ciphertext (the original library's encryption mode)
+    std::string encryption;  // its keys as a JSON object text; empty when none were sent
     std::string app_id;
     std::string user_id;
     // The entry encoded once as a LogEntry JSON object, so that fan-out copies bytes, not fields.

@@ -2,14 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <utility>
 
 namespace smartlog::core {
 
 namespace {
-
-constexpr std::array<std::string_view, 6> kCanonical = {"trace", "debug", "info",
-                                                        "warn",  "error", "fatal"};
 
 constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kAliases = {{
     {"warning", "warn"},
@@ -39,8 +37,16 @@ bool is_error_level(std::string_view normalized) noexcept {
 }
 
 int level_rank(std::string_view normalized) noexcept {
-    auto it = std::find(kCanonical.begin(), kCanonical.end(), normalized);
-    return it == kCanonical.end() ? -1 : static_cast<int>(it - kCanonical.begin());
+    const auto* it = std::find(std::begin(kRankedLevels), std::end(kRankedLevels), normalized);
+    return it == std::end(kRankedLevels) ? -1 : static_cast<int>(it - std::begin(kRankedLevels));
+}
+
+std::vector<std::string> levels_at_or_above(std::string_view normalized) {
+    std::vector<std::string> out;
+    const int rank = level_rank(normalized);
+    if (rank < 0) return out;
+    for (auto it = std::begin(kRankedLevels) + rank; it != std::end(kRankedLevels); ++it) out.emplace_back(*it);
+    return out;
 }
 
 }  // namespace smartlog::core

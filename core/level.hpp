@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace smartlog::core {
 
@@ -16,7 +17,17 @@ std::optional<std::string> normalize_level(std::string_view raw);
 // True for the levels counted by `errorRate`: "error" and "fatal".
 bool is_error_level(std::string_view normalized) noexcept;
 
-// Rank of a canonical level (trace = 0 ... fatal = 5); -1 for a custom level.
+// The ranked levels, least severe first: the six canonical ones and, between debug and info,
+// `log`, the original NehonixSmartLogger library's default level.
+inline constexpr std::string_view kRankedLevels[] = {"trace", "debug", "log",  "info",
+                                                     "warn",  "error", "fatal"};
+
+// Rank of a ranked level (trace = 0, debug = 1, log = 2, info = 3 ... fatal = 6); -1 for any
+// other level, which only its exact name selects.
 int level_rank(std::string_view normalized) noexcept;
+
+// `normalized` and every ranked level above it ("this level and above"); empty when
+// `normalized` has no rank.
+std::vector<std::string> levels_at_or_above(std::string_view normalized);
 
 }  // namespace smartlog::core

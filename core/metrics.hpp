@@ -24,6 +24,9 @@ struct PerformanceMetrics {
     std::uint64_t active_connections = 0;  // authenticated WebSocket connections on the app
     double message_rate = 0;               // entries/s ingested for the app
     double error_rate = 0;                 // error and fatal entries/s for the app
+    // Extra: entries of the app the server refused since it started (invalid, too large or over
+    // a rate limit), so that viewers see what a producer that reads no acks lost.
+    std::uint64_t rejected_entries = 0;
     struct {
         std::uint64_t rss_bytes = 0;
         double cpu_seconds = 0;

@@ -12,9 +12,12 @@ public:
         entries_ += entries;
         errors_ += errors;
     }
-    // Closes the interval that ends at `now_ms`: the rates are those of the interval just
-    // closed (0 before the first close) and counting starts again.
-    void roll(std::int64_t now_ms) noexcept;
+    // Closes the interval [since_ms, now_ms]: everything recorded since the previous roll
+    // counts for it, and counting starts again. The caller (the metrics sampler) rolls every
+    // meter at each tick and passes its previous tick as `since_ms`, so an app created inside
+    // an interval has its first entries counted over that whole interval, like every other app,
+    // instead of losing them. No interval (now_ms <= since_ms) keeps the previous rates.
+    void roll(std::int64_t since_ms, std::int64_t now_ms) noexcept;
 
     double message_rate() const noexcept { return message_rate_; }
     double error_rate() const noexcept { return error_rate_; }
@@ -24,7 +27,6 @@ private:
     std::uint64_t entries_ = 0;
     std::uint64_t errors_ = 0;
     std::uint64_t total_entries_ = 0;
-    std::int64_t interval_start_ms_ = -1;
     double message_rate_ = 0;
     double error_rate_ = 0;
 };

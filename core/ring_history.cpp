@@ -7,7 +7,7 @@ namespace smartlog::core {
 
 std::size_t entry_bytes(const Entry& e) noexcept {
     return sizeof(Entry) + e.id.size() + e.level.size() + e.message.size() + e.metadata.size() +
-           e.app_id.size() + e.user_id.size() + e.encoded.size();
+           e.encryption.size() + e.app_id.size() + e.user_id.size() + e.encoded.size();
 }
 
 RingHistory::RingHistory(std::size_t capacity, std::size_t max_bytes)

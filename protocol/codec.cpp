@@ -39,6 +39,22 @@ std::optional<std::int64_t> as_millis(const json::value& v) {
     return std::nullopt;
 }
 
+// A time field: a number of ms, or an ISO-8601 string (SPEC 2: producers may send either; the
+// original library sends every timestamp as `new Date().toISOString()`).
+std::optional<std::int64_t> as_time(const json::value& v) {
+    if (const json::string* s = v.if_string()) return parse_iso8601_ms(*s);
+    return as_millis(v);
+}
+
+// A frame type the client asks its answer to have: a short name, nothing to escape.
+bool valid_response_type(std::string_view t) {
+    if (t.empty() || t.size() > 64) return false;
+    return std::all_of(t.begin(), t.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+               c == '-' || c == '.' || c == ':';
+    });
+}
+
 const json::value* field(const json::object& o, std::string_view key) {
     auto it = o.find(key);
     if (it == o.end() || it->value().is_null()) return nullptr;
@@ -130,8 +146,10 @@ boost::system::result<Request, ProtocolError> decode_filter(const json::object& 
     for (auto [key, out] : {std::pair{"startTime", &req.filter.start_time},
                             std::pair{"endTime", &req.filter.end_time}}) {
         if (const json::value* v = field(o, key)) {
-            auto ms = as_millis(*v);
-            if (!ms) return bad_request(std::string("filters.") + key + " must be a number of ms");
+            auto ms = as_time(*v);
+            if (!ms) {
+                return bad_request(std::string("filters.") + key + " must be a number of ms or an ISO-8601 string");
+            }
             *out = *ms;
         }
     }
@@ -177,6 +195,16 @@ boost::system::result<Request, ProtocolError> decode_history(const json::object&
         }
         req.after_id = std::string(after->get_string());
     }
+    // The original library: {type:"history", ws_sent_config:{response_type:"request_history"}}.
+    auto config = body(root, "ws_sent_config");
+    if (!config) return config.error();
+    if (const json::value* t = field(**config, "response_type")) {
+        if (!t->is_string() || !valid_response_type(t->get_string())) {
+            return bad_request(
+                "ws_sent_config.response_type must be a name of 1 to 64 letters, digits or _-.:");
+        }
+        req.response_type = t->get_string();
+    }
     return req;
 }
 
@@ -206,8 +234,8 @@ boost::system::result<Request, ProtocolError> decode_send_metrics(const json::ob
         return ProtocolError{errc::too_large, "data.metrics is larger than max_metadata_bytes"};
     }
     if (const json::value* ts = field(data->get_object(), "timestamp")) {
-        req.timestamp = as_millis(*ts);
-        if (!req.timestamp) return bad_request("data.timestamp must be a number of ms");
+        req.timestamp = as_time(*ts);
+        if (!req.timestamp) return bad_request("data.timestamp must be a number of ms or an ISO-8601 string");
     }
     return req;
 }
@@ -269,7 +297,13 @@ boost::system::result<Frame, ProtocolError> decode_frame(std::string_view text, 
     if (!parsed) return ProtocolError{errc::bad_json, "frame is not valid JSON: " + parsed.error().message()};
     if (parsed->type == "logs") {
         Frame frame{std::move(parsed->type), std::move(parsed->ref), bad_request("data.logs must be an array of entries")};
-        if (parsed->entries_found) frame.request = Request{std::move(parsed->entries)};
+        if (!parsed->entries_found) return frame;
+        if (!parsed->refusal.empty()) {
+            frame.request = ProtocolError{parsed->refusal_too_large ? errc::too_large : errc::bad_request,
+                                          "data." + parsed->refusal};
+            return frame;
+        }
+        frame.request = Request{std::move(parsed->entries)};
         return frame;
     }
     // The other messages are small and rare: a document is the simpler way to validate them.

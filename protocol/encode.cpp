@@ -69,8 +69,9 @@ std::string frame(std::string_view type, json::value payload) {
     return json::serialize(o);
 }
 
-std::string entries_frame(std::span<const core::EntryPtr> entries, std::string_view head) {
-    std::size_t size = head.size() + 2;
+std::string entries_frame(std::span<const core::EntryPtr> entries, std::string_view head,
+                          std::string_view tail = "]}") {
+    std::size_t size = head.size() + tail.size();
     for (const auto& e : entries) size += e->encoded.size() + 1;
     std::string out;
     out.reserve(size);
@@ -79,7 +80,7 @@ std::string entries_frame(std::span<const core::EntryPtr> entries, std::string_v
         if (i) out.push_back(',');
         out += entries[i]->encoded;
     }
-    out += "]}";
+    out += tail;
     return out;
 }
 
@@ -110,7 +111,7 @@ void encode_entry(core::Entry& e, bool message_is_plain) {
     // unless a string needs escapes. (Leaving out the id and level once made the last append
     // reallocate, copy and double the capacity of most entries.)
     out.reserve(e.id.size() + e.level.size() + e.message.size() + e.metadata.size() +
-                e.app_id.size() + e.user_id.size() + 128);
+                e.encryption.size() + e.app_id.size() + e.user_id.size() + 160);
     out += "{\"id\":";
     append_json_string(out, e.id);
     out += ",\"timestamp\":";
@@ -129,6 +130,11 @@ void encode_entry(core::Entry& e, bool message_is_plain) {
         out += ",\"metadata\":";
         out += e.metadata;  // already valid JSON: it was parsed and re-serialised on ingest
     }
+    if (e.encrypted) out += ",\"encrypted\":true";
+    if (!e.encryption.empty()) {
+        out += ",\"encryption\":";
+        out += e.encryption;  // built by the entry parser from two escaped strings
+    }
     out += ",\"appId\":";
     append_json_string(out, e.app_id);
     out += ",\"userId\":";
@@ -140,12 +146,20 @@ std::string logs_frame(std::span<const core::EntryPtr> entries) {
     return entries_frame(entries, R"({"type":"logs","payload":[)");
 }
 
-std::string history_frame(std::span<const core::EntryPtr> entries, bool gap, bool more) {
+std::string history_frame(std::span<const core::EntryPtr> entries, bool gap, bool more,
+                          std::string_view response_type) {
     static constexpr std::string_view kHeads[2][2] = {
         {R"({"type":"logs","history":true,"payload":[)", R"({"type":"logs","history":true,"more":true,"payload":[)"},
         {R"({"type":"logs","history":true,"gap":true,"payload":[)",
          R"({"type":"logs","history":true,"gap":true,"more":true,"payload":[)"}};
-    return entries_frame(entries, kHeads[gap][more]);
+    if (response_type.empty()) return entries_frame(entries, kHeads[gap][more]);
+    // The same fields, the entries under payload.logs.
+    std::string head = "{\"type\":";
+    append_json_string(head, response_type);
+    head += kHeads[gap][more].substr(std::string_view(R"({"type":"logs")").size());
+    head.back() = '{';
+    head += "\"logs\":[";
+    return entries_frame(entries, head, "]}}");
 }
 
 std::string error_frame(core::errc code, std::string_view message, std::string_view ref_json) {
@@ -284,6 +298,7 @@ std::string metrics_frame(const core::PerformanceMetrics& m) {
     payload["activeConnections"] = m.active_connections;
     payload["messageRate"] = m.message_rate;
     payload["errorRate"] = m.error_rate;
+    payload["rejectedEntries"] = m.rejected_entries;
     payload["process"] = json::object{{"rssBytes", m.process.rss_bytes},
                                       {"cpuSeconds", m.process.cpu_seconds},
                                       {"uptimeSeconds", m.process.uptime_seconds}};

@@ -29,7 +29,10 @@ std::string finite_json_number(double d);
 // {"type":"logs","payload":[...]}; history answers add "history":true and maybe "gap":true,
 // and "more":true on every page of an answer but its last (docs/protocol.md, "History").
 std::string logs_frame(std::span<const core::EntryPtr> entries);
-std::string history_frame(std::span<const core::EntryPtr> entries, bool gap, bool more = false);
+// `response_type` (HistoryRequest::response_type, already checked to need no escaping): the
+// original library's form {"type":<response_type>,"history":true,...,"payload":{"logs":[...]}}.
+std::string history_frame(std::span<const core::EntryPtr> entries, bool gap, bool more = false,
+                          std::string_view response_type = {});
 
 std::string error_frame(core::errc code, std::string_view message, std::string_view ref_json = {});
 std::string auth_success_frame(std::string_view app_id, std::string_view user_id,

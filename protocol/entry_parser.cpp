@@ -17,6 +17,40 @@ using string_view = boost::json::string_view;
 // A field of an entry as last seen: docs/protocol.md treats null as absent.
 enum class Seen : std::uint8_t { absent, string, number, other };
 
+// An entry's `encrypted` as last seen.
+enum class Flag : std::uint8_t { absent, yes, no, other };
+
+// An `encryption` object of the original library: {isEncrypted?, transmissionKey, encryptedKey}.
+struct Keys {
+    bool present = false;
+    bool bad = false;
+    std::optional<bool> is_encrypted;
+    std::optional<std::string> transmission_key, encrypted_key;
+
+    void reset() { *this = Keys{}; }
+    // Checks the object once it is closed; an `isEncrypted: false` one says nothing.
+    void finish() {
+        if (bad) return;
+        if (is_encrypted == false) {
+            present = false;
+            return;
+        }
+        bad = !transmission_key || !encrypted_key || transmission_key->size() > kMaxEncryptionKeyBytes ||
+              encrypted_key->size() > kMaxEncryptionKeyBytes;
+    }
+    std::string json() const {
+        std::string out = "{\"transmissionKey\":";
+        append_json_string(out, *transmission_key);
+        out += ",\"encryptedKey\":";
+        append_json_string(out, *encrypted_key);
+        out += '}';
+        return out;
+    }
+};
+
+constexpr const char* kKeysRule =
+    "encryption must be an object with string transmissionKey and encryptedKey of at most 256 bytes";
+
 // The events of Boost.JSON's basic_parser, turned into entries. The structure the layout names
 // (frame, its data, the array, each entry) is a small stack; everything else is either ignored
 // (skip_depth_) or, inside an entry's metadata, written out as compact JSON (metadata_depth_).
@@ -32,7 +66,10 @@ public:
         if (layout == EntryLayout::single_entry) result_.entries_found = true;
     }
 
-    ParsedEntries take() { return std::move(result_); }
+    ParsedEntries take() {
+        attach_message_keys();
+        return std::move(result_);
+    }
 
     bool on_document_begin(error_code&) { return true; }
     bool on_document_end(error_code&) { return true; }
@@ -92,6 +129,8 @@ public:
             timestamp_ = Seen::string;
             timestamp_ms_ = parse_iso8601_ms(text);
             break;
+        case Target::transmission_key: keys_->transmission_key.emplace(text); break;
+        case Target::encrypted_key: keys_->encrypted_key.emplace(text); break;
         default: scalar_elsewhere(); break;
         }
         return true;
@@ -111,10 +150,11 @@ public:
 private:
     // What the value being read is, given where the parser stands.
     enum class Target : std::uint8_t {
-        root, type, ref, data, logs, element, message, level, timestamp, metadata, ignored
+        root, type, ref, data, logs, element, message, level, timestamp, metadata,
+        encrypted, encryption, is_encrypted, transmission_key, encrypted_key, ignored
     };
     // Objects and arrays of the layout's structure.
-    enum class Node : std::uint8_t { frame, frame_data, body, entries, entry };
+    enum class Node : std::uint8_t { frame, frame_data, body, entries, entry, encryption };
 
     Target slot_for(std::string_view key) const {
         switch (stack_.back()) {
@@ -124,12 +164,22 @@ private:
             if (key == "data") return Target::data;
             return Target::ignored;
         case Node::frame_data:
-        case Node::body: return key == "logs" ? Target::logs : Target::ignored;
+        case Node::body:
+            if (key == "logs") return Target::logs;
+            if (key == "encryption") return Target::encryption;
+            return Target::ignored;
         case Node::entry:
             if (key == "message") return Target::message;
             if (key == "level") return Target::level;
             if (key == "timestamp") return Target::timestamp;
             if (key == "metadata") return Target::metadata;
+            if (key == "encrypted") return Target::encrypted;
+            if (key == "encryption") return Target::encryption;
+            return Target::ignored;
+        case Node::encryption:
+            if (key == "isEncrypted") return Target::is_encrypted;
+            if (key == "transmissionKey") return Target::transmission_key;
+            if (key == "encryptedKey") return Target::encrypted_key;
             return Target::ignored;
         case Node::entries: break;
         }
@@ -165,6 +215,7 @@ private:
             break;
         case Target::data:
             lose_entries();
+            message_keys_.reset();
             if (object) return push(Node::frame_data);
             break;
         case Target::logs:
@@ -175,6 +226,18 @@ private:
             if (object) return begin_entry();
             refuse_element();
             break;
+        case Target::encryption:
+            // The entry's own keys, or the message's (beside `logs`).
+            keys_ = stack_.back() == Node::entry ? &entry_keys_ : &message_keys_;
+            keys_->reset();
+            keys_->present = true;
+            if (object) return push(Node::encryption);
+            keys_->bad = true;
+            break;
+        case Target::encrypted: encrypted_ = Flag::other; break;
+        case Target::is_encrypted:
+        case Target::transmission_key:
+        case Target::encrypted_key: keys_->bad = true; break;
         case Target::message: message_ = Seen::other; break;
         case Target::level: level_ = Seen::other; break;
         case Target::timestamp: timestamp_ = Seen::other; break;
@@ -199,6 +262,11 @@ private:
         const Node node = stack_.back();
         stack_.pop_back();
         if (node == Node::entry) finish_entry();
+        if (node == Node::encryption) {
+            keys_->finish();
+            // Back in the entry or data object, after the `encryption` key.
+            slot_ = Target::ignored;
+        }
         return true;
     }
 
@@ -218,6 +286,7 @@ private:
         result_.entries_found = false;
         result_.entries.accepted.clear();
         result_.entries.rejected.clear();
+        flags_.clear();
     }
 
     bool begin_entry() {
@@ -226,6 +295,8 @@ private:
         message_ = level_ = timestamp_ = Seen::absent;
         timestamp_ms_.reset();
         metadata_present_ = false;
+        encrypted_ = Flag::absent;
+        entry_keys_.reset();
         return push(Node::entry);
     }
 
@@ -241,10 +312,26 @@ private:
         case Target::type: result_.type.clear(); break;
         case Target::ref: result_.ref.clear(); break;
         case Target::data:
+            lose_entries();
+            message_keys_.reset();
+            break;
         case Target::logs: lose_entries(); break;
         case Target::message: message_ = is_null ? Seen::absent : Seen::other; break;
         case Target::level: level_ = is_null ? Seen::absent : Seen::other; break;
         case Target::timestamp: timestamp_ = is_null ? Seen::absent : Seen::other; break;
+        case Target::encrypted: encrypted_ = is_null ? Flag::absent : Flag::other; break;
+        case Target::encryption: {
+            // null: no keys; any other scalar is a malformed object.
+            Keys& keys = stack_.back() == Node::entry ? entry_keys_ : message_keys_;
+            keys.reset();
+            keys.present = keys.bad = !is_null;
+            break;
+        }
+        case Target::is_encrypted:
+        case Target::transmission_key:
+        case Target::encrypted_key:
+            if (!is_null) keys_->bad = true;
+            break;
         default: break;
         }
     }
@@ -276,9 +363,14 @@ private:
 
     bool on_literal(std::string_view literal) {
         if (skip_depth_) return true;
+        const bool boolean = literal == "true" || literal == "false";
         if (metadata_depth_ || target() == Target::metadata) {
             begin_metadata_scalar();
             current_metadata() += literal;
+        } else if (boolean && target() == Target::encrypted) {
+            encrypted_ = literal == "true" ? Flag::yes : Flag::no;
+        } else if (boolean && target() == Target::is_encrypted) {
+            keys_->is_encrypted = literal == "true";
         } else {
             scalar_elsewhere(literal == "null");
         }
@@ -322,6 +414,32 @@ private:
             result_.entries.rejected.push_back({entry_.index, std::move(*why)});
         } else {
             result_.entries.accepted.push_back(std::move(entry_));
+            flags_.push_back(encrypted_);
+        }
+    }
+
+    // The message's keys cover each of its entries that did not say `encrypted: false` and
+    // has none of its own: the original library encrypts every entry of a message or none.
+    void attach_message_keys() {
+        if (!message_keys_.present) return;
+        if (message_keys_.bad) {
+            result_.refusal = kKeysRule;
+            return;
+        }
+        const std::string keys = message_keys_.json();
+        std::size_t attached = 0;
+        auto& accepted = result_.entries.accepted;
+        for (std::size_t i = 0; i < accepted.size(); ++i) {
+            if (flags_[i] == Flag::no || !accepted[i].encryption.empty()) continue;
+            accepted[i].encrypted = true;
+            accepted[i].encryption = keys;
+            attached += keys.size();
+        }
+        if (attached > kMaxAttachedEncryptionBytes) {
+            result_.refusal = "encryption keys copied to each of " + std::to_string(accepted.size()) +
+                              " entries would take more than 1 MiB: send fewer entries per message";
+            result_.refusal_too_large = true;
+            for (auto& e : accepted) e.encryption.clear();
         }
     }
 
@@ -349,6 +467,10 @@ private:
         } else if (entry_.metadata.size() > limits_.max_metadata_bytes) {
             return "metadata is larger than max_metadata_bytes (" + std::to_string(limits_.max_metadata_bytes) + ")";
         }
+        if (encrypted_ == Flag::other) return "encrypted must be a boolean";
+        if (entry_keys_.present && entry_keys_.bad) return std::string(kKeysRule);
+        entry_.encrypted = encrypted_ == Flag::yes || (entry_keys_.present && encrypted_ != Flag::no);
+        if (entry_keys_.present && entry_.encrypted) entry_.encryption = entry_keys_.json();
         return std::nullopt;
     }
 
@@ -380,6 +502,11 @@ private:
     std::string level_text_;
     std::optional<std::int64_t> timestamp_ms_;
     bool metadata_present_ = false;
+    Flag encrypted_ = Flag::absent;
+    Keys entry_keys_;     // the entry's own `encryption`
+    Keys message_keys_;   // the message's, beside `logs`: applied in take(), as it may come last
+    Keys* keys_ = nullptr;  // the one being read
+    std::vector<Flag> flags_;  // `encrypted` of each accepted entry, for the message's keys
 
     std::string key_, string_, number_;  // parts of a split key, string or number
 };

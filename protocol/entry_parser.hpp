@@ -31,7 +31,19 @@ struct ParsedEntries {
     // The array of entries stood where the layout puts it (single_entry: always true).
     bool entries_found = false;
     LogsRequest entries;
+    // Why the whole message is refused (a malformed message-level `encryption`); empty when
+    // it is not. `too_large`: the keys, attached to each entry, would pass
+    // kMaxAttachedEncryptionBytes.
+    std::string refusal;
+    bool refusal_too_large = false;
 };
+
+// The longest `transmissionKey` or `encryptedKey` kept (the original library's are 64 and
+// about 200 characters).
+inline constexpr std::size_t kMaxEncryptionKeyBytes = 256;
+// Message-level keys are copied into every entry they cover: at most this many bytes of such
+// copies per message, so a message of many tiny entries cannot multiply its size in memory.
+inline constexpr std::size_t kMaxAttachedEncryptionBytes = 1024 * 1024;
 
 struct EntryParseOptions {
     // WebSocket text frames arrive UTF-8-checked by Beast (RFC 6455): checking again is waste.
@@ -41,7 +53,10 @@ struct EntryParseOptions {
 };
 
 // Parses `text` and validates each entry as docs/protocol.md says: the accepted ones, and why each other
-// was refused. Fails only when the text is not JSON (or nests deeper than 64).
+// was refused. The original NehonixSmartLogger library's encryption mode is read too: an
+// entry's `encrypted: true`, and `encryption: {transmissionKey, encryptedKey}` beside `logs`
+// (for every encrypted entry of the message) or in an entry (for that entry); see
+// docs/protocol.md, "Clients of the original NehonixSmartLogger". Fails only when the text is not JSON (or nests deeper than 64).
 // What a JSON document would give, with one difference: metadata is kept as compact JSON text
 // whose numbers are spelled as the producer sent them (Boost.JSON's serialiser would print
 // 1.5 as 1.5E0 and 1e400 as Infinity, which is not JSON) and whose duplicate keys stay as sent.

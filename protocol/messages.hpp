@@ -32,6 +32,9 @@ struct MetricsRequest {};
 struct HistoryRequest {
     std::optional<std::size_t> limit;
     std::optional<std::string> after_id;
+    // The original NehonixSmartLogger library's `ws_sent_config.response_type`: answer with a
+    // frame of this type whose payload is {logs: [...]}. Empty: the seed's `logs` answer.
+    std::string response_type;
 };
 
 // One entry of a `logs` message that passed validation; ids and owners come from the server.
@@ -41,6 +44,11 @@ struct IncomingEntry {
     std::string level;
     std::string message;
     std::string metadata;  // JSON text; empty when absent
+    // Encryption mode of the original NehonixSmartLogger library: the message is ciphertext.
+    bool encrypted = false;
+    // {"transmissionKey":..,"encryptedKey":..} as JSON text, kept for the app's readers; empty
+    // when the producer sent no keys.
+    std::string encryption;
     // The message was one run of the producer's text without escapes, so it holds no '"',
     // '\\' or control character: encoding can copy it without looking (protocol/encode.hpp).
     bool message_is_plain = false;

@@ -71,6 +71,7 @@ boost::system::result<ServerFrame, ProtocolError> decode_logs(const json::object
         if (const json::value* m = field(o, "metadata")) e.metadata = json::serialize(*m);
         e.app_id = string_or(o, "appId");
         e.user_id = string_or(o, "userId");
+        e.encrypted = bool_or(o, "encrypted");
         e.encoded = json::serialize(o);
         frame.entries.push_back(std::move(e));
     }

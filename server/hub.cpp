@@ -118,6 +118,8 @@ void Hub::ingest(AppChannel& app, const std::string& user_id,
         e->level = std::move(in.level);
         e->message = std::move(in.message);
         e->metadata = std::move(in.metadata);
+        e->encrypted = in.encrypted;
+        e->encryption = std::move(in.encryption);
         e->app_id = app.id;
         e->user_id = user_id;
         protocol::encode_entry(*e, in.message_is_plain);

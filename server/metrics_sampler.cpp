@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -46,6 +47,7 @@ MetricsSampler::MetricsSampler(net::io_context& ioc, const Settings& settings, H
     : timer_(ioc), settings_(settings), hub_(hub), stats_(stats), started_(std::chrono::steady_clock::now()) {
     if (auto cpu = core::parse_proc_stat(read_file("/proc/stat"))) last_cpu_ = *cpu;
     sample();
+    last_roll_ms_ = hub_.clock().now_ms();
 }
 
 void MetricsSampler::start() {
@@ -105,6 +107,7 @@ core::PerformanceMetrics MetricsSampler::with_app(const AppChannel& app) const {
     m.active_connections = app.members.size();
     m.message_rate = app.rate.message_rate();
     m.error_rate = app.rate.error_rate();
+    m.rejected_entries = app.rejected + app.rate_limited;
     return m;
 }
 
@@ -116,8 +119,9 @@ void MetricsSampler::on_tick(boost::system::error_code ec) {
     if (ec) return;
     sample();
     const std::int64_t now_ms = hub_.clock().now_ms();
+    const std::int64_t since_ms = std::exchange(last_roll_ms_, now_ms);
     for (const auto& [id, app] : hub_.channels()) {
-        app->rate.roll(now_ms);
+        app->rate.roll(since_ms, now_ms);
         if (app->members.empty()) continue;
         const SharedFrame frame = frame_for(*app);
         const std::vector<WsSession*> members = app->members;

@@ -36,6 +36,7 @@ private:
     core::PerformanceMetrics host_;
     core::CpuTimes last_cpu_;
     std::chrono::steady_clock::time_point started_;
+    std::int64_t last_roll_ms_ = 0;  // the previous tick: where every app's rate interval starts
 };
 
 }  // namespace smartlog::server

@@ -347,7 +347,7 @@ void WsSession::on_history(const protocol::HistoryRequest& req) {
     // The answer holds every entry acknowledged before this request, those still waiting in
     // the app's live batch included; later live batches skip what it held (deliver_live).
     const core::RingHistory& ring = app_->history;
-    HistoryAnswer answer{filter_, 0, ring.end_seq(), false};
+    HistoryAnswer answer{filter_, 0, ring.end_seq(), false, req.response_type};
     answer.next = ring.answer_start(filter_, limit, after, answer.end, answer.gap);
     if (ring.size() > 0) {
         history_high_water_ = ring.at(ring.size() - 1)->id;
@@ -368,7 +368,7 @@ void WsSession::continue_history() {
         const bool gap = a.gap || page.gap;
         a.gap = false;
         const bool last = a.next >= std::min(a.end, app_->history.end_seq());
-        reply(protocol::history_frame(page.entries, gap, /*more=*/!last));
+        reply(protocol::history_frame(page.entries, gap, /*more=*/!last, a.response_type));
         if (last) history_.reset();
     }
     if (!history_ && missed_ > 0 && !lagging_) {

@@ -152,6 +152,7 @@ private:
         std::uint64_t next = 0;  // sequence number (core::RingHistory) to continue from
         std::uint64_t end = 0;   // one past the last entry acknowledged before the request
         bool gap = false;
+        std::string response_type;  // HistoryRequest::response_type: the original library's form
     };
     std::optional<HistoryAnswer> history_;
     std::string history_high_water_;

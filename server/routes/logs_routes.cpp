@@ -10,6 +10,7 @@
 #include "core/filter.hpp"
 #include "core/level.hpp"
 #include "protocol/entry_parser.hpp"
+#include "protocol/timestamp.hpp"
 #include "server/ingest_limit.hpp"
 #include "server/routes/http_request.hpp"
 
@@ -91,6 +92,11 @@ std::variant<protocol::LogsRequest, HttpResponse> decode_ingest_body(const HttpR
         return json_error(req, http::status::bad_request, "bad_request",
                           "body must be a JSON array of entries, {\"logs\": [...]}, or NDJSON "
                           "(Content-Type: application/x-ndjson)");
+    }
+    if (!parsed->refusal.empty()) {
+        return parsed->refusal_too_large
+                   ? json_error(req, http::status::payload_too_large, "too_large", parsed->refusal)
+                   : json_error(req, http::status::bad_request, "bad_request", parsed->refusal);
     }
     return std::move(parsed->entries);
 }
@@ -198,7 +204,11 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
     for (auto [key, out] : {std::pair{"start", &q.start_time}, std::pair{"end", &q.end_time}}) {
         if (auto it = params.find(key); it != params.end()) {
             *out = parse_int(it->second);
-            if (!*out) return bad(std::string(key) + " must be a whole number of ms since the epoch");
+            // Like every time field: ms, or ISO-8601 (a '+' offset must be sent as %2B).
+            if (!*out) *out = protocol::parse_iso8601_ms(it->second);
+            if (!*out) {
+                return bad(std::string(key) + " must be a whole number of ms since the epoch or an ISO-8601 time");
+            }
         }
     }
     if (q.start_time && q.end_time && *q.start_time > *q.end_time) return bad("start is after end");

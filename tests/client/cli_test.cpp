@@ -253,5 +253,126 @@ TEST(Cli, ReadsServerAndCredentialsFromTheEnvironment) {
     EXPECT_EQ(e.at("message").as_string(), "from the environment");
 }
 
+// Apps for the flags-versus-environment test: every value of the environment names something
+// the command cannot use (a port nobody listens on, an unknown user, an app alice has no right
+// on, a wrong token), so any subcommand that let the environment win would fail or touch
+// billing.
+constexpr const char* kTwoAppsToml = R"(
+[[apps]]
+id = "shop"
+active = true
+
+[[apps]]
+id = "billing"
+active = true
+
+[[users]]
+id = "alice"
+token_sha256 = "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"  # "secret"
+apps = { shop = ["read", "write", "clear"] }
+
+[[users]]
+id = "bob"
+token_sha256 = "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"  # "secret"
+apps = { billing = ["read", "write", "clear"] }
+)";
+
+RunResult run_with_env(std::vector<std::string> argv, std::vector<std::string> env) {
+    Process p(std::move(argv), std::move(env));
+    p.close_stdin();
+    RunResult r;
+    r.code = p.wait_exit(60s).value_or(-1);
+    r.out = p.out();
+    r.err = p.err();
+    return r;
+}
+
+// `SMARTLOG_APP=billing smartlog clear -u user123 -a app456` once cleared billing: CLI11 reads
+// the environment into the options of every subcommand, used or not, and they shared one
+// struct, so the last subcommand's environment value overwrote the flag. Destructive first.
+TEST(Cli, FlagsBeatTheEnvironmentInEverySubcommand) {
+    Server server({}, kTwoAppsToml);
+    auto as = [&](std::vector<std::string> args, const std::string& user, const std::string& app) {
+        std::vector<std::string> argv = {SMARTLOG_CLI_PATH};
+        argv.insert(argv.end(), args.begin(), args.end());
+        argv.insert(argv.end(), {"--url", server.url(), "-u", user, "-a", app, "--token", "secret",
+                                 "--timeout", "20s"});
+        return argv;
+    };
+    const std::vector<std::string> env = {"SMARTLOG_URL=ws://127.0.0.1:1/", "SMARTLOG_USER=mallory",
+                                          "SMARTLOG_APP=billing", "SMARTLOG_TOKEN=wrong"};
+    ASSERT_EQ(run(as({"send", "billing keeps this"}, "bob", "billing")).code, 0);
+    ASSERT_EQ(run(as({"send", "shop loses this"}, "alice", "shop")).code, 0);
+
+    auto cleared = run_with_env(as({"clear"}, "alice", "shop"), env);
+    ASSERT_EQ(cleared.code, 0) << cleared.err;
+    EXPECT_EQ(cleared.out, "cleared 1 entries of app shop\n");
+    auto billing = run(as({"history", "--json"}, "bob", "billing"));
+    ASSERT_EQ(lines_of(billing.out).size(), 1u) << billing.out;
+    EXPECT_EQ(parse_entry(lines_of(billing.out)[0]).at("message").as_string(), "billing keeps this");
+
+    auto sent = run_with_env(as({"send", "by flags"}, "alice", "shop"), env);
+    ASSERT_EQ(sent.code, 0) << sent.err;
+    auto history = run_with_env(as({"history", "--json"}, "alice", "shop"), env);
+    ASSERT_EQ(history.code, 0) << history.err;
+    ASSERT_EQ(lines_of(history.out).size(), 1u) << history.out;
+    auto e = parse_entry(lines_of(history.out)[0]);
+    EXPECT_EQ(e.at("message").as_string(), "by flags");
+    EXPECT_EQ(e.at("userId").as_string(), "alice");
+    EXPECT_EQ(e.at("appId").as_string(), "shop");
+
+    auto metrics = run_with_env(as({"metrics", "--json"}, "alice", "shop"), env);
+    ASSERT_EQ(metrics.code, 0) << metrics.err;
+    EXPECT_TRUE(json::parse(metrics.out).as_object().contains("messageRate")) << metrics.out;
+
+    Process tail(as({"tail", "--json", "-n", "5"}, "alice", "shop"), env);
+    ASSERT_TRUE(tail.wait_output([](const std::string& o) { return o.find("by flags") != std::string::npos; }, 30s))
+        << tail.err();
+    tail.signal(SIGINT);
+    EXPECT_EQ(tail.wait_exit(10s), 0) << tail.err();
+
+    auto status = run_with_env(as({"status", "--json"}, "alice", "shop"), env);
+    EXPECT_EQ(status.code, 0) << status.out << status.err;
+}
+
+// A one-shot script: `smartlog send x && smartlog history -n 1` must see x, with no wait in
+// between (the entry may still be in the app's pending live batch when history is asked).
+TEST(Cli, HistoryRightAfterSendHoldsTheEntry) {
+    Server server({"--batch-max-delay", "2s"});
+    for (int i = 0; i < 5; ++i) {
+        const std::string message = "one-shot " + std::to_string(i);
+        ASSERT_EQ(run(cli(server, {"send", message})).code, 0);
+        auto history = run(cli(server, {"history", "-n", "1", "--json"}));
+        ASSERT_EQ(history.code, 0) << history.err;
+        ASSERT_EQ(lines_of(history.out).size(), 1u) << history.out;
+        EXPECT_EQ(parse_entry(lines_of(history.out)[0]).at("message").as_string(), message);
+    }
+}
+
+// The original library's `log` level ranks between debug and info for LEVEL+.
+TEST(Cli, LevelPlusKnowsTheOriginalLibrarysLogLevel) {
+    Server server;
+    for (auto level : {"debug", "log", "info", "audit"}) {
+        ASSERT_EQ(run(cli(server, {"send", "-l", level, std::string("at ") + level})).code, 0);
+    }
+    auto messages = [&](std::vector<std::string> args) {
+        auto r = run(cli(server, std::move(args)));
+        EXPECT_EQ(r.code, 0) << r.err;
+        std::vector<std::string> out;
+        for (const auto& line : lines_of(r.out)) out.emplace_back(parse_entry(line).at("message").as_string());
+        return out;
+    };
+    using V = std::vector<std::string>;
+    EXPECT_EQ(messages({"history", "--json", "-l", "log+"}), (V{"at log", "at info"}));
+    EXPECT_EQ(messages({"history", "--json", "-l", "debug+"}), (V{"at debug", "at log", "at info"}));
+    EXPECT_EQ(messages({"history", "--json", "-l", "info+"}), (V{"at info"}));
+    EXPECT_EQ(messages({"history", "--json", "-l", "log,audit"}), (V{"at log", "at audit"}));
+    auto plain = run(cli(server, {"history", "-l", "log"}));
+    EXPECT_NE(plain.out.find("LOG   at log"), std::string::npos) << plain.out;
+    auto bad = run(cli(server, {"history", "-l", "audit+"}));
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_NE(bad.err.find("trace debug log info warn error fatal"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace smartlog::test

@@ -59,6 +59,10 @@ const CHARTS = [
       { label: 'all', pick: (m) => num(m.messageRate) },
       { label: 'error + fatal', pick: (m) => num(m.errorRate) },
     ],
+    // Entries the server refused: a producer that reads no acks (the original library) would
+    // lose them without a trace.
+    note: (m) => (num(m.rejectedEntries) !== null ? `${count(m.rejectedEntries)} rejected` : ''),
+    alert: (m) => num(m.rejectedEntries) > 0,
   },
 ];
 
@@ -137,6 +141,7 @@ export class MetricsCharts {
         c.values[i].textContent = v === null ? '–' : c.def.format(v);
       });
       c.note.textContent = c.def.note ? c.def.note(sample) : '';
+      c.note.classList.toggle('alert', Boolean(c.def.alert?.(sample)));
       c.max = c.def.max ? c.def.max(sample) : null;
     }
     if (this.times.length > MAX_POINTS) this.times.shift();
@@ -151,6 +156,7 @@ export class MetricsCharts {
       c.data = c.def.series.map(() => []);
       for (const value of c.values) value.textContent = '–';
       c.note.textContent = '';
+      c.note.classList.remove('alert');
     }
     this.redraw();
   }

@@ -1,6 +1,9 @@
 // Small pure helpers shared by the log view and the charts.
 
 export const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+// Levels with a place in the order, least severe first: the six and, between debug and info,
+// `log`, the original NehonixSmartLogger library's default level (SPEC 2).
+export const RANKED_LEVELS = ['trace', 'debug', 'log', 'info', 'warn', 'error', 'fatal'];
 
 const pad2 = (n) => String(n).padStart(2, '0');
 

@@ -2,9 +2,9 @@
 // (only the rows in view exist in the DOM), so bursts of thousands of entries per second cost
 // one layout per frame, not one per entry.
 
-import { LEVELS, clockTime, count, dayLabel, fullTime } from './format.js';
+import { LEVELS, RANKED_LEVELS, clockTime, count, dayLabel, fullTime } from './format.js';
 
-const KNOWN_LEVELS = new Set(LEVELS);
+const KNOWN_LEVELS = new Set(RANKED_LEVELS);
 // Rows drawn above and below the visible ones, so fast scrolling does not show blank space.
 const OVERSCAN = 8;
 // Characters of the message shown in its one-line row; the expanded row has the whole text.
@@ -401,7 +401,10 @@ export class LogView {
     const [time, level, message, more] = node.children;
     const e = item.entry;
     const name = typeof e.level === 'string' ? e.level : 'info';
-    node.className = `row lvl-${KNOWN_LEVELS.has(name) ? name : 'other'}`;
+    const encrypted = e.encrypted === true;
+    node.className = `row lvl-${KNOWN_LEVELS.has(name) ? name : 'other'}${encrypted ? ' encrypted' : ''}`;
+    // The stylesheet draws the mark; the title says what it means.
+    message.title = encrypted ? 'Encrypted by the producer: the message is ciphertext' : '';
     // Milliseconds go in an attribute that narrow screens leave out (styles.css).
     const clock = clockTime(e.timestamp);
     // Not today: the day first, to the minute (the full time is in the title and the detail).
@@ -457,6 +460,11 @@ function dropDetail(node) {
 function detailLines(e) {
   const lines = [`time     ${fullTime(e.timestamp)}`, `level    ${e.level}`, `id       ${e.id}`];
   if (e.userId !== undefined) lines.push(`user     ${e.userId}`);
+  if (e.encrypted === true) lines.push('encrypted yes: the message is ciphertext');
+  if (e.encryption && typeof e.encryption === 'object') {
+    lines.push(`keys     transmissionKey ${e.encryption.transmissionKey}`,
+      `         encryptedKey ${e.encryption.encryptedKey}`);
+  }
   // The whole message: the row cuts it at the edge of the screen.
   lines.push('', ...String(e.message).split('\n'));
   if (e.metadata !== undefined) {

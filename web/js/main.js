@@ -4,7 +4,7 @@
 import { Connection, defaultServerUrl } from './connection.js';
 import { LogView } from './log_view.js';
 import { MetricsCharts } from './charts.js';
-import { LEVELS, bytes, count, counted, clockTime, fromLocalInput, toLocalInput } from './format.js';
+import { LEVELS, RANKED_LEVELS, bytes, count, counted, clockTime, fromLocalInput, toLocalInput } from './format.js';
 import { readViewState, writeViewState } from './view_state.js';
 import { exportLogs, fetchApps } from './apps.js';
 import { AllApps } from './all_apps.js';
@@ -35,6 +35,9 @@ const ERRORS = {
 // --- state -----------------------------------------------------------------------------------
 
 const filter = { levels: new Set(LEVELS), start: undefined, end: undefined, search: '' };
+// Every level with a toggle, in toolbar order: the six canonical ones, then each other level
+// seen in this app's entries (`log` of the original library, custom ones).
+let knownLevels = [...LEVELS];
 let session = null;            // {url, userId, appId, token}
 let lastId = null;             // newest entry accounted for: where a reconnect resumes (docs/protocol.md)
 let historyPaging = false;     // a paged history answer has more pages to come
@@ -202,6 +205,7 @@ function onHistory(entries, gap, more) {
     }
     view.push(entries);
   }
+  noteLevels(entries);
   noteLastId(entries);
   if (more) return;
   historyMode = null;
@@ -211,6 +215,7 @@ function onHistory(entries, gap, more) {
 }
 
 function addLive(entries) {
+  noteLevels(entries);
   received += entries.length;
   receivedTotal += entries.length;
   view.push(entries);
@@ -228,15 +233,54 @@ function noteLastId(entries) {
 
 // --- filters ---------------------------------------------------------------------------------
 
+// A level seen for the first time gets its toggle, on: without one, its entries would vanish
+// as soon as any other level is switched off (the filter lists the levels shown).
+function noteLevels(entries) {
+  let added = false;
+  for (const entry of entries) {
+    const level = entry?.level;
+    if (typeof level !== 'string' || !level || knownLevels.includes(level)) continue;
+    filter.levels.add(level);
+    addLevelToggle(level);
+    added = true;
+  }
+  // Some levels are off, so the server was sent a list: add the new one to it.
+  if (added && filter.levels.size < knownLevels.length) applyFilter();
+}
+
+function addLevelToggle(level) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  const rank = RANKED_LEVELS.indexOf(level);
+  button.className = `level-toggle lvl-${rank >= 0 ? level : 'other'} level-extra`;
+  button.dataset.level = level;
+  button.textContent = level;
+  button.setAttribute('aria-pressed', String(filter.levels.has(level)));
+  button.addEventListener('click', (e) => toggleLevel(level, e.shiftKey));
+  // A ranked level (log) goes to its place among the six; others after them, as seen.
+  const group = document.querySelector('.levels');
+  const after = rank < 0 ? null : [...group.children]
+    .find((b) => RANKED_LEVELS.indexOf(b.dataset.level) > rank);
+  group.insertBefore(button, after || null);
+  knownLevels = [...group.children].map((b) => b.dataset.level);
+}
+
+function resetLevels() {
+  for (const button of document.querySelectorAll('.level-extra')) button.remove();
+  knownLevels = [...LEVELS];
+  filter.levels = new Set(LEVELS);
+  for (const button of document.querySelectorAll('.level-toggle')) button.setAttribute('aria-pressed', 'true');
+}
+
 function filterIsDefault() {
-  return filter.levels.size === LEVELS.length && filter.start === undefined &&
+  return filter.levels.size === knownLevels.length && filter.start === undefined &&
     filter.end === undefined && !filter.search;
 }
 
 function filterMessage() {
   const filters = {};
-  // No `level` means every level, including ones outside the canonical six.
-  if (filter.levels.size < LEVELS.length) filters.level = LEVELS.filter((l) => filter.levels.has(l));
+  // No `level` means every level, including ones no toggle knows yet.
+  if (filter.levels.size < knownLevels.length) filters.level = knownLevels.filter((l) => filter.levels.has(l));
   if (filter.start !== undefined) filters.startTime = filter.start;
   if (filter.end !== undefined) filters.endTime = filter.end;
   if (filter.search) filters.search = filter.search;
@@ -259,7 +303,7 @@ function applyFilter() {
 function toggleLevel(level, solo) {
   if (solo) {
     const only = filter.levels.size === 1 && filter.levels.has(level);
-    filter.levels = new Set(only ? LEVELS : [level]);
+    filter.levels = new Set(only ? knownLevels : [level]);
   } else if (filter.levels.has(level)) {
     if (filter.levels.size === 1) {
       toast('At least one level stays on: Shift+click a level to show it alone.', 'info');
@@ -471,6 +515,7 @@ function signIn(next) {
   historyMode = null;
   historyPaging = false;
   held = [];
+  resetLevels();
   $('signin-error').hidden = true;
   connection.start(next.url, { userId: next.userId, appId: next.appId, token: next.token });
 }

@@ -33,6 +33,9 @@ struct LogEntry {
     std::string metadata;  // JSON text as the producer sent it; empty when none
     std::string app_id;
     std::string user_id;
+    // The message is ciphertext (the original NehonixSmartLogger library's encryption mode);
+    // its keys, if the producer sent them, are in `json` under "encryption".
+    bool encrypted = false;
     std::string json;  // the whole entry as the server's JSON object text
 };
 

@@ -31,9 +31,24 @@ TEST(Level, ErrorAndFatalCountAsErrors) {
 
 TEST(Level, RanksCanonicalLevelsInOrder) {
     EXPECT_EQ(level_rank("trace"), 0);
-    EXPECT_EQ(level_rank("fatal"), 5);
+    EXPECT_EQ(level_rank("fatal"), 6);
     EXPECT_LT(level_rank("info"), level_rank("warn"));
     EXPECT_EQ(level_rank("audit"), -1);
+}
+
+TEST(Level, LogOfTheOriginalLibraryRanksBetweenDebugAndInfo) {
+    EXPECT_EQ(normalize_level("LOG"), "log");
+    EXPECT_LT(level_rank("debug"), level_rank("log"));
+    EXPECT_LT(level_rank("log"), level_rank("info"));
+    EXPECT_FALSE(is_error_level("log"));
+}
+
+TEST(Level, LevelsAtOrAboveFollowTheRanks) {
+    using V = std::vector<std::string>;
+    EXPECT_EQ(levels_at_or_above("info"), (V{"info", "warn", "error", "fatal"}));
+    EXPECT_EQ(levels_at_or_above("debug"), (V{"debug", "log", "info", "warn", "error", "fatal"}));
+    EXPECT_EQ(levels_at_or_above("log"), (V{"log", "info", "warn", "error", "fatal"}));
+    EXPECT_TRUE(levels_at_or_above("audit").empty());
 }
 
 }  // namespace

@@ -236,6 +236,50 @@ TEST(Codec, SendMetricsKeepsAnyJsonUpToTheMetadataLimit) {
     EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":{"a":[1,-1e400]}}})"), errc::bad_request);
 }
 
+// Every time field takes ms or ISO-8601, as entries do: the original library sends
+// `timestamp: new Date().toISOString()` with its metrics (src/logger.ts, handleMetrics).
+TEST(Codec, TimeFieldsTakeMillisecondsOrIso8601) {
+    auto metrics = decode_text(
+        R"({"type":"send_metrics","data":{"userId":"u","appId":"a","metrics":{"cpu":1},"timestamp":"2024-05-01T12:00:00.250Z"}})");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(std::get<SendMetricsRequest>(*metrics).timestamp, 1714564800250);
+    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":1,"timestamp":"soon"}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":1,"timestamp":true}})"), errc::bad_request);
+
+    auto filter = decode_text(
+        R"({"type":"filter","filters":{"startTime":"2024-05-01T12:00:00Z","endTime":"2024-05-01T14:00:00+02:00"}})");
+    ASSERT_TRUE(filter);
+    EXPECT_EQ(std::get<FilterRequest>(*filter).filter.start_time, 1714564800000);
+    EXPECT_EQ(std::get<FilterRequest>(*filter).filter.end_time, 1714564800000);
+    EXPECT_EQ(error_of(R"({"type":"filter","filters":{"startTime":"2024-05-01T13:00:00Z","endTime":1714564800000}})"),
+              errc::bad_request);
+}
+
+// The original library asks {type:"history", ws_sent_config:{response_type:"request_history"}}.
+TEST(Codec, HistoryKeepsTheResponseTypeTheClientAsksFor) {
+    auto r = decode_text(
+        R"({"type":"history","ws_sent_config":{"response_type":"request_history"},"data":{"userId":"u","appId":"a"}})");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(std::get<HistoryRequest>(*r).response_type, "request_history");
+    EXPECT_EQ(std::get<HistoryRequest>(*r).response_type.size(), 15u);
+    EXPECT_EQ(std::get<HistoryRequest>(*decode_text(R"({"type":"history"})")).response_type, "");
+    EXPECT_EQ(std::get<HistoryRequest>(*decode_text(R"({"type":"history","ws_sent_config":{}})")).response_type, "");
+    for (std::string_view bad : {R"("ws_sent_config":"x")", R"("ws_sent_config":{"response_type":5})",
+                                 R"("ws_sent_config":{"response_type":""})", R"("ws_sent_config":{"response_type":"a\"b"})",
+                                 R"("ws_sent_config":{"response_type":"a b"})"}) {
+        EXPECT_EQ(error_of(R"({"type":"history",)" + std::string(bad) + "}"), errc::bad_request) << bad;
+    }
+    EXPECT_EQ(error_of(R"({"type":"history","ws_sent_config":{"response_type":")" + std::string(65, 'x') + "\"}}"),
+              errc::bad_request);
+}
+
+TEST(Codec, MalformedMessageKeysRefuseTheWholeLogsMessage) {
+    auto r = decode_text(R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":"on"}})");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, errc::bad_request);
+    EXPECT_NE(r.error().message.find("data.encryption"), std::string::npos) << r.error().message;
+}
+
 TEST(Codec, IgnoresUnknownFields) {
     EXPECT_TRUE(decode_text(R"({"type":"ping","extra":{"deep":[1,2,3]}})"));
 }

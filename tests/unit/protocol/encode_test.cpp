@@ -94,6 +94,41 @@ TEST(Encode, LogsAndHistoryFrames) {
     EXPECT_TRUE(json::parse(history_frame({}, false)).as_object().at("payload").as_array().empty());
 }
 
+// The original library reads its history answer as {type:"request_history", payload:{logs}}.
+TEST(Encode, HistoryInTheShapeTheClientAskedFor) {
+    std::vector<core::EntryPtr> entries{entry("a"), entry("b")};
+    auto answer = json::parse(history_frame(entries, false, false, "request_history")).as_object();
+    EXPECT_EQ(answer.at("type").as_string(), "request_history");
+    EXPECT_TRUE(answer.at("history").as_bool());
+    EXPECT_EQ(answer.at("payload").at("logs").as_array().size(), 2u);
+    EXPECT_EQ(answer.at("payload").at("logs").as_array()[1].at("message").as_string(), "b");
+    auto gap = json::parse(history_frame({}, true, true, "request_history")).as_object();
+    EXPECT_TRUE(gap.at("gap").as_bool());
+    EXPECT_TRUE(gap.at("more").as_bool());
+    EXPECT_TRUE(gap.at("history").as_bool());
+    EXPECT_TRUE(gap.at("payload").at("logs").as_array().empty());
+    EXPECT_FALSE(answer.contains("more"));
+}
+
+TEST(Encode, EncryptedEntryCarriesItsMarkAndKeys) {
+    core::Entry e;
+    e.id = "x";
+    e.level = "log";
+    e.message = "0a1b:c2d3";
+    e.encrypted = true;
+    e.encryption = R"({"transmissionKey":"t","encryptedKey":"k"})";
+    encode_entry(e);
+    auto o = json::parse(e.encoded).as_object();
+    EXPECT_TRUE(o.at("encrypted").as_bool());
+    EXPECT_EQ(o.at("encryption").at("transmissionKey").as_string(), "t");
+    EXPECT_EQ(o.at("encryption").at("encryptedKey").as_string(), "k");
+    core::Entry plain;
+    plain.message = "m";
+    encode_entry(plain);
+    EXPECT_FALSE(json::parse(plain.encoded).as_object().contains("encrypted"));
+    EXPECT_FALSE(json::parse(plain.encoded).as_object().contains("encryption"));
+}
+
 TEST(Encode, ErrorCarriesCodeMessageAndRef) {
     auto v = json::parse(error_frame(core::errc::forbidden, "no", R"("r1")")).as_object();
     EXPECT_EQ(v.at("type").as_string(), "error");
@@ -170,6 +205,13 @@ TEST(Encode, MetricsHaveEverySeedField) {
     }
     for (auto key : {"bytesReceived", "bytesSent", "connections"}) EXPECT_TRUE(p.at("network").as_object().contains(key));
     EXPECT_DOUBLE_EQ(p.at("cpu").at("usage").to_number<double>(), 12.5);
+}
+
+TEST(Encode, MetricsCarryTheAppsRejectedEntries) {
+    core::PerformanceMetrics m;
+    m.rejected_entries = 34;
+    auto p = json::parse(metrics_frame(m)).at("payload").as_object();
+    EXPECT_EQ(p.at("rejectedEntries").to_number<std::uint64_t>(), 34u);
 }
 
 }  // namespace

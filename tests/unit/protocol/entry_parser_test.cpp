@@ -225,6 +225,80 @@ std::string random_entry(std::mt19937_64& rng) {
     return out + "}";
 }
 
+// The original NehonixSmartLogger library's encryption mode (its src/logger.ts, sendLogToWebSocket):
+// the entry says `encrypted: true`, the keys stand beside `logs`, after it.
+TEST(EntryParser, KeepsTheOriginalLibrarysEncryptionMode) {
+    auto p = parse(R"({"type":"logs","data":{"userId":"u","appId":"a","logs":[
+        {"id":"9f3a","timestamp":"2024-05-01T12:00:00.000Z","level":"log","message":"0a1b:c2d3","encrypted":true}
+    ],"encryption":{"isEncrypted":true,"transmissionKey":"aa11","encryptedKey":"bb22:cc33"}}})");
+    ASSERT_EQ(p.entries.accepted.size(), 1u);
+    EXPECT_TRUE(p.refusal.empty());
+    const IncomingEntry& e = p.entries.accepted[0];
+    EXPECT_EQ(e.level, "log");
+    EXPECT_TRUE(e.encrypted);
+    EXPECT_EQ(e.encryption, R"({"transmissionKey":"aa11","encryptedKey":"bb22:cc33"})");
+}
+
+TEST(EntryParser, MessageKeysCoverItsEntriesUnlessOneSaysOtherwise) {
+    auto p = parse(R"({"type":"logs","data":{"encryption":{"transmissionKey":"t","encryptedKey":"k"},"logs":[
+        {"message":"a"},
+        {"message":"b","encrypted":false},
+        {"message":"c","encryption":{"transmissionKey":"own","encryptedKey":"own\"k"}},
+        {"message":"d","encrypted":null}
+    ]}})");
+    ASSERT_EQ(p.entries.accepted.size(), 4u);
+    const auto& a = p.entries.accepted;
+    EXPECT_TRUE(a[0].encrypted);
+    EXPECT_EQ(a[0].encryption, R"({"transmissionKey":"t","encryptedKey":"k"})");
+    EXPECT_FALSE(a[1].encrypted);
+    EXPECT_EQ(a[1].encryption, "");
+    EXPECT_TRUE(a[2].encrypted);
+    EXPECT_EQ(a[2].encryption, R"({"transmissionKey":"own","encryptedKey":"own\"k"})");
+    EXPECT_TRUE(a[3].encrypted);
+
+    // Without keys, `encrypted: true` alone still marks the entry; `isEncrypted: false` and
+    // `encryption: null` say nothing.
+    auto bare = parse(frame_of(R"({"message":"x","encrypted":true},{"message":"y"})"));
+    EXPECT_TRUE(bare.entries.accepted[0].encrypted);
+    EXPECT_EQ(bare.entries.accepted[0].encryption, "");
+    EXPECT_FALSE(bare.entries.accepted[1].encrypted);
+    auto off = parse(R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":{"isEncrypted":false,"transmissionKey":"t","encryptedKey":"k"}}})");
+    EXPECT_FALSE(off.entries.accepted[0].encrypted);
+    auto null_keys = parse(R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":null}})");
+    EXPECT_FALSE(null_keys.entries.accepted[0].encrypted);
+    EXPECT_TRUE(null_keys.refusal.empty());
+}
+
+TEST(EntryParser, MalformedEncryptionIsRefused) {
+    // Beside `logs`: the whole message.
+    for (std::string_view keys : {R"("yes")", R"({"transmissionKey":"t"})", R"({"transmissionKey":"t","encryptedKey":5})",
+                                  R"({"transmissionKey":{"k":1},"encryptedKey":"k"})", R"([])"}) {
+        auto p = parse(R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":)" + std::string(keys) + "}}");
+        EXPECT_FALSE(p.refusal.empty()) << keys;
+        EXPECT_FALSE(p.refusal_too_large) << keys;
+    }
+    auto long_key = parse(R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":{"transmissionKey":")" +
+                          std::string(kMaxEncryptionKeyBytes + 1, 'a') + R"(","encryptedKey":"k"}}})");
+    EXPECT_FALSE(long_key.refusal.empty());
+    // In an entry: that entry.
+    auto p = parse(frame_of(R"({"message":"a","encrypted":"yes"},{"message":"b","encryption":{"encryptedKey":"k"}},{"message":"c"})"));
+    ASSERT_EQ(p.entries.rejected.size(), 2u);
+    EXPECT_EQ(p.entries.rejected[0].message, "encrypted must be a boolean");
+    EXPECT_EQ(p.entries.rejected[1].index, 1u);
+    ASSERT_EQ(p.entries.accepted.size(), 1u);
+    EXPECT_TRUE(p.refusal.empty());
+}
+
+TEST(EntryParser, MessageKeysCannotMultiplyATinyEntriesMessage) {
+    const std::string key(200, 'k');
+    std::string entries;
+    for (int i = 0; i < 3000; ++i) entries += std::string(i ? "," : "") + R"({"message":""})";
+    auto p = parse(R"({"type":"logs","data":{"logs":[)" + entries + R"(],"encryption":{"transmissionKey":")" + key +
+                   R"(","encryptedKey":")" + key + R"("}}})");
+    EXPECT_TRUE(p.refusal_too_large);
+    EXPECT_FALSE(p.refusal.empty());
+}
+
 TEST(EntryParser, AgreesWithADocumentOnRandomFrames) {
     std::mt19937_64 rng(20261129);
     Limits limits;

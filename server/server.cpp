@@ -5,7 +5,9 @@
 #include "server/http_session.hpp"
 #include "server/routes/health_routes.hpp"
 #include "server/routes/logs_routes.hpp"
+#include "server/routes/loki_routes.hpp"
 #include "server/routes/metrics_route.hpp"
+#include "server/routes/otlp_routes.hpp"
 #include "server/ws_session.hpp"
 
 namespace smartlog::server {
@@ -44,6 +46,13 @@ Server::Server(const Config& config, storage::Store& store, core::Clock& clock)
       signals_(ioc_, SIGINT, SIGTERM),
       shutdown_deadline_(ioc_) {
     listener_ = std::make_shared<Listener>(ctx_, resolve_listen(ioc_, config.settings.listen));
+    for (const SyslogConfig& s : config.syslog) {
+        auto listener = std::make_shared<SyslogListener>(ctx_, s);
+        spdlog::info("syslog ({}) listening on {}:{} for app \"{}\" as user \"{}\"",
+                     s.transport == SyslogTransport::tcp ? "tcp" : "udp", parse_listen(s.listen).host, listener->port(),
+                     s.app, s.user);
+        syslog_.push_back(std::move(listener));
+    }
     add_builtin_routes();
 }
 
@@ -56,6 +65,8 @@ void Server::add_builtin_routes() {
     routes::add_health_routes(router_, ctx_);
     routes::add_metrics_route(router_, ctx_);
     routes::add_logs_routes(router_, ctx_);
+    routes::add_otlp_routes(router_, ctx_);
+    routes::add_loki_routes(router_, ctx_);
 }
 
 void Server::run() {
@@ -65,6 +76,7 @@ void Server::run() {
         stop();
     });
     listener_->run();
+    for (auto& s : syslog_) s->run();
     metrics_.start();
     ioc_.run();
     if (!ctx_.sessions.empty()) {
@@ -86,6 +98,7 @@ void Server::stop() {
     ctx_.stopping = true;
     signals_.cancel();
     listener_->stop();
+    for (auto& s : syslog_) s->stop();
     metrics_.stop();
     hub_.stop();  // sends pending batches first
     // Copies: sessions leave the sets as they close.

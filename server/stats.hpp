@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "server/ingest_counters.hpp"
+
 namespace smartlog::server {
 
 struct Stats {
@@ -15,6 +17,7 @@ struct Stats {
     std::uint64_t connections_refused = 0;  // accepted over max_connections, answered 503
     std::uint64_t refusals_lingering = 0;   // refused sockets not closed yet (bounded)
     std::uint64_t http_timeouts = 0;        // HTTP connections cut by header or request deadline
+    IngestCounterTable ingest;              // per protocol and format (server/ingest_pipeline.hpp)
 };
 
 }  // namespace smartlog::server

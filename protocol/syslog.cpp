@@ -178,6 +178,7 @@ void parse_3164(std::string_view rest, std::int64_t now_ms, Fields& f, IncomingE
         else timestamp.reset();
     }
     e.timestamp = timestamp ? *timestamp : now_ms;
+    bool header = false;
     if (timestamp) {
         // HOSTNAME follows a timestamp; without one, the header is not there at all.
         std::string_view r = rest;
@@ -185,12 +186,15 @@ void parse_3164(std::string_view rest, std::int64_t now_ms, Fields& f, IncomingE
         if (!host.empty() && eat_space(r)) {
             f.hostname = host;
             rest = r;
+            header = true;
         }
     }
-    // TAG: up to 32 (we allow 48) name characters, then "[pid]" and/or ":".
+    // TAG (RFC 3164 4.1.3): up to 32 (we allow 48) name characters, ended by "[pid]", ":" or a
+    // space. After a full header a space ends it too (rsyslog forwards RFC 5424 input as
+    // "host app msg"); without a header only "[" or ":" tells a tag from the message's first word.
     std::size_t i = 0;
     while (i < rest.size() && i < 48 && rest[i] != '[' && rest[i] != ':' && rest[i] != ' ') ++i;
-    if (i > 0 && i < rest.size() && (rest[i] == '[' || rest[i] == ':')) {
+    if (i > 0 && i < rest.size() && (rest[i] == '[' || rest[i] == ':' || (header && rest[i] == ' '))) {
         std::string_view r = rest.substr(i);
         std::string_view pid;
         bool ok = true;
@@ -203,7 +207,6 @@ void parse_3164(std::string_view rest, std::int64_t now_ms, Fields& f, IncomingE
             }
         }
         if (ok && !r.empty() && r.front() == ':') r.remove_prefix(1);
-        else if (ok && pid.empty()) ok = false;  // a bare word is the message, not a tag
         if (ok) {
             f.app_name = rest.substr(0, i);
             f.procid = pid;

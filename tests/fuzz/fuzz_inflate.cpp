@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "protocol/decompress.hpp"
-#include "tests/fuzz/http_checks.hpp"
+#include "tests/fuzz/ingest_checks.hpp"
 
 using namespace smartlog;
 

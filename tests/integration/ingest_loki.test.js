@@ -8,7 +8,7 @@ const zlib = require('node:zlib');
 const winston = require('winston');
 const LokiTransport = require('winston-loki');
 const pino = require('pino');
-const pinoLoki = require('pino-loki');
+const pinoLoki = require('pino-loki').default;  // a CommonJS build with the function as `default`
 const { startServer } = require('../support/server');
 const { as, TEST_TOML } = require('../support/client');
 

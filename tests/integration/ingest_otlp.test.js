@@ -6,7 +6,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
-const { LoggerProvider, SimpleLogRecordProcessor } = require('@opentelemetry/sdk-logs');
+const { LoggerProvider, BatchLogRecordProcessor } = require('@opentelemetry/sdk-logs');
 const { SeverityNumber } = require('@opentelemetry/api-logs');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
 const { OTLPLogExporter: JsonExporter } = require('@opentelemetry/exporter-logs-otlp-http');
@@ -36,11 +36,11 @@ async function metric(name, labels) {
   return line ? Number(line.split(' ').pop()) : NaN;
 }
 
-// Emits through a real SDK pipeline (SimpleLogRecordProcessor: one export per record).
+// Emits through a real SDK pipeline; forceFlush exports the batch and waits for the answer.
 async function emitWith(exporter, records) {
   const provider = new LoggerProvider({
     resource: resourceFromAttributes({ 'service.name': 'checkout', 'deployment.environment': 'test' }),
-    processors: [new SimpleLogRecordProcessor(exporter)],
+    processors: [new BatchLogRecordProcessor({ exporter })],
   });
   const logger = provider.getLogger('checkout.http', '1.2.3');
   for (const r of records) logger.emit(r);
@@ -165,7 +165,7 @@ test('oversized records come back as partialSuccess, the rest are stored, and th
   const requests = await metric('smartlog_ingest_requests_total', 'protocol="otlp",format="protobuf"');
   const rejected = await metric('smartlog_ingest_rejected_total', 'protocol="otlp",format="protobuf"');
   const provider = new LoggerProvider({
-    processors: [new SimpleLogRecordProcessor(new ProtoExporter({ url: `${server.url}v1/logs`, headers: authHeaders() }))],
+    processors: [new BatchLogRecordProcessor({ exporter: new ProtoExporter({ url: `${server.url}v1/logs`, headers: authHeaders() }) })],
   });
   provider.getLogger('big').emit({ body: 'y'.repeat(5000) });
   await provider.forceFlush();

@@ -39,7 +39,8 @@ TEST(Utf8, ValidAndRepaired) {
 }
 
 TEST(Base64, RoundTripsAndRefusesGarbage) {
-    for (std::string s : {"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    for (const std::string& s : {std::string(), std::string("a"), std::string("ab"), std::string("abc"), std::string("abcd"),
+                                  std::string("\0\xff\x10", 3)}) {
         EXPECT_EQ(base64_decode(base64_encode(s)), s);
     }
     EXPECT_EQ(base64_decode("YWxpY2U6dG9rZW4"), "alice:token");  // padding optional

@@ -84,9 +84,13 @@ TEST(Syslog, Rfc3164WithoutHeaderOrTag) {
     EXPECT_FALSE(s.malformed);
     EXPECT_EQ(s.entry.message, "no header at all");
     EXPECT_EQ(s.entry.timestamp, kNow);
-    s = parse_syslog("<13>May  1 11:00:00 host just words", kNow);
-    EXPECT_EQ(s.entry.message, "just words");
-    EXPECT_EQ(meta(s).as_object().count("appName"), 0u);
+    s = parse_syslog("<13>no: header, but a tag", kNow);
+    EXPECT_EQ(s.entry.message, "header, but a tag");
+    EXPECT_EQ(meta(s).at("appName"), "no");
+    // After a full header the first word is the tag, as rsyslog forwards RFC 5424 input.
+    s = parse_syslog("<13>May  1 11:00:00 host shop stock low", kNow);
+    EXPECT_EQ(s.entry.message, "stock low");
+    EXPECT_EQ(meta(s).at("appName"), "shop");
 }
 
 TEST(Syslog, MalformedLinesAreKeptWhole) {

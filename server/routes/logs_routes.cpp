@@ -42,13 +42,24 @@ bool is_text(const HttpRequest& req) {
     return type == "text/plain";
 }
 
+// A text/plain body that is a JSON array or {"logs": [...]} is read as JSON, as before text
+// bodies were taken: fetch() labels a string body text/plain unless told otherwise.
+bool json_in_text(std::string_view body, const protocol::Limits& limits) {
+    const auto first = body.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || (body[first] != '[' && body[first] != '{')) return false;
+    auto parsed = protocol::parse_entries(body, protocol::EntryLayout::ingest_body, limits);
+    return parsed && parsed->entries_found;
+}
+
 }  // namespace
 
 std::variant<protocol::LogsRequest, HttpResponse> decode_ingest_body(const HttpRequest& req,
-                                                                     const protocol::Limits& limits) {
+                                                                     const protocol::Limits& limits, bool* as_text) {
     using protocol::EntryLayout;
-    if (is_text(req)) {
+    if (as_text) *as_text = false;
+    if (is_text(req) && !json_in_text(req.body(), limits)) {
         // One entry per line, all of one level: `tail -F app.log | curl --data-binary @-`.
+        if (as_text) *as_text = true;
         std::string level = "info";
         const auto params = query_params(req.target());
         if (auto it = params.find("level"); it != params.end() && !it->second.empty()) {
@@ -103,11 +114,6 @@ std::string ack_json(std::size_t accepted, const std::vector<protocol::EntryReje
     return json::serialize(json::object{{"accepted", accepted}, {"rejected", std::move(list)}});
 }
 
-IngestFormat ingest_format(const HttpRequest& req) {
-    if (is_text(req)) return IngestFormat::plain;
-    return is_ndjson(req) ? IngestFormat::ndjson : IngestFormat::json;
-}
-
 std::string_view error_code(const IngestOutcome& outcome) {
     switch (outcome.status) {
         case IngestOutcome::Status::too_large: return "too_large";
@@ -123,9 +129,10 @@ void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
 
-    auto decoded = decode_ingest_body(req, ctx.limits);
+    bool as_text = false;
+    auto decoded = decode_ingest_body(req, ctx.limits, &as_text);
     if (auto* refusal = std::get_if<HttpResponse>(&decoded)) return respond(std::move(*refusal));
-    const IngestFormat format = ingest_format(req);
+    const IngestFormat format = as_text ? IngestFormat::plain : is_ndjson(req) ? IngestFormat::ndjson : IngestFormat::json;
     const IngestSource source{caller.app_id, caller.user_id,
                               format == IngestFormat::plain ? IngestProtocol::text : IngestProtocol::native, format};
     ingest_entries(ctx, source, std::move(std::get<protocol::LogsRequest>(decoded)),

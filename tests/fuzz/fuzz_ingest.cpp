@@ -72,13 +72,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto decoded = server::routes::decode_ingest_body(req, limits);
 
     // As stored: Beast trims the value's surrounding whitespace, as its parser does on the wire.
-    // text/plain counts lines as NDJSON does: one entry per line that is not blank.
-    const bool ndjson = has_type && (ndjson_type(req[boost::beast::http::field::content_type]) ||
-                                     text_type(req[boost::beast::http::field::content_type]));
-    const std::optional<std::size_t> expected = ndjson ? non_blank_lines(body) : json_entry_count(body);
+    // text/plain counts lines as NDJSON does (one entry per line that is not blank), unless the
+    // body is a JSON array or {"logs": [...]}.
+    const bool text = has_type && text_type(req[boost::beast::http::field::content_type]);
+    const bool ndjson = has_type && ndjson_type(req[boost::beast::http::field::content_type]);
+    std::optional<std::size_t> expected = ndjson ? non_blank_lines(body) : json_entry_count(body);
+    if (text && !expected) expected = non_blank_lines(body);
+    const bool lines = ndjson || (text && !json_entry_count(body));
     if (auto* refusal = std::get_if<server::HttpResponse>(&decoded)) {
-        // NDJSON is never refused whole: each bad line is rejected alone.
-        check(!ndjson && !expected);
+        // NDJSON and text are never refused whole: each bad line is rejected alone.
+        check(!lines && !expected);
         fuzz::check_error_response(*refusal, {400}, {"bad_json", "bad_request"});
         return 0;
     }

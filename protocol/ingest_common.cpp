@@ -1,6 +1,7 @@
 #include "protocol/ingest_common.hpp"
 
 #include <cmath>
+#include <google/protobuf/stubs/logging.h>
 #include <fmt/format.h>
 
 #include "core/level.hpp"
@@ -174,6 +175,14 @@ std::optional<std::int64_t> millis_of_nanos(std::uint64_t nanos) noexcept {
 std::optional<std::string> level_of_text(std::string_view text) {
     if (text.empty()) return std::nullopt;
     return core::normalize_level(valid_utf8(text) ? std::string(text) : repaired_utf8(text));
+}
+
+void silence_protobuf_logs() {
+    static const bool silenced = [] {
+        google::protobuf::SetLogHandler(nullptr);
+        return true;
+    }();
+    (void)silenced;
 }
 
 void admit_decoded(IncomingEntry entry, const Limits& limits, LogsRequest& out) {

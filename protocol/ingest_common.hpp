@@ -59,6 +59,11 @@ std::optional<std::int64_t> millis_of_nanos(std::uint64_t nanos) noexcept;
 // longer than core::kMaxLevelLength, so the caller falls back to its default.
 std::optional<std::string> level_of_text(std::string_view text);
 
+// Silences libprotobuf's own logging (it writes an ERROR line for every string field that is not
+// UTF-8: one per bad request, which would let any client flood the server's log). Idempotent;
+// the protobuf decoders call it before parsing.
+void silence_protobuf_logs();
+
 // Accepts `entry` into `out`, or rejects it with the reason when its message or metadata is over
 // `limits` (SPEC 2: rejected, never truncated).
 void admit_decoded(IncomingEntry entry, const Limits& limits, LogsRequest& out);

@@ -198,9 +198,10 @@ std::variant<LogsRequest, DecodeError> decode_loki_json(std::string_view body, c
 }
 
 std::variant<LogsRequest, DecodeError> decode_loki_protobuf(std::string_view body, const Limits& limits) {
+    silence_protobuf_logs();
     loki::PushRequest request;
     if (!request.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-        return DecodeError{"the body is not a Loki PushRequest (protobuf)"};
+        return DecodeError{"the body is not a Loki PushRequest (protobuf), or one of its strings is not UTF-8"};
     }
     LogsRequest out;
     std::size_t index = 0;

@@ -335,9 +335,10 @@ std::string otlp_level(std::int32_t severity_number, std::string_view severity_t
 }
 
 std::variant<LogsRequest, DecodeError> decode_otlp_protobuf(std::string_view body, const Limits& limits) {
+    silence_protobuf_logs();
     otlp::ExportLogsServiceRequest request;
     if (!request.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-        return DecodeError{"the body is not an OTLP ExportLogsServiceRequest (protobuf)"};
+        return DecodeError{"the body is not an OTLP ExportLogsServiceRequest (protobuf), or one of its strings is not UTF-8"};
     }
     LogsRequest out;
     map_request(request, limits, out);

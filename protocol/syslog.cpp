@@ -298,10 +298,12 @@ bool SyslogFramer::next(std::string_view& message) {
             // Digits not followed by a space: a line that happens to start with a digit.
         }
         const auto nl = rest.find('\n');
-        if (nl == std::string_view::npos) {
-            if (rest.size() > max_frame_) error_ = fmt::format("a line is over the {} byte limit", max_frame_);
+        // Over the limit whether or not its end has arrived in the same read.
+        if ((nl == std::string_view::npos ? rest.size() : nl) > max_frame_) {
+            error_ = fmt::format("a line is over the {} byte limit", max_frame_);
             return false;
         }
+        if (nl == std::string_view::npos) return false;
         message = rest.substr(0, nl);
         consumed_ += nl + 1;
         while (!message.empty() && message.back() == '\r') message.remove_suffix(1);

@@ -148,6 +148,10 @@ TEST(OtlpDecoder, MalformedRequestsAreErrors) {
     for (std::string bad : {std::string("\x0a\xff\xff", 3), std::string("\x0a\x05\x12", 3), std::string("\xff")}) {
         EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_otlp_protobuf(bad, {})));
     }
+    // proto3 strings must be UTF-8 (bytes fields may hold anything).
+    auto bad_utf8 = sample_request();
+    bad_utf8.mutable_resource_logs(0)->mutable_scope_logs(0)->mutable_log_records(0)->mutable_body()->set_string_value("a\xff");
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_otlp_protobuf(bad_utf8.SerializeAsString(), {})));
     // An empty request is a request with nothing in it.
     EXPECT_TRUE(decoded(decode_otlp_json("{}", {})).accepted.empty());
     EXPECT_TRUE(decoded(decode_otlp_protobuf("", {})).accepted.empty());

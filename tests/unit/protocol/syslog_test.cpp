@@ -149,6 +149,11 @@ TEST(SyslogFramer, OversizedFramesFail) {
     g.feed("<13>this line never ends");
     EXPECT_TRUE(frames(g).empty());
     EXPECT_TRUE(g.failed());
+    // Found by fuzz_syslog: a long line whose newline came in the same read.
+    SyslogFramer l(10);
+    l.feed("<13>this line is too long\n");
+    EXPECT_TRUE(frames(l).empty());
+    EXPECT_TRUE(l.failed());
     SyslogFramer h(10);
     h.feed("99999999999999999999 x");
     EXPECT_TRUE(frames(h).empty());

@@ -32,7 +32,7 @@ build-debug:
 # reports are recoverable in the fuzz build: halt_on_error makes them crashes too. docs/fuzzing.md
 FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS ?= codec config timestamp units ingest query auth http field_query
+FUZZ_TARGETS ?= codec config timestamp units ingest query auth http otlp loki syslog inflate field_query
 fuzz:
 	@./scripts/install-deps.sh fuzz
 	@test -f build/fuzz/CMakeCache.txt || cmake --preset fuzz >/dev/null

@@ -9,6 +9,9 @@ packages=(
   libssl-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
   libfmt-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev
   chromium redis-server
+  # The standard ingest formats (docs/ingest.md): protobuf, snappy and gzip; rsyslog and
+  # util-linux logger (bsdutils) for the syslog tests.
+  libprotobuf-dev protobuf-compiler libsnappy-dev zlib1g-dev rsyslog bsdutils
   prometheus  # promtool checks the /metrics text in tests/integration/http_api.test.js
   nginx       # the reverse proxy of docs/operations.md, tested by tests/e2e/nginx.test.js
   systemd     # systemd-analyze verifies packaging/smartlogd.service
@@ -38,8 +41,12 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Test clients and the browser driver come from the npm registry, pinned by the lock file.
-if [[ -f tests/package.json && ! -d tests/node_modules ]]; then
+# Test clients, the shippers of the ingest tests and the browser driver come from the npm
+# registry, pinned by the lock file; reinstalled when the lock file is newer than what npm last
+# installed.
+if [[ -f tests/package-lock.json ]] &&
+   [[ ! -f tests/node_modules/.package-lock.json ||
+      tests/package-lock.json -nt tests/node_modules/.package-lock.json ]]; then
   (cd tests && npm ci --no-audit --no-fund --silent)
 fi
 

@@ -179,6 +179,7 @@ const std::vector<SettingSpec>& setting_specs() {
                      }});
         v.push_back(bool_setting("ws_deflate", "Offer permessage-deflate to WebSocket clients (max_frame_bytes then counts inflated bytes)", &Settings::ws_deflate));
         v.push_back(size_setting("max_body_bytes", "Largest HTTP request body accepted (larger: 413)", &Settings::max_body_bytes));
+        v.push_back(size_setting("max_inflated_bytes", "Largest HTTP request body once decompressed (gzip, deflate, snappy; larger: 413)", &Settings::max_inflated_bytes));
         v.push_back(duration_setting("request_timeout", "An HTTP request must arrive whole within this (else the connection is closed)", &Settings::request_timeout));
         v.push_back(duration_setting("header_timeout", "An HTTP request line and headers must arrive within this, and an idle kept-alive connection is closed after it (at most request_timeout)", &Settings::header_timeout));
         v.push_back(count_setting("max_connections", "Open client connections, HTTP and WebSocket; more are answered 503 and closed", &Settings::max_connections));
@@ -387,6 +388,76 @@ void apply_users(Config& config, const toml::node& users_node, const std::string
     }
 }
 
+void apply_syslog(Config& config, const toml::node& syslog_node, const std::string& source) {
+    const toml::array* listeners = syslog_node.as_array();
+    if (!listeners) fail_at(source, syslog_node.source(), "syslog", "expected [[syslog]] tables");
+    for (std::size_t i = 0; i < listeners->size(); ++i) {
+        const toml::table* t = (*listeners)[i].as_table();
+        const std::string where = fmt::format("syslog[{}]", i);
+        if (!t) fail_at(source, (*listeners)[i].source(), where, "expected a table");
+        SyslogConfig listener;
+        for (const auto& [name, node] : *t) {
+            const std::string key(name.str());
+            const std::string full = where + "." + key;
+            if (key != "listen" && key != "protocol" && key != "app" && key != "user") {
+                fail_at(source, node.source(), full, "unknown key (expected listen, protocol, app, user)");
+            }
+            if (!node.is_string()) fail_at(source, node.source(), full, "expected a string");
+            const std::string value = *node.value<std::string>();
+            if (key == "listen") {
+                try {
+                    parse_listen(value);
+                } catch (const ConfigError& e) {
+                    fail_at(source, node.source(), full, e.what());
+                }
+                listener.listen = value;
+            } else if (key == "protocol") {
+                if (value == "tcp") listener.transport = SyslogTransport::tcp;
+                else if (value == "udp") listener.transport = SyslogTransport::udp;
+                else fail_at(source, node.source(), full, "expected \"tcp\" or \"udp\"");
+            } else if (key == "app") {
+                listener.app = value;
+            } else {
+                listener.user = value;
+            }
+        }
+        if (listener.app.empty()) fail_at(source, t->source(), where + ".app", "required: the app its messages go to");
+        if (listener.user.empty()) fail_at(source, t->source(), where + ".user", "required: the user its messages are written as");
+        if (listener.app.size() > 128 || listener.user.size() > 128) {
+            fail_at(source, t->source(), where, "app and user ids are at most 128 bytes");
+        }
+        for (const auto& other : config.syslog) {
+            // Port 0 picks a free port each time: never the same twice.
+            if (other.listen == listener.listen && other.transport == listener.transport && parse_listen(other.listen).port != 0) {
+                fail_at(source, t->source(), where + ".listen", "\"" + listener.listen + "\" is declared twice");
+            }
+        }
+        config.syslog.push_back(std::move(listener));
+    }
+}
+
+// Each syslog listener writes as a user that holds write on an active app (outside open mode).
+// Checked once every section is read, as the sections may come in any order.
+void check_syslog(const Config& config, const toml::table& root, const std::string& source) {
+    const toml::array* listeners = root["syslog"].as_array();
+    for (std::size_t i = 0; i < config.syslog.size(); ++i) {
+        const SyslogConfig& s = config.syslog[i];
+        const toml::source_region where = listeners && i < listeners->size() ? (*listeners)[i].source() : toml::source_region{};
+        const std::string name = fmt::format("syslog[{}]", i);
+        if (config.open_mode()) continue;
+        const auto app = std::find_if(config.apps.begin(), config.apps.end(), [&](const AppConfig& a) { return a.id == s.app; });
+        if (app == config.apps.end()) fail_at(source, where, name + ".app", "no [[apps]] entry has id \"" + s.app + "\"");
+        if (!app->active) fail_at(source, where, name + ".app", "app \"" + s.app + "\" is inactive: nothing may write to it");
+        const auto user = std::find_if(config.users.begin(), config.users.end(), [&](const UserConfig& u) { return u.id == s.user; });
+        if (user == config.users.end()) fail_at(source, where, name + ".user", "no [[users]] entry has id \"" + s.user + "\"");
+        const auto grant = user->apps.find(s.app);
+        if (grant == user->apps.end() || !grant->second.count(Permission::write)) {
+            fail_at(source, where, name + ".user",
+                    "user \"" + s.user + "\" needs the \"write\" permission on app \"" + s.app + "\"");
+        }
+    }
+}
+
 }  // namespace
 
 void check_rate_settings(const Settings& s) {
@@ -443,11 +514,14 @@ void apply_toml(Config& config, std::string_view toml_text, const std::string& s
             apply_apps(config, node, source);
         } else if (key == "users") {
             apply_users(config, node, source);
+        } else if (key == "syslog") {
+            apply_syslog(config, node, source);
         } else {
             fail_at(source, node.source(), key,
-                    "unknown section (expected [server], [[apps]], [[users]])" + did_you_mean(key, {"server", "apps", "users"}));
+                    "unknown section (expected [server], [[apps]], [[users]], [[syslog]])" + did_you_mean(key, {"server", "apps", "users", "syslog"}));
         }
     }
+    check_syslog(config, root, source);
     for (const auto& user : config.users) {
         for (const auto& grant : user.apps) {
             const std::string& app_id = grant.first;

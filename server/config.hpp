@@ -46,6 +46,7 @@ struct Settings {
     std::vector<std::string> allowed_origins;  // empty: any Origin; else serialized origins
     bool ws_deflate = false;  // offer permessage-deflate to WebSocket clients
     std::uint64_t max_body_bytes = 1u << 20;  // largest HTTP request body (larger: 413)
+    std::uint64_t max_inflated_bytes = 8u << 20;  // largest body once gzip / snappy is undone
     milliseconds request_timeout{10'000};     // an HTTP request must arrive whole within this
     // Request line and headers must arrive within this (load_config clamps it to
     // request_timeout); it also bounds how long a kept-alive connection waits for a request.
@@ -82,10 +83,21 @@ struct UserConfig {
     std::map<std::string, std::set<Permission>> apps;
 };
 
+// A [[syslog]] listener (docs/ingest.md "Syslog"): what arrives on it is written to `app` as
+// `user`, who must hold the write permission there.
+enum class SyslogTransport { tcp, udp };
+struct SyslogConfig {
+    std::string listen = "127.0.0.1:5514";
+    SyslogTransport transport = SyslogTransport::tcp;
+    std::string app;
+    std::string user;
+};
+
 struct Config {
     Settings settings;
     std::vector<AppConfig> apps;
     std::vector<UserConfig> users;
+    std::vector<SyslogConfig> syslog;
     std::string config_file;  // empty when none was given
     // Open mode: no [[users]] at all; any user and app is accepted with every permission.
     bool open_mode() const noexcept { return users.empty(); }

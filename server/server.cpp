@@ -7,7 +7,9 @@
 #include "server/routes/apps_route.hpp"
 #include "server/routes/health_routes.hpp"
 #include "server/routes/logs_routes.hpp"
+#include "server/routes/loki_routes.hpp"
 #include "server/routes/metrics_route.hpp"
+#include "server/routes/otlp_routes.hpp"
 #include "server/ws_session.hpp"
 
 namespace smartlog::server {
@@ -81,6 +83,13 @@ Server::Server(const Config& config, storage::Store& store, core::Clock& clock)
     } catch (const boost::system::system_error& e) {
         refuse_bind(config.settings.listen, e);
     }
+    for (const SyslogConfig& s : config.syslog) {
+        auto listener = std::make_shared<SyslogListener>(ctx_, s);
+        spdlog::info("syslog ({}) listening on {}:{} for app \"{}\" as user \"{}\"",
+                     s.transport == SyslogTransport::tcp ? "tcp" : "udp", parse_listen(s.listen).host, listener->port(),
+                     s.app, s.user);
+        syslog_.push_back(std::move(listener));
+    }
     add_builtin_routes();
 }
 
@@ -94,6 +103,8 @@ void Server::add_builtin_routes() {
     routes::add_metrics_route(router_, ctx_);
     routes::add_logs_routes(router_, ctx_);
     routes::add_apps_route(router_, ctx_);
+    routes::add_otlp_routes(router_, ctx_);
+    routes::add_loki_routes(router_, ctx_);
 }
 
 void Server::run() {
@@ -104,6 +115,7 @@ void Server::run() {
     });
     wait_for_hangup();
     listener_->run();
+    for (auto& s : syslog_) s->run();
     metrics_.start();
     ioc_.run();
     if (!ctx_.sessions.empty()) {
@@ -126,6 +138,7 @@ void Server::stop() {
     signals_.cancel();
     hangup_.cancel();
     listener_->stop();
+    for (auto& s : syslog_) s->stop();
     metrics_.stop();
     hub_.stop();  // sends pending batches first
     // Copies: sessions leave the sets as they close.

@@ -13,6 +13,7 @@
 #include "server/router.hpp"
 #include "server/server_context.hpp"
 #include "server/stats.hpp"
+#include "server/syslog_listener.hpp"
 #include "server/tls_context.hpp"
 #include "storage/store.hpp"
 
@@ -57,6 +58,7 @@ private:
     std::unique_ptr<net::ssl::context> tls_;
     ServerContext ctx_;
     std::shared_ptr<Listener> listener_;
+    std::vector<std::shared_ptr<SyslogListener>> syslog_;  // the [[syslog]] listeners
     net::signal_set signals_;
     net::signal_set hangup_;
     net::steady_timer shutdown_deadline_;

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "server/ingest_counters.hpp"
+
 namespace smartlog::server {
 
 struct Stats {
@@ -19,6 +21,7 @@ struct Stats {
     std::uint64_t http_timeouts = 0;        // HTTP connections cut by header or request deadline
     std::uint64_t connections_refused_per_address = 0;  // of those refused: max_connections_per_address
     std::uint64_t connections_displaced = 0;  // waiting connections closed for a newer one
+    IngestCounterTable ingest;              // per protocol and format (server/ingest_pipeline.hpp)
 };
 
 }  // namespace smartlog::server

@@ -119,13 +119,20 @@ std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const 
     if (auto* refusal = std::get_if<HttpResponse>(&read)) return std::move(*refusal);
     protocol::Credentials credentials = std::move(std::get<protocol::Credentials>(read));
     credentials.app_id = app_id;
+    return check_access(access, req, std::move(credentials), needed, "Bearer");
+}
+
+std::variant<Caller, HttpResponse> check_access(const AccessControl& access, const HttpRequest& req,
+                                                protocol::Credentials credentials, Permission needed,
+                                                std::string_view challenge) {
+    const std::string app_id = credentials.app_id;
     auto grant = access.authenticate(credentials);
     if (!grant) {
         switch (grant.error()) {
             case core::auth_errc::invalid_credentials: {
                 auto res = json_error(req, http::status::unauthorized, "invalid_credentials",
                                       "unknown user or wrong token");
-                res.set(http::field::www_authenticate, "Bearer");
+                res.set(http::field::www_authenticate, challenge);
                 return res;
             }
             case core::auth_errc::app_inactive:

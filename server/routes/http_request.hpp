@@ -46,6 +46,13 @@ std::variant<Caller, HttpResponse> authorize(const ServerContext& ctx, const Htt
 std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const HttpRequest& req,
                                              const std::string& app_id, Permission needed);
 
+// The checks `authorize` ends with, for credentials a route read its own way (the Loki push
+// API's Basic auth): 401 with `WWW-Authenticate: <challenge>` for unknown user or wrong token,
+// 403 for no access or a missing permission.
+std::variant<Caller, HttpResponse> check_access(const AccessControl& access, const HttpRequest& req,
+                                                protocol::Credentials credentials, Permission needed,
+                                                std::string_view challenge);
+
 // A JSON 200 answer.
 HttpResponse json_ok(const HttpRequest& req, std::string body);
 

@@ -12,6 +12,9 @@
 #include "protocol/entry_parser.hpp"
 #include "protocol/timestamp.hpp"
 #include "server/ingest_limit.hpp"
+#include "protocol/ingest_common.hpp"
+#include "protocol/text_lines.hpp"
+#include "server/ingest_pipeline.hpp"
 #include "server/routes/http_request.hpp"
 
 namespace smartlog::server::routes {
@@ -57,11 +60,44 @@ bool is_ndjson(const HttpRequest& req) {
     return type == "application/x-ndjson" || type == "application/ndjson" || type == "application/jsonl";
 }
 
+bool is_text(const HttpRequest& req) {
+    auto it = req.find(http::field::content_type);
+    if (it == req.end()) return false;
+    std::string_view type = it->value().substr(0, it->value().find(';'));
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    return type == "text/plain";
+}
+
+// A text/plain body that is a JSON array or {"logs": [...]} is read as JSON, as before text
+// bodies were taken: fetch() labels a string body text/plain unless told otherwise.
+bool json_in_text(std::string_view body, const protocol::Limits& limits) {
+    const auto first = body.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || (body[first] != '[' && body[first] != '{')) return false;
+    auto parsed = protocol::parse_entries(body, protocol::EntryLayout::ingest_body, limits);
+    return parsed && parsed->entries_found;
+}
+
 }  // namespace
 
 std::variant<protocol::LogsRequest, HttpResponse> decode_ingest_body(const HttpRequest& req,
-                                                                     const protocol::Limits& limits) {
+                                                                     const protocol::Limits& limits, bool* as_text) {
     using protocol::EntryLayout;
+    if (as_text) *as_text = false;
+    if (is_text(req) && !json_in_text(req.body(), limits)) {
+        // One entry per line, all of one level: `tail -F app.log | curl --data-binary @-`.
+        if (as_text) *as_text = true;
+        std::string level = "info";
+        const auto params = query_params(req.target());
+        if (auto it = params.find("level"); it != params.end() && !it->second.empty()) {
+            auto normalized = core::normalize_level(it->second);
+            if (!normalized || !protocol::valid_utf8(*normalized)) {
+                return json_error(req, http::status::bad_request, "bad_request",
+                                  "level must be a level name of at most 32 characters");
+            }
+            level = std::move(*normalized);
+        }
+        return protocol::decode_text_lines(req.body(), level, limits);
+    }
     if (is_ndjson(req)) {
         // One entry per non-blank line; a line that is not JSON is refused alone.
         protocol::LogsRequest decoded;
@@ -109,6 +145,16 @@ std::string ack_json(std::size_t accepted, const std::vector<protocol::EntryReje
     return json::serialize(json::object{{"accepted", accepted}, {"rejected", std::move(list)}});
 }
 
+std::string_view error_code(const IngestOutcome& outcome) {
+    switch (outcome.status) {
+        case IngestOutcome::Status::too_large: return "too_large";
+        case IngestOutcome::Status::storage_full: return "storage_full";
+        case IngestOutcome::Status::storage_error: return "storage_error";
+        case IngestOutcome::Status::no_access: return "no_access";
+        default: return "rate_limited";
+    }
+}
+
 void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respond) {
     const auto params = query_params(req.target());
     auto who = authorize(ctx, req, app_of(req, params), Permission::write);
@@ -117,47 +163,20 @@ void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     if (auto refusal = refuse_unknown_params(req, params, {"app"})) return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
 
-    auto decoded = decode_ingest_body(req, ctx.limits);
+    bool as_text = false;
+    auto decoded = decode_ingest_body(req, ctx.limits, &as_text);
     if (auto* refusal = std::get_if<HttpResponse>(&decoded)) return respond(std::move(*refusal));
-    auto& logs = std::get<protocol::LogsRequest>(decoded);
-
-    AppChannel* opened = ctx.hub.open_channel(caller.app_id, app_cap(ctx));
-    if (!opened) return respond(json_error(req, http::status::forbidden, "no_access", too_many_apps_message(ctx)));
-    AppChannel& app = *opened;
-    if (!logs.accepted.empty() && ctx.hub.ingest_throttled()) {
-        ++ctx.hub.throttled_requests;
-        auto res = json_error(req, http::status::too_many_requests, "rate_limited",
-                              "storage is behind; retry shortly");
-        res.set(http::field::retry_after, "1");
-        return respond(std::move(res));
-    }
-    const auto verdict = admit_entries(app, nullptr, logs.accepted.size() + logs.rejected.size(),
-                                       std::chrono::steady_clock::now());
-    if (verdict.outcome == IngestVerdict::Outcome::over_burst) {
-        return respond(json_error(req, http::status::payload_too_large, "too_large", verdict.message));
-    }
-    if (!verdict.admitted()) {
-        auto res = json_error(req, http::status::too_many_requests, "rate_limited", verdict.message);
-        // Whole seconds, rounded up: retrying then finds the budget refilled.
-        res.set(http::field::retry_after, std::to_string((verdict.retry_after.count() + 999) / 1000));
-        return respond(std::move(res));
-    }
-    app.rejected += logs.rejected.size();
-    const std::size_t accepted = logs.accepted.size();
-    std::string ok = ack_json(accepted, logs.rejected);
-    if (accepted == 0) return respond(json_ok(req, std::move(ok)));
-    ctx.hub.ingest(app, caller.user_id, std::move(logs.accepted),
-                   [&req, respond = std::move(respond), ok = std::move(ok)](std::error_code ec) mutable {
-                       if (ec) {
-                           // 507 tells a full disk (the client may wait for space) from other faults.
-                           const bool full = ec == std::errc::no_space_on_device;
-                           return respond(json_error(req,
-                                                     full ? http::status::insufficient_storage
-                                                          : http::status::service_unavailable,
-                                                     full ? "storage_full" : "storage_error",
-                                                     "the entries were not stored: " + ec.message()));
+    const IngestFormat format = as_text ? IngestFormat::plain : is_ndjson(req) ? IngestFormat::ndjson : IngestFormat::json;
+    const IngestSource source{caller.app_id, caller.user_id,
+                              format == IngestFormat::plain ? IngestProtocol::text : IngestProtocol::native, format};
+    ingest_entries(ctx, source, std::move(std::get<protocol::LogsRequest>(decoded)),
+                   [&req, respond = std::move(respond)](IngestOutcome outcome) {
+                       if (!outcome.stored()) {
+                           auto res = json_error(req, http_status(outcome), error_code(outcome), outcome.message);
+                           set_retry_after(res, outcome);
+                           return respond(std::move(res));
                        }
-                       respond(json_ok(req, std::move(ok)));
+                       respond(json_ok(req, ack_json(outcome.accepted, outcome.rejected)));
                    });
 }
 

@@ -25,9 +25,12 @@ void add_logs_routes(Router& router, ServerContext& ctx);
 
 // The entries of a POST body, each validated like one of a WebSocket `logs` message: a JSON
 // array, {"logs": [...]}, or NDJSON when the Content-Type says so (a line that is not JSON is
-// rejected alone; blank lines are skipped). A body that is none of these is a 400.
+// rejected alone; blank lines are skipped). A body that is none of these is a 400. text/plain:
+// one entry per line that is not blank, of the `level` query parameter (default info), unless
+// the body is a JSON array or {"logs": [...]}, read as JSON; `as_text` tells which it was.
 std::variant<protocol::LogsRequest, HttpResponse> decode_ingest_body(const HttpRequest& req,
-                                                                     const protocol::Limits& limits);
+                                                                     const protocol::Limits& limits,
+                                                                     bool* as_text = nullptr);
 
 // The storage query of a GET from its query parameters (see query_params): level (a comma list),
 // start and end (ms), q, limit (1 to kMaxQueryLimit, default kDefaultQueryLimit) and before.

@@ -115,6 +115,35 @@ std::string prometheus_text(const ServerContext& ctx, const std::vector<const Ap
            "Connections that have proven nothing yet: HTTP between requests, WebSocket before auth.",
            ctx.slots.waiting());
 
+    // Per protocol and format (docs/ingest.md): the pairs a request can arrive as.
+    static constexpr std::pair<IngestProtocol, IngestFormat> kIngestKinds[] = {
+        {IngestProtocol::native, IngestFormat::json},     {IngestProtocol::native, IngestFormat::ndjson},
+        {IngestProtocol::text, IngestFormat::plain},      {IngestProtocol::otlp, IngestFormat::protobuf},
+        {IngestProtocol::otlp, IngestFormat::json},       {IngestProtocol::loki, IngestFormat::protobuf},
+        {IngestProtocol::loki, IngestFormat::json},       {IngestProtocol::syslog, IngestFormat::tcp},
+        {IngestProtocol::syslog, IngestFormat::udp},
+    };
+    struct IngestSeries {
+        const char* name;
+        const char* help;
+        std::uint64_t IngestCounters::*field;
+    };
+    static const IngestSeries kIngestSeries[] = {
+        {"smartlog_ingest_requests_total", "Ingest requests (HTTP), reads (syslog TCP) or datagram batches (syslog UDP) handled, by protocol and format.", &IngestCounters::requests},
+        {"smartlog_ingest_entries_total", "Entries stored, by protocol and format.", &IngestCounters::entries},
+        {"smartlog_ingest_rejected_total", "Entries refused alone (size limits, validation), by protocol and format.", &IngestCounters::rejected},
+        {"smartlog_ingest_refused_total", "Entries of requests refused whole (backpressure, rate limits, storage errors), by protocol and format.", &IngestCounters::refused},
+        {"smartlog_ingest_malformed_total", "Syslog lines that were not syslog, kept whole as info messages, by protocol and format.", &IngestCounters::malformed},
+        {"smartlog_ingest_dropped_total", "Syslog messages dropped: UDP datagrams refused by backpressure or a rate limit, TCP frames over the size limit, by protocol and format.", &IngestCounters::dropped},
+    };
+    for (const IngestSeries& series : kIngestSeries) {
+        family(out, series.name, "counter", series.help);
+        for (const auto& [protocol, format] : kIngestKinds) {
+            fmt::format_to(std::back_inserter(out), "{}{{protocol=\"{}\",format=\"{}\"}} {}\n", series.name,
+                           ingest_protocol_name(protocol), ingest_format_name(format), st.ingest.at(protocol, format).*series.field);
+        }
+    }
+
     std::uint64_t queued = 0, deepest = 0;
     for (const WsSession* s : ctx.sessions) {
         queued += s->queued_bytes();

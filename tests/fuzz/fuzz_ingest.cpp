@@ -1,4 +1,4 @@
-// libFuzzer target: the bodies of POST /api/v1/logs (decode_ingest_body). The input's first line
+// libFuzzer target: the bodies of POST /api/v1/logs (decode_ingest_body): JSON, NDJSON, text/plain. The input's first line
 // is the Content-Type (absent when the input has no newline), the rest is the body. Any body is
 // either refused with a 400 or split into accepted and rejected entries, one per JSON element
 // or non-blank NDJSON line, each accepted one within the limits.
@@ -20,6 +20,12 @@ namespace {
 bool ndjson_type(std::string_view content_type) {
     const std::string_view type = content_type.substr(0, content_type.find(';'));
     return type == "application/x-ndjson" || type == "application/ndjson" || type == "application/jsonl";
+}
+
+bool text_type(std::string_view content_type) {
+    std::string_view type = content_type.substr(0, content_type.find(';'));
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    return type == "text/plain";
 }
 
 std::size_t non_blank_lines(std::string_view body) {
@@ -66,11 +72,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto decoded = server::routes::decode_ingest_body(req, limits);
 
     // As stored: Beast trims the value's surrounding whitespace, as its parser does on the wire.
+    // text/plain counts lines as NDJSON does (one entry per line that is not blank), unless the
+    // body is a JSON array or {"logs": [...]}.
+    const bool text = has_type && text_type(req[boost::beast::http::field::content_type]);
     const bool ndjson = has_type && ndjson_type(req[boost::beast::http::field::content_type]);
-    const std::optional<std::size_t> expected = ndjson ? non_blank_lines(body) : json_entry_count(body);
+    std::optional<std::size_t> expected = ndjson ? non_blank_lines(body) : json_entry_count(body);
+    if (text && !expected) expected = non_blank_lines(body);
+    const bool lines = ndjson || (text && !json_entry_count(body));
     if (auto* refusal = std::get_if<server::HttpResponse>(&decoded)) {
-        // NDJSON is never refused whole: each bad line is rejected alone.
-        check(!ndjson && !expected);
+        // NDJSON and text are never refused whole: each bad line is rejected alone.
+        check(!lines && !expected);
         fuzz::check_error_response(*refusal, {400}, {"bad_json", "bad_request"});
         return 0;
     }

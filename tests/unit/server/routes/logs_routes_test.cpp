@@ -42,8 +42,21 @@ TEST(IngestBody, RefusesWhatIsNeitherWithA400) {
     EXPECT_EQ(refusal_status(post("{not json")), 400u);
     EXPECT_EQ(refusal_status(post(R"({"logs":{"message":"a"}})")), 400u);
     EXPECT_EQ(refusal_status(post(R"("text")")), 400u);
-    // NDJSON only when the Content-Type says so.
-    EXPECT_EQ(refusal_status(post("{\"message\":\"a\"}\n{\"message\":\"b\"}\n", "text/plain")), 400u);
+    // NDJSON only when the Content-Type says so: as text/plain, each line is a message.
+    auto lines = decoded(post("{\"message\":\"a\"}\n{\"message\":\"b\"}\n", "text/plain"));
+    ASSERT_EQ(lines.accepted.size(), 2u);
+    EXPECT_EQ(lines.accepted[0].message, "{\"message\":\"a\"}");
+}
+
+TEST(IngestBody, TextPlainIsLinesUnlessItIsAJsonBody) {
+    auto json = decoded(post(R"([{"message":"a","level":"warn"}])", "text/plain;charset=UTF-8"));
+    ASSERT_EQ(json.accepted.size(), 1u);
+    EXPECT_EQ(json.accepted[0].message, "a");
+    EXPECT_EQ(json.accepted[0].level, "warn");
+    auto text = decoded(post("[not json] at all\nsecond", "text/plain"));
+    ASSERT_EQ(text.accepted.size(), 2u);
+    EXPECT_EQ(text.accepted[0].message, "[not json] at all");
+    EXPECT_EQ(text.accepted[0].level, "info");
 }
 
 TEST(IngestBody, NdjsonRejectsABadLineAloneAndSkipsBlankOnes) {

@@ -346,6 +346,8 @@ TEST_F(RingHistoryPagesTest, APageStopsAtTheEndItWasGiven) {
     auto page = ring.page(Filter{}, 0, end, 1 << 20);
     EXPECT_EQ(messages(page.entries), (std::vector<std::string>{"m0", "m1", "m2"}));
     EXPECT_EQ(page.next, end);
+}
+
 TEST_F(RingHistoryTest, AllocatesNoSlotBeforeItsFirstEntry) {
     RingHistory h(100000);
     EXPECT_EQ(h.capacity(), 100000u);

@@ -109,6 +109,9 @@ TEST(LogsQuery, RefusesAQOfOneOrTwoCharactersThatNoIndexServes) {
     }
     for (const char* good : {"q=", "q=abc", "q=%C3%A9t%C3%A9"}) {
         EXPECT_TRUE(std::holds_alternative<storage::Query>(query(good))) << good;
+    }
+}
+
 TEST(LogsQuery, CapsTheDistinctLevels) {
     auto levels = [](std::size_t n, std::size_t copies) {
         std::string text = "level=";

@@ -569,7 +569,8 @@ void WsSession::abort() {
 // ---- writing -------------------------------------------------------------------------------
 
 void WsSession::do_write() {
-    if (queue_.empty()) return;
+    // One write in flight: replies queued from inside on_write may already have started it.
+    if (writing_ || queue_.empty()) return;
     writing_ = true;
     queue_.start_writing();
     ws_.async_write(net::buffer(*queue_.front()),

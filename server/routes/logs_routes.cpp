@@ -160,7 +160,7 @@ void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     auto who = authorize(ctx, req, app_of(req, params), Permission::write);
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
     // After authorisation: a token in the URL (?token=) is refused as no token at all, 401.
-    if (auto refusal = refuse_unknown_params(req, params, {"app"})) return respond(std::move(*refusal));
+    if (auto refusal = refuse_unknown_params(req, params, {"app", "level"})) return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
 
     bool as_text = false;

@@ -195,6 +195,7 @@ apps = { shop = ["read", "write", "clear"], old = ["read"] }
 
 [[users]]
 id = "reader"
+token_sha256 = "none"
 apps = { shop = ["read"] }
 )";
 
@@ -306,7 +307,7 @@ TEST(Cli, FlagsBeatTheEnvironmentInEverySubcommand) {
 
     auto cleared = run_with_env(as({"clear"}, "alice", "shop"), env);
     ASSERT_EQ(cleared.code, 0) << cleared.err;
-    EXPECT_EQ(cleared.out, "cleared 1 entries of app shop\n");
+    EXPECT_EQ(cleared.out, "cleared 1 entry of app shop\n");
     auto billing = run(as({"history", "--json"}, "bob", "billing"));
     ASSERT_EQ(lines_of(billing.out).size(), 1u) << billing.out;
     EXPECT_EQ(parse_entry(lines_of(billing.out)[0]).at("message").as_string(), "billing keeps this");

@@ -265,11 +265,15 @@ function addLevelToggle(level) {
   knownLevels = [...group.children].map((b) => b.dataset.level);
 }
 
+// Another app: its own levels go; the choice among the six stays (it may come from the URL).
 function resetLevels() {
   for (const button of document.querySelectorAll('.level-extra')) button.remove();
   knownLevels = [...LEVELS];
-  filter.levels = new Set(LEVELS);
-  for (const button of document.querySelectorAll('.level-toggle')) button.setAttribute('aria-pressed', 'true');
+  filter.levels = new Set([...filter.levels].filter((l) => LEVELS.includes(l)));
+  if (filter.levels.size === 0) filter.levels = new Set(LEVELS);
+  for (const button of document.querySelectorAll('.level-toggle')) {
+    button.setAttribute('aria-pressed', String(filter.levels.has(button.dataset.level)));
+  }
 }
 
 function filterIsDefault() {

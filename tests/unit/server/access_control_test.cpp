@@ -25,6 +25,7 @@ apps = { shop = ["read", "write"], old = ["read"] }
 
 [[users]]
 id = "bob"
+token_sha256 = "none"
 apps = { shop = ["read"] }
 )", "test.toml");
     return c;

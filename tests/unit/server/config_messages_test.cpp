@@ -43,7 +43,7 @@ TEST(ConfigMessages, MisspeltNamesGetADidYouMean) {
               "test.toml:2: server.histroy_limit: unknown setting; did you mean server.history_limit?");
     EXPECT_EQ(config_error("[server]\ncompletely_else = 5\n"), "test.toml:2: server.completely_else: unknown setting");
     EXPECT_EQ(config_error("[[app]]\nid = \"a\"\n"),
-              "test.toml:1: app: unknown section (expected [server], [[apps]], [[users]]); did you mean apps?");
+              "test.toml:1: app: unknown section (expected [server], [[apps]], [[users]], [[syslog]]); did you mean apps?");
     EXPECT_EQ(config_error("[[apps]]\nid = \"a\"\nactiv = true\n"),
               "test.toml:3: apps[0].activ: unknown key; did you mean active?");
     EXPECT_EQ(load_error({"--lisen", "127.0.0.1:0"}),

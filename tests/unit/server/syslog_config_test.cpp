@@ -18,9 +18,11 @@ id = "off"
 active = false
 [[users]]
 id = "w"
+token_sha256 = "none"
 apps = { a1 = ["write"], off = ["write"] }
 [[users]]
 id = "r"
+token_sha256 = "none"
 apps = { a1 = ["read"] }
 )";
 

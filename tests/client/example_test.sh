@@ -49,5 +49,6 @@ expect 'INFO  spdlog_app 1.0 started'
 expect 'WARN  cache is 91% full'
 expect 'ERROR payment 1234 failed: card declined'
 expect 'FATAL database unreachable'
-[[ $(wc -l <"$work/history.txt") -eq 5 ]] || { echo "expected 5 entries"; exit 1; }
+expect 'DEBUG a viewer of errors only would ask for 2 levels'
+[[ $(wc -l <"$work/history.txt") -eq 6 ]] || { echo "expected 6 entries"; exit 1; }
 echo "example: ok"

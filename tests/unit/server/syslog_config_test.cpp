@@ -45,8 +45,8 @@ TEST(SyslogConfig, SectionsMayComeInAnyOrder) {
 
 TEST(SyslogConfig, MistakesNameFileLineAndKey) {
     const std::pair<std::string, std::string> cases[] = {
-        {"[[syslog]]\napp = \"a1\"\nuser = \"w\"\nprotocol = \"tls\"\n", "test.toml:16: syslog[0].protocol: expected \"tcp\" or \"udp\""},
-        {"[[syslog]]\napp = \"a1\"\nuser = \"w\"\nlisten = \"nowhere\"\n", "test.toml:16: syslog[0].listen: listen: expected HOST:PORT"},
+        {"[[syslog]]\napp = \"a1\"\nuser = \"w\"\nprotocol = \"tls\"\n", "test.toml:18: syslog[0].protocol: expected \"tcp\" or \"udp\""},
+        {"[[syslog]]\napp = \"a1\"\nuser = \"w\"\nlisten = \"nowhere\"\n", "test.toml:18: syslog[0].listen: listen: expected HOST:PORT"},
         {"[[syslog]]\nuser = \"w\"\n", "syslog[0].app: required"},
         {"[[syslog]]\napp = \"a1\"\n", "syslog[0].user: required"},
         {"[[syslog]]\napp = \"a1\"\nuser = \"w\"\nport = 1\n", "syslog[0].port: unknown key"},

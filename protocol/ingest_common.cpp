@@ -6,40 +6,9 @@
 
 #include "core/level.hpp"
 #include "protocol/encode.hpp"
+#include "protocol/utf8.hpp"
 
 namespace smartlog::protocol {
-
-namespace {
-
-// Length of the well-formed sequence at s[i], or 0 (Unicode 15, table 3-7).
-std::size_t sequence_length(std::string_view s, std::size_t i) noexcept {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    std::size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < n; ++k) {
-        if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-    }
-    return n;
-}
-
-}  // namespace
 
 bool valid_utf8(std::string_view s) noexcept {
     for (std::size_t i = 0; i < s.size();) {
@@ -48,7 +17,7 @@ bool valid_utf8(std::string_view s) noexcept {
             ++i;
             continue;
         }
-        const std::size_t n = sequence_length(s, i);
+        const std::size_t n = utf8_sequence_length(s, i);
         if (n == 0) return false;
         i += n;
     }
@@ -60,7 +29,7 @@ std::string repaired_utf8(std::string_view s) {
     std::string out;
     out.reserve(s.size() + 8);
     for (std::size_t i = 0; i < s.size();) {
-        const std::size_t n = sequence_length(s, i);
+        const std::size_t n = utf8_sequence_length(s, i);
         if (n == 0) {
             out += "\xEF\xBF\xBD";
             ++i;

@@ -124,15 +124,17 @@ std::optional<std::map<std::string, std::string>> parse_loki_labels(std::string_
     const auto skip_spaces = [&] {
         while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
     };
+    // At a closing brace: the selector must end there.
+    const auto closed = [&]() -> std::optional<decltype(out)> {
+        ++i;
+        skip_spaces();
+        return i == text.size() ? std::optional(out) : std::nullopt;
+    };
     skip_spaces();
     if (i == text.size() || text[i] != '{') return std::nullopt;
     ++i;
     skip_spaces();
-    if (i < text.size() && text[i] == '}') {
-        ++i;
-        skip_spaces();
-        return i == text.size() ? std::optional(out) : std::nullopt;
-    }
+    if (i < text.size() && text[i] == '}') return closed();
     for (;;) {
         skip_spaces();
         const std::size_t start = i;
@@ -168,17 +170,11 @@ std::optional<std::map<std::string, std::string>> parse_loki_labels(std::string_
             ++i;
             skip_spaces();
             // A trailing comma is allowed, as in PromQL.
-            if (i < text.size() && text[i] == '}') {
-                ++i;
-                skip_spaces();
-                return i == text.size() ? std::optional(out) : std::nullopt;
-            }
+            if (i < text.size() && text[i] == '}') return closed();
             continue;
         }
         if (text[i] != '}') return std::nullopt;
-        ++i;
-        skip_spaces();
-        return i == text.size() ? std::optional(out) : std::nullopt;
+        return closed();
     }
 }
 

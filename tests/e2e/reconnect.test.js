@@ -55,6 +55,11 @@ async function waitOffline(page) {
   assert.equal(await page.isVisible('#conn'), true);
 }
 
+async function waitForMarker(page, pattern) {
+  await page.waitForFunction((source) => [...document.querySelectorAll('#log-scroll .row.marker .msg')]
+    .some((el) => new RegExp(source).test(el.textContent)), pattern.source);
+}
+
 // Shown once each, oldest first.
 async function assertShownInOrder(page, messages) {
   await h.waitForMessages(page, messages);
@@ -98,6 +103,8 @@ test('after a restart the page shows it is offline, then reconnects and re-authe
     // No click: the page signs in again by itself.
     await h.waitLive(page, 15000);
     assert.equal(await page.isVisible('#signin'), false);
+    // Live comes with auth_success; the marker with the resume answer that follows it.
+    await waitForMarker(page, /^Reconnected/);
     const markers = await h.shownMarkers(page);
     assert.ok(markers.some((m) => /^Reconnected/.test(m)), JSON.stringify(markers));
     // The history survived the restart (docs/storage.md), so the last entry seen is still known.
@@ -140,6 +147,7 @@ test('after a dropped connection the page resumes from the last entry it saw, wi
 
     await h.waitLive(page);
     await assertShownInOrder(page, [...early, ...missed].map((l) => l.message));
+    await waitForMarker(page, /^Reconnected/);
     const markers = await h.shownMarkers(page);
     assert.ok(markers.some((m) => /^Reconnected/.test(m)), JSON.stringify(markers));
     assert.equal(markers.some((m) => /^Gap/.test(m)), false, JSON.stringify(markers));

@@ -6,16 +6,16 @@
 #include "protocol/encode.hpp"
 #include "server/ingest_limit.hpp"
 #include "server/server_context.hpp"
-#include "server/ws_session.hpp"
 
 namespace smartlog::server {
 
-AppChannel::AppChannel(net::io_context& ioc, std::string app_id, const Settings& settings)
+AppChannel::AppChannel(net::io_context& ioc, std::string app_id, const Settings& settings,
+                       std::chrono::steady_clock::time_point now)
     : id(std::move(app_id)),
       history(settings.history_limit, settings.history_max_bytes),
       batcher(settings.batch_max_entries, settings.batch_max_delay),
       flush_timer(ioc),
-      ingest_budget(app_ingest_budget(settings, std::chrono::steady_clock::now())) {}
+      ingest_budget(app_ingest_budget(settings, now)) {}
 
 std::size_t app_cap(const ServerContext& ctx) noexcept {
     return ctx.access.open_mode() ? ctx.settings.max_apps : 0;
@@ -33,7 +33,7 @@ Hub::~Hub() = default;
 
 AppChannel& Hub::channel(const std::string& app_id) {
     auto& slot = channels_[app_id];
-    if (!slot) slot = std::make_unique<AppChannel>(ioc_, app_id, settings_);
+    if (!slot) slot = std::make_unique<AppChannel>(ioc_, app_id, settings_, clock_.steady_now());
     return *slot;
 }
 
@@ -64,17 +64,17 @@ AppChannel* Hub::find(const std::string& app_id) {
     return it == channels_.end() ? nullptr : it->second.get();
 }
 
-void Hub::join(AppChannel& app, WsSession& session) { app.members.push_back(&session); }
+void Hub::join(AppChannel& app, Subscriber& member) { app.members.push_back(&member); }
 
-void Hub::leave(AppChannel& app, WsSession& session) {
-    std::erase(app.members, &session);
+void Hub::leave(AppChannel& app, Subscriber& member) {
+    std::erase(app.members, &member);
     // An app nobody uses and that keeps nothing costs memory for nothing: open mode would
     // otherwise keep every app id a client ever named.
     if (idle(app)) release_later(app.id);
 }
 
 void Hub::when_ingest_ready(std::function<void()> resume) {
-    if (ingest_waiters_.empty()) throttled_since_ = std::chrono::steady_clock::now();
+    if (ingest_waiters_.empty()) throttled_since_ = clock_.steady_now();
     ingest_waiters_.push_back(std::move(resume));
     poll_ingest_ready();
 }
@@ -89,7 +89,7 @@ void Hub::poll_ingest_ready() {
         ingest_poll_armed_ = false;
         if (ec || ingest_waiters_.empty()) return;
         if (ingest_throttled()) return poll_ingest_ready();
-        throttled_total_ += std::chrono::steady_clock::now() - throttled_since_;
+        throttled_total_ += clock_.steady_now() - throttled_since_;
         auto waiters = std::move(ingest_waiters_);
         ingest_waiters_.clear();
         // Each resumed message may fill the queue again; the rest then wait anew.
@@ -99,7 +99,7 @@ void Hub::poll_ingest_ready() {
 
 double Hub::throttled_seconds() const {
     auto total = throttled_total_;
-    if (!ingest_waiters_.empty()) total += std::chrono::steady_clock::now() - throttled_since_;
+    if (!ingest_waiters_.empty()) total += clock_.steady_now() - throttled_since_;
     return std::chrono::duration<double>(total).count();
 }
 
@@ -107,7 +107,7 @@ void Hub::ingest(AppChannel& app, const std::string& user_id,
                  std::vector<protocol::IncomingEntry> entries,
                  std::function<void(std::error_code)> done) {
     const std::int64_t now_ms = clock_.now_ms();
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_.steady_now();
     std::vector<core::EntryPtr> stored;
     stored.reserve(entries.size());
     std::uint64_t errors = 0;
@@ -146,12 +146,14 @@ void Hub::ingest(AppChannel& app, const std::string& user_id,
 void Hub::arm_flush_timer(AppChannel& app) {
     if (app.flush_timer_armed) return;
     app.flush_timer_armed = true;
-    app.flush_timer.expires_at(app.batcher.deadline());
+    // Relative to the injected clock: the timer waits in real time, the deadline is judged in
+    // the clock's time (a test's manual clock decides when a batch is due).
+    app.flush_timer.expires_after(app.batcher.deadline() - clock_.steady_now());
     app.flush_timer.async_wait([this, &app](boost::system::error_code ec) {
         app.flush_timer_armed = false;
         if (ec || app.batcher.empty()) return;
         // The batch that armed this timer may have left full; a newer one keeps its own deadline.
-        if (app.batcher.due(std::chrono::steady_clock::now())) {
+        if (app.batcher.due(clock_.steady_now())) {
             flush(app);
         } else {
             arm_flush_timer(app);
@@ -163,15 +165,29 @@ void Hub::flush(AppChannel& app) {
     if (app.batcher.empty()) return;
     std::vector<core::EntryPtr> batch = app.batcher.take();
     const auto frame = std::make_shared<const std::string>(protocol::logs_frame(batch));
-    // Snapshot: a session may leave while we deliver. Taken into a vector kept from the last
-    // flush (swapped out, so that a nested use would only allocate its own), not a new one.
-    std::vector<WsSession*> members;
+    app.delivered += fan_out(app, frame, FrameKind::live, batch);
+    app.batcher.recycle(std::move(batch));
+}
+
+std::size_t Hub::fan_out(AppChannel& app, const SharedFrame& frame, FrameKind kind,
+                         std::span<const core::EntryPtr> batch) {
+    // Snapshot: a member may leave while we deliver. Taken into a vector kept from the last
+    // fan-out (swapped out, so that a nested use would only allocate its own), not a new one.
+    std::vector<Subscriber*> members;
     members.swap(members_scratch_);
     members.assign(app.members.begin(), app.members.end());
-    for (WsSession* session : members) app.delivered += session->deliver_live(batch, frame);
+    std::size_t queued = 0;
+    for (Subscriber* member : members) {
+        if (!member->receives_live()) continue;
+        if (batch.empty()) {
+            member->offer_frame(frame, kind);
+        } else {
+            queued += member->offer_batch(batch, frame);
+        }
+    }
     members.clear();
     members_scratch_.swap(members);
-    app.batcher.recycle(std::move(batch));
+    return queued;
 }
 
 void Hub::flush_all() {
@@ -183,7 +199,7 @@ void Hub::stop() {
     for (auto& [id, app] : channels_) app->flush_timer.cancel();
 }
 
-std::size_t Hub::clear(AppChannel& app, const std::string& cleared_by, WsSession& requester) {
+std::size_t Hub::clear(AppChannel& app, const std::string& cleared_by, Subscriber& requester) {
     return clear_app(app, cleared_by, &requester, {});
 }
 
@@ -192,7 +208,7 @@ std::size_t Hub::clear(AppChannel& app, const std::string& cleared_by,
     return clear_app(app, cleared_by, nullptr, std::move(done));
 }
 
-std::size_t Hub::clear_app(AppChannel& app, const std::string& cleared_by, WsSession* requester,
+std::size_t Hub::clear_app(AppChannel& app, const std::string& cleared_by, Subscriber* requester,
                            std::function<void(std::error_code)> done) {
     flush(app);
     const std::size_t count = app.history.clear();
@@ -205,23 +221,9 @@ std::size_t Hub::clear_app(AppChannel& app, const std::string& cleared_by, WsSes
     }
     const auto frame = std::make_shared<const std::string>(
         protocol::cleared_frame(app.id, cleared_by, clock_.now_ms(), count));
-    broadcast_notice(app, frame);
-    if (requester && !requester->receives_live()) requester->deliver_notice(frame);
+    fan_out(app, frame, FrameKind::notice);
+    if (requester && !requester->receives_live()) requester->offer_frame(frame, FrameKind::notice);
     return count;
-}
-
-void Hub::broadcast_live(AppChannel& app, const SharedFrame& frame) {
-    const std::vector<WsSession*> members = app.members;
-    for (WsSession* session : members) {
-        if (session->receives_live()) session->deliver_shared(frame);
-    }
-}
-
-void Hub::broadcast_notice(AppChannel& app, const SharedFrame& frame) {
-    const std::vector<WsSession*> members = app.members;
-    for (WsSession* session : members) {
-        if (session->receives_live()) session->deliver_notice(frame);
-    }
 }
 
 std::size_t Hub::restore(std::size_t per_app) {

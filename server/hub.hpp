@@ -1,10 +1,13 @@
 // server/hub.hpp: the apps this server knows and their live data: per-app history ring,
 // pending batch, members and rates; ingest, batching and fan-out (docs/protocol.md).
-// Net thread only (docs/threading.md): no locks. offer-style calls only enqueue on sessions.
+// Net thread only (docs/threading.md): no locks. The hub knows its members only as subscribers
+// (server/subscriber.hpp) and its time only through the injected clock, so its rules are unit
+// tested without sockets or waiting (tests/unit/server/hub_test.cpp).
 #pragma once
 
 #include <functional>
 #include <map>
+#include <span>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,23 +22,24 @@
 #include "server/config.hpp"
 #include "server/net.hpp"
 #include "server/outbound_queue.hpp"
+#include "server/subscriber.hpp"
 #include "storage/store.hpp"
 
 namespace smartlog::server {
 
-class WsSession;
 struct ServerContext;
 
 // One app's live state.
 struct AppChannel {
-    AppChannel(net::io_context& ioc, std::string app_id, const Settings& settings);
+    AppChannel(net::io_context& ioc, std::string app_id, const Settings& settings,
+               std::chrono::steady_clock::time_point now);
 
     std::string id;
     core::RingHistory history;
     core::Batcher batcher;
     net::steady_timer flush_timer;
     bool flush_timer_armed = false;
-    std::vector<WsSession*> members;  // authenticated connections, viewers and producers
+    std::vector<Subscriber*> members;  // authenticated connections, viewers and producers
     core::RateMeter rate;
     std::uint64_t ingested = 0;   // entries accepted since start
     std::uint64_t rejected = 0;   // entries refused since start
@@ -68,8 +72,8 @@ public:
     std::size_t release_idle();
     AppChannel* find(const std::string& app_id);
 
-    void join(AppChannel& app, WsSession& session);
-    void leave(AppChannel& app, WsSession& session);
+    void join(AppChannel& app, Subscriber& member);
+    void leave(AppChannel& app, Subscriber& member);
 
     // True while storage is behind: callers must not ingest now (docs/security.md,
     // "Backpressure"): WebSocket sessions hold the message and stop reading, HTTP answers 429.
@@ -97,16 +101,19 @@ public:
 
     // Sends the pending batch, empties history (memory and store), then tells every viewer.
     // Returns how many entries were forgotten.
-    std::size_t clear(AppChannel& app, const std::string& cleared_by, WsSession& requester);
+    // `requester` gets the `cleared` notice even when it takes no live data.
+    std::size_t clear(AppChannel& app, const std::string& cleared_by, Subscriber& requester);
     // The same without a requesting connection (HTTP); `done` runs on the net thread once the
     // store has forgotten them too.
     std::size_t clear(AppChannel& app, const std::string& cleared_by,
                       std::function<void(std::error_code)> done);
 
-    // Offers shared live data (metrics, app_metrics) to every member that receives live data.
-    void broadcast_live(AppChannel& app, const SharedFrame& frame);
-    // Offers a notice (`cleared`) to every member that receives live data.
-    void broadcast_notice(AppChannel& app, const SharedFrame& frame);
+    // The one fan-out: offers `frame` to every member of `app` that receives live data, as a
+    // live batch carrying `batch` when it is not empty (each member filters it), otherwise as
+    // a frame of `kind` (shared live data: metrics, app_metrics; or a notice: `cleared`).
+    // Returns how many entries of `batch` were queued in all.
+    std::size_t fan_out(AppChannel& app, const SharedFrame& frame, FrameKind kind,
+                        std::span<const core::EntryPtr> batch = {});
 
     // Loads what the store kept, oldest first, into the histories. Start-up only.
     std::size_t restore(std::size_t per_app);
@@ -120,7 +127,7 @@ private:
     void poll_ingest_ready();
     // Frees the channel of `app_id` if it is idle then; posted, so that no caller still holds it.
     void release_later(const std::string& app_id);
-    std::size_t clear_app(AppChannel& app, const std::string& cleared_by, WsSession* requester,
+    std::size_t clear_app(AppChannel& app, const std::string& cleared_by, Subscriber* requester,
                           std::function<void(std::error_code)> done);
 
     net::io_context& ioc_;
@@ -129,7 +136,7 @@ private:
     core::Clock& clock_;
     core::IdGenerator ids_;
     std::map<std::string, std::unique_ptr<AppChannel>> channels_;
-    std::vector<WsSession*> members_scratch_;  // flush()'s snapshot of an app's members
+    std::vector<Subscriber*> members_scratch_;  // fan_out()'s snapshot of an app's members
 
     // Backpressure: who waits for storage, since when, and the poll that wakes them.
     std::vector<std::function<void()>> ingest_waiters_;

@@ -13,7 +13,6 @@
 
 #include "protocol/encode.hpp"
 #include "server/memory_release.hpp"
-#include "server/ws_session.hpp"
 
 namespace smartlog::server {
 
@@ -123,9 +122,7 @@ void MetricsSampler::on_tick(boost::system::error_code ec) {
     for (const auto& [id, app] : hub_.channels()) {
         app->rate.roll(since_ms, now_ms);
         if (app->members.empty()) continue;
-        const SharedFrame frame = frame_for(*app);
-        const std::vector<WsSession*> members = app->members;
-        for (WsSession* session : members) session->deliver_shared(frame);
+        hub_.fan_out(*app, frame_for(*app), FrameKind::live);
     }
     // A quiet moment: what a spike left free goes back to the system (docs/performance.md).
     if (const std::size_t released = release_free_memory(kReleaseThreshold)) {

@@ -345,7 +345,7 @@ void WsSession::on_history(const protocol::HistoryRequest& req) {
     std::optional<std::string_view> after;
     if (req.after_id) after = *req.after_id;
     // The answer holds every entry acknowledged before this request, those still waiting in
-    // the app's live batch included; later live batches skip what it held (deliver_live).
+    // the app's live batch included; later live batches skip what it held (offer_batch).
     const core::RingHistory& ring = app_->history;
     HistoryAnswer answer{filter_, 0, ring.end_seq(), false, req.response_type};
     answer.next = ring.answer_start(filter_, limit, after, answer.end, answer.gap);
@@ -448,7 +448,7 @@ bool WsSession::admit_control(const std::string& ref) {
 void WsSession::on_send_metrics(const protocol::SendMetricsRequest& req) {
     const auto frame = std::make_shared<const std::string>(protocol::app_metrics_frame(
         app_->id, user_id_, req.metrics, req.timestamp.value_or(ctx_.hub.clock().now_ms())));
-    ctx_.hub.broadcast_live(*app_, frame);
+    ctx_.hub.fan_out(*app_, frame, FrameKind::live);
 }
 
 void WsSession::on_check_status(const protocol::CheckStatusRequest& req) {
@@ -481,7 +481,7 @@ void WsSession::leave_app() {
 
 // ---- delivery ------------------------------------------------------------------------------
 
-std::size_t WsSession::deliver_live(std::span<const core::EntryPtr> batch, const SharedFrame& frame) {
+std::size_t WsSession::offer_batch(std::span<const core::EntryPtr> batch, const SharedFrame& frame) {
     if (!receives_live() || closing_ || batch.empty()) return 0;
     // Entries up to the high-water mark were in a history answer already.
     bool partial = false;
@@ -528,7 +528,15 @@ std::size_t WsSession::deliver_live(std::span<const core::EntryPtr> batch, const
     return matching;
 }
 
-void WsSession::deliver_shared(const SharedFrame& frame) {
+void WsSession::offer_frame(const SharedFrame& frame, FrameKind kind) {
+    if (kind == FrameKind::notice) {
+        offer_notice(frame);
+    } else {
+        offer_shared(frame);
+    }
+}
+
+void WsSession::offer_shared(const SharedFrame& frame) {
     if (!receives_live() || closing_ || lagging_) return;
     if (!queue_.offer(frame, FrameKind::live)) {
         ++ctx_.stats.frames_skipped;
@@ -537,7 +545,7 @@ void WsSession::deliver_shared(const SharedFrame& frame) {
     if (!writing_) do_write();
 }
 
-void WsSession::deliver_notice(const SharedFrame& frame) {
+void WsSession::offer_notice(const SharedFrame& frame) {
     if (closing_) return;
     if (lagging_ || !queue_.offer(frame, FrameKind::notice)) {
         // Sent once this session has caught up; a newer notice replaces an older one.

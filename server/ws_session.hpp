@@ -22,10 +22,11 @@
 #include "server/outbound_queue.hpp"
 #include "server/net.hpp"
 #include "server/server_context.hpp"
+#include "server/subscriber.hpp"
 
 namespace smartlog::server {
 
-class WsSession : public std::enable_shared_from_this<WsSession> {
+class WsSession final : public Subscriber, public std::enable_shared_from_this<WsSession> {
 public:
     // `slot`: the connection's place (server/connection_slots.hpp), waiting until auth succeeds.
     WsSession(FlexStream&& stream, ServerContext& ctx, Slot slot = {});
@@ -34,17 +35,14 @@ public:
     // Completes the upgrade of `request` and starts the session.
     void run(http::request<http::string_body> request);
 
-    // True for an authenticated viewer with the read permission: it gets live data and metrics.
-    bool receives_live() const noexcept;
-    // Offers the entries of `batch` that pass this session's filter (the shared `frame` when
+    // Subscriber. True for an authenticated viewer with the read permission.
+    bool receives_live() const noexcept override;
+    // Queues the entries of `batch` that pass this session's filter (the shared `frame` when
     // all do). Returns how many were queued; counts the rest as missed while lagging.
-    std::size_t deliver_live(std::span<const core::EntryPtr> batch, const SharedFrame& frame);
-    // Offers shared live data that is not a batch (metrics, app_metrics): skipped, and not
-    // reported, when it does not fit.
-    void deliver_shared(const SharedFrame& frame);
-    // Offers a notice (`cleared`): kept and sent once the session has caught up when it does
-    // not fit now.
-    void deliver_notice(const SharedFrame& frame);
+    std::size_t offer_batch(std::span<const core::EntryPtr> batch, const SharedFrame& frame) override;
+    // Live data that is not a batch (metrics, app_metrics) is skipped, and not reported, when
+    // it does not fit; a notice (`cleared`) is kept and sent once the session has caught up.
+    void offer_frame(const SharedFrame& frame, FrameKind kind) override;
     // After a configuration reload: checks this session's user, token and app against `access`
     // again. Still allowed: takes the new permissions and returns true. Withdrawn: sends an
     // error saying so, closes with 1008 and the reason, and returns false.
@@ -68,7 +66,6 @@ private:
     void dispatch(const std::string& ref, protocol::Request& request);
 
     void on_auth(const protocol::AuthRequest& req);
-    void on_filter(const protocol::FilterRequest& req);
     void on_history(const protocol::HistoryRequest& req);
     // Queues the next page of the history answer in progress while room allows.
     void continue_history();
@@ -86,6 +83,8 @@ private:
     bool require(Permission p, const std::string& ref);
     void leave_app();
 
+    void offer_shared(const SharedFrame& frame);
+    void offer_notice(const SharedFrame& frame);
     // Queues an answer to this client through the gate; never dropped.
     void reply(SharedFrame frame);
     void reply(std::string frame);

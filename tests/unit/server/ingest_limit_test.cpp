@@ -13,9 +13,7 @@ const core::TokenBucket::time_point t0{std::chrono::hours(1)};
 class IngestLimit : public ::testing::Test {
 protected:
     std::unique_ptr<AppChannel> make_app(const std::string& id) {
-        auto app = std::make_unique<AppChannel>(ioc_, id, settings_);
-        app->ingest_budget = app_ingest_budget(settings_, t0);
-        return app;
+        return std::make_unique<AppChannel>(ioc_, id, settings_, t0);
     }
     net::io_context ioc_;
     Settings settings_;

@@ -8,13 +8,13 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startServer } = require('../support/server');
+const { metricValue } = require('../support/metrics');
 const { as, history, TEST_TOML } = require('../support/client');
 
 async function metric(server, name) {
-  const text = await (await fetch(`${server.url}metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  assert.ok(line, `${name} in /metrics`);
-  return Number(line.split(' ')[1]);
+  const value = await metricValue(server.url, name);
+  assert.ok(!Number.isNaN(value), `${name} in /metrics`);
+  return value;
 }
 
 test('a flood against a small storage queue: every acknowledged entry is stored, producers waited', async () => {

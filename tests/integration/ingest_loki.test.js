@@ -10,6 +10,7 @@ const LokiTransport = require('winston-loki');
 const pino = require('pino');
 const pinoLoki = require('pino-loki').default;  // a CommonJS build with the function as `default`
 const { startServer } = require('../support/server');
+const { metricValue } = require('../support/metrics');
 const { as, TEST_TOML } = require('../support/client');
 
 let server;
@@ -21,11 +22,7 @@ after(async () => {
   assert.equal(code, 0, `smartlogd exit code\n${server.output()}`);
 });
 
-async function metric(name, labels) {
-  const text = await (await fetch(`${server.url}metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line ? Number(line.split(' ').pop()) : NaN;
-}
+const metric = (name, labels) => metricValue(server.url, name, labels);
 
 const host = () => server.url.replace(/\/$/, '');
 

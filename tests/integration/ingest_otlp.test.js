@@ -12,6 +12,7 @@ const { resourceFromAttributes } = require('@opentelemetry/resources');
 const { OTLPLogExporter: JsonExporter } = require('@opentelemetry/exporter-logs-otlp-http');
 const { OTLPLogExporter: ProtoExporter } = require('@opentelemetry/exporter-logs-otlp-proto');
 const { startServer } = require('../support/server');
+const { metricValue } = require('../support/metrics');
 const { as, TEST_TOML } = require('../support/client');
 
 let server;
@@ -30,11 +31,7 @@ const authHeaders = (user = 'alice', app = 'app1') => ({
   Authorization: `Bearer ${user}-token`, 'X-Smartlog-User': user, 'X-Smartlog-App': app,
 });
 
-async function metric(name, labels) {
-  const text = await (await fetch(`${server.url}metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line ? Number(line.split(' ').pop()) : NaN;
-}
+const metric = (name, labels) => metricValue(server.url, name, labels);
 
 // Emits through a real SDK pipeline; forceFlush exports the batch and waits for the answer.
 async function emitWith(exporter, records) {

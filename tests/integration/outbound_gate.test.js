@@ -7,6 +7,7 @@
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer } = require('../support/server');
+const { metricValue } = require('../support/metrics');
 const { as, sendLogs, history, waitFor, TEST_TOML } = require('../support/client');
 
 const BOUND = 64 * 1024;
@@ -15,10 +16,9 @@ const BOUND = 64 * 1024;
 const SLACK = BOUND / 4 + 64 * 1024;
 
 async function metric(server, name) {
-  const text = await (await fetch(`${server.url}metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  assert.ok(line, `${name} in /metrics`);
-  return Number(line.split(' ')[1]);
+  const value = await metricValue(server.url, name);
+  assert.ok(!Number.isNaN(value), `${name} in /metrics`);
+  return value;
 }
 
 // Sends `count` frames as fast as the socket takes them, but never more than `inFlight` bytes

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/level.hpp"
+#include "tests/unit/server/controlled_store.hpp"
 
 namespace smartlog::server {
 namespace {
@@ -51,43 +52,6 @@ private:
     bool live_;
 };
 
-// A store that holds every callback until the test releases it, and is backlogged on demand.
-class ControlledStore final : public storage::Store {
-public:
-    void append(std::vector<core::EntryPtr> entries, Done done) override {
-        appended.push_back(std::move(entries));
-        pending.push_back(std::move(done));
-    }
-    void clear(const std::string& app_id, Done done) override {
-        cleared.push_back(app_id);
-        pending.push_back(std::move(done));
-    }
-    std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> load_recent(std::size_t) override {
-        return {};
-    }
-    void query(storage::Query, QueryDone done) override {
-        done(std::make_error_code(std::errc::not_supported), {});
-    }
-    bool healthy() const override { return true; }
-    std::string health_message() const override { return {}; }
-    bool backlogged() const override { return backlog; }
-    storage::StoreStats stats() const override { return {}; }
-    void close() override {}
-
-    // Runs the oldest callback held, as the store's thread would once its work is done.
-    void complete_next(std::error_code ec = {}) {
-        ASSERT_FALSE(pending.empty());
-        auto done = std::move(pending.front());
-        pending.pop_front();
-        done(ec);
-    }
-
-    std::vector<std::vector<core::EntryPtr>> appended;
-    std::vector<std::string> cleared;
-    std::deque<Done> pending;
-    bool backlog = false;
-};
-
 std::vector<protocol::IncomingEntry> entries(std::initializer_list<const char*> messages,
                                              const char* level = "info") {
     std::vector<protocol::IncomingEntry> out;
@@ -121,7 +85,7 @@ protected:
 
     net::io_context ioc;
     Settings settings;
-    ControlledStore store;
+    test_support::ControlledStore store;
     core::ManualClock clock;
 
 private:

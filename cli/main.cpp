@@ -18,12 +18,9 @@
 #include <mutex>
 #include <optional>
 #include <smartlog/client.hpp>
+#include <smartlog/parse.hpp>
 #include <string>
 #include <vector>
-
-#include "core/level.hpp"
-#include "core/units.hpp"
-#include "protocol/timestamp.hpp"
 
 namespace {
 
@@ -207,8 +204,8 @@ std::int64_t now_ms() {
 }
 
 std::int64_t parse_time_flag(const std::string& flag, const std::string& text) {
-    if (auto d = smartlog::core::parse_duration(text)) return now_ms() - d->count();
-    if (auto t = smartlog::protocol::parse_iso8601_ms(text)) return *t;
+    if (auto d = smartlog::parse_duration(text)) return now_ms() - d->count();
+    if (auto t = smartlog::parse_time(text)) return *t;
     die(kUsage, flag + " \"" + text + "\": expected a duration like 10m or an ISO-8601 time");
 }
 
@@ -216,14 +213,13 @@ smartlog::Filter make_filter(const FilterFlags& f) {
     smartlog::Filter out;
     for (const auto& raw : f.levels) {
         const bool and_above = !raw.empty() && raw.back() == '+';
-        auto level =
-            smartlog::core::normalize_level(and_above ? raw.substr(0, raw.size() - 1) : raw);
+        auto level = smartlog::normalize_level(and_above ? raw.substr(0, raw.size() - 1) : raw);
         if (!level) die(kUsage, "--level \"" + raw + "\" is longer than 32 characters");
         if (!and_above) {
             out.levels.push_back(*level);
             continue;
         }
-        auto and_up = smartlog::core::levels_at_or_above(*level);
+        auto and_up = smartlog::levels_at_or_above(*level);
         if (and_up.empty())
             die(kUsage,
                 "--level " + raw + ": \"+\" needs one of trace debug log info warn error fatal");
@@ -236,7 +232,7 @@ smartlog::Filter make_filter(const FilterFlags& f) {
 }
 
 smartlog::ClientOptions make_options(Common& c, smartlog::Mode mode, bool authenticate = true) {
-    auto d = smartlog::core::parse_duration(c.timeout);
+    auto d = smartlog::parse_duration(c.timeout);
     if (!d || d->count() <= 0)
         die(kUsage, "--timeout \"" + c.timeout + "\": expected a duration like 10s");
     c.timeout_ms = *d;

@@ -1,5 +1,5 @@
 # The two commands of the README. Each installs what is missing, builds, then runs.
-.PHONY: run test deps build-release build-debug build-server bench fuzz stress clean
+.PHONY: run test deps build-release build-debug build-server build-fuzz bench fuzz stress tsan clean
 
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 run: deps build-server
 	./build/release/app/smartlogd $(ARGS)
 
-test: deps build-debug
+test: deps build-debug build-fuzz
 	ctest --preset debug -j $(JOBS)
 
 deps:
@@ -27,16 +27,23 @@ build-debug:
 	@test -f build/debug/CMakeCache.txt || cmake --preset debug >/dev/null
 	cmake --build --preset debug -j $(JOBS)
 
+# The libFuzzer targets (clang-14), which the fuzz smoke test of `make test` runs; without
+# clang++-14 that test is skipped.
+build-fuzz:
+	@if command -v clang++-14 >/dev/null 2>&1; then \
+	  test -f build/fuzz/CMakeCache.txt || cmake --preset fuzz >/dev/null; \
+	  cmake --build --preset fuzz -j $(JOBS); \
+	else \
+	  echo "build-fuzz: clang++-14 not found, the fuzz smoke test will be skipped (./scripts/install-deps.sh installs it)"; \
+	fi
+
 # Each libFuzzer target runs FUZZ_RUNS executions (at most FUZZ_SECONDS) from a copy of its
 # seed corpus; a crash leaves its input in build/fuzz/artifacts/ and fails the target. UBSan
 # reports are recoverable in the fuzz build: halt_on_error makes them crashes too. docs/fuzzing.md
 FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 300
 FUZZ_TARGETS ?= codec config timestamp units ingest query auth http otlp loki syslog inflate field_query
-fuzz:
-	@./scripts/install-deps.sh fuzz
-	@test -f build/fuzz/CMakeCache.txt || cmake --preset fuzz >/dev/null
-	cmake --build --preset fuzz -j $(JOBS)
+fuzz: deps build-fuzz
 	@mkdir -p build/fuzz/artifacts
 	@for t in $(FUZZ_TARGETS); do \
 	  rm -rf build/fuzz/corpus-$$t && cp -r tests/fuzz/corpus/$$t build/fuzz/corpus-$$t && \
@@ -46,6 +53,14 @@ fuzz:
 	    | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|Done)' ; \
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
+
+# ThreadSanitizer (preset tsan): smartlogd, the CLI and the GoogleTest suites (unit, C++
+# integration against smartlogd, client library) built with -fsanitize=thread, then those suites;
+# any report fails. Suppressions, each with its reason: tests/tsan.supp. docs/threading.md
+tsan: deps
+	@test -f build/tsan/CMakeCache.txt || cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan -j $(JOBS)
 
 # The benchmark suite (bench/README.md): a Release smartlogd and the load generator, built in
 # their own directory, then every scenario against smartlogd and redis-server; writes

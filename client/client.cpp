@@ -18,6 +18,7 @@
 #include "client/transport.hpp"
 #include "client/url.hpp"
 #include "core/filter.hpp"
+#include "core/overloaded.hpp"
 #include "protocol/requests.hpp"
 #include "protocol/server_frames.hpp"
 
@@ -27,11 +28,6 @@ namespace {
 
 using namespace smartlog::client;
 using Clock = std::chrono::steady_clock;
-
-template <class... Ts>
-struct overloaded : Ts... {
-    using Ts::operator()...;
-};
 
 constexpr std::size_t kMaxControlQueue = 1024;
 
@@ -323,7 +319,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             return;
         }
         std::visit(
-            overloaded{
+            core::overloaded{
                 [&](protocol::AuthSuccessFrame&) { on_auth_success(); },
                 [&](protocol::AuthErrorFrame& f) { on_auth_error(f); },
                 [&](protocol::LogsFrame& f) { f.history ? on_history_frame(f) : on_live(f); },

@@ -26,9 +26,6 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
     return text.substr(0, end);
 }
 
-constexpr std::size_t kMaxIdBytes = 128;
-constexpr std::size_t kMaxTokenBytes = 1024;
-
 ProtocolError bad_request(std::string message) { return {errc::bad_request, std::move(message)}; }
 
 // A JSON number as whole milliseconds; nullopt for non-numbers and values out of range.
@@ -88,13 +85,13 @@ boost::system::result<Credentials, ProtocolError> decode_credentials(const json:
             return bad_request(std::string("data.") + key + " must be a non-empty string");
         }
         if (v->get_string().size() > kMaxIdBytes) {
-            return bad_request(std::string("data.") + key + " is longer than 128 bytes");
+            return bad_request(std::string("data.") + key + " is longer than " + std::to_string(kMaxIdBytes) + " bytes");
         }
         *out = v->get_string();
     }
     if (const json::value* t = field(d, "token")) {
         if (!t->is_string() || t->get_string().size() > kMaxTokenBytes) {
-            return bad_request("data.token must be a string of at most 1024 bytes");
+            return bad_request("data.token must be a string of at most " + std::to_string(kMaxTokenBytes) + " bytes");
         }
         c.token = std::string(t->get_string());
     }

@@ -88,12 +88,12 @@ json::value raw_json(std::string_view text) { return json::parse(text); }
 
 }  // namespace
 
-// A string without escaped bytes is copied between quotes as it is, without the temporary
-// string serialize() makes; the others go through it.
 std::string finite_json_number(double d) {
     return std::isfinite(d) ? json::serialize(json::value(d)) : std::string();
 }
 
+// A string without escaped bytes is copied between quotes as it is, without the temporary
+// string serialize() makes; the others go through it.
 void append_json_string(std::string& out, std::string_view s) {
     if (needs_escape(s)) {
         out += json::serialize(s);
@@ -107,7 +107,7 @@ void append_json_string(std::string& out, std::string_view s) {
 void encode_entry(core::Entry& e, bool message_is_plain) {
     std::string& out = e.encoded;
     out.clear();
-    // Every field, plus 128 for the keys, quotes and timestamp (about 100): one allocation,
+    // Every field, plus 160 for the keys, quotes and timestamp (132 at most): one allocation,
     // unless a string needs escapes. (Leaving out the id and level once made the last append
     // reallocate, copy and double the capacity of most entries.)
     out.reserve(e.id.size() + e.level.size() + e.message.size() + e.metadata.size() +
@@ -128,7 +128,7 @@ void encode_entry(core::Entry& e, bool message_is_plain) {
     }
     if (!e.metadata.empty()) {
         out += ",\"metadata\":";
-        out += e.metadata;  // already valid JSON: it was parsed and re-serialised on ingest
+        out += e.metadata;  // compact JSON as its decoder wrote it (and the store kept it)
     }
     if (e.encrypted) out += ",\"encrypted\":true";
     if (!e.encryption.empty()) {

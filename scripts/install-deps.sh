@@ -5,9 +5,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
+  libboost1.81-dev libboost-json1.81-dev
   libssl-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
-  libfmt-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev
+  libfmt-dev libspdlog-dev libgtest-dev libhiredis-dev
   chromium redis-server
   # The standard ingest formats (docs/ingest.md): protobuf, snappy and gzip; rsyslog and
   # util-linux logger (bsdutils) for the syslog tests.
@@ -15,11 +15,9 @@ packages=(
   prometheus  # promtool checks the /metrics text in tests/integration/http_api.test.js
   nginx       # the reverse proxy of docs/operations.md, tested by tests/e2e/nginx.test.js
   systemd     # systemd-analyze verifies packaging/smartlogd.service
+  # The format check and the fuzz smoke of `make test` (libFuzzer comes with clang's runtime).
+  clang-format-14 clang-14 libclang-rt-14-dev
 )
-# `install-deps.sh fuzz`: the fuzzing toolchain too (libFuzzer comes with clang's runtime).
-if [[ ${1:-} == fuzz ]]; then
-  packages+=(clang-14 libclang-rt-14-dev)
-fi
 
 missing=()
 for p in "${packages[@]}"; do

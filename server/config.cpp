@@ -15,6 +15,7 @@
 
 #include "core/closest_name.hpp"
 #include "core/units.hpp"
+#include "protocol/limits.hpp"
 #include "server/origin.hpp"
 
 namespace smartlog::server {
@@ -423,8 +424,8 @@ void apply_syslog(Config& config, const toml::node& syslog_node, const std::stri
         }
         if (listener.app.empty()) fail_at(source, t->source(), where + ".app", "required: the app its messages go to");
         if (listener.user.empty()) fail_at(source, t->source(), where + ".user", "required: the user its messages are written as");
-        if (listener.app.size() > 128 || listener.user.size() > 128) {
-            fail_at(source, t->source(), where, "app and user ids are at most 128 bytes");
+        if (listener.app.size() > protocol::kMaxIdBytes || listener.user.size() > protocol::kMaxIdBytes) {
+            fail_at(source, t->source(), where, fmt::format("app and user ids are at most {} bytes", protocol::kMaxIdBytes));
         }
         for (const auto& other : config.syslog) {
             // Port 0 picks a free port each time: never the same twice.

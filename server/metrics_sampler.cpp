@@ -41,6 +41,13 @@ bool filesystem_of(std::filesystem::path dir, struct statvfs& out) {
 
 }  // namespace
 
+std::uint64_t resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::uint64_t pages = 0, resident = 0;
+    if (!(statm >> pages >> resident)) return 0;
+    return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
 MetricsSampler::MetricsSampler(net::io_context& ioc, const Settings& settings, Hub& hub,
                                const Stats& stats)
     : timer_(ioc), settings_(settings), hub_(hub), stats_(stats), started_(std::chrono::steady_clock::now()) {
@@ -91,9 +98,7 @@ void MetricsSampler::sample() {
         }
         m.process.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
     }
-    std::istringstream statm(read_file("/proc/self/statm"));
-    unsigned long long pages = 0, resident = 0;
-    if (statm >> pages >> resident) m.process.rss_bytes = resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+    m.process.rss_bytes = resident_bytes();
     m.process.uptime_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
 }

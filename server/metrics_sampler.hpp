@@ -12,6 +12,9 @@
 
 namespace smartlog::server {
 
+// This process's resident memory in bytes (/proc/self/statm); 0 when it cannot be read. Any thread.
+std::uint64_t resident_bytes();
+
 class MetricsSampler {
 public:
     MetricsSampler(net::io_context& ioc, const Settings& settings, Hub& hub, const Stats& stats);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
 
+#include "core/overloaded.hpp"
 #include "core/units.hpp"
 #include "protocol/encode.hpp"
 #include "server/ingest_limit.hpp"
@@ -53,13 +54,6 @@ std::uint64_t read_message_max(std::uint64_t max_frame_bytes) {
     constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
     return max_frame_bytes > kMax / 2 ? kMax : 2 * max_frame_bytes + 1;
 }
-
-template <class... Ts>
-struct overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;  // clang 14 has no aggregate deduction
 
 std::string_view auth_error_text(core::auth_errc code) {
     switch (code) {
@@ -230,9 +224,7 @@ void WsSession::handle_frame(std::string_view text) {
     if (!frame->request) {
         if (frame->type == "auth") {
             reply(protocol::auth_error_frame(core::auth_errc::bad_request, frame->request.error().message));
-            if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
-                close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
-            }
+            count_refusal_before_auth();
             return;
         }
         return reject(frame->request.error().code, frame->request.error().message, frame->ref);
@@ -242,7 +234,7 @@ void WsSession::handle_frame(std::string_view text) {
 
 void WsSession::dispatch(const std::string& ref, protocol::Request& request) {
     std::visit(
-        overloaded{
+        core::overloaded{
             [&](protocol::AuthRequest& r) { on_auth(r); },
             [&](protocol::FilterRequest& r) {
                 if (!require(Permission::read, ref)) return;
@@ -277,9 +269,7 @@ void WsSession::on_auth(const protocol::AuthRequest& req) {
     if (!grant) {
         // A refused re-authentication leaves the connection as it was.
         reply(protocol::auth_error_frame(grant.error(), auth_error_text(grant.error())));
-        if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
-            close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
-        }
+        count_refusal_before_auth();
         return;
     }
     // The same user and app again (clients re-send auth every few seconds): the connection
@@ -296,9 +286,7 @@ void WsSession::on_auth(const protocol::AuthRequest& req) {
             // Refused, so nothing was freed: the previous app is still there to go back to.
             if (previous) ctx_.hub.join(*(app_ = previous), *this);
             reply(protocol::auth_error_frame(core::auth_errc::no_access, too_many_apps_message(ctx_)));
-            if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
-                close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
-            }
+            count_refusal_before_auth();
             return;
         }
         authenticated_ = true;
@@ -461,6 +449,10 @@ void WsSession::on_check_status(const protocol::CheckStatusRequest& req) {
 void WsSession::reject(core::errc code, std::string_view message, const std::string& ref) {
     ++ctx_.stats.frames_rejected;
     reply(protocol::error_frame(code, message, ref));
+    count_refusal_before_auth();
+}
+
+void WsSession::count_refusal_before_auth() {
     if (!authenticated_ && ++rejected_before_auth_ > kMaxRejectedBeforeAuth) {
         close_with(websocket::close_code::policy_error, "too many unauthenticated messages");
     }

@@ -80,6 +80,8 @@ private:
 
     // Refuses a message with `error`; before auth, the 11th refusal closes with 1008.
     void reject(core::errc code, std::string_view message, const std::string& ref);
+    // Counts a refusal before authentication; past kMaxRejectedBeforeAuth, closes with 1008.
+    void count_refusal_before_auth();
     bool require(Permission p, const std::string& ref);
     void leave_app();
 

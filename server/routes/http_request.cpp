@@ -5,13 +5,11 @@
 #include <fmt/format.h>
 
 #include "core/closest_name.hpp"
+#include "protocol/limits.hpp"
 
 namespace smartlog::server::routes {
 
 namespace {
-
-constexpr std::size_t kMaxIdBytes = 128;
-constexpr std::size_t kMaxTokenBytes = 1024;
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -67,8 +65,8 @@ std::variant<protocol::Credentials, HttpResponse> read_credentials(const AccessC
                                                                   const HttpRequest& req) {
     protocol::Credentials credentials;
     credentials.user_id = header(req, "X-Smartlog-User");
-    if (credentials.user_id.size() > kMaxIdBytes) {
-        return json_error(req, http::status::bad_request, "bad_request", "X-Smartlog-User is longer than 128 bytes");
+    if (credentials.user_id.size() > protocol::kMaxIdBytes) {
+        return json_error(req, http::status::bad_request, "bad_request", fmt::format("X-Smartlog-User is longer than {} bytes", protocol::kMaxIdBytes));
     }
     std::string authorization = header(req, "Authorization");
     while (!authorization.empty() && authorization.back() == ' ') authorization.pop_back();
@@ -81,7 +79,7 @@ std::variant<protocol::Credentials, HttpResponse> read_credentials(const AccessC
         constexpr std::string_view kBearer = "Bearer ";
         // As unsigned char: std::tolower of a negative char (any byte >= 0x80) is undefined.
         const auto same = [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); };
-        if (authorization.size() <= kBearer.size() || authorization.size() > kBearer.size() + kMaxTokenBytes ||
+        if (authorization.size() <= kBearer.size() || authorization.size() > kBearer.size() + protocol::kMaxTokenBytes ||
             !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(), same)) {
             auto res = json_error(req, http::status::unauthorized, "unauthenticated",
                                   "Authorization must be \"Bearer <token>\"");
@@ -112,8 +110,8 @@ std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const 
         return json_error(req, http::status::bad_request, "bad_request",
                           "the app is required: ?app=<appId> or the X-Smartlog-App header");
     }
-    if (app_id.size() > kMaxIdBytes) {
-        return json_error(req, http::status::bad_request, "bad_request", "the app id is longer than 128 bytes");
+    if (app_id.size() > protocol::kMaxIdBytes) {
+        return json_error(req, http::status::bad_request, "bad_request", fmt::format("the app id is longer than {} bytes", protocol::kMaxIdBytes));
     }
     auto read = read_credentials(access, req);
     if (auto* refusal = std::get_if<HttpResponse>(&read)) return std::move(*refusal);

@@ -10,6 +10,7 @@
 #include "core/filter.hpp"
 #include "core/level.hpp"
 #include "protocol/entry_parser.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/timestamp.hpp"
 #include "server/ingest_limit.hpp"
 #include "protocol/ingest_common.hpp"
@@ -25,7 +26,6 @@ namespace {
 
 // The trigram index serves 3 characters or more; shorter would scan every entry of the app.
 constexpr std::size_t kMinSearchChars = 3;
-constexpr std::size_t kMaxIdBytes = 128;
 
 std::string app_of(const HttpRequest& req, const std::map<std::string, std::string>& params) {
     if (auto it = params.find("app"); it != params.end()) return it->second;
@@ -257,7 +257,7 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
         q.limit = static_cast<std::size_t>(*n);
     }
     if (auto it = params.find("before"); it != params.end()) {
-        if (it->second.empty() || it->second.size() > kMaxIdBytes) return bad("before must be an entry id");
+        if (it->second.empty() || it->second.size() > protocol::kMaxIdBytes) return bad("before must be an entry id");
         q.before_id = it->second;
     }
     if (auto it = params.find("format"); it != params.end() && !page_format(it->second)) {

@@ -4,6 +4,7 @@
 
 #include "protocol/decompress.hpp"
 #include "protocol/ingest_common.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/loki_decoder.hpp"
 #include "server/ingest_pipeline.hpp"
 #include "server/routes/http_request.hpp"
@@ -36,8 +37,9 @@ std::variant<Caller, HttpResponse> authorize_loki(const ServerContext& ctx, cons
         return json_error(req, http::status::bad_request, "bad_request",
                           "the app is required: the X-Scope-OrgID (or X-Smartlog-App) header");
     }
-    if (credentials.app_id.size() > 128) {
-        return json_error(req, http::status::bad_request, "bad_request", "the app id is longer than 128 bytes");
+    if (credentials.app_id.size() > protocol::kMaxIdBytes) {
+        return json_error(req, http::status::bad_request, "bad_request",
+                          fmt::format("the app id is longer than {} bytes", protocol::kMaxIdBytes));
     }
     std::string authorization = header(req, "Authorization");
     if (!authorization.empty()) {
@@ -52,7 +54,7 @@ std::variant<Caller, HttpResponse> authorize_loki(const ServerContext& ctx, cons
         while (!encoded.empty() && encoded.back() == ' ') encoded.remove_suffix(1);
         const auto decoded = protocol::base64_decode(encoded);
         const auto colon = decoded ? decoded->find(':') : std::string::npos;
-        if (!decoded || colon == std::string::npos || colon == 0 || colon > 128) {
+        if (!decoded || colon == std::string::npos || colon == 0 || colon > protocol::kMaxIdBytes) {
             return basic_refusal(req, "Authorization must be \"Basic base64(user:token)\"");
         }
         credentials.user_id = decoded->substr(0, colon);

@@ -1,11 +1,9 @@
 #include "server/routes/metrics_route.hpp"
 
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 
 #include "server/metrics_sampler.hpp"
 #include "server/routes/http_request.hpp"
@@ -43,13 +41,6 @@ void scalar(std::string& out, std::string_view name, std::string_view type, std:
             T value) {
     family(out, name, type, help);
     sample(out, name, value);
-}
-
-std::uint64_t resident_bytes() {
-    std::ifstream statm("/proc/self/statm");
-    std::uint64_t pages = 0, resident = 0;
-    statm >> pages >> resident;
-    return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 std::size_t open_fds() {

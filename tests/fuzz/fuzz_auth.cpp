@@ -39,6 +39,7 @@ apps = { shop = ["read", "write", "clear"], old = ["read"] }
 
 [[users]]
 id = "bob"
+token_sha256 = "none"
 apps = { shop = ["read"] }
 )";
 

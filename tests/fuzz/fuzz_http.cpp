@@ -47,6 +47,7 @@ token_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 apps = { shop = ["read", "write", "clear"], old = ["read"] }
 [[users]]
 id = "bob"
+token_sha256 = "none"
 apps = { shop = ["read"] }
 )";
 

@@ -276,11 +276,14 @@ void SqliteWriter::recovered() {
 }
 
 void SqliteWriter::probe() {
-    // The smallest real write: one page through the WAL, synced as the mode syncs.
+    // The smallest real write: one page through the WAL, synced as the mode syncs. SQLite does
+    // not write a page that an UPDATE leaves as it was, so the row changes and changes back:
+    // the page is dirty and the commit must write it.
     try {
         ++transactions_;
         exec(db_, "BEGIN IMMEDIATE");
-        exec(db_, "UPDATE schema_version SET version = version");
+        exec(db_, "UPDATE schema_version SET version = -version");
+        exec(db_, "UPDATE schema_version SET version = -version");
         exec(db_, "COMMIT");
         recovered();
     } catch (const std::exception& e) {

@@ -45,7 +45,8 @@ rules=(
   "protocol;^protocol/;std boost.json boost.system sse2 core/ protocol/"
   # smartlog_store_interface: all the server may know of storage.
   "store-interface;^storage/(store|memory_store)\.hpp$;std core/ storage/store.hpp"
-  "storage;^storage/;std sqlite3 fcntl.h sys/file.h unistd.h core/ storage/"
+  # Boost.Asio: the store worker's io_context and timers (storage/store_worker.hpp).
+  "storage;^storage/;std sqlite3 boost.asio fcntl.h sys/file.h unistd.h core/ storage/"
   "server;^server/;std boost.asio boost.beast boost.json boost.system openssl spdlog fmt cli11 toml++ unistd.h malloc.h sys/socket.h sys/types.h sys/ioctl.h sys/resource.h sys/statvfs.h linux/sockios.h core/ protocol/ server/ storage/store.hpp"
   "web;^web/;std web/"
   # smartlogd's main: the one place that picks the concrete store and wires the layers.

@@ -14,18 +14,15 @@
 #include <vector>
 
 #include "core/entry.hpp"
-#include "core/field_query.hpp"
+#include "core/filter.hpp"
 
 namespace smartlog::storage {
 
-// What GET /api/v1/logs asks for: one app's entries, newest first.
+// What GET /api/v1/logs asks for: one app's entries that `filter` accepts (the same filter a
+// WebSocket viewer sets, docs/protocol.md "Filters"), newest first.
 struct Query {
     std::string app_id;
-    std::vector<std::string> levels;  // normalised names; empty: every level
-    std::optional<std::int64_t> start_time;  // inclusive, ms, on the entry's timestamp
-    std::optional<std::int64_t> end_time;    // inclusive
-    std::string search;  // case-insensitive substring of the message; empty: any
-    std::vector<core::FieldCondition> fields;  // metadata conditions (core/field_query.hpp)
+    core::Filter filter;
     std::size_t limit = 100;  // REQUIRES: > 0
     std::optional<std::string> before_id;  // only entries that arrived before this one
 };

@@ -212,15 +212,17 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
             if (item.empty()) continue;
             auto level = core::normalize_level(item);
             if (!level) return bad("level: a level is longer than 32 characters");
-            if (std::find(q.levels.begin(), q.levels.end(), *level) != q.levels.end()) continue;
+            auto& levels = q.filter.levels;
+            if (std::find(levels.begin(), levels.end(), *level) != levels.end()) continue;
             // As for a WebSocket filter: the cap keeps this de-duplication linear.
-            if (q.levels.size() == core::kMaxFilterLevels) {
+            if (levels.size() == core::kMaxFilterLevels) {
                 return bad(fmt::format("level: more than {} distinct levels", core::kMaxFilterLevels));
             }
-            q.levels.push_back(std::move(*level));
+            levels.push_back(std::move(*level));
         }
     }
-    for (auto [key, out] : {std::pair{"start", &q.start_time}, std::pair{"end", &q.end_time}}) {
+    core::Filter& filter = q.filter;
+    for (auto [key, out] : {std::pair{"start", &filter.start_time}, std::pair{"end", &filter.end_time}}) {
         if (auto it = params.find(key); it != params.end()) {
             *out = parse_int(it->second);
             // Like every time field: ms, or ISO-8601 (a '+' offset must be sent as %2B).
@@ -230,7 +232,7 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
             }
         }
     }
-    if (q.start_time && q.end_time && *q.start_time > *q.end_time) return bad("start is after end");
+    if (filter.start_time && filter.end_time && *filter.start_time > *filter.end_time) return bad("start is after end");
     if (auto it = params.find("q"); it != params.end()) {
         if (it->second.size() > core::kMaxSearchBytes) {
             return bad(fmt::format("q is longer than {} bytes", core::kMaxSearchBytes));
@@ -246,8 +248,8 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
             return bad("q must be at least 3 characters: shorter text cannot use the search index and would "
                        "scan every entry");
         }
-        q.search = std::move(query.text);
-        q.fields = std::move(query.fields);
+        filter.search = std::move(query.text);
+        filter.fields = std::move(query.fields);
     }
     if (auto it = params.find("limit"); it != params.end()) {
         auto n = parse_int(it->second);
@@ -328,17 +330,11 @@ std::string page_json(const storage::QueryResult& result) {
 storage::QueryResult query_history(const AppChannel* app, const storage::Query& q) {
     storage::QueryResult result;
     if (!app) return result;
-    core::Filter filter;
-    filter.levels = q.levels;
-    filter.start_time = q.start_time;
-    filter.end_time = q.end_time;
-    filter.search = q.search;
-    filter.fields = q.fields;
     for (std::size_t i = app->history.size(); i-- > 0;) {
         const core::EntryPtr& e = app->history.at(i);
         // Ids compare in arrival order.
         if (q.before_id && e->id >= *q.before_id) continue;
-        if (!filter.matches(*e)) continue;
+        if (!q.filter.matches(*e)) continue;
         if (result.entries.size() == q.limit) {
             result.more = true;
             break;

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/id_generator.hpp"
+#include "full_disk.hpp"
 #include "storage/sqlite_store.hpp"
 
 namespace smartlog::storage {
@@ -22,38 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// While alive, every write SQLite makes fails with ENOSPC when `full` is set.
-class FullDisk {
-public:
-    FullDisk() : vfs_(sqlite3_vfs_find(nullptr)) {
-        real_ = reinterpret_cast<Pwrite>(vfs_->xGetSystemCall(vfs_, "pwrite64"));
-        EXPECT_NE(real_, nullptr) << "this SQLite does not write with pwrite64";
-        vfs_->xSetSystemCall(vfs_, "pwrite64", reinterpret_cast<sqlite3_syscall_ptr>(&pwrite_or_full));
-    }
-    ~FullDisk() {
-        vfs_->xSetSystemCall(vfs_, "pwrite64", nullptr);  // nullptr: back to the default
-        full = false;
-    }
-    FullDisk(const FullDisk&) = delete;
-    FullDisk& operator=(const FullDisk&) = delete;
-
-    static inline std::atomic<bool> full{false};
-    static inline std::atomic<std::uint64_t> refused{0};
-
-private:
-    using Pwrite = ssize_t (*)(int, const void*, size_t, off_t);
-    static ssize_t pwrite_or_full(int fd, const void* buf, size_t n, off_t offset) {
-        if (full) {
-            ++refused;
-            errno = ENOSPC;
-            return -1;
-        }
-        return real_(fd, buf, n, offset);
-    }
-    static inline Pwrite real_ = nullptr;
-    sqlite3_vfs* vfs_;
-};
 
 std::string read_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -171,16 +140,22 @@ TEST_F(SqliteStoreFaultsTest, SyncModeFailsEveryAppendWhileTheDiskIsFullAndRecov
 
 TEST_F(SqliteStoreFaultsTest, AnIdleStoreNoticesThatSpaceReturned) {
     FullDisk disk;
+    // The store says when it recovers; the test waits for that word, not for time.
+    std::promise<void> recovered;
+    std::atomic<bool> told{false};
     SqliteOptions options = sync();
     options.retention_interval = 10ms;  // how often the idle store probes
+    options.on_event = [&](const StoreEvent& e) {
+        if (e.kind == StoreEvent::Kind::recovered && !told.exchange(true)) recovered.set_value();
+    };
     auto store = open(options);
     FullDisk::full = true;
     EXPECT_TRUE(append(*store, entries("a", 1, "lost")));
     EXPECT_FALSE(store->healthy());
     FullDisk::full = false;
-    // No append: only the storage thread's own probe can clear the error. Bounded wait.
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!store->healthy() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    // No append: only the worker's own probe can clear the error (SqliteWriter::probe is
+    // tested directly in sqlite_writer_test.cpp).
+    recovered.get_future().wait();
     EXPECT_TRUE(store->healthy()) << store->health_message();
 }
 

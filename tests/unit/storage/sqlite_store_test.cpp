@@ -278,9 +278,9 @@ TEST_F(SqliteStoreTest, QueryFiltersByLevelAndTime) {
     std::vector<core::EntryPtr> batch{entry("a", "one", "info", 1000), entry("a", "two", "error", 2000),
                                       entry("a", "three", "warn", 3000), entry("a", "four", "error", 4000)};
     ASSERT_FALSE(append(*store, batch));
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.levels = {"error", "warn"}; return q; }())),
+    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.levels = {"error", "warn"}; return q; }())),
               (std::vector<std::string>{"four", "three", "two"}));
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.start_time = 2000; q.end_time = 3000; return q; }())),
+    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.start_time = 2000; q.filter.end_time = 3000; return q; }())),
               (std::vector<std::string>{"three", "two"}));
 }
 
@@ -292,18 +292,18 @@ TEST_F(SqliteStoreTest, SearchIsACaseInsensitiveSubstring) {
     ASSERT_FALSE(append(*store, batch));
     ASSERT_FALSE(append(*store, {entry("b", "disk full elsewhere")}));
     // Three characters or more: the trigram index.
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.search = "disk full"; return q; }())),
+    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "disk full"; return q; }())),
               std::vector<std::string>{"Disk FULL on /var"});
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.search = "\"quoted\""; return q; }())), std::vector<std::string>{});
+    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "\"quoted\""; return q; }())), std::vector<std::string>{});
     // Wildcards of SQL are plain characters.
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.search = "0% d"; return q; }())), std::vector<std::string>{"100% done"});
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.search = "D IN"; return q; }())), std::vector<std::string>{"user logged in"});
+    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "0% d"; return q; }())), std::vector<std::string>{"100% done"});
+    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "D IN"; return q; }())), std::vector<std::string>{"user logged in"});
     // Paging through full-text results.
     ASSERT_FALSE(append(*store, {entry("a", "disk full again"), entry("a", "DISK FULL twice")}));
-    auto page = query(*store, [&] { Query q; q.app_id = "a"; q.search = "disk full"; q.limit = 2; return q; }());
+    auto page = query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "disk full"; q.limit = 2; return q; }());
     EXPECT_EQ(messages(page), (std::vector<std::string>{"DISK FULL twice", "disk full again"}));
     EXPECT_TRUE(page.more);
-    page = query(*store, [&] { Query q; q.app_id = "a"; q.search = "disk full"; q.limit = 2; q.before_id = page.entries.back()->id; return q; }());
+    page = query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "disk full"; q.limit = 2; q.before_id = page.entries.back()->id; return q; }());
     EXPECT_EQ(messages(page), std::vector<std::string>{"Disk FULL on /var"});
 }
 
@@ -545,7 +545,7 @@ TEST_F(SqliteStoreTest, AQueryPastItsTimeBudgetEndsWithTimedOut) {
     auto store = open(options);
     ASSERT_FALSE(append(*store, entries("a", 3000)));
     // No entry has this level: the query walks every entry of the app.
-    EXPECT_EQ(query_error(*store, [&] { Query q; q.app_id = "a"; q.levels = {"fatal"}; return q; }()),
+    EXPECT_EQ(query_error(*store, [&] { Query q; q.app_id = "a"; q.filter.levels = {"fatal"}; return q; }()),
               std::make_error_code(std::errc::timed_out));
     EXPECT_EQ(store->stats().queries_timed_out, 1u);
     // A failed read changes nothing: the store stays healthy and writes go on.
@@ -557,11 +557,11 @@ TEST_F(SqliteStoreTest, ASearchOfOneOrTwoCharactersIsRefused) {
     auto store = open();
     ASSERT_FALSE(append(*store, entries("a", 3)));
     for (std::string search : {"m", "m1", "\xC3\xA9t"}) {
-        EXPECT_EQ(query_error(*store, [&] { Query q; q.app_id = "a"; q.search = search; return q; }()),
+        EXPECT_EQ(query_error(*store, [&] { Query q; q.app_id = "a"; q.filter.search = search; return q; }()),
                   std::make_error_code(std::errc::invalid_argument))
             << search;
     }
-    EXPECT_EQ(query(*store, [&] { Query q; q.app_id = "a"; q.search = "\xC3\xA9t\xC3\xA9"; return q; }()).entries.size(), 0u);
+    EXPECT_EQ(query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "\xC3\xA9t\xC3\xA9"; return q; }()).entries.size(), 0u);
 }
 
 TEST_F(SqliteStoreTest, WritesCommitWhileEveryReaderIsBusy) {

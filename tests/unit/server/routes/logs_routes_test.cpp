@@ -80,10 +80,10 @@ TEST(LogsQuery, ReadsEveryParameter) {
     ASSERT_TRUE(std::holds_alternative<storage::Query>(r));
     const auto& q = std::get<storage::Query>(r);
     EXPECT_EQ(q.app_id, "shop");
-    EXPECT_EQ(q.levels, (std::vector<std::string>{"warn", "info"}));
-    EXPECT_EQ(q.start_time, 5);
-    EXPECT_EQ(q.end_time, 9);
-    EXPECT_EQ(q.search, "disk full");
+    EXPECT_EQ(q.filter.levels, (std::vector<std::string>{"warn", "info"}));
+    EXPECT_EQ(q.filter.start_time, 5);
+    EXPECT_EQ(q.filter.end_time, 9);
+    EXPECT_EQ(q.filter.search, "disk full");
     EXPECT_EQ(q.limit, 7u);
     EXPECT_EQ(q.before_id, "id1");
     EXPECT_EQ(std::get<storage::Query>(query("")).limit, kDefaultQueryLimit);
@@ -122,7 +122,7 @@ TEST(LogsQuery, CapsTheDistinctLevels) {
     };
     auto ok = query(levels(core::kMaxFilterLevels, 100));
     ASSERT_TRUE(std::holds_alternative<storage::Query>(ok));
-    EXPECT_EQ(std::get<storage::Query>(ok).levels.size(), core::kMaxFilterLevels);
+    EXPECT_EQ(std::get<storage::Query>(ok).filter.levels.size(), core::kMaxFilterLevels);
     for (std::size_t n : {core::kMaxFilterLevels + 1, std::size_t{100000}}) {
         auto r = query(levels(n, 1));
         ASSERT_TRUE(std::holds_alternative<HttpResponse>(r)) << n;

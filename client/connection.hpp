@@ -24,8 +24,8 @@ namespace smartlog::client {
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    // What the connection reports. Called on the network thread, never re-entrantly from the
-    // call that caused it except where a member's comment says so.
+    // What the connection reports, on the network thread: from a completion handler, or from
+    // inside fail() (on_lost) and close() on a link that is not open (on_closed).
     class Listener {
     public:
         virtual ~Listener() = default;

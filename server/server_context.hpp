@@ -5,7 +5,6 @@
 #include <unordered_set>
 
 #include "protocol/limits.hpp"
-#include "protocol/parse_arena.hpp"
 #include "server/access_control.hpp"
 #include "server/config.hpp"
 #include "server/connection_slots.hpp"
@@ -36,9 +35,9 @@ struct ServerContext {
     std::unordered_set<WsSession*> sessions;         // every open WebSocket session
     std::unordered_set<HttpSession*> http_sessions;  // every HTTP connection not upgraded
     bool stopping = false;
-    // The arena each received frame's JSON document is parsed into (protocol/parse_arena.hpp).
-    // One for the whole net thread: messages are handled one at a time.
-    protocol::ParseArena parse_arena;
+    // First block of the arena each received frame's JSON document is parsed into (see
+    // WsSession::handle_frame). One for the whole net thread: messages are handled one at a time.
+    std::array<unsigned char, 64 * 1024> parse_buffer;
     // Set when tls_cert is: every connection must then speak TLS (docs/protocol.md "TLS").
     net::ssl::context* tls = nullptr;
     // Every client connection's place (max_connections_per_address, max_unauthenticated_connections).

@@ -1,10 +1,14 @@
-// client/client.cpp: smartlog::Client. The public calls take the mutex briefly or post to the
-// network thread; everything that touches the connection runs on that one thread, so the
-// connection state needs no lock. Shared with callers under `mu`: the outbox, stats, state.
-// Reasoning about delivery: docs/client.md.
-#include <algorithm>
+// client/client.cpp: smartlog::Client, the composition of its parts: the Connection (socket,
+// handshakes, reconnection), Resume (a viewer's afterId, history and gaps) and Producer (a
+// producer's queue, batches, acks and resends). This file holds what joins them: the public
+// calls, the connection state seen by callers, the requests queued while disconnected, the
+// dispatch of server frames and the order of stopping. Reasoning: docs/client.md.
+//
+// Threads: the public calls take a part's mutex briefly or post to the network thread;
+// everything that touches the connection runs on that one thread. Handlers posted or armed
+// here hold a weak reference to the Impl, so nothing queued in the io_context keeps it alive:
+// once the thread is joined the Impl (and the io_context with what is left in it) goes.
 #include <charconv>
-#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -12,10 +16,10 @@
 #include <stdexcept>
 #include <thread>
 
-#include "client/backoff.hpp"
+#include "client/connection.hpp"
 #include "client/net.hpp"
-#include "client/outbox.hpp"
-#include "client/transport.hpp"
+#include "client/producer.hpp"
+#include "client/resume.hpp"
 #include "client/url.hpp"
 #include "core/filter.hpp"
 #include "core/overloaded.hpp"
@@ -27,26 +31,11 @@ namespace smartlog {
 namespace {
 
 using namespace smartlog::client;
-using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxControlQueue = 1024;
 
 std::int64_t to_ms(std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-LogEntry to_public(core::Entry&& e) {
-    LogEntry out;
-    out.id = std::move(e.id);
-    out.timestamp = e.timestamp;
-    out.level = std::move(e.level);
-    out.message = std::move(e.message);
-    out.metadata = std::move(e.metadata);
-    out.app_id = std::move(e.app_id);
-    out.user_id = std::move(e.user_id);
-    out.encrypted = e.encrypted;
-    out.json = std::move(e.encoded);
-    return out;
 }
 
 core::Filter to_core(const Filter& f) {
@@ -65,30 +54,74 @@ std::optional<std::uint64_t> parse_ref(std::string_view text) {
     return v;
 }
 
-// Why a history answer was asked for: answers come back in the order the requests went out.
-enum class HistoryKind { user, initial, resume };
-
 // A request made by the caller, kept while disconnected and sent once the connection allows.
 struct Control {
     std::string frame;
     bool needs_auth = true;
-    std::optional<HistoryKind> history;
+    bool user_history = false;  // a history request: its answer goes to on_history as it is
 };
+
+Producer::Options producer_options(const ClientOptions& o) {
+    return {{o.max_queued_entries, o.batch_max_entries, o.batch_max_bytes},
+            o.max_in_flight_batches,
+            o.overflow,
+            o.block_timeout};
+}
+
+Connection::Options connection_options(const ClientOptions& o) {
+    Connection::Options out;
+    out.transport.connect_timeout = o.connect_timeout;
+    out.reconnect_initial = o.reconnect_initial;
+    out.reconnect_max = o.reconnect_max;
+    out.reconnect_jitter = o.reconnect_jitter;
+    return out;
+}
+
+std::unique_ptr<ssl::context> make_tls(const ClientOptions& o, const WsUrl& url) {
+    if (!url.tls) return nullptr;
+    auto tls = std::make_unique<ssl::context>(ssl::context::tls_client);
+    if (!o.tls_verify) {
+        tls->set_verify_mode(ssl::verify_none);
+    } else {
+        tls->set_verify_mode(ssl::verify_peer);
+        if (o.tls_ca_file.empty()) {
+            tls->set_default_verify_paths();
+        } else {
+            tls->load_verify_file(o.tls_ca_file);
+        }
+    }
+    return tls;
+}
+
+WsUrl checked_url(const ClientOptions& o) {
+    auto url = parse_ws_url(o.url);
+    if (!url) throw std::invalid_argument("not a ws:// or wss:// URL: " + o.url);
+    if (o.authenticate && (o.user_id.empty() || o.app_id.empty())) {
+        throw std::invalid_argument("a user id and an app id are required");
+    }
+    if (o.batch_max_entries == 0 || o.batch_max_bytes == 0 || o.max_queued_entries == 0 ||
+        o.max_in_flight_batches == 0 || o.reconnect_initial.count() <= 0 ||
+        o.reconnect_max < o.reconnect_initial) {
+        throw std::invalid_argument("client options: bounds must be positive");
+    }
+    return *url;
+}
 
 }  // namespace
 
-struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
-    explicit Impl(ClientOptions o)
+struct Client::Impl final : Connection::Listener, std::enable_shared_from_this<Client::Impl> {
+    Impl(ClientOptions o, const WsUrl& url)
         : options(std::move(o)),
-          outbox({options.max_queued_entries, options.batch_max_entries, options.batch_max_bytes}),
-          backoff(options.reconnect_initial, options.reconnect_max, options.reconnect_jitter),
-          reconnect_timer(ioc),
+          tls(make_tls(options, url)),
+          producer(producer_options(options)),
+          resume({options.initial_history, options.resume}),
+          connection(std::make_shared<Connection>(ioc, url, connection_options(options), tls.get(),
+                                                  *this)),
           flush_timer(ioc),
           stop_timer(ioc) {}
 
-    // ---- configuration, fixed before start() ----
+    // ---- fixed before start() ----
     ClientOptions options;
-    WsUrl url;
     LogsHandler on_logs;
     HistoryHandler on_history;
     MetricsHandler on_metrics;
@@ -96,47 +129,42 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     ErrorHandler on_error;
     DroppedHandler on_dropped;
     StateHandler on_state;
-
-    net::io_context ioc{1};
-    std::unique_ptr<ssl::context> tls;
     std::thread thread;
     bool started = false;  // caller's thread only
+
+    // Destroyed after everything built on them (members go in reverse order): the io_context
+    // destroys the handlers left in it, and the transports they hold, before the TLS context.
+    std::unique_ptr<ssl::context> tls;
+    net::io_context ioc{1};
+    Producer producer;  // its own lock; see producer.hpp
+    Resume resume;      // network thread, but for last_id(); see resume.hpp
+    std::shared_ptr<Connection> connection;
 
     // ---- shared with callers, under mu ----
     mutable std::mutex mu;
     std::condition_variable cv;
-    Outbox outbox;
-    ClientStats stats;
     ConnectionState state = ConnectionState::disconnected;
     std::string last_error;
-    std::string last_id;
-    bool flush_timer_armed = false;
-    bool pump_posted = false;
-    bool flush_due = false;
-    bool stopping = false;
     bool connect_failed = false;  // an attempt failed and reconnect is off
-    std::uint64_t dropped_reported = 0;
+    std::uint64_t reconnects = 0;
 
     // ---- network thread only ----
-    std::shared_ptr<Transport> transport;
-    std::uint64_t generation = 0;
-    bool open = false;
-    bool authed = false;
-    bool ever_ready = false;
-    std::deque<std::shared_ptr<const std::string>> write_queue;
-    bool writing = false;
-    bool close_after_writes = false;
-    std::optional<core::Filter> filter;
-    bool awaiting_filter = false;
-    bool syncing = false;
-    bool cleared_since_seen = false;
-    std::deque<HistoryKind> history_kinds;
+    // The client's life: stopping waits for the last writes and the close handshake.
+    enum class Run { running, stopping, stopped };
+    Run run = Run::running;
+    bool authed = false;  // the open connection's auth succeeded
     std::deque<Control> controls;
     std::deque<StatusHandler> status_waiters;
-    Backoff backoff;
-    net::steady_timer reconnect_timer;
     net::steady_timer flush_timer;
     net::steady_timer stop_timer;
+
+    // Runs `f(impl)` on the network thread, if the Impl still exists then.
+    template <class F>
+    void post(F f) {
+        net::post(ioc, [weak = weak_from_this(), f = std::move(f)]() mutable {
+            if (auto self = weak.lock()) f(*self);
+        });
+    }
 
     // ---- state ----
 
@@ -152,120 +180,68 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         if (on_state) on_state(s, detail);
     }
 
-    // ---- connecting ----
+    // ---- the connection's events ----
 
     void connect() {
-        if (is_stopping()) return;
+        if (run != Run::running) return;
         set_state(ConnectionState::connecting, {});
-        const std::uint64_t gen = ++generation;
-        TransportOptions to;
-        to.connect_timeout = options.connect_timeout;
-        transport = make_transport(ioc, url, to, tls.get());
-        transport->async_open(
-            [self = shared_from_this(), gen](beast::error_code ec) { self->on_open(gen, ec); });
+        connection->open();
     }
 
-    void on_open(std::uint64_t gen, beast::error_code ec) {
-        if (gen != generation) return;
-        if (ec) return connection_lost(ec.message());
-        open = true;
-        do_read(gen);
+    void on_open() override {
         if (!options.authenticate) {
-            backoff.reset();
+            connection->authenticated();
             set_state(ConnectionState::connected, {});
-            send_controls(false);
+            send_controls();
             return;
         }
         protocol::Credentials c{options.user_id, options.app_id, options.token};
-        write(protocol::auth_request(
+        connection->write(protocol::auth_request(
             c, options.mode == Mode::producer ? protocol::Mode::producer : protocol::Mode::viewer));
-        send_controls(false);
+        send_controls();
     }
 
-    void do_read(std::uint64_t gen) {
-        transport->async_read(
-            [self = shared_from_this(), gen](beast::error_code ec, std::string text) {
-                if (gen != self->generation) return;
-                if (ec) return self->connection_lost(ec.message());
-                self->on_frame(text);
-                if (gen == self->generation && self->transport) self->do_read(gen);
-            });
-    }
-
-    void connection_lost(const std::string& why) {
-        if (transport) transport->abort();
-        transport.reset();
-        ++generation;
-        open = false;
+    void on_lost(const std::string& why) override {
         authed = false;
-        write_queue.clear();
-        writing = false;
-        awaiting_filter = false;
-        syncing = false;
-        history_kinds.clear();
         status_waiters.clear();
-        {
-            std::lock_guard lock(mu);
-            outbox.connection_lost();
-        }
-        if (is_stopping()) return finish_stop();
+        resume.connection_lost();
+        producer.connection_lost();
+        if (run != Run::running) return finish_stop();
         set_state(ConnectionState::disconnected, why);
         if (!options.reconnect) return;
-        const auto delay = backoff.next();
         {
             std::lock_guard lock(mu);
-            ++stats.reconnects;
+            ++reconnects;
         }
-        reconnect_timer.expires_after(delay);
-        reconnect_timer.async_wait([self = shared_from_this()](beast::error_code ec) {
-            if (!ec) self->connect();
-        });
+        connection->reconnect_later();
     }
 
-    // ---- writing ----
+    void on_reconnect_due() override { connect(); }
 
-    void write(std::string frame) { write(std::make_shared<const std::string>(std::move(frame))); }
+    void on_closed() override { finish_stop(); }
 
-    void write(std::shared_ptr<const std::string> frame) {
-        if (!transport || !open) return;
-        write_queue.push_back(std::move(frame));
-        if (!writing) do_write();
-    }
+    // ---- requests ----
 
-    void do_write() {
-        writing = true;
-        const std::uint64_t gen = generation;
-        transport->async_write(write_queue.front(),
-                               [self = shared_from_this(), gen](beast::error_code ec) {
-                                   if (gen != self->generation) return;
-                                   self->writing = false;
-                                   if (ec) return self->connection_lost(ec.message());
-                                   self->write_queue.pop_front();
-                                   if (!self->write_queue.empty()) return self->do_write();
-                                   if (self->close_after_writes) self->graceful_close();
-                               });
-    }
+    void write(std::string frame) { connection->write(std::move(frame)); }
 
     // Sends the queued requests the connection allows now (all of them once authenticated).
-    void send_controls(bool authenticated) {
+    void send_controls() {
         std::deque<Control> keep;
         for (auto& c : controls) {
-            if (c.needs_auth && !authenticated) {
+            if (c.needs_auth && !authed) {
                 keep.push_back(std::move(c));
                 continue;
             }
-            if (c.history) history_kinds.push_back(*c.history);
+            if (c.user_history) resume.user_history_sent();
             write(std::move(c.frame));
         }
         controls = std::move(keep);
     }
 
     void control(Control c) {
-        const bool can_send = open && (authed || !c.needs_auth);
-        if (can_send) {
-            if (c.history) history_kinds.push_back(*c.history);
-            write(std::move(c.frame));
-            return;
+        if (connection->is_open() && (authed || !c.needs_auth)) {
+            if (c.user_history) resume.user_history_sent();
+            return write(std::move(c.frame));
         }
         if (controls.size() >= kMaxControlQueue) controls.pop_front();
         controls.push_back(std::move(c));
@@ -273,105 +249,71 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     // ---- producing ----
 
-    // Sends batches while the in-flight bound allows; the waiting entries too when a flush is due.
     void pump() {
-        if (!authed) return;
-        std::vector<std::shared_ptr<const std::string>> frames;
-        bool arm = false;
-        {
-            std::lock_guard lock(mu);
-            pump_posted = false;
-            while (outbox.in_flight_batches() < options.max_in_flight_batches) {
-                auto batch = outbox.next_batch(flush_due || stopping);
-                if (!batch) break;
-                stats.sent += batch->entries.size();
-                if (batch->resend) stats.resent += batch->entries.size();
-                frames.push_back(std::make_shared<const std::string>(
-                    protocol::logs_request(batch->ref, batch->entries)));
-            }
-            if (outbox.waiting() == 0) flush_due = false;
-            arm = outbox.waiting() > 0 && !flush_due && !flush_timer_armed;
-            if (arm) flush_timer_armed = true;
-        }
-        for (auto& f : frames) write(std::move(f));
-        if (arm) arm_flush_timer();
+        // Not while closing either: a batch taken now would count as sent and never leave.
+        if (!authed || !connection->is_open()) return;
+        auto p = producer.pump();
+        for (auto& f : p.frames) connection->write(std::move(f));
+        if (p.arm_timer) arm_flush_timer();
     }
 
     void arm_flush_timer() {
         flush_timer.expires_after(options.batch_max_delay);
-        flush_timer.async_wait([self = shared_from_this()](beast::error_code ec) {
-            if (ec) return;
-            {
-                std::lock_guard lock(self->mu);
-                self->flush_timer_armed = false;
-                self->flush_due = true;
-            }
+        flush_timer.async_wait([weak = weak_from_this()](beast::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self) return;
+            self->producer.flush_timer_fired();
             self->pump();
         });
     }
 
+    void report_dropped() {
+        const auto newly = producer.take_new_drops();
+        if (newly && on_dropped) on_dropped({Dropped::Kind::local_queue, newly, {}});
+    }
+
     // ---- receiving ----
 
-    void on_frame(const std::string& text) {
+    void on_frame(const std::string& text) override {
         auto frame = protocol::decode_server_frame(text);
         if (!frame) {
             if (on_error) on_error({"bad_frame", frame.error().message});
             return;
         }
-        std::visit(
-            core::overloaded{
-                [&](protocol::AuthSuccessFrame&) { on_auth_success(); },
-                [&](protocol::AuthErrorFrame& f) { on_auth_error(f); },
-                [&](protocol::LogsFrame& f) { f.history ? on_history_frame(f) : on_live(f); },
-                [&](protocol::MetricsFrame& f) {
-                    if (on_metrics) on_metrics(f.payload);
-                },
-                [&](protocol::FilterAppliedFrame&) { awaiting_filter = false; },
-                [&](protocol::ClearedFrame& f) {
-                    cleared_since_seen = true;
-                    if (on_cleared) on_cleared({f.app_id, f.cleared_by, f.timestamp, f.count});
-                },
-                [&](protocol::LogsAckFrame& f) { on_ack(f); },
-                [&](protocol::AppMetricsFrame&) {},
-                [&](protocol::DroppedFrame& f) { on_server_dropped(f); },
-                [&](protocol::StatusResponseFrame& f) { on_status(f); },
-                [&](protocol::ErrorFrame& f) { on_error_frame(f); },
-                [&](protocol::PongFrame&) {},
-                [&](protocol::UnknownFrame&) {},
-            },
-            *frame);
+        std::visit(core::overloaded{
+                       [&](protocol::AuthSuccessFrame&) { on_auth_success(); },
+                       [&](protocol::AuthErrorFrame& f) { on_auth_error(f); },
+                       [&](protocol::LogsFrame& f) {
+                           deliver(f.history ? resume.history(f) : resume.live(f));
+                       },
+                       [&](protocol::MetricsFrame& f) {
+                           if (on_metrics) on_metrics(f.payload);
+                       },
+                       [&](protocol::FilterAppliedFrame&) { resume.filter_applied(); },
+                       [&](protocol::ClearedFrame& f) {
+                           resume.cleared();
+                           if (on_cleared)
+                               on_cleared({f.app_id, f.cleared_by, f.timestamp, f.count});
+                       },
+                       [&](protocol::LogsAckFrame& f) { on_ack(f); },
+                       [&](protocol::AppMetricsFrame&) {},
+                       [&](protocol::DroppedFrame& f) { on_server_dropped(f); },
+                       [&](protocol::StatusResponseFrame& f) { on_status(f); },
+                       [&](protocol::ErrorFrame& f) { on_error_frame(f); },
+                       [&](protocol::PongFrame&) {},
+                       [&](protocol::UnknownFrame&) {},
+                   },
+                   *frame);
     }
 
     void on_auth_success() {
-        const bool first = !ever_ready;
         authed = true;
-        ever_ready = true;
-        backoff.reset();
+        connection->authenticated();
         if (options.mode == Mode::viewer) {
-            if (filter) {
-                write(protocol::filter_request(*filter));
-                awaiting_filter = true;
-            }
-            std::string after;
-            {
-                std::lock_guard lock(mu);
-                after = last_id;
-            }
-            if (first && options.initial_history) {
-                history_kinds.push_back(HistoryKind::initial);
-                write(protocol::history_request(*options.initial_history, {}));
-                syncing = true;
-            } else if (!first && options.resume) {
-                history_kinds.push_back(HistoryKind::resume);
-                write(protocol::history_request(std::nullopt, after));
-                syncing = true;
-            }
+            for (auto& f : resume.authenticated()) write(std::move(f));
         }
-        send_controls(true);
-        {
-            std::lock_guard lock(mu);
-            flush_due = true;  // what waited during the disconnection leaves now
-        }
+        send_controls();
+        producer.connection_ready();
         set_state(ConnectionState::ready, {});
         pump();
     }
@@ -380,106 +322,34 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         if (on_error) on_error({f.code.empty() ? "auth_error" : f.code, f.message});
         if (authed) return;  // a refused re-authentication leaves the connection as it was
         // Credentials do not get better by retrying: stop here and say why.
-        if (transport) transport->abort();
-        transport.reset();
-        ++generation;
-        open = false;
-        {
-            std::lock_guard lock(mu);
-            stopping = true;
-        }
+        connection->drop();
         set_state(ConnectionState::auth_failed, f.message.empty() ? f.code : f.message);
         finish_stop();
     }
 
-    // Delivers the entries newer than the last one delivered; returns how many it skipped.
-    void deliver_live(std::vector<core::Entry>& entries, bool through_history,
-                      const HistoryInfo& info) {
-        std::vector<LogEntry> out;
-        out.reserve(entries.size());
-        std::uint64_t skipped = 0;
-        {
-            std::lock_guard lock(mu);
-            for (auto& e : entries) {
-                // Ids are time-ordered (UUIDv7): an id not above the last one was delivered.
-                if (!last_id.empty() && e.id <= last_id) {
-                    ++skipped;
-                    continue;
-                }
-                last_id = e.id;
-                out.push_back(to_public(std::move(e)));
-            }
-            stats.live_duplicates_skipped += skipped;
+    void deliver(Resume::Delivery d) {
+        if (d.dropped && on_dropped) on_dropped(*d.dropped);
+        switch (d.to) {
+            case Resume::Delivery::To::logs:
+                if (on_logs) on_logs(d.entries);
+                break;
+            case Resume::Delivery::To::history:
+                if (on_history) on_history(d.entries, d.info);
+                break;
+            case Resume::Delivery::To::nobody:
+                break;
         }
-        if (!out.empty()) cleared_since_seen = false;
-        if (through_history) {
-            if (on_history) on_history(out, info);
-        } else if (!out.empty() && on_logs) {
-            on_logs(out);
-        }
-    }
-
-    void on_live(protocol::LogsFrame& f) {
-        // Until the filter holds and the history answer is in, live batches carry entries that
-        // the answer also holds (they were sent before it was computed): the answer covers them.
-        if (syncing || awaiting_filter) return;
-        deliver_live(f.entries, false, {});
-    }
-
-    void on_history_frame(protocol::LogsFrame& f) {
-        HistoryKind kind = HistoryKind::user;
-        if (!history_kinds.empty()) {
-            kind = history_kinds.front();
-            // A large answer arrives in pages; the last one ends it.
-            if (!f.more) history_kinds.pop_front();
-        }
-        if (kind == HistoryKind::user) {
-            std::vector<LogEntry> out;
-            out.reserve(f.entries.size());
-            for (auto& e : f.entries) out.push_back(to_public(std::move(e)));
-            if (on_history) on_history(out, {f.gap, f.more});
-            return;
-        }
-        if (!f.more) syncing = false;
-        std::string after;
-        {
-            std::lock_guard lock(mu);
-            after = last_id;
-        }
-        if (kind == HistoryKind::resume && f.gap && !after.empty() && !cleared_since_seen &&
-            on_dropped) {
-            on_dropped({Dropped::Kind::resume_gap, 0, after});
-        }
-        deliver_live(f.entries, kind == HistoryKind::initial, {f.gap});
     }
 
     void on_server_dropped(const protocol::DroppedFrame& f) {
-        if (options.resume && !syncing) {
-            std::string after;
-            {
-                std::lock_guard lock(mu);
-                after = last_id;
-            }
-            if (after.empty()) after = f.after_id;
-            history_kinds.push_back(HistoryKind::resume);
-            write(protocol::history_request(std::nullopt, after));
-            syncing = true;
-            return;
-        }
-        if (!options.resume && on_dropped)
-            on_dropped({Dropped::Kind::server_live, f.count, f.after_id});
+        auto r = resume.server_dropped(f);
+        if (r.request) write(std::move(*r.request));
+        if (r.report && on_dropped) on_dropped(*r.report);
     }
 
     void on_ack(const protocol::LogsAckFrame& f) {
-        const auto ref = parse_ref(f.ref);
-        {
-            std::lock_guard lock(mu);
-            if (ref && outbox.ack(*ref)) {
-                stats.acked += f.accepted;
-                stats.rejected += f.rejected.size();
-            }
-        }
-        cv.notify_all();
+        if (const auto ref = parse_ref(f.ref))
+            producer.acknowledged(*ref, f.accepted, f.rejected.size());
         if (on_error) {
             for (const auto& r : f.rejected) {
                 on_error({"rejected", "entry " + std::to_string(r.index) + " of batch " + f.ref +
@@ -494,13 +364,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             if (f.code == "rate_limited") {
                 // The batch is still in flight: reconnecting after a backoff sends it again.
                 if (on_error) on_error({f.code, f.message});
-                return connection_lost("rate limited: " + f.message);
+                return connection->fail("rate limited: " + f.message);
             }
             // Refused as a whole (forbidden, too large): sending it again cannot help.
-            std::lock_guard lock(mu);
-            if (auto n = outbox.ack(*ref)) stats.rejected += *n;
+            producer.refused(*ref);
         }
-        cv.notify_all();
         if (on_error) on_error({f.code, f.message});
         pump();
     }
@@ -516,69 +384,38 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     // ---- stopping ----
 
-    bool is_stopping() const {
-        std::lock_guard lock(mu);
-        return stopping;
-    }
-
     void begin_stop() {
-        {
-            std::lock_guard lock(mu);
-            stopping = true;
-        }
-        reconnect_timer.cancel();
+        if (run != Run::running) return;
+        run = Run::stopping;
+        producer.begin_close();
         flush_timer.cancel();
         // A peer that answers nothing must not hold the caller: give up after the timeout.
         stop_timer.expires_after(options.connect_timeout);
-        stop_timer.async_wait([self = shared_from_this()](beast::error_code ec) {
-            if (!ec) self->finish_stop();
+        stop_timer.async_wait([weak = weak_from_this()](beast::error_code ec) {
+            auto self = weak.lock();
+            if (!ec && self) self->finish_stop();
         });
-        if (!transport || !open) return finish_stop();
+        if (!connection->is_open()) return finish_stop();
         pump();
-        if (writing || !write_queue.empty()) {
-            close_after_writes = true;
-            return;
-        }
-        graceful_close();
-    }
-
-    void graceful_close() {
-        close_after_writes = false;
-        if (!transport) return finish_stop();
-        const std::uint64_t gen = generation;
-        // Reads stay pending until the close completes; the generation bump below ignores them.
-        transport->async_close([self = shared_from_this(), gen](beast::error_code) {
-            if (gen == self->generation) self->finish_stop();
-        });
+        connection->close();  // on_closed (or on_lost) finishes
     }
 
     void finish_stop() {
-        ++generation;
-        if (transport) transport->abort();
-        transport.reset();
-        open = false;
-        authed = false;
-        reconnect_timer.cancel();
+        if (run == Run::stopped) return;
+        run = Run::stopped;
+        connection->stop();
         flush_timer.cancel();
         stop_timer.cancel();
-        ConnectionState final_state;
         {
-            std::lock_guard lock(mu);
-            final_state = state == ConnectionState::auth_failed ? state : ConnectionState::stopped;
+            std::unique_lock lock(mu);
+            if (state != ConnectionState::auth_failed) {
+                lock.unlock();
+                set_state(ConnectionState::stopped, {});
+            }
         }
-        if (final_state == ConnectionState::stopped) set_state(ConnectionState::stopped, {});
+        producer.close();
         cv.notify_all();
         ioc.stop();
-    }
-
-    void report_dropped() {
-        std::uint64_t newly = 0;
-        {
-            std::lock_guard lock(mu);
-            newly = outbox.dropped() - dropped_reported;
-            dropped_reported = outbox.dropped();
-        }
-        if (newly && on_dropped) on_dropped({Dropped::Kind::local_queue, newly, {}});
     }
 };
 
@@ -602,42 +439,14 @@ std::string_view to_string(ConnectionState s) noexcept {
     return "unknown";
 }
 
-Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {
-    auto& o = impl_->options;
-    auto url = parse_ws_url(o.url);
-    if (!url) throw std::invalid_argument("not a ws:// or wss:// URL: " + o.url);
-    impl_->url = *url;
-    if (o.authenticate && (o.user_id.empty() || o.app_id.empty())) {
-        throw std::invalid_argument("a user id and an app id are required");
-    }
-    if (o.batch_max_entries == 0 || o.batch_max_bytes == 0 || o.max_queued_entries == 0 ||
-        o.max_in_flight_batches == 0 || o.reconnect_initial.count() <= 0 ||
-        o.reconnect_max < o.reconnect_initial) {
-        throw std::invalid_argument("client options: bounds must be positive");
-    }
-    if (url->tls) {
-        impl_->tls = std::make_unique<ssl::context>(ssl::context::tls_client);
-        if (o.tls_verify) {
-            impl_->tls->set_verify_mode(ssl::verify_peer);
-            if (o.tls_ca_file.empty()) {
-                impl_->tls->set_default_verify_paths();
-            } else {
-                impl_->tls->load_verify_file(o.tls_ca_file);
-            }
-        } else {
-            impl_->tls->set_verify_mode(ssl::verify_none);
-        }
-    }
+Client::Client(ClientOptions options) {
+    const WsUrl url = checked_url(options);
+    impl_ = std::make_shared<Impl>(std::move(options), url);
 }
 
 Client::~Client() {
     if (!impl_->started) return;
-    bool has_queue = false;
-    {
-        std::lock_guard lock(impl_->mu);
-        has_queue = !impl_->outbox.empty() && !impl_->stopping;
-    }
-    if (has_queue) {
+    if (impl_->producer.has_queue()) {
         flush();
         wait_acknowledged(impl_->options.close_timeout);
     }
@@ -655,7 +464,8 @@ void Client::on_state(StateHandler h) { impl_->on_state = std::move(h); }
 void Client::start() {
     if (impl_->started) return;
     impl_->started = true;
-    net::post(impl_->ioc, [self = impl_] { self->connect(); });
+    impl_->post([](Impl& s) { s.connect(); });
+    // The thread, not a handler, holds the Impl: it is joined before the Impl can go.
     impl_->thread = std::thread([self = impl_] {
         auto guard = net::make_work_guard(self->ioc);
         self->ioc.run();
@@ -663,18 +473,11 @@ void Client::start() {
 }
 
 void Client::close() {
-    if (!impl_->started) return;
-    if (impl_->thread.joinable()) {
-        net::post(impl_->ioc, [self = impl_] { self->begin_stop(); });
-        if (impl_->thread.get_id() == std::this_thread::get_id()) return;  // from a callback
-        impl_->thread.join();
-        // Handlers still queued hold the Impl (a cycle through the io_context): run them out.
-        // Every one of them is a no-op now that the client is stopping.
-        for (int i = 0; i < 100; ++i) {
-            impl_->ioc.restart();
-            if (impl_->ioc.poll() == 0) break;
-        }
-    }
+    if (!impl_->started || !impl_->thread.joinable()) return;
+    impl_->post([](Impl& s) { s.begin_stop(); });
+    if (impl_->thread.get_id() == std::this_thread::get_id()) return;  // from a callback
+    // finish_stop() stops the io_context; what is left queued in it holds only weak references.
+    impl_->thread.join();
 }
 
 bool Client::log(std::string_view level, std::string_view message, const Metadata& metadata) {
@@ -686,102 +489,64 @@ bool Client::log(std::string_view level, std::string_view message, const Metadat
     auto& s = *impl_;
     std::string entry = protocol::entry_object(to_ms(when), level.empty() ? "info" : level, message,
                                                metadata.json());
-    bool post_pump = false, post_timer = false, dropped = false;
-    {
-        std::unique_lock lock(s.mu);
-        if (entry.size() > s.options.batch_max_bytes) {
-            ++s.stats.rejected;
+    // The network thread must never wait for room: only it can make some.
+    const bool may_block = s.thread.get_id() != std::this_thread::get_id();
+    const auto r = s.producer.push(std::move(entry), may_block);
+    switch (r.outcome) {
+        case Producer::Pushed::too_large:
             return false;
-        }
-        if (s.outbox.full() && s.options.overflow == OverflowPolicy::block && !s.stopping) {
-            const bool in_io_thread = s.thread.get_id() == std::this_thread::get_id();
-            if (!in_io_thread) {
-                auto has_room = [&] { return !s.outbox.full() || s.stopping; };
-                if (s.options.block_timeout == std::chrono::milliseconds::max()) {
-                    s.cv.wait(lock, has_room);
-                } else {
-                    s.cv.wait_for(lock, s.options.block_timeout, has_room);
-                }
-            }
-        }
-        if (!s.outbox.push(std::move(entry))) {
-            ++s.stats.dropped;
-            dropped = true;
-        } else if (s.outbox.batch_ready()) {
-            post_pump = !s.pump_posted;
-            s.pump_posted = true;
-        } else if (!s.flush_timer_armed && !s.flush_due) {
-            post_timer = true;
-            s.flush_timer_armed = true;
-        }
+        case Producer::Pushed::dropped:
+            // Reported from the network thread, one notice per run of drops rather than per entry.
+            s.post([](Impl& i) { i.report_dropped(); });
+            return false;
+        case Producer::Pushed::queued:
+            break;
     }
-    if (dropped) {
-        // Reported from the network thread, one notice per run of drops rather than per entry.
-        net::post(s.ioc, [self = impl_] { self->report_dropped(); });
-        return false;
-    }
-    if (post_pump) net::post(s.ioc, [self = impl_] { self->pump(); });
-    if (post_timer) net::post(s.ioc, [self = impl_] { self->arm_flush_timer(); });
+    if (r.wake == Producer::Wake::pump) s.post([](Impl& i) { i.pump(); });
+    if (r.wake == Producer::Wake::arm_timer) s.post([](Impl& i) { i.arm_flush_timer(); });
     return true;
 }
 
 void Client::flush() {
-    {
-        std::lock_guard lock(impl_->mu);
-        impl_->flush_due = true;
-    }
-    net::post(impl_->ioc, [self = impl_] { self->pump(); });
+    impl_->producer.request_flush();
+    impl_->post([](Impl& s) { s.pump(); });
 }
 
 bool Client::wait_acknowledged(std::chrono::milliseconds timeout) {
     flush();
-    std::unique_lock lock(impl_->mu);
-    auto done = [&] {
-        return impl_->outbox.empty() || impl_->state == ConnectionState::stopped ||
-               impl_->state == ConnectionState::auth_failed;
-    };
-    impl_->cv.wait_for(lock, timeout, done);
-    return impl_->outbox.empty();
+    return impl_->producer.wait_empty(timeout);
 }
 
 void Client::set_filter(Filter f) {
-    net::post(impl_->ioc, [self = impl_, f = to_core(f)] {
-        self->filter = f;
-        if (self->open && self->authed) {
-            self->write(protocol::filter_request(f));
-            self->awaiting_filter = true;
-        }
+    impl_->post([f = to_core(f)](Impl& s) mutable {
+        if (auto frame = s.resume.set_filter(std::move(f), s.connection->is_open() && s.authed))
+            s.write(std::move(*frame));
     });
 }
 
 void Client::request_history(std::optional<std::size_t> limit, std::string after_id) {
-    net::post(impl_->ioc, [self = impl_, limit, after = std::move(after_id)] {
-        self->control({protocol::history_request(limit, after), true, HistoryKind::user});
+    impl_->post([limit, after = std::move(after_id)](Impl& s) {
+        s.control({protocol::history_request(limit, after), true, true});
     });
 }
 
 void Client::request_metrics() {
-    net::post(impl_->ioc, [self = impl_] {
-        self->control({protocol::metrics_request(), true, {}});
-    });
+    impl_->post([](Impl& s) { s.control({protocol::metrics_request(), true, false}); });
 }
 
 void Client::clear() {
-    net::post(impl_->ioc, [self = impl_] { self->control({protocol::clear_request(), true, {}}); });
+    impl_->post([](Impl& s) { s.control({protocol::clear_request(), true, false}); });
 }
 
 void Client::check_status(StatusHandler h) {
-    net::post(impl_->ioc, [self = impl_, h = std::move(h)]() mutable {
-        protocol::Credentials c{self->options.user_id, self->options.app_id, self->options.token};
-        self->status_waiters.push_back(std::move(h));
-        self->control({protocol::check_status_request(c), false, {}});
+    impl_->post([h = std::move(h)](Impl& s) mutable {
+        protocol::Credentials c{s.options.user_id, s.options.app_id, s.options.token};
+        s.status_waiters.push_back(std::move(h));
+        s.control({protocol::check_status_request(c), false, false});
     });
 }
 
-std::string Client::last_seen_id() const {
-    std::lock_guard lock(impl_->mu);
-    return impl_->last_id;
-}
+std::string Client::last_seen_id() const { return impl_->resume.last_id(); }
 
 ConnectionState Client::state() const {
     std::lock_guard lock(impl_->mu);
@@ -806,67 +571,12 @@ ConnectionState Client::wait_ready(std::chrono::milliseconds timeout) {
 }
 
 ClientStats Client::stats() const {
+    ClientStats s;
+    impl_->producer.fill(s);
+    s.live_duplicates_skipped = impl_->resume.duplicates_skipped();
     std::lock_guard lock(impl_->mu);
-    ClientStats s = impl_->stats;
-    s.queued = impl_->outbox.size();
+    s.reconnects = impl_->reconnects;
     return s;
-}
-
-// ---- Metadata ----------------------------------------------------------------------------
-
-Metadata& Metadata::add(std::string_view key, std::string_view value) {
-    if (!fields_.empty()) fields_ += ',';
-    fields_ += protocol::json_quote(key) + ":" + protocol::json_quote(value);
-    return *this;
-}
-
-Metadata& Metadata::add(std::string_view key, std::int64_t value) {
-    if (!fields_.empty()) fields_ += ',';
-    fields_ += protocol::json_quote(key) + ":" + std::to_string(value);
-    return *this;
-}
-
-Metadata& Metadata::add(std::string_view key, double value) {
-    if (!fields_.empty()) fields_ += ',';
-    fields_ += protocol::json_quote(key) + ":";
-    if (!std::isfinite(value)) {
-        fields_ += "null";  // JSON has no NaN or infinity
-    } else {
-        char buf[32];
-        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, value);
-        fields_.append(buf, ec == std::errc() ? p : buf);
-    }
-    return *this;
-}
-
-Metadata& Metadata::add(std::string_view key, bool value) {
-    if (!fields_.empty()) fields_ += ',';
-    fields_ += protocol::json_quote(key) + ":" + (value ? "true" : "false");
-    return *this;
-}
-
-Metadata Metadata::raw(std::string json) {
-    Metadata m;
-    m.json_ = std::move(json);
-    return m;
-}
-
-std::string Metadata::json() const {
-    if (!json_.empty()) return json_;
-    if (fields_.empty()) return {};
-    return "{" + fields_ + "}";
-}
-
-std::string to_json(const LogEntry& e) {
-    if (!e.json.empty()) return e.json;
-    std::string out = "{\"id\":" + protocol::json_quote(e.id) +
-                      ",\"timestamp\":" + std::to_string(e.timestamp) +
-                      ",\"level\":" + protocol::json_quote(e.level) +
-                      ",\"message\":" + protocol::json_quote(e.message);
-    if (!e.metadata.empty()) out += ",\"metadata\":" + e.metadata;
-    out += ",\"appId\":" + protocol::json_quote(e.app_id) +
-           ",\"userId\":" + protocol::json_quote(e.user_id) + "}";
-    return out;
 }
 
 }  // namespace smartlog

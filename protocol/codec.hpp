@@ -5,8 +5,10 @@
 #include <boost/json/value.hpp>
 #include <boost/system/result.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "protocol/limits.hpp"
 #include "protocol/messages.hpp"
@@ -30,6 +32,18 @@ struct Frame {
 boost::system::result<Frame, ProtocolError> decode_frame(std::string_view text, const Limits& limits,
                                                          boost::json::storage_ptr storage = {},
                                                          bool utf8_checked = false);
+
+// decode_frame() into a fresh arena over `buffer` (blocks beyond it come from `upstream`, the
+// heap by default), handing the result to `use` while the arena lives: what the server does
+// with every message. A fresh arena per message, not one reused with release(): in Boost 1.81
+// a released arena's next block size keeps doubling, and after a few hundred large messages
+// it asked for 32 GiB.
+template <class Use>
+void with_decoded_frame(std::string_view text, const Limits& limits, std::span<unsigned char> buffer,
+                        bool utf8_checked, Use&& use, boost::json::storage_ptr upstream = {}) {
+    boost::json::monotonic_resource arena(buffer.data(), buffer.size(), std::move(upstream));
+    std::forward<Use>(use)(decode_frame(text, limits, boost::json::storage_ptr(&arena), utf8_checked));
+}
 
 // True for the types an unauthenticated connection may send: auth, check_status, ping.
 bool allowed_before_auth(std::string_view type) noexcept;

@@ -4,7 +4,6 @@
 #include <limits>
 #include <utility>
 
-#include <boost/json/monotonic_resource.hpp>
 #include <linux/sockios.h>
 #include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
@@ -207,13 +206,15 @@ void WsSession::resume_reading_if_room() {
 }
 
 void WsSession::handle_frame(std::string_view text) {
-    // A fresh arena per message over the shared buffer: a document (messages other than `logs`)
-    // costs no per-node malloc and no destructor walk. (Reusing one arena with release() would
-    // not do: in Boost 1.81 its next block size keeps doubling across releases.) The frame dies
-    // before the arena.
-    boost::json::monotonic_resource arena(ctx_.parse_buffer.data(), ctx_.parse_buffer.size());
-    auto frame = protocol::decode_frame(text, ctx_.limits, boost::json::storage_ptr(&arena),
-                                        /*utf8_checked=*/true);
+    // The arena lives in the shared buffer for this message only (protocol::with_decoded_frame):
+    // a document (messages other than `logs`) costs no per-node malloc and no destructor walk.
+    protocol::with_decoded_frame(text, ctx_.limits, ctx_.parse_buffer, /*utf8_checked=*/true,
+                                 [this](boost::system::result<protocol::Frame, protocol::ProtocolError> frame) {
+                                     handle_decoded(frame);
+                                 });
+}
+
+void WsSession::handle_decoded(boost::system::result<protocol::Frame, protocol::ProtocolError>& frame) {
     if (!frame) return reject(frame.error().code, frame.error().message, {});
     if (!authenticated_ && !protocol::allowed_before_auth(frame->type)) {
         return reject(core::errc::unauthenticated,

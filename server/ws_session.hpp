@@ -63,6 +63,8 @@ private:
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
     void handle_frame(std::string_view text);
+    // What handle_frame() does with the frame once decoded, while its arena lives.
+    void handle_decoded(boost::system::result<protocol::Frame, protocol::ProtocolError>& frame);
     void dispatch(const std::string& ref, protocol::Request& request);
 
     void on_auth(const protocol::AuthRequest& req);

@@ -290,25 +290,52 @@ TEST(Codec, IgnoresUnknownFields) {
 namespace smartlog::protocol {
 namespace {
 
+// Counts what an arena takes from the heap beyond its buffer.
+class CountingResource final : public boost::json::memory_resource {
+public:
+    std::size_t bytes = 0;
+
+private:
+    void* do_allocate(std::size_t n, std::size_t align) override {
+        bytes += n;
+        return ::operator new(n, std::align_val_t(align));
+    }
+    void do_deallocate(void* p, std::size_t n, std::size_t align) override {
+        ::operator delete(p, n, std::align_val_t(align));
+    }
+    bool do_is_equal(const memory_resource& other) const noexcept override { return this == &other; }
+};
+
 // Regression: the server once reused one monotonic_resource with release() between messages;
 // in Boost 1.81 its next block size doubles at every refill, and after a few hundred messages
-// bigger than the first block it asked for 32 GiB. A fresh arena per message over one buffer
-// stays bounded: this parses 2,000 frames larger than the buffer that way.
-TEST(Codec, ParsesManyLargeFramesIntoAFreshArenaEach) {
+// bigger than the first block it asked for 32 GiB. What the server calls for every message
+// (with_decoded_frame, over one buffer) must take as much from the heap for the 2,000th large
+// frame as for the first.
+TEST(Codec, EveryMessageGetsAFreshArenaSoTheHeapTakenPerMessageStaysFlat) {
     // `logs` frames take no document; other messages do, so the frame is a big send_metrics.
     std::array<unsigned char, 4096> buffer;
     const std::string head = R"({"type":"send_metrics","data":{"metrics":)";
     std::string frame = head + "[";
     for (int i = 0; i < 200; ++i) frame += std::string(i ? "," : "") + R"({"name":"counter number )" + std::to_string(i) + R"("})";
     frame += "]}}";
+    const Limits limits{.max_message_bytes = 1024, .max_metadata_bytes = 64 * 1024};
+    CountingResource heap;
+    std::size_t first = 0;
     for (int i = 0; i < 2000; ++i) {
-        boost::json::monotonic_resource arena(buffer.data(), buffer.size());
-        auto decoded = decode_frame(frame, Limits{.max_message_bytes = 1024, .max_metadata_bytes = 64 * 1024},
-                                    boost::json::storage_ptr(&arena));
-        ASSERT_TRUE(decoded);
-        ASSERT_TRUE(decoded->request);
-        ASSERT_EQ(std::get<SendMetricsRequest>(*decoded->request).metrics,
-                  frame.substr(head.size(), frame.size() - head.size() - 2));
+        const std::size_t before = heap.bytes;
+        with_decoded_frame(
+            frame, limits, buffer, false,
+            [&](boost::system::result<Frame, ProtocolError> decoded) {
+                ASSERT_TRUE(decoded);
+                ASSERT_TRUE(decoded->request);
+                ASSERT_EQ(std::get<SendMetricsRequest>(decoded->request.value()).metrics,
+                          frame.substr(head.size(), frame.size() - head.size() - 2));
+            },
+            boost::json::storage_ptr(&heap));
+        const std::size_t taken = heap.bytes - before;
+        if (i == 0) first = taken;
+        ASSERT_GT(taken, 0u) << "the frame is larger than the buffer";
+        ASSERT_EQ(taken, first) << "message " << i;
     }
 }
 

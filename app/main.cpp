@@ -34,9 +34,12 @@ using namespace smartlog;
 void serve_dashboard(server::Router& router) {
     router.set_fallback([](const server::HttpRequest& req) {
         const web::Asset* asset = web::find_asset(server::target_path(req.target()));
-        if (!asset) return server::json_error(req, server::http::status::not_found, "not_found", "no such page");
-        auto res = server::text_response(req, server::http::status::ok, std::string(asset->content_type),
-                                         std::string(asset->body));
+        if (!asset)
+            return server::json_error(req, server::http::status::not_found, "not_found",
+                                      "no such page");
+        auto res =
+            server::text_response(req, server::http::status::ok, std::string(asset->content_type),
+                                  std::string(asset->body));
         res.set("Content-Security-Policy",
                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                 "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'");
@@ -49,7 +52,8 @@ void serve_dashboard(server::Router& router) {
 // "HOST:PORT/", with IPv6 addresses in brackets.
 std::string address_of(const server::tcp::endpoint& endpoint) {
     const auto address = endpoint.address();
-    const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+    const std::string host =
+        address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
     return host + ":" + std::to_string(endpoint.port()) + "/";
 }
 
@@ -82,11 +86,13 @@ void check_data_dir(const std::string& dir) {
     if (err == EACCES || err == EPERM) {
         throw server::ConfigError(fmt::format(
             "data_dir \"{0}\": permission denied for user {1}: give that user write access "
-            "(e.g. sudo install -d -o {2} \"{0}\") or choose another directory with --data-dir or data_dir",
+            "(e.g. sudo install -d -o {2} \"{0}\") or choose another directory with --data-dir or "
+            "data_dir",
             dir, current_user(), name));
     }
-    throw server::ConfigError(fmt::format("data_dir \"{}\": {} (running as {}); choose another directory with --data-dir or data_dir",
-                                          dir, std::strerror(err), current_user()));
+    throw server::ConfigError(fmt::format(
+        "data_dir \"{}\": {} (running as {}); choose another directory with --data-dir or data_dir",
+        dir, std::strerror(err), current_user()));
 }
 
 // --check-config: what would start, and the warnings it would start with; nothing is opened.
@@ -94,18 +100,23 @@ int check_config(const server::Config& config) {
     const server::Settings& settings = config.settings;
     const auto address = server::parse_listen(settings.listen);
     if (config.open_mode() && !server::is_loopback_host(address.host) && !settings.insecure_open) {
-        throw server::ConfigError("open mode (no [[users]] configured) accepts anyone, so it listens on loopback only; "
-                                  "configure [[users]] or pass --insecure-open to listen on " + settings.listen);
+        throw server::ConfigError(
+            "open mode (no [[users]] configured) accepts anyone, so it listens on loopback only; "
+            "configure [[users]] or pass --insecure-open to listen on " +
+            settings.listen);
     }
     server::make_tls_context(settings);  // throws on unreadable or mismatched cert and key
-    std::printf("%s\n", fmt::format("{}: OK: listen {}{}, durability {}, data_dir {}, {}, {}{}",
-                                    config.config_file.empty() ? "(no config file)" : config.config_file,
-                                    settings.listen, settings.tls_cert.empty() ? "" : " (TLS)",
-                                    server::durability_name(settings.durability), settings.data_dir,
-                                    server::count_of(config.apps.size(), "app"), server::count_of(config.users.size(), "user"),
-                                    config.open_mode() ? " (open mode: anyone gets every permission)" : "")
-                             .c_str());
-    for (const std::string& warning : server::config_warnings(config)) std::printf("warning: %s\n", warning.c_str());
+    std::printf("%s\n",
+                fmt::format("{}: OK: listen {}{}, durability {}, data_dir {}, {}, {}{}",
+                            config.config_file.empty() ? "(no config file)" : config.config_file,
+                            settings.listen, settings.tls_cert.empty() ? "" : " (TLS)",
+                            server::durability_name(settings.durability), settings.data_dir,
+                            server::count_of(config.apps.size(), "app"),
+                            server::count_of(config.users.size(), "user"),
+                            config.open_mode() ? " (open mode: anyone gets every permission)" : "")
+                    .c_str());
+    for (const std::string& warning : server::config_warnings(config))
+        std::printf("warning: %s\n", warning.c_str());
     return 0;
 }
 
@@ -124,8 +135,10 @@ int run(int argc, char** argv) {
     if (config.open_mode()) {
         if (!server::is_loopback_host(address.host) && !settings.insecure_open) {
             throw server::ConfigError(
-                "open mode (no [[users]] configured) accepts anyone, so it listens on loopback only; "
-                "configure [[users]] or pass --insecure-open to listen on " + settings.listen);
+                "open mode (no [[users]] configured) accepts anyone, so it listens on loopback "
+                "only; "
+                "configure [[users]] or pass --insecure-open to listen on " +
+                settings.listen);
         }
     }
 
@@ -175,17 +188,20 @@ int run(int argc, char** argv) {
     const std::string url = (server.tls() ? "https://" : "http://") + bound;
     const std::string ws_url = (server.tls() ? "wss://" : "ws://") + bound;
     // Tests and scripts wait for this line; keep its shape.
-    std::printf("smartlogd %s listening on %s (WebSocket %s)\n", SMARTLOG_VERSION, url.c_str(), ws_url.c_str());
+    std::printf("smartlogd %s listening on %s (WebSocket %s)\n", SMARTLOG_VERSION, url.c_str(),
+                ws_url.c_str());
     std::printf("dashboard: %s\n", url.c_str());
     std::fflush(stdout);
     // Warnings only once the server really runs: before a fatal error they would only mislead.
     if (config.open_mode()) {
-        spdlog::warn("open mode: no [[users]] configured, any userId/appId is accepted with every permission");
+        spdlog::warn(
+            "open mode: no [[users]] configured, any userId/appId is accepted with every "
+            "permission");
     }
     for (const std::string& warning : server::config_warnings(config)) spdlog::warn("{}", warning);
     spdlog::info("durability={} history_limit={} restored={} in {} ms config={}",
-                 server::durability_name(settings.durability), settings.history_limit, restored, restore_ms,
-                 config.config_file.empty() ? "(none)" : config.config_file);
+                 server::durability_name(settings.durability), settings.history_limit, restored,
+                 restore_ms, config.config_file.empty() ? "(none)" : config.config_file);
     server.run();
     spdlog::info("stopped");
     return 0;

@@ -40,9 +40,9 @@ void Flow::wake_all() {
 std::uint64_t Flow::slowest_viewer(int producer) const {
     std::uint64_t slowest = std::numeric_limits<std::uint64_t>::max();
     for (int v = 0; v < settings.viewers; ++v) {
-        slowest = std::min(slowest, received[static_cast<std::size_t>(v * settings.producers +
-                                                                      producer)]
-                                        .load(std::memory_order_relaxed));
+        slowest = std::min(
+            slowest, received[static_cast<std::size_t>(v * settings.producers + producer)].load(
+                         std::memory_order_relaxed));
     }
     return slowest;
 }
@@ -70,8 +70,8 @@ net::awaitable<BatchTemplate*> ProducerCore::next() {
             // Announce the wait before the last look, so a viewer that moves on in between
             // sees the flag and wakes us.
             flow_.waiting[p].store(true, std::memory_order_seq_cst);
-            blocked = sent_entries_ - std::min(sent_entries_, flow_.slowest_viewer(index_)) >
-                      s.lag_limit;
+            blocked =
+                sent_entries_ - std::min(sent_entries_, flow_.slowest_viewer(index_)) > s.lag_limit;
             if (!blocked) flow_.waiting[p].store(false, std::memory_order_relaxed);
         }
         if (blocked) {
@@ -83,10 +83,10 @@ net::awaitable<BatchTemplate*> ProducerCore::next() {
         if (s.entries_per_second > 0) {
             // Batch k is due at start + k * interval; a late producer sends at once and the
             // lateness is reported, so the pace cannot silently sag.
-            const double interval_ns =
-                1e9 * s.batch * s.producers / s.entries_per_second;
-            const auto due = flow_.start_ns.load(std::memory_order_relaxed) +
-                             static_cast<std::uint64_t>(interval_ns * static_cast<double>(sent_batches_));
+            const double interval_ns = 1e9 * s.batch * s.producers / s.entries_per_second;
+            const auto due =
+                flow_.start_ns.load(std::memory_order_relaxed) +
+                static_cast<std::uint64_t>(interval_ns * static_cast<double>(sent_batches_));
             const auto now = now_ns();
             if (now < due) {
                 pace_.expires_after(std::chrono::nanoseconds(due - now));
@@ -133,17 +133,18 @@ long ViewerCore::on_batch(std::string_view text, std::uint64_t now) {
     const long n = scan_marks(text, [&](const Mark& m) {
         if (m.producer >= producers) {
             if (unknown++ == 0)
-                flow_.problems.add(fmt::format("viewer {}: entry from unknown producer {}", index_,
-                                               m.producer));
+                flow_.problems.add(
+                    fmt::format("viewer {}: entry from unknown producer {}", index_, m.producer));
             return;
         }
         auto& expected = next_seq_[m.producer];
         if (m.seq != expected) {
             auto& counter = m.seq < expected ? duplicates : gaps;
             if (counter++ < 3) {
-                flow_.problems.add(fmt::format(
-                    "viewer {}: producer {} seq {} arrived when {} was expected ({})", index_,
-                    m.producer, m.seq, expected, m.seq < expected ? "duplicate or reordered" : "gap"));
+                flow_.problems.add(
+                    fmt::format("viewer {}: producer {} seq {} arrived when {} was expected ({})",
+                                index_, m.producer, m.seq, expected,
+                                m.seq < expected ? "duplicate or reordered" : "gap"));
             }
             // Resynchronise so one fault is counted once, not for every later entry.
             if (m.seq < expected) return;
@@ -162,8 +163,8 @@ long ViewerCore::on_batch(std::string_view text, std::uint64_t now) {
     flow_.delivered.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
     flow_.last_delivery_ns.store(now, std::memory_order_relaxed);
     for (std::size_t p = 0; p < next_seq_.size(); ++p) {
-        if (flow_.waiting[p].load(std::memory_order_relaxed) &&
-            flow_.waiting[p].exchange(false) && flow_.wake[p])
+        if (flow_.waiting[p].load(std::memory_order_relaxed) && flow_.waiting[p].exchange(false) &&
+            flow_.wake[p])
             flow_.wake[p]();
     }
     return n;
@@ -172,9 +173,11 @@ long ViewerCore::on_batch(std::string_view text, std::uint64_t now) {
 void ViewerCore::check_entry(const Mark& m, std::string_view level, std::string_view message) {
     if (m.producer >= flow_.expected.size()) return;
     const auto& e = flow_.expected[m.producer];
-    const auto batch = static_cast<std::size_t>(m.seq / static_cast<std::uint64_t>(flow_.settings.batch));
+    const auto batch =
+        static_cast<std::size_t>(m.seq / static_cast<std::uint64_t>(flow_.settings.batch));
     const auto t = batch % e.level.size();
-    const auto i = static_cast<std::size_t>(m.seq % static_cast<std::uint64_t>(flow_.settings.batch));
+    const auto i =
+        static_cast<std::size_t>(m.seq % static_cast<std::uint64_t>(flow_.settings.batch));
     ++checked;
     if (e.level[t][i] != level || e.message[t][i] != message) {
         if (mismatched++ < 3) {

@@ -129,7 +129,7 @@ private:
     Flow& flow_;
     int index_;
     std::vector<BatchTemplate> batches_;
-    net::steady_timer cv_;    // a condition variable: waits forever, woken by cancel()
+    net::steady_timer cv_;  // a condition variable: waits forever, woken by cancel()
     net::steady_timer pace_;
     std::uint64_t sent_batches_ = 0;
     std::uint64_t sent_entries_ = 0;
@@ -152,13 +152,17 @@ public:
     // Returns the number of entries, or -1 for a malformed marker.
     long on_batch(std::string_view text, std::uint64_t now);
     // True when this batch should also be parsed in full.
-    bool sample() { return (batches_++ % static_cast<std::uint64_t>(flow_.settings.sample_every)) == 0; }
+    bool sample() {
+        return (batches_++ % static_cast<std::uint64_t>(flow_.settings.sample_every)) == 0;
+    }
     // Checks a fully parsed batch's entries against what their producers sent.
     void check_entry(const Mark& m, std::string_view level, std::string_view message);
 
     const Histogram& latency() const { return latency_; }
     std::uint64_t entries() const { return entries_; }
-    std::uint64_t received_from(int producer) const { return next_seq_[static_cast<std::size_t>(producer)]; }
+    std::uint64_t received_from(int producer) const {
+        return next_seq_[static_cast<std::size_t>(producer)];
+    }
     std::uint64_t duplicates = 0;  // seq lower than expected: seen again
     std::uint64_t gaps = 0;        // seq higher than expected: some skipped
     std::uint64_t unknown = 0;     // producer index out of range

@@ -81,8 +81,7 @@ int main(int argc, char** argv) {
             else if (flag == "--flags") {
                 std::stringstream in(value);
                 for (std::string f; in >> f;) extra_flags.push_back(f);
-            }
-            else throw std::runtime_error("unknown flag " + flag);
+            } else throw std::runtime_error("unknown flag " + flag);
             // The report's wording does not change a figure: left out of the recorded command.
             if (flag != "--only" && flag != "--out" && flag != "--source-note") {
                 const bool spaced = value.find(' ') != std::string::npos;
@@ -103,7 +102,8 @@ int main(int argc, char** argv) {
     cfg.load_at_start = command_output("cut -d' ' -f1-3 /proc/loadavg");
     std::vector<ScenarioOutcomes> results;
     for (auto sc : default_scenarios()) {
-        if (!cfg.only.empty() && std::find(cfg.only.begin(), cfg.only.end(), sc.id) == cfg.only.end())
+        if (!cfg.only.empty() &&
+            std::find(cfg.only.begin(), cfg.only.end(), sc.id) == cfg.only.end())
             continue;
         sc.smartlog_flags.insert(sc.smartlog_flags.end(), extra_flags.begin(), extra_flags.end());
         for (const auto& kv : overrides) {
@@ -132,7 +132,8 @@ int main(int argc, char** argv) {
         std::vector<std::vector<Outcome>> runs(cfg.targets.size());
         // The restart scenario's repetitions share one fill: filling takes most of its time.
         Config run_cfg = cfg;
-        const bool shared_fill = sc.kind == Kind::restart && cfg.restart_dir.empty() && cfg.repeat > 1;
+        const bool shared_fill =
+            sc.kind == Kind::restart && cfg.restart_dir.empty() && cfg.repeat > 1;
         if (shared_fill) run_cfg.restart_dir = make_temp_dir("smartlogd-restart");
         for (int rep = 0; rep < cfg.repeat; ++rep) {
             for (std::size_t t = 0; t < cfg.targets.size(); ++t) {
@@ -142,12 +143,14 @@ int main(int argc, char** argv) {
             }
         }
         if (shared_fill) remove_tree(run_cfg.restart_dir);
-        for (auto& target_runs : runs) r.outcomes.push_back(pick_median(sc, std::move(target_runs)));
+        for (auto& target_runs : runs)
+            r.outcomes.push_back(pick_median(sc, std::move(target_runs)));
         std::fputs(render_summary(r).c_str(), stdout);
         std::fflush(stdout);
         results.push_back(std::move(r));
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (cfg.out != "-") {
         // Rendered before the file is opened: opening truncates it, and the report's
         // `git describe --dirty` would then call the tree dirty.

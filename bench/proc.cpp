@@ -114,16 +114,16 @@ ProcStats read_proc_stats(int pid) {
                 if (i == 14) utime = std::stoull(f);
                 if (i == 15) stime = std::stoull(f);
             }
-            s.cpu_seconds = static_cast<double>(utime + stime) /
-                            static_cast<double>(::sysconf(_SC_CLK_TCK));
+            s.cpu_seconds =
+                static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
         }
     }
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     std::string line;
     while (std::getline(status, line)) {
         auto kib = [&](const char* key) -> std::uint64_t {
-            return std::strtoull(line.c_str() + std::char_traits<char>::length(key), nullptr,
-                                 10) * 1024;
+            return std::strtoull(line.c_str() + std::char_traits<char>::length(key), nullptr, 10) *
+                   1024;
         };
         if (line.rfind("VmRSS:", 0) == 0) s.rss_bytes = kib("VmRSS:");
         if (line.rfind("VmHWM:", 0) == 0) s.hwm_bytes = kib("VmHWM:");

@@ -10,9 +10,9 @@
 namespace smartlog::bench {
 
 struct ProcStats {
-    double cpu_seconds = 0;        // utime + stime of all threads
-    std::uint64_t rss_bytes = 0;   // VmRSS
-    std::uint64_t hwm_bytes = 0;   // VmHWM: peak RSS since start
+    double cpu_seconds = 0;       // utime + stime of all threads
+    std::uint64_t rss_bytes = 0;  // VmRSS
+    std::uint64_t hwm_bytes = 0;  // VmHWM: peak RSS since start
 };
 
 // A child process with stdout and stderr sent to a log file. Stops it on destruction.

@@ -31,7 +31,8 @@ std::string format_command(const std::vector<std::string_view>& args) {
         lens.push_back(a.size());
     }
     char* cmd = nullptr;
-    const int n = redisFormatCommandArgv(&cmd, static_cast<int>(argv.size()), argv.data(), lens.data());
+    const int n =
+        redisFormatCommandArgv(&cmd, static_cast<int>(argv.size()), argv.data(), lens.data());
     if (n < 0 || cmd == nullptr) throw std::runtime_error("redisFormatCommandArgv failed");
     std::string out(cmd, static_cast<std::size_t>(n));
     redisFreeCommand(cmd);
@@ -47,7 +48,8 @@ std::string_view str(const redisReply* r) { return {r->str, r->len}; }
 
 class Resp {
 public:
-    explicit Resp(net::any_io_executor ex) : sock_(ex), reader_(redisReaderCreate()), buf_(256 * 1024) {
+    explicit Resp(net::any_io_executor ex)
+        : sock_(ex), reader_(redisReaderCreate()), buf_(256 * 1024) {
         // Keep hiredis' buffer between replies instead of freeing it whenever it empties
         // above 16 KiB (its default maxbuf): a 30 KB message would reallocate it each time.
         reader_->maxbuf = 0;
@@ -120,7 +122,8 @@ std::vector<BatchTemplate> as_publish(const std::vector<BatchTemplate>& batches)
     return out;
 }
 
-class RedisProducer final : public ProducerConn, public std::enable_shared_from_this<RedisProducer> {
+class RedisProducer final : public ProducerConn,
+                            public std::enable_shared_from_this<RedisProducer> {
 public:
     RedisProducer(net::io_context& io, Flow& flow, int index, Endpoint ep,
                   const std::vector<BatchTemplate>& batches)
@@ -143,13 +146,15 @@ private:
     net::awaitable<void> run(std::shared_ptr<RedisProducer> self) {
         co_await conn_.connect(ep_, index_);
         flow_.ready.fetch_add(1);
-        spawn(self, write_loop(self), flow_.problems, fmt::format("redis producer {} write", index_));
+        spawn(self, write_loop(self), flow_.problems,
+              fmt::format("redis producer {} write", index_));
         for (;;) {
             auto r = co_await conn_.reply();
             // PUBLISH answers how many subscribers got the message: all viewers, or a loss.
             if (r->type != REDIS_REPLY_INTEGER || r->integer != flow_.settings.viewers) {
-                flow_.problems.add(fmt::format("redis producer {}: PUBLISH answered type {} value {}",
-                                               index_, r->type, r->integer));
+                flow_.problems.add(
+                    fmt::format("redis producer {}: PUBLISH answered type {} value {}", index_,
+                                r->type, r->integer));
             }
             core->on_ack(static_cast<std::uint64_t>(flow_.settings.batch));
         }
@@ -186,7 +191,8 @@ private:
         co_await conn_.connect(ep_, 100000 + index_);
         co_await conn_.write(command2("SUBSCRIBE", kChannel));
         auto sub = co_await conn_.reply();
-        if (sub->type != REDIS_REPLY_ARRAY || sub->elements != 3 || str(sub->element[0]) != "subscribe")
+        if (sub->type != REDIS_REPLY_ARRAY || sub->elements != 3 ||
+            str(sub->element[0]) != "subscribe")
             throw std::runtime_error("SUBSCRIBE was not confirmed");
         flow_.ready.fetch_add(1);
         for (;;) {
@@ -195,7 +201,8 @@ private:
             if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
                 str(r->element[0]) != "message" || r->element[2]->type != REDIS_REPLY_STRING) {
                 ++other_frames;
-                flow_.problems.add(fmt::format("redis viewer {}: unexpected reply type {}", index_, r->type));
+                flow_.problems.add(
+                    fmt::format("redis viewer {}: unexpected reply type {}", index_, r->type));
                 continue;
             }
             const auto text = str(r->element[2]);
@@ -213,7 +220,8 @@ private:
                 logs = d->get_object().if_contains("logs");
         }
         if (!logs || !logs->is_array() || static_cast<long>(logs->get_array().size()) != marks) {
-            flow_.problems.add(fmt::format("redis viewer {}: a message that is not the batch sent", index_));
+            flow_.problems.add(
+                fmt::format("redis viewer {}: a message that is not the batch sent", index_));
             return;
         }
         for (const auto& ev : logs->get_array()) {
@@ -243,7 +251,8 @@ public:
         net::co_spawn(executor(), run(self), [self](std::exception_ptr e) {
             if (!e || self->closing) return;
             self->result_.failed.fetch_add(1);
-            self->result_.problems.add(fmt::format("redis idle {}: {}", self->index_, describe_failure(e)));
+            self->result_.problems.add(
+                fmt::format("redis idle {}: {}", self->index_, describe_failure(e)));
         });
     }
     net::any_io_executor executor() override { return conn_.executor(); }
@@ -281,7 +290,8 @@ public:
         p->start();
         return p;
     }
-    std::shared_ptr<ViewerConn> viewer(net::io_context& io, Flow& flow, int index, Endpoint ep) override {
+    std::shared_ptr<ViewerConn> viewer(net::io_context& io, Flow& flow, int index,
+                                       Endpoint ep) override {
         auto v = std::make_shared<RedisViewer>(io, flow, index, ep);
         v->start();
         return v;
@@ -304,7 +314,8 @@ public:
         const std::string key = "history";
         auto templates = batches;
         std::vector<std::string> entries;
-        for (std::uint64_t seq = 0, ref = 0; entries.size() < static_cast<std::size_t>(settings.entries);) {
+        for (std::uint64_t seq = 0, ref = 0;
+             entries.size() < static_cast<std::size_t>(settings.entries);) {
             auto& t = templates[ref % templates.size()];
             patch(t, seq, now_ns(), ++ref);
             for (auto [b, e] : t.entry_span) entries.push_back(t.bytes.substr(b, e - b));

@@ -21,7 +21,9 @@ std::string grouped(double value) {
     return out;
 }
 
-std::string mib(std::uint64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20)); }
+std::string mib(std::uint64_t bytes) {
+    return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
+}
 std::string ms(std::uint64_t ns) { return fmt::format("{:.3f} ms", static_cast<double>(ns) / 1e6); }
 
 // A figure for both targets, their ratio, and the goal when docs/performance.md sets one.
@@ -54,17 +56,20 @@ std::string checks(const Outcome& o, Kind kind) {
     if (!o.ran) return "not run";
     std::string s;
     if (kind == Kind::throughput) {
-        s = fmt::format("{} lost, {} duplicated or reordered, {} gaps, {} `dropped` notices; {} of "
-                        "{} deliveries compared field by field, {} differed",
-                        grouped(static_cast<double>(o.lost)), o.duplicates, o.gaps,
-                        o.dropped_notices, grouped(static_cast<double>(o.checked)),
-                        grouped(static_cast<double>(o.delivered)), o.mismatched);
+        s = fmt::format(
+            "{} lost, {} duplicated or reordered, {} gaps, {} `dropped` notices; {} of "
+            "{} deliveries compared field by field, {} differed",
+            grouped(static_cast<double>(o.lost)), o.duplicates, o.gaps, o.dropped_notices,
+            grouped(static_cast<double>(o.checked)), grouped(static_cast<double>(o.delivered)),
+            o.mismatched);
     }
     s += fmt::format("{}{} problem(s) reported", s.empty() ? "" : "; ", o.problem_count);
     return s;
 }
 
-bool clean(const Outcome& o) { return o.ran && o.failure.empty() && o.problem_count == 0 && o.lost == 0; }
+bool clean(const Outcome& o) {
+    return o.ran && o.failure.empty() && o.problem_count == 0 && o.lost == 0;
+}
 
 std::string verdict(bool ok) { return ok ? "met" : "**not met**"; }
 
@@ -75,95 +80,177 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
     const Outcome* rd = r.find("redis-server");
     const Outcome& a = sl ? *sl : none;
     const Outcome& b = rd ? *rd : none;
-    auto both = [&](auto f) { return std::make_pair(a.ran ? f(a) : std::string("–"), b.ran ? f(b) : std::string("–")); };
+    auto both = [&](auto f) {
+        return std::make_pair(a.ran ? f(a) : std::string("–"), b.ran ? f(b) : std::string("–"));
+    };
 
     std::string s = fmt::format("## {} (`{}`)\n\n{}\n\n", sc.title, sc.id, sc.note);
     if (sc.kind == Kind::throughput) {
         const auto& f = sc.flow;
-        s += fmt::format("Settings: {} producer(s), {} viewer(s), batches of {} entries, window of {} "
-                         "unacknowledged batches per producer, {}, {:.0f} s of sending (at most {} "
-                         "batches per producer).\n\n",
-                         f.producers, f.viewers, f.batch, f.window,
-                         f.entries_per_second > 0 ? fmt::format("paced at {} entries/s in total", grouped(f.entries_per_second))
-                                                  : std::string("full speed"),
-                         sc.seconds * cfg.seconds_scale, grouped(static_cast<double>(f.max_batches)));
+        s += fmt::format(
+            "Settings: {} producer(s), {} viewer(s), batches of {} entries, window of {} "
+            "unacknowledged batches per producer, {}, {:.0f} s of sending (at most {} "
+            "batches per producer).\n\n",
+            f.producers, f.viewers, f.batch, f.window,
+            f.entries_per_second > 0
+                ? fmt::format("paced at {} entries/s in total", grouped(f.entries_per_second))
+                : std::string("full speed"),
+            sc.seconds * cfg.seconds_scale, grouped(static_cast<double>(f.max_batches)));
     }
     std::vector<Row> rows;
-    auto add = [&](std::string name, auto f, std::string ratio_text = "", std::string goal = "", std::string vs = "") {
+    auto add = [&](std::string name, auto f, std::string ratio_text = "", std::string goal = "",
+                   std::string vs = "") {
         auto [x, y] = both(f);
-        rows.push_back({std::move(name), x, y, std::move(ratio_text), std::move(goal), std::move(vs)});
+        rows.push_back(
+            {std::move(name), x, y, std::move(ratio_text), std::move(goal), std::move(vs)});
     };
     if (sc.kind == Kind::throughput) {
         const bool ingest_goal = sc.id == "ingest";
-        add("entries ingested (acknowledged) /s", [](const Outcome& o) { return grouped(o.ingest_rate); },
+        add(
+            "entries ingested (acknowledged) /s",
+            [](const Outcome& o) { return grouped(o.ingest_rate); },
             ratio(a.ingest_rate, b.ingest_rate), ingest_goal ? "≥ 1,000,000/s" : "",
-            ingest_goal && a.ran ? fmt::format("{:.0f}% — {}", 100 * a.ingest_rate / 1e6, verdict(a.ingest_rate >= 1e6)) : "");
+            ingest_goal && a.ran ? fmt::format("{:.0f}% — {}", 100 * a.ingest_rate / 1e6,
+                                               verdict(a.ingest_rate >= 1e6))
+                                 : "");
         if (sc.flow.viewers > 0) {
             const bool fan_goal = sc.id == "fanout";
-            add("deliveries /s (entries received, all viewers)",
+            add(
+                "deliveries /s (entries received, all viewers)",
                 [](const Outcome& o) { return grouped(o.delivery_rate); },
                 ratio(a.delivery_rate, b.delivery_rate), fan_goal ? "≥ 2,000,000/s" : "",
-                fan_goal && a.ran ? fmt::format("{:.0f}% — {}", 100 * a.delivery_rate / 2e6, verdict(a.delivery_rate >= 2e6)) : "");
+                fan_goal && a.ran ? fmt::format("{:.0f}% — {}", 100 * a.delivery_rate / 2e6,
+                                                verdict(a.delivery_rate >= 2e6))
+                                  : "");
             const bool lat_goal = sc.id.starts_with("latency");
-            for (auto [label, q] : {std::pair{"latency p50", 0.5}, {"latency p99", 0.99}, {"latency p99.9", 0.999}}) {
+            for (auto [label, q] :
+                 {std::pair{"latency p50", 0.5}, {"latency p99", 0.99}, {"latency p99.9", 0.999}}) {
                 const bool p99 = q == 0.99 && lat_goal;
                 const auto va = a.latency.percentile(q);
-                add(label, [q](const Outcome& o) { return ms(o.latency.percentile(q)); },
+                add(
+                    label, [q](const Outcome& o) { return ms(o.latency.percentile(q)); },
                     ratio(static_cast<double>(va), static_cast<double>(b.latency.percentile(q))),
                     p99 ? "< 5 ms" : "",
-                    p99 && a.ran ? fmt::format("{:.0f}% of budget — {}", static_cast<double>(va) / 5e4, verdict(va < 5'000'000)) : "");
+                    p99 && a.ran
+                        ? fmt::format("{:.0f}% of budget — {}", static_cast<double>(va) / 5e4,
+                                      verdict(va < 5'000'000))
+                        : "");
             }
-            add("latency max", [](const Outcome& o) { return ms(o.latency.max()); },
+            add(
+                "latency max", [](const Outcome& o) { return ms(o.latency.max()); },
                 ratio(static_cast<double>(a.latency.max()), static_cast<double>(b.latency.max())));
         }
-        add("acknowledgement latency p50 / p99 (batch sent → ack read)", [](const Outcome& o) {
-                return ms(o.ack_latency.percentile(0.5)) + " / " + ms(o.ack_latency.percentile(0.99)); },
-            ratio(static_cast<double>(a.ack_latency.percentile(0.99)), static_cast<double>(b.ack_latency.percentile(0.99))));
+        add(
+            "acknowledgement latency p50 / p99 (batch sent → ack read)",
+            [](const Outcome& o) {
+                return ms(o.ack_latency.percentile(0.5)) + " / " +
+                       ms(o.ack_latency.percentile(0.99));
+            },
+            ratio(static_cast<double>(a.ack_latency.percentile(0.99)),
+                  static_cast<double>(b.ack_latency.percentile(0.99))));
         if (sc.flow.entries_per_second > 0) {
-            add("producers' worst lateness against the pace", [](const Outcome& o) { return ms(o.behind_schedule_ns); });
+            add("producers' worst lateness against the pace",
+                [](const Outcome& o) { return ms(o.behind_schedule_ns); });
         }
-        add("server CPU seconds over the run", [](const Outcome& o) { return fmt::format("{:.2f} s of {:.2f} s", o.server_cpu, o.window_seconds); },
+        add(
+            "server CPU seconds over the run",
+            [](const Outcome& o) {
+                return fmt::format("{:.2f} s of {:.2f} s", o.server_cpu, o.window_seconds);
+            },
             ratio(a.server_cpu, b.server_cpu));
         const bool cpu_goal = sc.id == "fanout";
-        const double cpu_ratio = a.cpu_per_entry_us() > 0 && b.cpu_per_entry_us() > 0 ? a.cpu_per_entry_us() / b.cpu_per_entry_us() : 0;
-        add(sc.flow.viewers > 0 ? "server CPU per delivered entry" : "server CPU per ingested entry",
+        const double cpu_ratio = a.cpu_per_entry_us() > 0 && b.cpu_per_entry_us() > 0
+                                     ? a.cpu_per_entry_us() / b.cpu_per_entry_us()
+                                     : 0;
+        add(
+            sc.flow.viewers > 0 ? "server CPU per delivered entry"
+                                : "server CPU per ingested entry",
             [](const Outcome& o) { return fmt::format("{:.3f} µs", o.cpu_per_entry_us()); },
             ratio(a.cpu_per_entry_us(), b.cpu_per_entry_us()), cpu_goal ? "≤ 1.25 × redis" : "",
-            cpu_goal && cpu_ratio > 0 ? fmt::format("{:.2f} × redis — {}", cpu_ratio, verdict(cpu_ratio <= 1.25)) : "");
-        add("server peak RSS (VmHWM)", [](const Outcome& o) { return mib(o.server_hwm); }, ratio(static_cast<double>(a.server_hwm), static_cast<double>(b.server_hwm)));
-        add("load generator CPU seconds", [](const Outcome& o) { return fmt::format("{:.2f} s", o.bench_cpu); });
+            cpu_goal && cpu_ratio > 0
+                ? fmt::format("{:.2f} × redis — {}", cpu_ratio, verdict(cpu_ratio <= 1.25))
+                : "");
+        add(
+            "server peak RSS (VmHWM)", [](const Outcome& o) { return mib(o.server_hwm); },
+            ratio(static_cast<double>(a.server_hwm), static_cast<double>(b.server_hwm)));
+        add("load generator CPU seconds",
+            [](const Outcome& o) { return fmt::format("{:.2f} s", o.bench_cpu); });
     } else if (sc.kind == Kind::idle) {
         add("connections authenticated", [](const Outcome& o) { return grouped(o.idle_ready); });
-        add("time to connect and authenticate all", [](const Outcome& o) { return fmt::format("{:.2f} s", o.connect_seconds); });
-        add("server RSS before → after", [](const Outcome& o) { return mib(o.rss_before) + " → " + mib(o.rss_after); },
+        add("time to connect and authenticate all",
+            [](const Outcome& o) { return fmt::format("{:.2f} s", o.connect_seconds); });
+        add(
+            "server RSS before → after",
+            [](const Outcome& o) { return mib(o.rss_before) + " → " + mib(o.rss_after); },
             ratio(static_cast<double>(a.rss_after), static_cast<double>(b.rss_after)), "< 200 MiB",
-            a.ran ? fmt::format("{:.0f}% — {}", 100.0 * static_cast<double>(a.rss_after) / (200.0 * (1 << 20)),
-                                verdict(a.rss_after < 200ull << 20 && a.idle_ready == sc.idle_connections)) : "");
+            a.ran ? fmt::format(
+                        "{:.0f}% — {}",
+                        100.0 * static_cast<double>(a.rss_after) / (200.0 * (1 << 20)),
+                        verdict(a.rss_after < 200ull << 20 && a.idle_ready == sc.idle_connections))
+                  : "");
         add("server RSS per connection (after − before)", [](const Outcome& o) {
-                return fmt::format("{:.1f} KiB", o.idle_ready ? static_cast<double>(o.rss_after - std::min(o.rss_after, o.rss_before)) / 1024.0 / o.idle_ready : 0.0); });
+            return fmt::format(
+                "{:.1f} KiB",
+                o.idle_ready
+                    ? static_cast<double>(o.rss_after - std::min(o.rss_after, o.rss_before)) /
+                          1024.0 / o.idle_ready
+                    : 0.0);
+        });
         add("server peak RSS (VmHWM)", [](const Outcome& o) { return mib(o.server_hwm); });
-        add("server CPU seconds while connecting", [](const Outcome& o) { return fmt::format("{:.2f} s", o.server_cpu); });
+        add("server CPU seconds while connecting",
+            [](const Outcome& o) { return fmt::format("{:.2f} s", o.server_cpu); });
     } else if (sc.kind == Kind::restart) {
-        add("entries stored before the restart (acknowledged, durability=sync)", [](const Outcome& o) {
-                return o.fill_seconds < 0 ? grouped(static_cast<double>(o.filled)) + " (stored by the first run)"
-                                          : fmt::format("{} in {:.1f} s", grouped(static_cast<double>(o.filled)), o.fill_seconds); });
+        add("entries stored before the restart (acknowledged, durability=sync)",
+            [](const Outcome& o) {
+                return o.fill_seconds < 0
+                           ? grouped(static_cast<double>(o.filled)) + " (stored by the first run)"
+                           : fmt::format("{} in {:.1f} s", grouped(static_cast<double>(o.filled)),
+                                         o.fill_seconds);
+            });
         add("database size (smartlog.db + WAL)", [](const Outcome& o) { return mib(o.db_bytes); });
-        add("time from start to listening again", [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); },
-            "", "< 1 s", a.ran ? fmt::format("{:.0f}% — {}", 100 * a.restart_seconds, verdict(a.restart_seconds < 1 && clean(a))) : "");
+        add(
+            "time from start to listening again",
+            [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); }, "",
+            "< 1 s",
+            a.ran ? fmt::format("{:.0f}% — {}", 100 * a.restart_seconds,
+                                verdict(a.restart_seconds < 1 && clean(a)))
+                  : "");
         add("of which restoring the histories (the server's own log)", [](const Outcome& o) {
-                return fmt::format("{} entries in {:.0f} ms", grouped(static_cast<double>(o.restored)), o.restore_ms); });
-        add("server CPU seconds until listening (all threads)", [](const Outcome& o) { return fmt::format("{:.2f} s", o.server_cpu); });
-        add("server RSS when listening / peak (VmHWM)", [](const Outcome& o) { return mib(o.rss_after) + " / " + mib(o.server_hwm); });
-        add("entries read back and checked", [](const Outcome& o) { return grouped(static_cast<double>(o.delivered)); });
+            return fmt::format("{} entries in {:.0f} ms", grouped(static_cast<double>(o.restored)),
+                               o.restore_ms);
+        });
+        add("server CPU seconds until listening (all threads)",
+            [](const Outcome& o) { return fmt::format("{:.2f} s", o.server_cpu); });
+        add("server RSS when listening / peak (VmHWM)",
+            [](const Outcome& o) { return mib(o.rss_after) + " / " + mib(o.server_hwm); });
+        add("entries read back and checked",
+            [](const Outcome& o) { return grouped(static_cast<double>(o.delivered)); });
     } else {
-        add("answers (each checked: 1,000 entries, oldest first)", [](const Outcome& o) { return grouped(static_cast<double>(o.history_answers)); });
-        add("answer size", [](const Outcome& o) { return o.history_answers ? fmt::format("{} bytes", grouped(static_cast<double>(o.history_bytes / o.history_answers))) : std::string("–"); });
-        for (auto [label, q] : {std::pair{"latency p50", 0.5}, {"latency p99", 0.99}, {"latency p99.9", 0.999}}) {
-            add(label, [q](const Outcome& o) { return ms(o.latency.percentile(q)); },
-                ratio(static_cast<double>(a.latency.percentile(q)), static_cast<double>(b.latency.percentile(q))));
+        add("answers (each checked: 1,000 entries, oldest first)",
+            [](const Outcome& o) { return grouped(static_cast<double>(o.history_answers)); });
+        add("answer size", [](const Outcome& o) {
+            return o.history_answers
+                       ? fmt::format("{} bytes", grouped(static_cast<double>(o.history_bytes /
+                                                                             o.history_answers)))
+                       : std::string("–");
+        });
+        for (auto [label, q] :
+             {std::pair{"latency p50", 0.5}, {"latency p99", 0.99}, {"latency p99.9", 0.999}}) {
+            add(
+                label, [q](const Outcome& o) { return ms(o.latency.percentile(q)); },
+                ratio(static_cast<double>(a.latency.percentile(q)),
+                      static_cast<double>(b.latency.percentile(q))));
         }
-        add("server CPU per answer", [](const Outcome& o) { return o.history_answers ? fmt::format("{:.1f} µs", o.server_cpu * 1e6 / static_cast<double>(o.history_answers)) : std::string("–"); },
-            ratio(a.history_answers ? a.server_cpu / static_cast<double>(a.history_answers) : 0, b.history_answers ? b.server_cpu / static_cast<double>(b.history_answers) : 0));
+        add(
+            "server CPU per answer",
+            [](const Outcome& o) {
+                return o.history_answers
+                           ? fmt::format("{:.1f} µs", o.server_cpu * 1e6 /
+                                                          static_cast<double>(o.history_answers))
+                           : std::string("–");
+            },
+            ratio(a.history_answers ? a.server_cpu / static_cast<double>(a.history_answers) : 0,
+                  b.history_answers ? b.server_cpu / static_cast<double>(b.history_answers) : 0));
         add("server peak RSS (VmHWM)", [](const Outcome& o) { return mib(o.server_hwm); });
     }
     if (!a.key_figures.empty() || !b.key_figures.empty()) {
@@ -182,14 +269,16 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
     s += "\n";
     for (const Outcome* o : {sl, rd}) {
         if (!o) continue;
-        if (!o->failure.empty()) s += fmt::format("**{} did not complete**: {}\n\n", o->target, o->failure);
+        if (!o->failure.empty())
+            s += fmt::format("**{} did not complete**: {}\n\n", o->target, o->failure);
         if (!o->problems.empty()) {
             s += fmt::format("{}: {} problem(s); the first ones:\n\n", o->target, o->problem_count);
             for (const auto& p : o->problems) s += "- `" + p + "`\n";
             s += "\n";
         }
     }
-    s += fmt::format("Command: `{} --only {}`\n\n", cfg.command_line.substr(0, cfg.command_line.find(" --only")), sc.id);
+    s += fmt::format("Command: `{} --only {}`\n\n",
+                     cfg.command_line.substr(0, cfg.command_line.find(" --only")), sc.id);
     for (const Outcome* o : {sl, rd}) {
         if (o && !o->server_command.empty()) {
             s += fmt::format("{} ran as `{}`; it {}. Load average (1, 5 min) at its start: {}.\n\n",
@@ -219,7 +308,8 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
         cpu.empty() ? "unknown CPU" : cpu.substr(cpu.find_first_not_of(' ')),
         command_output("nproc"), command_output("uname -r"),
         cfg.source_note.empty()
-            ? "Release build of commit `" + command_output("git describe --always --dirty 2>/dev/null") + "` in `build/bench`"
+            ? "Release build of commit `" +
+                  command_output("git describe --always --dirty 2>/dev/null") + "` in `build/bench`"
             : cfg.source_note,
         command_output(cfg.redis_server + " --version | cut -d' ' -f1-3"));
     s += fmt::format("Whole suite: `{}`{}.\n\n", cfg.command_line,
@@ -266,7 +356,8 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
         auto val = [](const Outcome* o, auto f) { return o && o->ran ? f(*o) : std::string("–"); };
         auto ok = [&](bool met) {
             if (!a || !a->ran) return std::string("not measured");
-            return std::string(met ? "met" : "**not met**") + (clean(*a) ? "" : " (with correctness failures)");
+            return std::string(met ? "met" : "**not met**") +
+                   (clean(*a) ? "" : " (with correctness failures)");
         };
         if (r.scenario.id == "ingest") {
             s += fmt::format("| ingest ≥ 1,000,000 entries/s | {} | {} | {} |\n",
@@ -279,28 +370,41 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
                              val(b, [](const Outcome& o) { return grouped(o.delivery_rate); }),
                              ok(a && a->delivery_rate >= 2e6));
             const double ra = a ? a->cpu_per_entry_us() : 0, rb = b ? b->cpu_per_entry_us() : 0;
-            s += fmt::format("| server CPU per delivery at fan-out 10 ≤ 1.25 × redis | {} | {} | {} |\n",
-                             val(a, [](const Outcome& o) { return fmt::format("{:.3f} µs", o.cpu_per_entry_us()); }),
-                             val(b, [](const Outcome& o) { return fmt::format("{:.3f} µs", o.cpu_per_entry_us()); }),
-                             ra > 0 && rb > 0 ? fmt::format("{:.2f} × redis: {}", ra / rb, ok(ra / rb <= 1.25)) : ok(false));
+            s += fmt::format(
+                "| server CPU per delivery at fan-out 10 ≤ 1.25 × redis | {} | {} | {} |\n",
+                val(a,
+                    [](const Outcome& o) {
+                        return fmt::format("{:.3f} µs", o.cpu_per_entry_us());
+                    }),
+                val(b,
+                    [](const Outcome& o) {
+                        return fmt::format("{:.3f} µs", o.cpu_per_entry_us());
+                    }),
+                ra > 0 && rb > 0 ? fmt::format("{:.2f} × redis: {}", ra / rb, ok(ra / rb <= 1.25))
+                                 : ok(false));
         } else if (r.scenario.id.starts_with("latency")) {
-            s += fmt::format("| p99 < 5 ms at 50,000 entries/s ({}) | {} | {} | {} |\n", r.scenario.id,
-                             val(a, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }),
-                             val(b, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }),
-                             ok(a && a->latency.percentile(0.99) < 5'000'000));
+            s += fmt::format(
+                "| p99 < 5 ms at 50,000 entries/s ({}) | {} | {} | {} |\n", r.scenario.id,
+                val(a, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }),
+                val(b, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }),
+                ok(a && a->latency.percentile(0.99) < 5'000'000));
         } else if (r.scenario.id == "idle") {
-            s += fmt::format("| 10,000 idle authenticated connections < 200 MiB RSS | {} | {} | {} |\n",
-                             val(a, [](const Outcome& o) { return mib(o.rss_after); }),
-                             val(b, [](const Outcome& o) { return mib(o.rss_after); }),
-                             ok(a && a->rss_after < (200ull << 20) && a->idle_ready == r.scenario.idle_connections));
+            s += fmt::format(
+                "| 10,000 idle authenticated connections < 200 MiB RSS | {} | {} | {} |\n",
+                val(a, [](const Outcome& o) { return mib(o.rss_after); }),
+                val(b, [](const Outcome& o) { return mib(o.rss_after); }),
+                ok(a && a->rss_after < (200ull << 20) &&
+                   a->idle_ready == r.scenario.idle_connections));
         } else if (r.scenario.kind == Kind::restart) {
-            s += fmt::format("| restart with 1,000 apps × 1,000 entries < 1 s | {} | – | {} |\n",
-                             val(a, [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); }),
-                             ok(a && a->restart_seconds < 1));
+            s += fmt::format(
+                "| restart with 1,000 apps × 1,000 entries < 1 s | {} | – | {} |\n",
+                val(a, [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); }),
+                ok(a && a->restart_seconds < 1));
         } else if (r.scenario.id == "history") {
-            s += fmt::format("| request_history of 1,000 entries (no goal), p99 | {} | {} | – |\n",
-                             val(a, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }),
-                             val(b, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }));
+            s += fmt::format(
+                "| request_history of 1,000 entries (no goal), p99 | {} | {} | – |\n",
+                val(a, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }),
+                val(b, [](const Outcome& o) { return ms(o.latency.percentile(0.99)); }));
         }
     }
     s += "\n";
@@ -323,27 +427,34 @@ std::string render_summary(const ScenarioOutcomes& r) {
             continue;
         }
         if (r.scenario.kind == Kind::throughput) {
-            s += fmt::format("ingest {}/s, ack p50 {} p99 {}, deliveries {}/s, p50 {} p99 {} p99.9 {}, cpu {:.2f}s ({:.3f} µs/entry), hwm {}, bench cpu {:.2f}s",
-                             grouped(o.ingest_rate), ms(o.ack_latency.percentile(0.5)), ms(o.ack_latency.percentile(0.99)),
-                             grouped(o.delivery_rate), ms(o.latency.percentile(0.5)),
-                             ms(o.latency.percentile(0.99)), ms(o.latency.percentile(0.999)), o.server_cpu,
-                             o.cpu_per_entry_us(), mib(o.server_hwm), o.bench_cpu);
+            s += fmt::format(
+                "ingest {}/s, ack p50 {} p99 {}, deliveries {}/s, p50 {} p99 {} p99.9 {}, cpu "
+                "{:.2f}s ({:.3f} µs/entry), hwm {}, bench cpu {:.2f}s",
+                grouped(o.ingest_rate), ms(o.ack_latency.percentile(0.5)),
+                ms(o.ack_latency.percentile(0.99)), grouped(o.delivery_rate),
+                ms(o.latency.percentile(0.5)), ms(o.latency.percentile(0.99)),
+                ms(o.latency.percentile(0.999)), o.server_cpu, o.cpu_per_entry_us(),
+                mib(o.server_hwm), o.bench_cpu);
         } else if (r.scenario.kind == Kind::idle) {
-            s += fmt::format("{} ready in {:.2f}s, rss {} → {}, hwm {}", o.idle_ready, o.connect_seconds,
-                             mib(o.rss_before), mib(o.rss_after), mib(o.server_hwm));
+            s += fmt::format("{} ready in {:.2f}s, rss {} → {}, hwm {}", o.idle_ready,
+                             o.connect_seconds, mib(o.rss_before), mib(o.rss_after),
+                             mib(o.server_hwm));
         } else if (r.scenario.kind == Kind::restart) {
-            s += fmt::format("filled {} in {:.1f}s ({}), listening again after {:.3f}s, restored {} in {:.0f} ms, "
-                             "cpu {:.2f}s, rss {} hwm {}, checked {}",
-                             o.filled, o.fill_seconds, mib(o.db_bytes), o.restart_seconds, o.restored,
-                             o.restore_ms, o.server_cpu, mib(o.rss_after), mib(o.server_hwm), o.delivered);
+            s += fmt::format(
+                "filled {} in {:.1f}s ({}), listening again after {:.3f}s, restored {} in {:.0f} "
+                "ms, "
+                "cpu {:.2f}s, rss {} hwm {}, checked {}",
+                o.filled, o.fill_seconds, mib(o.db_bytes), o.restart_seconds, o.restored,
+                o.restore_ms, o.server_cpu, mib(o.rss_after), mib(o.server_hwm), o.delivered);
         } else {
             s += fmt::format("{} answers, p50 {} p99 {}, cpu {:.2f}s; {}", o.history_answers,
-                             ms(o.latency.percentile(0.5)), ms(o.latency.percentile(0.99)), o.server_cpu,
-                             o.history_probe);
+                             ms(o.latency.percentile(0.5)), ms(o.latency.percentile(0.99)),
+                             o.server_cpu, o.history_probe);
         }
-        s += fmt::format("; lost {} dup {} gaps {} dropped {} checked {} mismatched {} problems {}{}\n",
-                         o.lost, o.duplicates, o.gaps, o.dropped_notices, o.checked, o.mismatched,
-                         o.problem_count, o.failure.empty() ? "" : "; FAILURE: " + o.failure);
+        s += fmt::format(
+            "; lost {} dup {} gaps {} dropped {} checked {} mismatched {} problems {}{}\n", o.lost,
+            o.duplicates, o.gaps, o.dropped_notices, o.checked, o.mismatched, o.problem_count,
+            o.failure.empty() ? "" : "; FAILURE: " + o.failure);
         for (const auto& p : o.problems) s += "    " + p + "\n";
     }
     return s;

@@ -74,8 +74,8 @@ std::unique_ptr<Server> start_server(const Scenario& sc, const std::string& targ
     if (target == "smartlogd") {
         // The same connection cap as redis-server's --maxclients below: the idle scenario
         // holds 10,000 connections, past smartlogd's default max_connections of 1000.
-        argv = {cfg.smartlogd, "--listen", "127.0.0.1:0", "--durability", "memory",
-                "--data-dir", s->dir, "--max-connections", "12000"};
+        argv = {cfg.smartlogd, "--listen", "127.0.0.1:0",       "--durability", "memory",
+                "--data-dir",  s->dir,     "--max-connections", "12000"};
         argv.insert(argv.end(), sc.smartlog_flags.begin(), sc.smartlog_flags.end());
     } else {
         s->ep.port = static_cast<unsigned short>(free_loopback_port());
@@ -151,7 +151,8 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
         }
         for (const auto& p : producers) out.ack_latency.merge(p->core->ack_latency());
         for (const auto& p : producers)
-            out.behind_schedule_ns = std::max(out.behind_schedule_ns, p->core->behind_schedule_max_ns());
+            out.behind_schedule_ns =
+                std::max(out.behind_schedule_ns, p->core->behind_schedule_max_ns());
         out.problems = flow.problems.first();
         out.problem_count = flow.problems.count();
         out.acked = flow.acked_entries.load();
@@ -160,8 +161,8 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
     };
 
     for (int p = 0; p < fs.producers; ++p) {
-        producers.push_back(target.producer(pool.next(), flow, p, server.ep,
-                                            batches[static_cast<std::size_t>(p)]));
+        producers.push_back(
+            target.producer(pool.next(), flow, p, server.ep, batches[static_cast<std::size_t>(p)]));
         all.push_back(producers.back());
     }
     for (int v = 0; v < fs.viewers; ++v) {
@@ -177,7 +178,9 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
     }
     for (int p = 0; p < fs.producers; ++p) {
         auto c = producers[static_cast<std::size_t>(p)];
-        flow.wake[static_cast<std::size_t>(p)] = [c] { net::post(c->executor(), [c] { c->core->wake(); }); };
+        flow.wake[static_cast<std::size_t>(p)] = [c] {
+            net::post(c->executor(), [c] { c->core->wake(); });
+        };
     }
 
     const auto s0 = server.child.stats();
@@ -203,7 +206,9 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
         }
         std::this_thread::sleep_for(1ms);
     }
-    const auto expected = [&] { return flow.acked_entries.load() * static_cast<std::uint64_t>(fs.viewers); };
+    const auto expected = [&] {
+        return flow.acked_entries.load() * static_cast<std::uint64_t>(fs.viewers);
+    };
     if (out.failure.empty() && fs.viewers > 0 &&
         !wait_until([&] { return flow.delivered.load() >= expected(); }, 10s, server.child)) {
         out.failure = "viewers were still missing entries 10 s after the last ack";
@@ -219,7 +224,8 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
     out.bench_cpu = b1 - b0;
     out.server_hwm = s1.hwm_bytes;
     out.ingest_seconds = static_cast<double>(flow.last_ack_ns.load() - t0) / 1e9;
-    out.ingest_rate = out.ingest_seconds > 0 ? static_cast<double>(out.acked) / out.ingest_seconds : 0;
+    out.ingest_rate =
+        out.ingest_seconds > 0 ? static_cast<double>(out.acked) / out.ingest_seconds : 0;
     if (fs.viewers > 0 && flow.last_delivery_ns.load() > t0) {
         out.delivery_seconds = static_cast<double>(flow.last_delivery_ns.load() - t0) / 1e9;
         out.delivery_rate = static_cast<double>(out.delivered) / out.delivery_seconds;
@@ -246,9 +252,11 @@ void run_idle(const Scenario& sc, Target& target, Server& server, const Config& 
             std::this_thread::sleep_for(std::chrono::microseconds(200));
         }
     }
-    wait_until([&] { return result.ready.load() + result.failed.load() >= static_cast<int>(all.size()); },
-               std::chrono::milliseconds(std::max<std::int64_t>(1, static_cast<std::int64_t>(give_up - now_ns()) / 1'000'000)),
-               server.child);
+    wait_until(
+        [&] { return result.ready.load() + result.failed.load() >= static_cast<int>(all.size()); },
+        std::chrono::milliseconds(
+            std::max<std::int64_t>(1, static_cast<std::int64_t>(give_up - now_ns()) / 1'000'000)),
+        server.child);
     out.connect_seconds = static_cast<double>(now_ns() - t0) / 1e9;
     // Let the server settle (buffers returned, first metrics tick) before reading RSS.
     std::this_thread::sleep_for(2s);
@@ -309,8 +317,9 @@ void run_restart(const Scenario& sc, const Config& cfg, Outcome& out) {
     auto start = [&](const std::string& durability, const std::string& log) {
         auto s = std::make_unique<Server>();
         s->dir = dir;
-        std::vector<std::string> argv = {cfg.smartlogd, "--listen", "127.0.0.1:0", "--durability",
-                                         durability, "--data-dir", dir};
+        std::vector<std::string> argv = {
+            cfg.smartlogd, "--listen", "127.0.0.1:0", "--durability", durability,
+            "--data-dir",  dir};
         argv.insert(argv.end(), sc.smartlog_flags.begin(), sc.smartlog_flags.end());
         for (const auto& a : argv) s->command += (s->command.empty() ? "" : " ") + quote(a);
         s->child.start(argv, dir + "/" + log);
@@ -328,7 +337,8 @@ void run_restart(const Scenario& sc, const Config& cfg, Outcome& out) {
     try {
         // 1. Fill, with durability=sync so that every ack means committed.
         if (filled) {
-            out.filled = static_cast<std::uint64_t>(rs.apps) * static_cast<std::uint64_t>(rs.per_app);
+            out.filled =
+                static_cast<std::uint64_t>(rs.apps) * static_cast<std::uint64_t>(rs.per_app);
             out.fill_seconds = -1;  // stored by an earlier run
         } else {
             std::filesystem::create_directories(dir);
@@ -338,10 +348,15 @@ void run_restart(const Scenario& sc, const Config& cfg, Outcome& out) {
             std::atomic<std::uint64_t> acked{0};
             const auto t0 = now_ns();
             for (int f = 0; f < rs.fillers; ++f) {
-                net::co_spawn(io, smartlog_fill_apps(first->ep, rs, f, make_batches(0, 100, kTemplates, kSeed + static_cast<std::uint64_t>(f)), problems, acked),
-                              [&problems, f](std::exception_ptr e) {
-                                  if (e) problems.add(fmt::format("filler {}: {}", f, describe_failure(e)));
-                              });
+                net::co_spawn(
+                    io,
+                    smartlog_fill_apps(
+                        first->ep, rs, f,
+                        make_batches(0, 100, kTemplates, kSeed + static_cast<std::uint64_t>(f)),
+                        problems, acked),
+                    [&problems, f](std::exception_ptr e) {
+                        if (e) problems.add(fmt::format("filler {}: {}", f, describe_failure(e)));
+                    });
             }
             // SQLite with its trigram index stores some 30,000 entries/s on a quiet machine.
             if (!run_io(io, 900s)) out.failure = "filling did not finish within 900 s";
@@ -369,10 +384,11 @@ void run_restart(const Scenario& sc, const Config& cfg, Outcome& out) {
         const auto line = second->child.wait_for_line("restored=", 5s);
         out.restored = std::stoull(line);
         out.restore_ms = std::stod(line.substr(line.find(" in ") + 4));
-        const auto expected = static_cast<std::uint64_t>(rs.apps) * static_cast<std::uint64_t>(rs.per_app);
+        const auto expected =
+            static_cast<std::uint64_t>(rs.apps) * static_cast<std::uint64_t>(rs.per_app);
         if (out.filled != expected || out.restored != expected) {
-            problems.add(fmt::format("{} entries acknowledged and {} restored; {} expected", out.filled,
-                                     out.restored, expected));
+            problems.add(fmt::format("{} entries acknowledged and {} restored; {} expected",
+                                     out.filled, out.restored, expected));
         }
         // 3. Check what came back.
         net::io_context io(1);
@@ -383,7 +399,9 @@ void run_restart(const Scenario& sc, const Config& cfg, Outcome& out) {
         if (!run_io(io, 60s)) out.failure = "the history check did not finish within 60 s";
         const bool died = !second->child.running();
         out.server_exit = second->child.stop();
-        if (died) out.failure = "server " + out.server_exit + " during the run; log tail: " + second->child.log_tail(600);
+        if (died)
+            out.failure = "server " + out.server_exit +
+                          " during the run; log tail: " + second->child.log_tail(600);
         out.ran = true;
     } catch (const std::exception& e) {
         out.failure = e.what();
@@ -428,7 +446,8 @@ Outcome pick_median(const Scenario& sc, std::vector<Outcome> runs) {
     if (chosen == runs.size()) {
         std::vector<std::size_t> order(runs.size());
         for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-        std::sort(order.begin(), order.end(), [&](auto a, auto b) { return figures[a] < figures[b]; });
+        std::sort(order.begin(), order.end(),
+                  [&](auto a, auto b) { return figures[a] < figures[b]; });
         chosen = order[(order.size() - 1) / 2];
     }
     Outcome out = std::move(runs[chosen]);
@@ -452,8 +471,9 @@ std::vector<Scenario> default_scenarios() {
         s.flow.max_batches = 200000;
         s.seconds = 5;
         s.smartlog_flags = {"--max-outbound-bytes", "64MiB"};
-        s.note = "4 producers, full speed, no viewer. Redis reference: PUBLISH to a channel "
-                 "nobody subscribes to (Redis stores nothing; smartlogd keeps each app's history).";
+        s.note =
+            "4 producers, full speed, no viewer. Redis reference: PUBLISH to a channel "
+            "nobody subscribes to (Redis stores nothing; smartlogd keeps each app's history).";
         v.push_back(s);
     }
     {
@@ -468,9 +488,10 @@ std::vector<Scenario> default_scenarios() {
         s.flow.max_batches = 200000;
         s.seconds = 5;
         s.smartlog_flags = {"--max-outbound-bytes", "64MiB"};
-        s.note = "2 producers, 10 viewers of the same app, full speed; a producer waits when it "
-                 "is 16,384 entries ahead of its slowest viewer, so the rate is what the server "
-                 "sustains without shedding.";
+        s.note =
+            "2 producers, 10 viewers of the same app, full speed; a producer waits when it "
+            "is 16,384 entries ahead of its slowest viewer, so the rate is what the server "
+            "sustains without shedding.";
         v.push_back(s);
     }
     for (bool tuned : {true, false}) {
@@ -500,9 +521,10 @@ std::vector<Scenario> default_scenarios() {
         s.kind = Kind::idle;
         s.idle_connections = 10000;
         s.idle_apps = 100;
-        s.note = "10,000 viewers over 100 apps, connected 200 at a time from 127.0.0.1-3; RSS read "
-                 "2 s after the last one authenticated. Redis: 10,000 SUBSCRIBE connections over "
-                 "100 channels.";
+        s.note =
+            "10,000 viewers over 100 apps, connected 200 at a time from 127.0.0.1-3; RSS read "
+            "2 s after the last one authenticated. Redis: 10,000 SUBSCRIBE connections over "
+            "100 channels.";
         v.push_back(s);
     }
     {
@@ -514,9 +536,10 @@ std::vector<Scenario> default_scenarios() {
         s.history.requests = 300;
         s.history.max_seconds = 5;
         s.smartlog_flags = {"--history-limit", "1000"};
-        s.note = "1,000 entries stored in one app, then one viewer asks for the history 300 times "
-                 "in a row (at most 5 s); latency is request sent → whole answer read. Redis: the "
-                 "same 1,000 entries in a list, LRANGE 0 -1.";
+        s.note =
+            "1,000 entries stored in one app, then one viewer asks for the history 300 times "
+            "in a row (at most 5 s); latency is request sent → whole answer read. Redis: the "
+            "same 1,000 entries in a list, LRANGE 0 -1.";
         v.push_back(s);
     }
     {
@@ -525,13 +548,14 @@ std::vector<Scenario> default_scenarios() {
         s.title = "Restart with 1,000 apps × 1,000 entries";
         s.kind = Kind::restart;
         s.smartlog_flags = {"--history-limit", "1000"};
-        s.note = "smartlogd with durability=sync stores 1,000 entries in each of 1,000 apps (8 "
-                 "producer connections; every ack means committed), stops on SIGTERM, then starts "
-                 "again on the same data directory with durability=batch. The figure is the time "
-                 "from starting the process to its \"listening\" line: it restores every app's "
-                 "history before it listens. Then 25 apps' histories are read back and checked "
-                 "(1,000 entries each, in order). No Redis reference: Redis has no per-app "
-                 "history to restore.";
+        s.note =
+            "smartlogd with durability=sync stores 1,000 entries in each of 1,000 apps (8 "
+            "producer connections; every ack means committed), stops on SIGTERM, then starts "
+            "again on the same data directory with durability=batch. The figure is the time "
+            "from starting the process to its \"listening\" line: it restores every app's "
+            "history before it listens. Then 25 apps' histories are read back and checked "
+            "(1,000 entries each, in order). No Redis reference: Redis has no per-app "
+            "history to restore.";
         v.push_back(s);
     }
     return v;
@@ -555,17 +579,10 @@ Outcome run_scenario(const Scenario& sc, const std::string& target_name, const C
         out.server_command = server->command;
         auto target = make_target(target_name);
         switch (sc.kind) {
-            case Kind::throughput:
-                run_throughput(sc, *target, *server, cfg, out);
-                break;
-            case Kind::idle:
-                run_idle(sc, *target, *server, cfg, out);
-                break;
-            case Kind::history:
-                run_history(sc, *target, *server, out);
-                break;
-            case Kind::restart:
-                break;
+            case Kind::throughput: run_throughput(sc, *target, *server, cfg, out); break;
+            case Kind::idle: run_idle(sc, *target, *server, cfg, out); break;
+            case Kind::history: run_history(sc, *target, *server, out); break;
+            case Kind::restart: break;
         }
     } catch (const std::exception& e) {
         out.failure = e.what();
@@ -575,8 +592,8 @@ Outcome run_scenario(const Scenario& sc, const std::string& target_name, const C
         out.server_exit = server->child.stop();
         if (died) {
             out.failure += (out.failure.empty() ? "" : "; ") + std::string("server ") +
-                           out.server_exit + " during the run; log tail: " +
-                           server->child.log_tail(600);
+                           out.server_exit +
+                           " during the run; log tail: " + server->child.log_tail(600);
         }
         remove_tree(server->dir);
     }

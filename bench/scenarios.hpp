@@ -16,11 +16,11 @@ namespace smartlog::bench {
 enum class Kind { throughput, idle, history, restart };
 
 struct Scenario {
-    std::string id;     // what --only takes
+    std::string id;  // what --only takes
     std::string title;
     Kind kind = Kind::throughput;
     FlowSettings flow;
-    double seconds = 5;             // throughput: how long producers send
+    double seconds = 5;  // throughput: how long producers send
     int idle_connections = 10000;
     int idle_apps = 100;
     HistorySettings history;
@@ -33,25 +33,25 @@ struct Config {
     std::string smartlogd = "build/bench/app/smartlogd";
     std::string redis_server = "/usr/bin/redis-server";
     std::string out = "bench/RESULTS.md";
-    std::vector<std::string> only;     // scenario ids; empty: all
+    std::vector<std::string> only;  // scenario ids; empty: all
     std::vector<std::string> targets = {"smartlogd", "redis"};
-    int threads = 1;                   // client io_context threads
-    int repeat = 1;                    // runs per scenario and target; the median is reported
-    double seconds_scale = 1.0;        // multiplies every scenario's duration
-    std::string command_line;          // as invoked, for the report
-    std::string source_note;           // what smartlogd was built from, if not this tree
-    std::string load_at_start;         // /proc/loadavg when the suite started
-    std::string restart_dir;           // restart: fill this directory once and keep it
+    int threads = 1;             // client io_context threads
+    int repeat = 1;              // runs per scenario and target; the median is reported
+    double seconds_scale = 1.0;  // multiplies every scenario's duration
+    std::string command_line;    // as invoked, for the report
+    std::string source_note;     // what smartlogd was built from, if not this tree
+    std::string load_at_start;   // /proc/loadavg when the suite started
+    std::string restart_dir;     // restart: fill this directory once and keep it
 };
 
 struct Outcome {
     std::string target;
     bool ran = false;
-    std::string failure;               // why it did not run or did not finish
+    std::string failure;  // why it did not run or did not finish
     std::string server_command;
     std::string server_exit;
-    std::string load_average;          // /proc/loadavg (1, 5 min) when the run started
-    std::vector<std::string> problems; // first few correctness failures
+    std::string load_average;           // /proc/loadavg (1, 5 min) when the run started
+    std::vector<std::string> problems;  // first few correctness failures
     std::uint64_t problem_count = 0;
 
     // throughput
@@ -62,7 +62,7 @@ struct Outcome {
     std::uint64_t duplicates = 0;
     std::uint64_t gaps = 0;
     std::uint64_t dropped_notices = 0;
-    std::uint64_t checked = 0;         // entries compared field by field
+    std::uint64_t checked = 0;  // entries compared field by field
     std::uint64_t mismatched = 0;
     double ingest_seconds = 0;
     double delivery_seconds = 0;
@@ -70,7 +70,7 @@ struct Outcome {
     double delivery_rate = 0;
     std::uint64_t behind_schedule_ns = 0;
     Histogram latency;
-    Histogram ack_latency;             // batch sent → its ack read
+    Histogram ack_latency;  // batch sent → its ack read
 
     // idle
     int idle_ready = 0;
@@ -84,12 +84,12 @@ struct Outcome {
     std::string history_probe;
 
     // restart
-    std::uint64_t filled = 0;          // entries acknowledged before the restart
-    double fill_seconds = 0;           // < 0: the data was stored by an earlier run
-    std::uint64_t db_bytes = 0;        // smartlog.db and its WAL after the first server stopped
-    double restart_seconds = 0;        // spawn → "listening" line (restore runs before listening)
-    std::uint64_t restored = 0;        // as the server logged it
-    double restore_ms = 0;             // the server's own timing of Hub::restore
+    std::uint64_t filled = 0;    // entries acknowledged before the restart
+    double fill_seconds = 0;     // < 0: the data was stored by an earlier run
+    std::uint64_t db_bytes = 0;  // smartlog.db and its WAL after the first server stopped
+    double restart_seconds = 0;  // spawn → "listening" line (restore runs before listening)
+    std::uint64_t restored = 0;  // as the server logged it
+    double restore_ms = 0;       // the server's own timing of Hub::restore
 
     // cost, over the measured window
     double server_cpu = 0;
@@ -97,7 +97,7 @@ struct Outcome {
     double window_seconds = 0;
     std::uint64_t server_hwm = 0;
 
-    double cpu_per_entry_us() const;   // per delivery, or per ingested entry without viewers
+    double cpu_per_entry_us() const;  // per delivery, or per ingested entry without viewers
 
     // With --repeat: the key figure of every run, in run order, and what it is.
     std::vector<double> key_figures;

@@ -40,8 +40,8 @@ std::string_view frame_type(std::string_view text) {
     static constexpr std::string_view kKey = "\"type\":\"";
     const void* hit = ::memmem(text.data(), text.size(), kKey.data(), kKey.size());
     if (hit == nullptr) return {};
-    const auto begin = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) +
-                       kKey.size();
+    const auto begin =
+        static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) + kKey.size();
     const auto end = text.find('"', begin);
     return end == std::string_view::npos ? std::string_view{} : text.substr(begin, end - begin);
 }
@@ -112,7 +112,8 @@ private:
     net::awaitable<void> run(std::shared_ptr<SmartlogProducer> self) {
         co_await open_ws(ws_, ep_, index_, auth_frame(kProducerUser, kApp, "producer"), rbuf_);
         flow_.ready.fetch_add(1);
-        spawn(self, write_loop(self), flow_.problems, fmt::format("smartlog producer {} write", index_));
+        spawn(self, write_loop(self), flow_.problems,
+              fmt::format("smartlog producer {} write", index_));
         for (;;) {
             rbuf_.clear();
             co_await ws_.async_read(rbuf_, net::use_awaitable);
@@ -132,7 +133,8 @@ private:
         const auto* type = obj ? obj->if_contains("type") : nullptr;
         const auto* payload = obj ? obj->if_contains("payload") : nullptr;
         if (!type || !type->is_string() || !payload || !payload->is_object()) {
-            flow_.problems.add(fmt::format("producer {}: unexpected frame {}", index_, shorten(text)));
+            flow_.problems.add(
+                fmt::format("producer {}: unexpected frame {}", index_, shorten(text)));
             return;
         }
         const auto& p = payload->get_object();
@@ -144,11 +146,13 @@ private:
             if (!ref || !ref->is_string() || ref->get_string() != expected_ref || !accepted ||
                 !accepted->is_number() || !rejected || !rejected->is_array() ||
                 !rejected->get_array().empty() ||
-                accepted->to_number<std::uint64_t>() != static_cast<std::uint64_t>(flow_.settings.batch)) {
+                accepted->to_number<std::uint64_t>() !=
+                    static_cast<std::uint64_t>(flow_.settings.batch)) {
                 flow_.problems.add(fmt::format("producer {}: ack for ref {} was {}", index_,
                                                expected_ref, shorten(text)));
             }
-            core->on_ack(accepted && accepted->is_number() ? accepted->to_number<std::uint64_t>() : 0);
+            core->on_ack(accepted && accepted->is_number() ? accepted->to_number<std::uint64_t>()
+                                                           : 0);
             return;
         }
         flow_.problems.add(fmt::format("producer {}: unexpected {}", index_, shorten(text)));
@@ -207,7 +211,8 @@ private:
             const auto type = frame_type(text);
             if (!message.text) {
                 ++other_frames;
-                flow_.problems.add(fmt::format("viewer {}: a binary message {}", index_, shorten(text)));
+                flow_.problems.add(
+                    fmt::format("viewer {}: a binary message {}", index_, shorten(text)));
             } else if (type == "logs") {
                 const long n = core->on_batch(text, now);
                 if (n >= 0 && core->sample()) check_in_full(text, n);
@@ -237,7 +242,8 @@ private:
         const auto* payload = o.if_contains("payload");
         if (!payload || !payload->is_array()) return fail("no payload array");
         const auto& entries = payload->get_array();
-        if (static_cast<long>(entries.size()) != marks) return fail("entry count differs from markers");
+        if (static_cast<long>(entries.size()) != marks)
+            return fail("entry count differs from markers");
         ids_.clear();
         for (const auto& ev : entries) {
             const auto* e = ev.if_object();
@@ -249,7 +255,8 @@ private:
             const auto* metadata = e->if_contains("metadata");
             const auto* app = e->if_contains("appId");
             const auto* user = e->if_contains("userId");
-            if (!id || !id->is_string() || id->get_string().empty()) return fail("entry without string id");
+            if (!id || !id->is_string() || id->get_string().empty())
+                return fail("entry without string id");
             ids_.push_back(id->get_string());
             if (!ts || !ts->is_number()) return fail("entry without numeric timestamp");
             if (!level || !level->is_string()) return fail("entry without level");
@@ -289,7 +296,8 @@ public:
         net::co_spawn(executor(), run(self), [self](std::exception_ptr e) {
             if (!e || self->closing) return;
             self->result_.failed.fetch_add(1);
-            self->result_.problems.add(fmt::format("idle {}: {}", self->index_, describe_failure(e)));
+            self->result_.problems.add(
+                fmt::format("idle {}: {}", self->index_, describe_failure(e)));
         });
     }
 
@@ -324,9 +332,8 @@ private:
 };
 
 bool is_history_answer(std::string_view text) {
-    return frame_type(text) == "logs" &&
-           (text.find("\"history\":true") != std::string_view::npos ||
-            text.find("\"history\": true") != std::string_view::npos);
+    return frame_type(text) == "logs" && (text.find("\"history\":true") != std::string_view::npos ||
+                                          text.find("\"history\": true") != std::string_view::npos);
 }
 
 // docs/protocol.md "history meets live exactly": right after the producer's last ack, the first
@@ -356,7 +363,8 @@ net::awaitable<void> probe_history_meets_live(Ws& ws, beast::flat_buffer& buf,
     }
     net::steady_timer wait(ws.get_executor(), std::chrono::milliseconds(100));
     co_await wait.async_wait(net::use_awaitable);
-    co_await ws.async_write(net::buffer(std::string_view(R"({"type":"ping"})")), net::use_awaitable);
+    co_await ws.async_write(net::buffer(std::string_view(R"({"type":"ping"})")),
+                            net::use_awaitable);
     for (;;) {
         buf.clear();
         co_await ws.async_read(buf, net::use_awaitable);
@@ -485,7 +493,8 @@ net::awaitable<void> smartlog_fill_apps(Endpoint ep, RestartSettings settings, i
     std::uint64_t ref = 0;
     for (int k = filler; k < settings.apps; k += settings.fillers) {
         if (!open) {
-            co_await open_ws(ws, ep, filler, auth_frame(kProducerUser, restart_app(k), "producer"), buf);
+            co_await open_ws(ws, ep, filler, auth_frame(kProducerUser, restart_app(k), "producer"),
+                             buf);
             open = true;
         } else {
             co_await reauth(ws, buf, kProducerUser, restart_app(k), "producer");
@@ -526,9 +535,13 @@ net::awaitable<void> smartlog_check_apps(Endpoint ep, RestartSettings settings, 
         fmt::format(R"({{"type":"request_history","limit":{}}})", settings.per_app);
     for (int i = 0; i < checks; ++i) {
         // The first app, the last, and an even spread between them.
-        const int k = checks == 1 ? 0 : static_cast<int>(static_cast<long>(i) * (settings.apps - 1) / (checks - 1));
+        const int k =
+            checks == 1
+                ? 0
+                : static_cast<int>(static_cast<long>(i) * (settings.apps - 1) / (checks - 1));
         if (i == 0) {
-            co_await open_ws(ws, ep, 0, auth_frame("restart-checker", restart_app(k), "viewer"), buf);
+            co_await open_ws(ws, ep, 0, auth_frame("restart-checker", restart_app(k), "viewer"),
+                             buf);
         } else {
             co_await reauth(ws, buf, "restart-checker", restart_app(k), "viewer");
         }
@@ -546,15 +559,17 @@ net::awaitable<void> smartlog_check_apps(Endpoint ep, RestartSettings settings, 
         });
         if (n > 0) entries += static_cast<std::uint64_t>(n);
         if (n != settings.per_app || !in_order) {
-            problems.add(fmt::format("after the restart, the history of {} held {} entries{} ({} expected)",
-                                     restart_app(k), n, in_order ? "" : " out of order", settings.per_app));
+            problems.add(
+                fmt::format("after the restart, the history of {} held {} entries{} ({} expected)",
+                            restart_app(k), n, in_order ? "" : " out of order", settings.per_app));
         }
     }
     beast::get_lowest_layer(ws).close();
 }
 
 net::ip::address_v4 source_address(int connection_index, int per_address) {
-    return net::ip::address_v4(0x7f000001u + static_cast<std::uint32_t>(connection_index / per_address));
+    return net::ip::address_v4(0x7f000001u +
+                               static_cast<std::uint32_t>(connection_index / per_address));
 }
 
 std::unique_ptr<Target> make_smartlog_target() { return std::make_unique<SmartlogTarget>(); }

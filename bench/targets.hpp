@@ -54,18 +54,18 @@ struct IdleResult {
 };
 
 struct HistorySettings {
-    int entries = 1000;       // stored first, then asked for
-    int requests = 300;       // bounded also by time
+    int entries = 1000;  // stored first, then asked for
+    int requests = 300;  // bounded also by time
     double max_seconds = 5;
 };
 
 struct HistoryResult {
-    Histogram latency;        // ns per request → complete answer
+    Histogram latency;  // ns per request → complete answer
     std::uint64_t answers = 0;
     std::uint64_t entries = 0;
     std::uint64_t answer_bytes = 0;
     double seconds = 0;
-    std::string probe;        // what the history-meets-live probe saw
+    std::string probe;  // what the history-meets-live probe saw
     Problems problems;
 };
 

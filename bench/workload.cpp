@@ -22,7 +22,8 @@ void write_padded(char* field, int width, std::uint64_t value, char pad) {
     const auto n = static_cast<int>(res.ptr - digits);
     const int fill = width > n ? width - n : 0;
     std::memset(field, pad, static_cast<std::size_t>(fill));
-    std::memcpy(field + fill, digits + (n - (width - fill)), static_cast<std::size_t>(width - fill));
+    std::memcpy(field + fill, digits + (n - (width - fill)),
+                static_cast<std::size_t>(width - fill));
 }
 
 std::string message_for(std::mt19937_64& rng) {
@@ -32,11 +33,13 @@ std::string message_for(std::mt19937_64& rng) {
             return fmt::format("GET /api/v1/orders/{} {} {}ms", pick(900000) + 1000,
                                pick(10) ? 200 : 404, pick(400) + 1);
         case 1:
-            return fmt::format("user {} signed in from 10.{}.{}.{} (session {:x})",
-                               pick(100000), pick(256), pick(256), pick(256), rng());
+            return fmt::format("user {} signed in from 10.{}.{}.{} (session {:x})", pick(100000),
+                               pick(256), pick(256), pick(256), rng());
         case 2:
-            return fmt::format("payment {} authorised: amount={}.{:02} EUR, provider=stripe, "
-                               "attempt {}", pick(1u << 30), pick(5000), pick(100), pick(3) + 1);
+            return fmt::format(
+                "payment {} authorised: amount={}.{:02} EUR, provider=stripe, "
+                "attempt {}",
+                pick(1u << 30), pick(5000), pick(100), pick(3) + 1);
         case 3:
             return fmt::format("cache miss for key session:{:016x}; falling back to database",
                                rng());
@@ -44,16 +47,18 @@ std::string message_for(std::mt19937_64& rng) {
             return fmt::format("worker {} finished job {} in {} ms (queue depth {})", pick(16),
                                pick(1u << 24), pick(2000), pick(500));
         case 5:
-            return fmt::format("slow query on orders took {} ms: SELECT id, total FROM orders "
-                               "WHERE customer_id = {} ORDER BY created_at DESC LIMIT 50",
-                               pick(3000) + 200, pick(1000000));
+            return fmt::format(
+                "slow query on orders took {} ms: SELECT id, total FROM orders "
+                "WHERE customer_id = {} ORDER BY created_at DESC LIMIT 50",
+                pick(3000) + 200, pick(1000000));
         case 6:
             return fmt::format("commande {} expédiée au café de la gare, livreur n°{}",
                                pick(100000), pick(40));
         default:
-            return fmt::format("connection reset by peer while writing response to "
-                               "10.0.{}.{}:{} after {} bytes", pick(256), pick(256),
-                               pick(30000) + 30000, pick(1 << 20));
+            return fmt::format(
+                "connection reset by peer while writing response to "
+                "10.0.{}.{}:{} after {} bytes",
+                pick(256), pick(256), pick(30000) + 30000, pick(1 << 20));
     }
 }
 
@@ -71,16 +76,15 @@ const char* level_for(std::mt19937_64& rng) {
 
 std::string extra_metadata(std::mt19937_64& rng) {
     switch (rng() % 4) {
-        case 0:
-            return {};
+        case 0: return {};
         case 1:
-            return fmt::format(",\"requestId\":\"{:016x}\",\"durationMs\":{}", rng(),
-                               rng() % 900);
+            return fmt::format(",\"requestId\":\"{:016x}\",\"durationMs\":{}", rng(), rng() % 900);
         case 2:
-            return fmt::format(",\"route\":\"/api/v1/items/{}\",\"status\":{},\"tags\":[\"web\","
-                               "\"eu-west-1\"]", rng() % 10000, rng() % 3 ? 200 : 500);
-        default:
-            return fmt::format(",\"host\":\"node-{}\",\"pid\":{}", rng() % 8, rng() % 60000);
+            return fmt::format(
+                ",\"route\":\"/api/v1/items/{}\",\"status\":{},\"tags\":[\"web\","
+                "\"eu-west-1\"]",
+                rng() % 10000, rng() % 3 ? 200 : 500);
+        default: return fmt::format(",\"host\":\"node-{}\",\"pid\":{}", rng() % 8, rng() % 60000);
     }
 }
 
@@ -92,8 +96,7 @@ std::uint64_t now_ns() {
                                           .count());
 }
 
-std::vector<BatchTemplate> make_batches(int producer, int entries, int count,
-                                        std::uint64_t seed) {
+std::vector<BatchTemplate> make_batches(int producer, int entries, int count, std::uint64_t seed) {
     std::mt19937_64 rng(seed * 1000003 + static_cast<std::uint64_t>(producer));
     const std::string producer_slot = [&] {
         std::string s(kProducerWidth, ' ');
@@ -118,7 +121,8 @@ std::vector<BatchTemplate> make_batches(int producer, int entries, int count,
                 level = level_for(rng);
                 message = message_for(rng);
                 entry = fmt::format(
-                    "{{\"level\":\"{}\",\"message\":\"{}\",\"metadata\":{{\"bench\":[{},{},{}]{}}}}}",
+                    "{{\"level\":\"{}\",\"message\":\"{}\",\"metadata\":{{\"bench\":[{},{},{}]{}}}}"
+                    "}",
                     level, message, producer_slot, seq_slot, time_slot, extra_metadata(rng));
                 if (entry.size() >= kMinEntryBytes && entry.size() <= kMaxEntryBytes) break;
             }

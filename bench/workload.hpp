@@ -30,10 +30,10 @@ std::uint64_t now_ns();
 
 // One pre-serialised batch and where its variable digits live.
 struct BatchTemplate {
-    std::string bytes;                 // the whole frame (or command) as sent
-    std::size_t ref_pos = 0;           // kRefWidth digits of `"ref":"..."`; npos when none
-    std::vector<std::size_t> seq_pos;  // per entry: first of kSeqWidth characters
-    std::vector<std::size_t> time_pos; // per entry: first of kTimeWidth characters
+    std::string bytes;                  // the whole frame (or command) as sent
+    std::size_t ref_pos = 0;            // kRefWidth digits of `"ref":"..."`; npos when none
+    std::vector<std::size_t> seq_pos;   // per entry: first of kSeqWidth characters
+    std::vector<std::size_t> time_pos;  // per entry: first of kTimeWidth characters
     // Per entry: [begin, end) of its JSON object, for stores that keep entries one by one.
     std::vector<std::pair<std::size_t, std::size_t>> entry_span;
     // Per entry: the level as the server must report it (aliases resolved), and the message.

@@ -14,9 +14,10 @@ namespace {
 
 using tcp = net::ip::tcp;
 
-constexpr std::size_t kBufferBytes = 256 * 1024;          // as the Redis client's read buffer
-constexpr std::size_t kMinFreeBytes = 64 * 1024;          // never read into less than this
-constexpr std::uint64_t kMaxMessage = std::uint64_t{256} << 20;  // Beast's read_message_max was 256 MiB
+constexpr std::size_t kBufferBytes = 256 * 1024;  // as the Redis client's read buffer
+constexpr std::size_t kMinFreeBytes = 64 * 1024;  // never read into less than this
+constexpr std::uint64_t kMaxMessage = std::uint64_t{256}
+                                      << 20;  // Beast's read_message_max was 256 MiB
 
 // RFC 6455 section 1.3's example key and the accept value a conforming server derives from it.
 constexpr std::string_view kKey = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -93,18 +94,22 @@ net::awaitable<void> WsClient::connect(net::ip::address_v4 source, tcp::endpoint
         const auto header_end = got.find("\r\n\r\n");
         if (header_end != std::string_view::npos) {
             const auto header = got.substr(0, header_end);
-            if (!header.starts_with("HTTP/1.1 101") || header.find(kAccept) == std::string_view::npos)
+            if (!header.starts_with("HTTP/1.1 101") ||
+                header.find(kAccept) == std::string_view::npos)
                 throw std::runtime_error("WebSocket upgrade refused: " +
                                          std::string(header.substr(0, 200)));
             begin_ = header_end + 4;
             co_return;
         }
-        if (end_ > 16 * 1024) throw std::runtime_error("WebSocket upgrade: no end of header in 16 KiB");
+        if (end_ > 16 * 1024)
+            throw std::runtime_error("WebSocket upgrade: no end of header in 16 KiB");
         co_await read_more();
     }
 }
 
-net::awaitable<void> WsClient::write_text(std::string_view text) { co_await write_frame(0x1, text); }
+net::awaitable<void> WsClient::write_text(std::string_view text) {
+    co_await write_frame(0x1, text);
+}
 
 net::awaitable<void> WsClient::write_frame(unsigned opcode, std::string_view payload) {
     out_.clear();
@@ -118,7 +123,8 @@ net::awaitable<void> WsClient::write_frame(unsigned opcode, std::string_view pay
         out_.push_back(static_cast<char>(n & 0xff));
     } else {
         out_.push_back(static_cast<char>(0x80 | 127));
-        for (int i = 7; i >= 0; --i) out_.push_back(static_cast<char>((std::uint64_t{n} >> (8 * i)) & 0xff));
+        for (int i = 7; i >= 0; --i)
+            out_.push_back(static_cast<char>((std::uint64_t{n} >> (8 * i)) & 0xff));
     }
     // xorshift32: masks need not be secret here, only present (RFC 6455 section 5.3).
     mask_state_ ^= mask_state_ << 13;
@@ -129,7 +135,8 @@ net::awaitable<void> WsClient::write_frame(unsigned opcode, std::string_view pay
     out_.append(mask, 4);
     const auto at = out_.size();
     out_.append(payload);
-    for (std::size_t i = 0; i < n; ++i) out_[at + i] = static_cast<char>(out_[at + i] ^ mask[i % 4]);
+    for (std::size_t i = 0; i < n; ++i)
+        out_[at + i] = static_cast<char>(out_[at + i] ^ mask[i % 4]);
     co_await net::async_write(sock_, net::buffer(out_), net::use_awaitable);
 }
 
@@ -147,8 +154,8 @@ void WsClient::reserve(std::size_t want) {
 
 net::awaitable<void> WsClient::read_more() {
     reserve(end_ - begin_ + 1);
-    const auto n = co_await sock_.async_read_some(net::buffer(buf_.data() + end_, buf_.size() - end_),
-                                                  net::use_awaitable);
+    const auto n = co_await sock_.async_read_some(
+        net::buffer(buf_.data() + end_, buf_.size() - end_), net::use_awaitable);
     last_read_ns_ = now_ns();
     end_ += n;
 }
@@ -174,9 +181,11 @@ net::awaitable<WsClient::Message> WsClient::read() {
             len = 0;
             for (int i = 2; i < 10; ++i) len = (len << 8) | h[i];
         }
-        if (h[0] & 0x70) throw std::runtime_error("WebSocket frame with RSV bits set (no extension agreed)");
+        if (h[0] & 0x70)
+            throw std::runtime_error("WebSocket frame with RSV bits set (no extension agreed)");
         if (h[1] & 0x80) throw std::runtime_error("WebSocket frame from the server is masked");
-        if (len > kMaxMessage) throw std::runtime_error(fmt::format("WebSocket frame of {} bytes", len));
+        if (len > kMaxMessage)
+            throw std::runtime_error(fmt::format("WebSocket frame of {} bytes", len));
         if (avail < header + len) {
             reserve(header + static_cast<std::size_t>(len));
             co_await read_more();
@@ -184,11 +193,13 @@ net::awaitable<WsClient::Message> WsClient::read() {
         }
         const bool fin = (h[0] & 0x80) != 0;
         const unsigned opcode = h[0] & 0x0f;
-        const std::string_view payload(buf_.data() + begin_ + header, static_cast<std::size_t>(len));
+        const std::string_view payload(buf_.data() + begin_ + header,
+                                       static_cast<std::size_t>(len));
         begin_ += header + static_cast<std::size_t>(len);
 
         if (opcode >= 0x8) {  // control frames may come between fragments
-            if (!fin || len > 125) throw std::runtime_error("WebSocket control frame fragmented or too long");
+            if (!fin || len > 125)
+                throw std::runtime_error("WebSocket control frame fragmented or too long");
             if (opcode == 0x9) {
                 co_await write_frame(0xa, payload);
             } else if (opcode == 0x8) {
@@ -196,12 +207,14 @@ net::awaitable<WsClient::Message> WsClient::read() {
                 co_await write_frame(0x8, code);
                 throw std::runtime_error("the server closed the WebSocket connection");
             } else if (opcode != 0xa) {
-                throw std::runtime_error(fmt::format("WebSocket frame with reserved opcode {}", opcode));
+                throw std::runtime_error(
+                    fmt::format("WebSocket frame with reserved opcode {}", opcode));
             }
             continue;
         }
         if (opcode == 0x0) {
-            if (!in_fragments_) throw std::runtime_error("WebSocket continuation frame without a start");
+            if (!in_fragments_)
+                throw std::runtime_error("WebSocket continuation frame without a start");
             if (fragments_.size() + payload.size() > kMaxMessage)
                 throw std::runtime_error("WebSocket message over 256 MiB");
             fragments_.append(payload);
@@ -212,8 +225,10 @@ net::awaitable<WsClient::Message> WsClient::read() {
             co_return Message{fragments_, fragments_text_};
         }
         if (opcode != 0x1 && opcode != 0x2)
-            throw std::runtime_error(fmt::format("WebSocket frame with reserved opcode {}", opcode));
-        if (in_fragments_) throw std::runtime_error("WebSocket data frame inside a fragmented message");
+            throw std::runtime_error(
+                fmt::format("WebSocket frame with reserved opcode {}", opcode));
+        if (in_fragments_)
+            throw std::runtime_error("WebSocket data frame inside a fragmented message");
         if (!fin) {
             in_fragments_ = true;
             fragments_text_ = opcode == 0x1;

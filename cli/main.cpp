@@ -179,7 +179,8 @@ void add_common(CLI::App& cmd, Common& c) {
         ->envname("SMARTLOG_TOKEN");
     cmd.add_option("--timeout", c.timeout, "How long to wait to connect, or for acks and answers")
         ->capture_default_str();
-    cmd.add_option("--tls-ca", c.tls_ca, "wss:// only: PEM file of the CA to trust instead of the system's")
+    cmd.add_option("--tls-ca", c.tls_ca,
+                   "wss:// only: PEM file of the CA to trust instead of the system's")
         ->envname("SMARTLOG_TLS_CA")
         ->check(CLI::ExistingFile);
 }
@@ -263,8 +264,7 @@ void connect_or_die(smartlog::Client& client, const Common& c) {
     const auto state = client.wait_ready(c.timeout_ms);
     switch (state) {
         case smartlog::ConnectionState::ready:
-        case smartlog::ConnectionState::connected:
-            return;
+        case smartlog::ConnectionState::connected: return;
         case smartlog::ConnectionState::auth_failed:
             die(kAuth, "authentication refused for user \"" + c.user + "\" on app \"" + c.app +
                            "\": " + client.last_error());
@@ -376,7 +376,8 @@ int run_tail(Common& c, const TailFlags& f) {
     client->on_cleared([](const smartlog::Cleared& cl) {
         std::fprintf(stderr, "smartlog: %s cleared the history of %s (%llu %s)\n",
                      cl.cleared_by.c_str(), cl.app_id.c_str(),
-                     static_cast<unsigned long long>(cl.count), cl.count == 1 ? "entry" : "entries");
+                     static_cast<unsigned long long>(cl.count),
+                     cl.count == 1 ? "entry" : "entries");
     });
     std::atomic<bool> was_ready{false};
     client->on_state([&](smartlog::ConnectionState s, const std::string& detail) {

@@ -336,8 +336,7 @@ struct Client::Impl final : Connection::Listener, std::enable_shared_from_this<C
             case Resume::Delivery::To::history:
                 if (on_history) on_history(d.entries, d.info);
                 break;
-            case Resume::Delivery::To::nobody:
-                break;
+            case Resume::Delivery::To::nobody: break;
         }
     }
 
@@ -423,18 +422,12 @@ struct Client::Impl final : Connection::Listener, std::enable_shared_from_this<C
 
 std::string_view to_string(ConnectionState s) noexcept {
     switch (s) {
-        case ConnectionState::disconnected:
-            return "disconnected";
-        case ConnectionState::connecting:
-            return "connecting";
-        case ConnectionState::connected:
-            return "connected";
-        case ConnectionState::ready:
-            return "ready";
-        case ConnectionState::auth_failed:
-            return "auth_failed";
-        case ConnectionState::stopped:
-            return "stopped";
+        case ConnectionState::disconnected: return "disconnected";
+        case ConnectionState::connecting: return "connecting";
+        case ConnectionState::connected: return "connected";
+        case ConnectionState::ready: return "ready";
+        case ConnectionState::auth_failed: return "auth_failed";
+        case ConnectionState::stopped: return "stopped";
     }
     return "unknown";
 }
@@ -493,14 +486,12 @@ bool Client::log(std::string_view level, std::string_view message, const Metadat
     const bool may_block = s.thread.get_id() != std::this_thread::get_id();
     const auto r = s.producer.push(std::move(entry), may_block);
     switch (r.outcome) {
-        case Producer::Pushed::too_large:
-            return false;
+        case Producer::Pushed::too_large: return false;
         case Producer::Pushed::dropped:
             // Reported from the network thread, one notice per run of drops rather than per entry.
             s.post([](Impl& i) { i.report_dropped(); });
             return false;
-        case Producer::Pushed::queued:
-            break;
+        case Producer::Pushed::queued: break;
     }
     if (r.wake == Producer::Wake::pump) s.post([](Impl& i) { i.pump(); });
     if (r.wake == Producer::Wake::arm_timer) s.post([](Impl& i) { i.arm_flush_timer(); });

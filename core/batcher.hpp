@@ -14,7 +14,8 @@ class Batcher {
 public:
     using time_point = std::chrono::steady_clock::time_point;
 
-    Batcher(std::size_t max_entries, std::chrono::milliseconds max_delay);  // REQUIRES: max_entries > 0
+    Batcher(std::size_t max_entries,
+            std::chrono::milliseconds max_delay);  // REQUIRES: max_entries > 0
 
     // Adds `e`, received at `now`. Returns true when the batch is full and must leave now.
     bool add(EntryPtr e, time_point now);

@@ -16,7 +16,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t ca
         std::size_t best = row[0];
         for (std::size_t j = 1; j <= b.size(); ++j) {
             const std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0u : 1u)});
             diagonal = above;
             best = std::min(best, row[j]);
         }
@@ -25,7 +26,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t ca
     return std::min(row[b.size()], cap + 1);
 }
 
-std::optional<std::string> closest_name(std::string_view typed, const std::vector<std::string>& candidates) {
+std::optional<std::string> closest_name(std::string_view typed,
+                                        const std::vector<std::string>& candidates) {
     std::optional<std::string> best;
     std::size_t best_distance = 3;
     for (const std::string& candidate : candidates) {

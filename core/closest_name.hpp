@@ -15,6 +15,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t ca
 
 // The candidate closest to `typed`, when it is close enough to be a typo: at most 2 edits, and
 // about a third of the longer name's letters ("lvl" is "level"). Ties go to the first candidate.
-std::optional<std::string> closest_name(std::string_view typed, const std::vector<std::string>& candidates);
+std::optional<std::string> closest_name(std::string_view typed,
+                                        const std::vector<std::string>& candidates);
 
 }  // namespace smartlog::core

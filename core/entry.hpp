@@ -9,11 +9,11 @@
 namespace smartlog::core {
 
 struct Entry {
-    std::string id;         // UUIDv7, time-ordered: comparing ids compares arrival order
+    std::string id;              // UUIDv7, time-ordered: comparing ids compares arrival order
     std::int64_t timestamp = 0;  // ms since the Unix epoch
-    std::string level;      // normalised (core/level.hpp)
+    std::string level;           // normalised (core/level.hpp)
     std::string message;
-    std::string metadata;   // the metadata as JSON text; empty when the producer gave none
+    std::string metadata;    // the metadata as JSON text; empty when the producer gave none
     bool encrypted = false;  // the message is ciphertext (the original library's encryption mode)
     std::string encryption;  // its keys as a JSON object text; empty when none were sent
     std::string app_id;

@@ -10,7 +10,8 @@ namespace {
 bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 bool is_name_char(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
 }
 
 std::optional<double> as_number(std::string_view text) {
@@ -19,7 +20,8 @@ std::optional<double> as_number(std::string_view text) {
     const char* first = text.data();
     if (*first == '+') ++first;  // from_chars takes no plus sign
     auto [ptr, ec] = std::from_chars(first, text.data() + text.size(), value);
-    if (ec != std::errc{} || ptr != text.data() + text.size() || !std::isfinite(value)) return std::nullopt;
+    if (ec != std::errc{} || ptr != text.data() + text.size() || !std::isfinite(value))
+        return std::nullopt;
     return value;
 }
 
@@ -39,9 +41,11 @@ std::optional<std::string> read_quoted(std::string_view text, std::size_t& i) {
 }
 
 // `name(.name)*` then an operator, at the start of `term`; the operator's length in `op_size`.
-std::optional<FieldOp> field_operator(std::string_view term, std::size_t& name_end, std::size_t& op_size) {
+std::optional<FieldOp> field_operator(std::string_view term, std::size_t& name_end,
+                                      std::size_t& op_size) {
     std::size_t i = 0;
-    if (term.empty() || !((term[0] >= 'a' && term[0] <= 'z') || (term[0] >= 'A' && term[0] <= 'Z') || term[0] == '_')) {
+    if (term.empty() || !((term[0] >= 'a' && term[0] <= 'z') ||
+                          (term[0] >= 'A' && term[0] <= 'Z') || term[0] == '_')) {
         return std::nullopt;
     }
     while (i < term.size() && (is_name_char(term[i]) || term[i] == '.')) ++i;
@@ -114,7 +118,9 @@ struct Cursor {
             return false;
         }
         const std::size_t start = i;
-        while (i < text.size() && !is_space(text[i]) && text[i] != ',' && text[i] != '}' && text[i] != ']') ++i;
+        while (i < text.size() && !is_space(text[i]) && text[i] != ',' && text[i] != '}' &&
+               text[i] != ']')
+            ++i;
         return i > start;
     }
 };
@@ -282,14 +288,17 @@ std::variant<SearchQuery, std::string> parse_search(std::string_view search) {
         std::size_t from = 0;
         for (;;) {
             const std::size_t dot = path.find('.', from);
-            const std::string_view segment = path.substr(from, dot == std::string_view::npos ? dot : dot - from);
-            if (segment.empty()) return "\"" + std::string(path) + "\": a field name has an empty part";
+            const std::string_view segment =
+                path.substr(from, dot == std::string_view::npos ? dot : dot - from);
+            if (segment.empty())
+                return "\"" + std::string(path) + "\": a field name has an empty part";
             f.path.emplace_back(segment);
             if (dot == std::string_view::npos) break;
             from = dot + 1;
         }
         if (f.path.size() > kMaxFieldPathDepth) {
-            return "\"" + std::string(path) + "\": at most " + std::to_string(kMaxFieldPathDepth) + " levels of fields";
+            return "\"" + std::string(path) + "\": at most " + std::to_string(kMaxFieldPathDepth) +
+                   " levels of fields";
         }
         i += name_end + op_size;
         if (i < search.size() && search[i] == '"') {

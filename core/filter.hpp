@@ -20,10 +20,10 @@ inline constexpr std::size_t kMaxFilterLevels = 64;
 inline constexpr std::size_t kMaxSearchBytes = 1024;
 
 struct Filter {
-    std::vector<std::string> levels;  // normalised names; empty: every level
+    std::vector<std::string> levels;         // normalised names; empty: every level
     std::optional<std::int64_t> start_time;  // inclusive, ms
     std::optional<std::int64_t> end_time;    // inclusive, ms
-    std::string search;  // case-insensitive substring of the message; empty: any
+    std::string search;                  // case-insensitive substring of the message; empty: any
     std::vector<FieldCondition> fields;  // metadata conditions, all must hold (field_query.hpp)
 
     // True when no field restricts anything, so every entry matches.

@@ -52,7 +52,8 @@ void IdGenerator::observe(std::string_view id) {
     const std::int64_t ts = timestamp_of(id);
     if (ts < 0) return;
     std::uint32_t counter = 0;
-    for (int i = 15; i < 18; ++i) counter = counter * 16 + static_cast<std::uint32_t>(hex_value(id[i]));
+    for (int i = 15; i < 18; ++i)
+        counter = counter * 16 + static_cast<std::uint32_t>(hex_value(id[i]));
     if (ts > last_ms_ || (ts == last_ms_ && counter > counter_)) {
         last_ms_ = ts;
         counter_ = counter;

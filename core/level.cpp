@@ -45,7 +45,8 @@ std::vector<std::string> levels_at_or_above(std::string_view normalized) {
     std::vector<std::string> out;
     const int rank = level_rank(normalized);
     if (rank < 0) return out;
-    for (auto it = std::begin(kRankedLevels) + rank; it != std::end(kRankedLevels); ++it) out.emplace_back(*it);
+    for (auto it = std::begin(kRankedLevels) + rank; it != std::end(kRankedLevels); ++it)
+        out.emplace_back(*it);
     return out;
 }
 

@@ -1,4 +1,5 @@
-// core/metrics.hpp: PerformanceMetrics as the seed defines it (docs/protocol.md, "Metrics"), plus process figures.
+// core/metrics.hpp: PerformanceMetrics as the seed defines it (docs/protocol.md, "Metrics"), plus
+// process figures.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,7 @@ struct PerformanceMetrics {
     } disk;
     struct {
         std::uint64_t bytes_received = 0, bytes_sent = 0;  // by this server, since start
-        std::uint64_t connections = 0;                      // open client connections
+        std::uint64_t connections = 0;                     // open client connections
     } network;
     std::uint64_t active_connections = 0;  // authenticated WebSocket connections on the app
     double message_rate = 0;               // entries/s ingested for the app

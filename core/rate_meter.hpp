@@ -1,5 +1,6 @@
 // core/rate_meter.hpp: entries and error entries per second of one app over the last interval
-// (docs/protocol.md, "Metrics" `messageRate`, `errorRate`). Not thread-safe: owned by the network thread.
+// (docs/protocol.md, "Metrics" `messageRate`, `errorRate`). Not thread-safe: owned by the network
+// thread.
 #pragma once
 
 #include <cstdint>

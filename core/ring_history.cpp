@@ -22,7 +22,8 @@ void RingHistory::grow() {
     const std::size_t slots = std::min(capacity_, std::max(kFirstSlots, 2 * buffer_.size()));
     std::vector<EntryPtr> bigger;
     bigger.reserve(slots);
-    for (std::size_t i = 0; i < size_; ++i) bigger.push_back(std::move(buffer_[(head_ + i) % buffer_.size()]));
+    for (std::size_t i = 0; i < size_; ++i)
+        bigger.push_back(std::move(buffer_[(head_ + i) % buffer_.size()]));
     bigger.resize(slots);
     buffer_.swap(bigger);
     head_ = 0;
@@ -73,7 +74,8 @@ std::size_t lower_bound_id(std::size_t size, std::string_view id, At at) {
     std::size_t lo = 0, hi = size;
     while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
-        if (at(mid)->id < id) lo = mid + 1; else hi = mid;
+        if (at(mid)->id < id) lo = mid + 1;
+        else hi = mid;
     }
     return lo;
 }
@@ -87,7 +89,8 @@ std::uint64_t RingHistory::answer_start(const Filter& f, std::size_t limit,
     const std::size_t end_index = static_cast<std::size_t>(end - removed_);
     std::size_t begin = 0;
     if (after_id) {
-        const std::size_t i = lower_bound_id(size_, *after_id, [this](std::size_t k) -> const EntryPtr& { return at(k); });
+        const std::size_t i = lower_bound_id(
+            size_, *after_id, [this](std::size_t k) -> const EntryPtr& { return at(k); });
         if (i < size_ && at(i)->id == *after_id) {
             begin = i + 1;
         } else {
@@ -148,7 +151,8 @@ RingHistory::Slice RingHistory::query(const Filter& f, std::size_t limit,
         std::size_t lo = 0, hi = size_;
         while (lo < hi) {
             const std::size_t mid = lo + (hi - lo) / 2;
-            if (at(mid)->id < *after_id) lo = mid + 1; else hi = mid;
+            if (at(mid)->id < *after_id) lo = mid + 1;
+            else hi = mid;
         }
         if (lo < size_ && at(lo)->id == *after_id) {
             begin = lo + 1;

@@ -50,7 +50,7 @@ public:
 
     // Every entry ever pushed has a sequence number: 0 for the first, counting on across
     // evictions and clears. A history answer that leaves in pages keeps its place by them.
-    std::uint64_t first_seq() const noexcept { return removed_; }  // of the oldest entry kept
+    std::uint64_t first_seq() const noexcept { return removed_; }        // of the oldest entry kept
     std::uint64_t end_seq() const noexcept { return removed_ + size_; }  // of the next push
 
     // Where the answer to a request_history starts: the sequence number of the oldest of the
@@ -63,8 +63,8 @@ public:
 
     struct Page {
         std::vector<EntryPtr> entries;  // oldest first
-        std::uint64_t next = 0;  // sequence number to continue from
-        bool gap = false;        // entries from `from` on were evicted or cleared before this page
+        std::uint64_t next = 0;         // sequence number to continue from
+        bool gap = false;  // entries from `from` on were evicted or cleared before this page
     };
     // The entries `f` accepts with sequence numbers in [from, end), oldest first, stopping once
     // their encoded text reaches `max_bytes` (at least one entry when one matches).

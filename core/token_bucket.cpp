@@ -6,8 +6,10 @@
 namespace smartlog::core {
 
 TokenBucket::TokenBucket(std::uint64_t rate, std::uint64_t burst, time_point now) noexcept
-    : rate_(rate), burst_(rate == 0 ? 0 : std::max<std::uint64_t>(burst, 1)),
-      tokens_(static_cast<double>(burst_)), last_(now) {}
+    : rate_(rate),
+      burst_(rate == 0 ? 0 : std::max<std::uint64_t>(burst, 1)),
+      tokens_(static_cast<double>(burst_)),
+      last_(now) {}
 
 void TokenBucket::refill(time_point now) noexcept {
     // A clock that went backwards (or a caller's stale `now`) adds nothing and loses nothing.
@@ -31,7 +33,8 @@ TokenBucket::Decision TokenBucket::check(std::uint64_t n, time_point now) noexce
     d.allowed = false;
     const double seconds = (wanted - tokens_) / static_cast<double>(rate_);
     // Rounded up, so that retrying after exactly this long succeeds.
-    d.retry_after = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000.0)));
+    d.retry_after =
+        std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000.0)));
     if (d.retry_after.count() == 0) d.retry_after = std::chrono::milliseconds(1);
     return d;
 }

@@ -29,8 +29,8 @@ std::optional<std::uint64_t> checked_multiply(std::uint64_t a, std::uint64_t b) 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     auto parts = split_number(text);
     if (!parts) return std::nullopt;
-    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> kUnits = {{
-        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
+    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> kUnits = {
+        {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
     for (const auto& [unit, factor] : kUnits) {
         if (parts->second != unit) continue;
         auto ms = checked_multiply(parts->first, factor);
@@ -45,9 +45,15 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
 std::optional<std::uint64_t> parse_size(std::string_view text) {
     auto parts = split_number(text);
     if (!parts) return std::nullopt;
-    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 8> kUnits = {{
-        {"", 1}, {"B", 1}, {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
-        {"KB", 1000}, {"MB", 1'000'000}, {"GB", 1'000'000'000}}};
+    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 8> kUnits = {
+        {{"", 1},
+         {"B", 1},
+         {"KiB", 1ull << 10},
+         {"MiB", 1ull << 20},
+         {"GiB", 1ull << 30},
+         {"KB", 1000},
+         {"MB", 1'000'000},
+         {"GB", 1'000'000'000}}};
     for (const auto& [unit, factor] : kUnits) {
         if (parts->second == unit) return checked_multiply(parts->first, factor);
     }
@@ -56,8 +62,8 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
 
 std::string format_duration(std::chrono::milliseconds d) {
     const auto ms = d.count();
-    static constexpr std::array<std::pair<std::string_view, std::int64_t>, 4> kUnits = {{
-        {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}}};
+    static constexpr std::array<std::pair<std::string_view, std::int64_t>, 4> kUnits = {
+        {{"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}}};
     for (const auto& [unit, factor] : kUnits) {
         if (ms != 0 && ms % factor == 0) return std::to_string(ms / factor) + std::string(unit);
     }
@@ -65,10 +71,11 @@ std::string format_duration(std::chrono::milliseconds d) {
 }
 
 std::string format_size(std::uint64_t bytes) {
-    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 3> kUnits = {{
-        {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}}};
+    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 3> kUnits = {
+        {{"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}}};
     for (const auto& [unit, factor] : kUnits) {
-        if (bytes != 0 && bytes % factor == 0) return std::to_string(bytes / factor) + std::string(unit);
+        if (bytes != 0 && bytes % factor == 0)
+            return std::to_string(bytes / factor) + std::string(unit);
     }
     return std::to_string(bytes);
 }

@@ -47,8 +47,8 @@ std::optional<std::int64_t> as_time(const json::value& v) {
 bool valid_response_type(std::string_view t) {
     if (t.empty() || t.size() > 64) return false;
     return std::all_of(t.begin(), t.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-               c == '-' || c == '.' || c == ':';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-' || c == '.' || c == ':';
     });
 }
 
@@ -76,7 +76,8 @@ boost::system::result<const json::object*, ProtocolError> body(const json::objec
 
 boost::system::result<Credentials, ProtocolError> decode_credentials(const json::object& root) {
     const json::value* data = field(root, "data");
-    if (!data || !data->is_object()) return bad_request("data must be an object with userId and appId");
+    if (!data || !data->is_object())
+        return bad_request("data must be an object with userId and appId");
     const json::object& d = data->get_object();
     Credentials c;
     for (auto [key, out] : {std::pair{"userId", &c.user_id}, std::pair{"appId", &c.app_id}}) {
@@ -85,13 +86,15 @@ boost::system::result<Credentials, ProtocolError> decode_credentials(const json:
             return bad_request(std::string("data.") + key + " must be a non-empty string");
         }
         if (v->get_string().size() > kMaxIdBytes) {
-            return bad_request(std::string("data.") + key + " is longer than " + std::to_string(kMaxIdBytes) + " bytes");
+            return bad_request(std::string("data.") + key + " is longer than " +
+                               std::to_string(kMaxIdBytes) + " bytes");
         }
         *out = v->get_string();
     }
     if (const json::value* t = field(d, "token")) {
         if (!t->is_string() || t->get_string().size() > kMaxTokenBytes) {
-            return bad_request("data.token must be a string of at most " + std::to_string(kMaxTokenBytes) + " bytes");
+            return bad_request("data.token must be a string of at most " +
+                               std::to_string(kMaxTokenBytes) + " bytes");
         }
         c.token = std::string(t->get_string());
     }
@@ -145,7 +148,8 @@ boost::system::result<Request, ProtocolError> decode_filter(const json::object& 
         if (const json::value* v = field(o, key)) {
             auto ms = as_time(*v);
             if (!ms) {
-                return bad_request(std::string("filters.") + key + " must be a number of ms or an ISO-8601 string");
+                return bad_request(std::string("filters.") + key +
+                                   " must be a number of ms or an ISO-8601 string");
             }
             *out = *ms;
         }
@@ -162,7 +166,8 @@ boost::system::result<Request, ProtocolError> decode_filter(const json::object& 
         }
         // Field terms (`status>=500`) become conditions; the rest is the substring.
         auto parsed = core::parse_search(s->get_string());
-        if (auto* why = std::get_if<std::string>(&parsed)) return bad_request("filters.search: " + *why);
+        if (auto* why = std::get_if<std::string>(&parsed))
+            return bad_request("filters.search: " + *why);
         auto& query = std::get<core::SearchQuery>(parsed);
         req.filter.search = std::move(query.text);
         req.filter.fields = std::move(query.fields);
@@ -210,10 +215,12 @@ boost::system::result<Request, ProtocolError> decode_history(const json::object&
 bool all_numbers_finite(const json::value& v) {
     if (v.is_double()) return std::isfinite(v.get_double());
     if (const json::array* a = v.if_array()) {
-        return std::all_of(a->begin(), a->end(), [](const json::value& x) { return all_numbers_finite(x); });
+        return std::all_of(a->begin(), a->end(),
+                           [](const json::value& x) { return all_numbers_finite(x); });
     }
     if (const json::object* o = v.if_object()) {
-        return std::all_of(o->begin(), o->end(), [](const auto& kv) { return all_numbers_finite(kv.value()); });
+        return std::all_of(o->begin(), o->end(),
+                           [](const auto& kv) { return all_numbers_finite(kv.value()); });
     }
     return true;
 }
@@ -224,7 +231,8 @@ boost::system::result<Request, ProtocolError> decode_send_metrics(const json::ob
     const json::value* metrics =
         data && data->is_object() ? any_field(data->get_object(), "metrics") : nullptr;
     if (!metrics) return bad_request("data.metrics is required");
-    if (!all_numbers_finite(*metrics)) return bad_request("data.metrics holds a number out of range");
+    if (!all_numbers_finite(*metrics))
+        return bad_request("data.metrics holds a number out of range");
     SendMetricsRequest req;
     req.metrics = json::serialize(*metrics);
     if (req.metrics.size() > limits.max_metadata_bytes) {
@@ -232,7 +240,8 @@ boost::system::result<Request, ProtocolError> decode_send_metrics(const json::ob
     }
     if (const json::value* ts = field(data->get_object(), "timestamp")) {
         req.timestamp = as_time(*ts);
-        if (!req.timestamp) return bad_request("data.timestamp must be a number of ms or an ISO-8601 string");
+        if (!req.timestamp)
+            return bad_request("data.timestamp must be a number of ms or an ISO-8601 string");
     }
     return req;
 }
@@ -266,7 +275,8 @@ boost::system::result<Envelope, ProtocolError> parse_envelope(std::string_view t
     return Envelope{std::move(type), std::move(ref), std::move(document)};
 }
 
-boost::system::result<Request, ProtocolError> decode(const Envelope& envelope, const Limits& limits) {
+boost::system::result<Request, ProtocolError> decode(const Envelope& envelope,
+                                                     const Limits& limits) {
     const json::object* root = envelope.document.if_object();
     if (!root) return bad_request("frame must be a JSON object");
     const std::string& type = envelope.type;
@@ -288,16 +298,23 @@ boost::system::result<Request, ProtocolError> decode(const Envelope& envelope, c
 
 }  // namespace
 
-boost::system::result<Frame, ProtocolError> decode_frame(std::string_view text, const Limits& limits,
-                                                         json::storage_ptr storage, bool utf8_checked) {
-    auto parsed = parse_entries(text, EntryLayout::logs_frame, limits, {.utf8_checked = utf8_checked});
-    if (!parsed) return ProtocolError{errc::bad_json, "frame is not valid JSON: " + parsed.error().message()};
+boost::system::result<Frame, ProtocolError> decode_frame(std::string_view text,
+                                                         const Limits& limits,
+                                                         json::storage_ptr storage,
+                                                         bool utf8_checked) {
+    auto parsed =
+        parse_entries(text, EntryLayout::logs_frame, limits, {.utf8_checked = utf8_checked});
+    if (!parsed)
+        return ProtocolError{errc::bad_json,
+                             "frame is not valid JSON: " + parsed.error().message()};
     if (parsed->type == "logs") {
-        Frame frame{std::move(parsed->type), std::move(parsed->ref), bad_request("data.logs must be an array of entries")};
+        Frame frame{std::move(parsed->type), std::move(parsed->ref),
+                    bad_request("data.logs must be an array of entries")};
         if (!parsed->entries_found) return frame;
         if (!parsed->refusal.empty()) {
-            frame.request = ProtocolError{parsed->refusal_too_large ? errc::too_large : errc::bad_request,
-                                          "data." + parsed->refusal};
+            frame.request =
+                ProtocolError{parsed->refusal_too_large ? errc::too_large : errc::bad_request,
+                              "data." + parsed->refusal};
             return frame;
         }
         frame.request = Request{std::move(parsed->entries)};

@@ -29,7 +29,8 @@ struct Frame {
 // (protocol/entry_parser.hpp); the other messages through a JSON document allocated from
 // `storage` (the server passes an arena it drops after each message). `utf8_checked`: the text
 // is known to be valid UTF-8 (a WebSocket text frame), so `logs` parsing does not check again.
-boost::system::result<Frame, ProtocolError> decode_frame(std::string_view text, const Limits& limits,
+boost::system::result<Frame, ProtocolError> decode_frame(std::string_view text,
+                                                         const Limits& limits,
                                                          boost::json::storage_ptr storage = {},
                                                          bool utf8_checked = false);
 
@@ -39,10 +40,12 @@ boost::system::result<Frame, ProtocolError> decode_frame(std::string_view text, 
 // a released arena's next block size keeps doubling, and after a few hundred large messages
 // it asked for 32 GiB.
 template <class Use>
-void with_decoded_frame(std::string_view text, const Limits& limits, std::span<unsigned char> buffer,
-                        bool utf8_checked, Use&& use, boost::json::storage_ptr upstream = {}) {
+void with_decoded_frame(std::string_view text, const Limits& limits,
+                        std::span<unsigned char> buffer, bool utf8_checked, Use&& use,
+                        boost::json::storage_ptr upstream = {}) {
     boost::json::monotonic_resource arena(buffer.data(), buffer.size(), std::move(upstream));
-    std::forward<Use>(use)(decode_frame(text, limits, boost::json::storage_ptr(&arena), utf8_checked));
+    std::forward<Use>(use)(
+        decode_frame(text, limits, boost::json::storage_ptr(&arena), utf8_checked));
 }
 
 // True for the types an unauthenticated connection may send: auth, check_status, ping.

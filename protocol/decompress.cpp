@@ -16,22 +16,26 @@ InflateError too_large(std::size_t max_out) {
 
 }  // namespace
 
-std::variant<std::string, InflateError> inflate_body(std::string_view in, Compression kind, std::size_t max_out) {
+std::variant<std::string, InflateError> inflate_body(std::string_view in, Compression kind,
+                                                     std::size_t max_out) {
     z_stream z{};
     const int window = kind == Compression::gzip ? 16 + MAX_WBITS : MAX_WBITS;
-    if (inflateInit2(&z, window) != Z_OK) return InflateError{false, "cannot start the decompressor"};
+    if (inflateInit2(&z, window) != Z_OK)
+        return InflateError{false, "cannot start the decompressor"};
     struct Guard {
         z_stream* z;
         ~Guard() { inflateEnd(z); }
     } guard{&z};
 
     if (in.empty()) return InflateError{false, "the compressed body is empty"};
-    if (in.size() > std::numeric_limits<uInt>::max()) return InflateError{false, "the body is too large to decompress"};
+    if (in.size() > std::numeric_limits<uInt>::max())
+        return InflateError{false, "the body is too large to decompress"};
     z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
     z.avail_in = static_cast<uInt>(in.size());
 
     // Grown as it fills, never past max_out: a bomb costs at most max_out bytes.
-    std::string out(std::min<std::size_t>(max_out, std::max<std::size_t>(in.size() * 4, 4096)), '\0');
+    std::string out(std::min<std::size_t>(max_out, std::max<std::size_t>(in.size() * 4, 4096)),
+                    '\0');
     std::size_t produced = 0;
     for (;;) {
         // Once max_out bytes are out, inflate into a one-byte probe: any output is one too many.
@@ -54,12 +58,16 @@ std::variant<std::string, InflateError> inflate_body(std::string_view in, Compre
         if (rc == Z_STREAM_END) {
             if (z.avail_in == 0) break;
             // gzip allows members one after another (RFC 1952 2.2); zlib is one stream.
-            if (kind != Compression::gzip) return InflateError{false, "data after the end of the compressed stream"};
-            if (inflateReset(&z) != Z_OK) return InflateError{false, "cannot restart the decompressor"};
+            if (kind != Compression::gzip)
+                return InflateError{false, "data after the end of the compressed stream"};
+            if (inflateReset(&z) != Z_OK)
+                return InflateError{false, "cannot restart the decompressor"};
             continue;
         }
-        if (rc == Z_BUF_ERROR && z.avail_in == 0) return InflateError{false, "the compressed body is truncated"};
-        if (rc != Z_OK && rc != Z_BUF_ERROR) return InflateError{false, "the compressed body is corrupt"};
+        if (rc == Z_BUF_ERROR && z.avail_in == 0)
+            return InflateError{false, "the compressed body is truncated"};
+        if (rc != Z_OK && rc != Z_BUF_ERROR)
+            return InflateError{false, "the compressed body is corrupt"};
     }
     out.resize(produced);
     return out;

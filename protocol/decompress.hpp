@@ -18,7 +18,8 @@ struct InflateError {
 enum class Compression { gzip, deflate };
 
 // gzip (RFC 1952, several members allowed) or zlib (RFC 1950, "deflate" in HTTP).
-std::variant<std::string, InflateError> inflate_body(std::string_view in, Compression kind, std::size_t max_out);
+std::variant<std::string, InflateError> inflate_body(std::string_view in, Compression kind,
+                                                     std::size_t max_out);
 // Snappy's block format: a varint of the uncompressed length, then the compressed block.
 std::variant<std::string, InflateError> unsnappy(std::string_view in, std::size_t max_out);
 

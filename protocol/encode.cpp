@@ -40,8 +40,9 @@ bool needs_escape(std::string_view s) noexcept {
     const __m128i last_control = _mm_set1_epi8(0x1F);
     for (; i + 16 <= s.size(); i += 16) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-        const __m128i hits = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                          _mm_cmpeq_epi8(_mm_min_epu8(v, last_control), v));
+        const __m128i hits =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                         _mm_cmpeq_epi8(_mm_min_epu8(v, last_control), v));
         if (_mm_movemask_epi8(hits) != 0) return true;
     }
 #endif
@@ -149,7 +150,8 @@ std::string logs_frame(std::span<const core::EntryPtr> entries) {
 std::string history_frame(std::span<const core::EntryPtr> entries, bool gap, bool more,
                           std::string_view response_type) {
     static constexpr std::string_view kHeads[2][2] = {
-        {R"({"type":"logs","history":true,"payload":[)", R"({"type":"logs","history":true,"more":true,"payload":[)"},
+        {R"({"type":"logs","history":true,"payload":[)",
+         R"({"type":"logs","history":true,"more":true,"payload":[)"},
         {R"({"type":"logs","history":true,"gap":true,"payload":[)",
          R"({"type":"logs","history":true,"gap":true,"more":true,"payload":[)"}};
     if (response_type.empty()) return entries_frame(entries, kHeads[gap][more]);
@@ -171,8 +173,8 @@ std::string error_frame(core::errc code, std::string_view message, std::string_v
 }
 
 std::string auth_success_frame(std::string_view app_id, std::string_view user_id,
-                               const std::vector<std::string>& permissions, std::size_t history_limit,
-                               Mode mode) {
+                               const std::vector<std::string>& permissions,
+                               std::size_t history_limit, Mode mode) {
     json::object payload;
     payload["appId"] = app_id;
     payload["userId"] = user_id;
@@ -201,7 +203,8 @@ std::string filter_json(const core::Filter& filter) {
     if (filter.end_time) o["endTime"] = *filter.end_time;
     // The search as the syntax writes it: the text, then each field condition.
     std::string search = filter.search;
-    for (const auto& f : filter.fields) search += (search.empty() ? "" : " ") + core::format_condition(f);
+    for (const auto& f : filter.fields)
+        search += (search.empty() ? "" : " ") + core::format_condition(f);
     if (!search.empty()) o["search"] = search;
     return json::serialize(o);
 }
@@ -288,8 +291,8 @@ std::string metrics_frame(const core::PerformanceMetrics& m) {
     json::object payload;
     payload["timestamp"] = m.timestamp;
     payload["cpu"] = json::object{{"usage", m.cpu.usage}, {"cores", m.cpu.cores}};
-    payload["memory"] = json::object{
-        {"used", m.memory.used}, {"free", m.memory.free}, {"total", m.memory.total}};
+    payload["memory"] =
+        json::object{{"used", m.memory.used}, {"free", m.memory.free}, {"total", m.memory.total}};
     payload["disk"] =
         json::object{{"used", m.disk.used}, {"free", m.disk.free}, {"total", m.disk.total}};
     payload["network"] = json::object{{"bytesReceived", m.network.bytes_received},

@@ -19,7 +19,8 @@ namespace smartlog::protocol {
 // to hold no byte JSON escapes (IncomingEntry::message_is_plain), so it is copied without a scan.
 void encode_entry(core::Entry& e, bool message_is_plain = false);
 
-// Appends `s` (valid UTF-8) as a JSON string, escaped byte for byte as Boost.JSON's serialiser does.
+// Appends `s` (valid UTF-8) as a JSON string, escaped byte for byte as Boost.JSON's serialiser
+// does.
 void append_json_string(std::string& out, std::string_view s);
 
 // A double as Boost.JSON writes it (1.5 -> "1.5E0"); empty when it is not finite, which the
@@ -36,8 +37,8 @@ std::string history_frame(std::span<const core::EntryPtr> entries, bool gap, boo
 
 std::string error_frame(core::errc code, std::string_view message, std::string_view ref_json = {});
 std::string auth_success_frame(std::string_view app_id, std::string_view user_id,
-                               const std::vector<std::string>& permissions, std::size_t history_limit,
-                               Mode mode);
+                               const std::vector<std::string>& permissions,
+                               std::size_t history_limit, Mode mode);
 std::string auth_error_frame(core::auth_errc code, std::string_view message);
 std::string filter_applied_frame(const core::Filter& filter);
 std::string cleared_frame(std::string_view app_id, std::string_view cleared_by,
@@ -54,7 +55,8 @@ struct AccessStatus {
     bool user_has_access = false;
     bool app_is_active = false;
 };
-std::string status_response_frame(bool success, std::string_view message, const AccessStatus& status);
+std::string status_response_frame(bool success, std::string_view message,
+                                  const AccessStatus& status);
 std::string pong_frame();
 std::string metrics_frame(const core::PerformanceMetrics& m);
 

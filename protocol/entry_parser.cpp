@@ -35,7 +35,8 @@ struct Keys {
             present = false;
             return;
         }
-        bad = !transmission_key || !encrypted_key || transmission_key->size() > kMaxEncryptionKeyBytes ||
+        bad = !transmission_key || !encrypted_key ||
+              transmission_key->size() > kMaxEncryptionKeyBytes ||
               encrypted_key->size() > kMaxEncryptionKeyBytes;
     }
     std::string json() const {
@@ -49,7 +50,8 @@ struct Keys {
 };
 
 constexpr const char* kKeysRule =
-    "encryption must be an object with string transmissionKey and encryptedKey of at most 256 bytes";
+    "encryption must be an object with string transmissionKey and encryptedKey of at most 256 "
+    "bytes";
 
 // The events of Boost.JSON's basic_parser, turned into entries. The structure the layout names
 // (frame, its data, the array, each entry) is a small stack; everything else is either ignored
@@ -61,7 +63,8 @@ public:
     static constexpr std::size_t max_key_size = std::size_t(-1);
     static constexpr std::size_t max_string_size = std::size_t(-1);
 
-    EntryHandler(std::string_view input, EntryLayout layout, const Limits& limits, std::size_t first_index)
+    EntryHandler(std::string_view input, EntryLayout layout, const Limits& limits,
+                 std::size_t first_index)
         : input_(input), layout_(layout), limits_(limits), next_index_(first_index) {
         if (layout == EntryLayout::single_entry) result_.entries_found = true;
     }
@@ -111,27 +114,27 @@ public:
             return true;
         }
         switch (target()) {
-        case Target::type: result_.type.assign(text); break;
-        case Target::ref:
-            result_.ref.clear();
-            append_json_string(result_.ref, text);
-            break;
-        case Target::message:
-            message_ = Seen::string;
-            entry_.message.assign(text);
-            entry_.message_is_plain = is_plain(s, n);
-            break;
-        case Target::level:
-            level_ = Seen::string;
-            level_text_.assign(text);
-            break;
-        case Target::timestamp:
-            timestamp_ = Seen::string;
-            timestamp_ms_ = parse_iso8601_ms(text);
-            break;
-        case Target::transmission_key: keys_->transmission_key.emplace(text); break;
-        case Target::encrypted_key: keys_->encrypted_key.emplace(text); break;
-        default: scalar_elsewhere(); break;
+            case Target::type: result_.type.assign(text); break;
+            case Target::ref:
+                result_.ref.clear();
+                append_json_string(result_.ref, text);
+                break;
+            case Target::message:
+                message_ = Seen::string;
+                entry_.message.assign(text);
+                entry_.message_is_plain = is_plain(s, n);
+                break;
+            case Target::level:
+                level_ = Seen::string;
+                level_text_.assign(text);
+                break;
+            case Target::timestamp:
+                timestamp_ = Seen::string;
+                timestamp_ms_ = parse_iso8601_ms(text);
+                break;
+            case Target::transmission_key: keys_->transmission_key.emplace(text); break;
+            case Target::encrypted_key: keys_->encrypted_key.emplace(text); break;
+            default: scalar_elsewhere(); break;
         }
         return true;
     }
@@ -150,38 +153,52 @@ public:
 private:
     // What the value being read is, given where the parser stands.
     enum class Target : std::uint8_t {
-        root, type, ref, data, logs, element, message, level, timestamp, metadata,
-        encrypted, encryption, is_encrypted, transmission_key, encrypted_key, ignored
+        root,
+        type,
+        ref,
+        data,
+        logs,
+        element,
+        message,
+        level,
+        timestamp,
+        metadata,
+        encrypted,
+        encryption,
+        is_encrypted,
+        transmission_key,
+        encrypted_key,
+        ignored
     };
     // Objects and arrays of the layout's structure.
     enum class Node : std::uint8_t { frame, frame_data, body, entries, entry, encryption };
 
     Target slot_for(std::string_view key) const {
         switch (stack_.back()) {
-        case Node::frame:
-            if (key == "type") return Target::type;
-            if (key == "ref") return Target::ref;
-            if (key == "data") return Target::data;
-            return Target::ignored;
-        case Node::frame_data:
-        case Node::body:
-            if (key == "logs") return Target::logs;
-            if (key == "encryption") return Target::encryption;
-            return Target::ignored;
-        case Node::entry:
-            if (key == "message") return Target::message;
-            if (key == "level") return Target::level;
-            if (key == "timestamp") return Target::timestamp;
-            if (key == "metadata") return Target::metadata;
-            if (key == "encrypted") return Target::encrypted;
-            if (key == "encryption") return Target::encryption;
-            return Target::ignored;
-        case Node::encryption:
-            if (key == "isEncrypted") return Target::is_encrypted;
-            if (key == "transmissionKey") return Target::transmission_key;
-            if (key == "encryptedKey") return Target::encrypted_key;
-            return Target::ignored;
-        case Node::entries: break;
+            case Node::frame:
+                if (key == "type") return Target::type;
+                if (key == "ref") return Target::ref;
+                if (key == "data") return Target::data;
+                return Target::ignored;
+            case Node::frame_data:
+            case Node::body:
+                if (key == "logs") return Target::logs;
+                if (key == "encryption") return Target::encryption;
+                return Target::ignored;
+            case Node::entry:
+                if (key == "message") return Target::message;
+                if (key == "level") return Target::level;
+                if (key == "timestamp") return Target::timestamp;
+                if (key == "metadata") return Target::metadata;
+                if (key == "encrypted") return Target::encrypted;
+                if (key == "encryption") return Target::encryption;
+                return Target::ignored;
+            case Node::encryption:
+                if (key == "isEncrypted") return Target::is_encrypted;
+                if (key == "transmissionKey") return Target::transmission_key;
+                if (key == "encryptedKey") return Target::encrypted_key;
+                return Target::ignored;
+            case Node::entries: break;
         }
         return Target::ignored;
     }
@@ -207,43 +224,44 @@ private:
         }
         const bool object = open == '{';
         switch (target()) {
-        case Target::root:
-            if (layout_ == EntryLayout::logs_frame && object) return push(Node::frame);
-            if (layout_ == EntryLayout::ingest_body) return object ? push(Node::body) : begin_entries();
-            if (layout_ == EntryLayout::single_entry && object) return begin_entry();
-            if (layout_ == EntryLayout::single_entry) refuse_element();
-            break;
-        case Target::data:
-            lose_entries();
-            message_keys_.reset();
-            if (object) return push(Node::frame_data);
-            break;
-        case Target::logs:
-            lose_entries();
-            if (!object) return begin_entries();
-            break;
-        case Target::element:
-            if (object) return begin_entry();
-            refuse_element();
-            break;
-        case Target::encryption:
-            // The entry's own keys, or the message's (beside `logs`).
-            keys_ = stack_.back() == Node::entry ? &entry_keys_ : &message_keys_;
-            keys_->reset();
-            keys_->present = true;
-            if (object) return push(Node::encryption);
-            keys_->bad = true;
-            break;
-        case Target::encrypted: encrypted_ = Flag::other; break;
-        case Target::is_encrypted:
-        case Target::transmission_key:
-        case Target::encrypted_key: keys_->bad = true; break;
-        case Target::message: message_ = Seen::other; break;
-        case Target::level: level_ = Seen::other; break;
-        case Target::timestamp: timestamp_ = Seen::other; break;
-        case Target::type: result_.type.clear(); break;
-        case Target::ref: result_.ref.clear(); break;
-        default: break;
+            case Target::root:
+                if (layout_ == EntryLayout::logs_frame && object) return push(Node::frame);
+                if (layout_ == EntryLayout::ingest_body)
+                    return object ? push(Node::body) : begin_entries();
+                if (layout_ == EntryLayout::single_entry && object) return begin_entry();
+                if (layout_ == EntryLayout::single_entry) refuse_element();
+                break;
+            case Target::data:
+                lose_entries();
+                message_keys_.reset();
+                if (object) return push(Node::frame_data);
+                break;
+            case Target::logs:
+                lose_entries();
+                if (!object) return begin_entries();
+                break;
+            case Target::element:
+                if (object) return begin_entry();
+                refuse_element();
+                break;
+            case Target::encryption:
+                // The entry's own keys, or the message's (beside `logs`).
+                keys_ = stack_.back() == Node::entry ? &entry_keys_ : &message_keys_;
+                keys_->reset();
+                keys_->present = true;
+                if (object) return push(Node::encryption);
+                keys_->bad = true;
+                break;
+            case Target::encrypted: encrypted_ = Flag::other; break;
+            case Target::is_encrypted:
+            case Target::transmission_key:
+            case Target::encrypted_key: keys_->bad = true; break;
+            case Target::message: message_ = Seen::other; break;
+            case Target::level: level_ = Seen::other; break;
+            case Target::timestamp: timestamp_ = Seen::other; break;
+            case Target::type: result_.type.clear(); break;
+            case Target::ref: result_.ref.clear(); break;
+            default: break;
         }
         skip_depth_ = 1;
         return true;
@@ -300,39 +318,41 @@ private:
         return push(Node::entry);
     }
 
-    void refuse_element() { result_.entries.rejected.push_back({next_index_++, "entry must be an object"}); }
+    void refuse_element() {
+        result_.entries.rejected.push_back({next_index_++, "entry must be an object"});
+    }
 
     // A string, number, true, false or null that is neither metadata nor an entry field.
     void scalar_elsewhere(bool is_null = false) {
         switch (target()) {
-        case Target::root:
-            if (layout_ == EntryLayout::single_entry) refuse_element();
-            break;
-        case Target::element: refuse_element(); break;
-        case Target::type: result_.type.clear(); break;
-        case Target::ref: result_.ref.clear(); break;
-        case Target::data:
-            lose_entries();
-            message_keys_.reset();
-            break;
-        case Target::logs: lose_entries(); break;
-        case Target::message: message_ = is_null ? Seen::absent : Seen::other; break;
-        case Target::level: level_ = is_null ? Seen::absent : Seen::other; break;
-        case Target::timestamp: timestamp_ = is_null ? Seen::absent : Seen::other; break;
-        case Target::encrypted: encrypted_ = is_null ? Flag::absent : Flag::other; break;
-        case Target::encryption: {
-            // null: no keys; any other scalar is a malformed object.
-            Keys& keys = stack_.back() == Node::entry ? entry_keys_ : message_keys_;
-            keys.reset();
-            keys.present = keys.bad = !is_null;
-            break;
-        }
-        case Target::is_encrypted:
-        case Target::transmission_key:
-        case Target::encrypted_key:
-            if (!is_null) keys_->bad = true;
-            break;
-        default: break;
+            case Target::root:
+                if (layout_ == EntryLayout::single_entry) refuse_element();
+                break;
+            case Target::element: refuse_element(); break;
+            case Target::type: result_.type.clear(); break;
+            case Target::ref: result_.ref.clear(); break;
+            case Target::data:
+                lose_entries();
+                message_keys_.reset();
+                break;
+            case Target::logs: lose_entries(); break;
+            case Target::message: message_ = is_null ? Seen::absent : Seen::other; break;
+            case Target::level: level_ = is_null ? Seen::absent : Seen::other; break;
+            case Target::timestamp: timestamp_ = is_null ? Seen::absent : Seen::other; break;
+            case Target::encrypted: encrypted_ = is_null ? Flag::absent : Flag::other; break;
+            case Target::encryption: {
+                // null: no keys; any other scalar is a malformed object.
+                Keys& keys = stack_.back() == Node::entry ? entry_keys_ : message_keys_;
+                keys.reset();
+                keys.present = keys.bad = !is_null;
+                break;
+            }
+            case Target::is_encrypted:
+            case Target::transmission_key:
+            case Target::encrypted_key:
+                if (!is_null) keys_->bad = true;
+                break;
+            default: break;
         }
     }
 
@@ -404,7 +424,8 @@ private:
     }
     void separate_metadata() {
         std::string& out = current_metadata();
-        if (!out.empty() && out.back() != '{' && out.back() != '[' && out.back() != ':') out.push_back(',');
+        if (!out.empty() && out.back() != '{' && out.back() != '[' && out.back() != ':')
+            out.push_back(',');
     }
 
     // The checks of docs/protocol.md, in the order the error messages were always given.
@@ -436,7 +457,8 @@ private:
             attached += keys.size();
         }
         if (attached > kMaxAttachedEncryptionBytes) {
-            result_.refusal = "encryption keys copied to each of " + std::to_string(accepted.size()) +
+            result_.refusal = "encryption keys copied to each of " +
+                              std::to_string(accepted.size()) +
                               " entries would take more than 1 MiB: send fewer entries per message";
             result_.refusal_too_large = true;
             for (auto& e : accepted) e.encryption.clear();
@@ -446,7 +468,8 @@ private:
     std::optional<std::string> refusal() {
         if (message_ != Seen::string) return "message is required and must be a string";
         if (entry_.message.size() > limits_.max_message_bytes) {
-            return "message is larger than max_message_bytes (" + std::to_string(limits_.max_message_bytes) + ")";
+            return "message is larger than max_message_bytes (" +
+                   std::to_string(limits_.max_message_bytes) + ")";
         }
         if (level_ == Seen::absent) {
             entry_.level = "info";
@@ -458,18 +481,22 @@ private:
             return "level is longer than 32 characters";
         }
         if (timestamp_ != Seen::absent) {
-            const bool valid = timestamp_ms_ && (timestamp_ == Seen::string || (timestamp_ == Seen::number && *timestamp_ms_ >= 0));
+            const bool valid =
+                timestamp_ms_ &&
+                (timestamp_ == Seen::string || (timestamp_ == Seen::number && *timestamp_ms_ >= 0));
             if (!valid) return "timestamp must be ms since the epoch or ISO-8601";
             entry_.timestamp = timestamp_ms_;
         }
         if (!metadata_present_) {
             entry_.metadata.clear();
         } else if (entry_.metadata.size() > limits_.max_metadata_bytes) {
-            return "metadata is larger than max_metadata_bytes (" + std::to_string(limits_.max_metadata_bytes) + ")";
+            return "metadata is larger than max_metadata_bytes (" +
+                   std::to_string(limits_.max_metadata_bytes) + ")";
         }
         if (encrypted_ == Flag::other) return "encrypted must be a boolean";
         if (entry_keys_.present && entry_keys_.bad) return std::string(kKeysRule);
-        entry_.encrypted = encrypted_ == Flag::yes || (entry_keys_.present && encrypted_ != Flag::no);
+        entry_.encrypted =
+            encrypted_ == Flag::yes || (entry_keys_.present && encrypted_ != Flag::no);
         if (entry_keys_.present && entry_.encrypted) entry_.encryption = entry_keys_.json();
         return std::nullopt;
     }
@@ -503,8 +530,8 @@ private:
     std::optional<std::int64_t> timestamp_ms_;
     bool metadata_present_ = false;
     Flag encrypted_ = Flag::absent;
-    Keys entry_keys_;     // the entry's own `encryption`
-    Keys message_keys_;   // the message's, beside `logs`: applied in take(), as it may come last
+    Keys entry_keys_;       // the entry's own `encryption`
+    Keys message_keys_;     // the message's, beside `logs`: applied in take(), as it may come last
     Keys* keys_ = nullptr;  // the one being read
     std::vector<Flag> flags_;  // `encrypted` of each accepted entry, for the message's keys
 
@@ -513,13 +540,15 @@ private:
 
 }  // namespace
 
-boost::system::result<ParsedEntries, error_code> parse_entries(std::string_view text, EntryLayout layout,
+boost::system::result<ParsedEntries, error_code> parse_entries(std::string_view text,
+                                                               EntryLayout layout,
                                                                const Limits& limits,
                                                                const EntryParseOptions& options) {
     boost::json::parse_options parse_options;
     parse_options.max_depth = 64;
     parse_options.allow_invalid_utf8 = options.utf8_checked;
-    boost::json::basic_parser<EntryHandler> parser(parse_options, text, layout, limits, options.first_index);
+    boost::json::basic_parser<EntryHandler> parser(parse_options, text, layout, limits,
+                                                   options.first_index);
     error_code ec;
     const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
     if (!ec && used < text.size()) {

@@ -52,16 +52,17 @@ struct EntryParseOptions {
     std::size_t first_index = 0;
 };
 
-// Parses `text` and validates each entry as docs/protocol.md says: the accepted ones, and why each other
-// was refused. The original NehonixSmartLogger library's encryption mode is read too: an
+// Parses `text` and validates each entry as docs/protocol.md says: the accepted ones, and why each
+// other was refused. The original NehonixSmartLogger library's encryption mode is read too: an
 // entry's `encrypted: true`, and `encryption: {transmissionKey, encryptedKey}` beside `logs`
 // (for every encrypted entry of the message) or in an entry (for that entry); see
-// docs/protocol.md, "Clients of the original NehonixSmartLogger". Fails only when the text is not JSON (or nests deeper than 64).
-// What a JSON document would give, with one difference: metadata is kept as compact JSON text
-// whose numbers are spelled as the producer sent them (Boost.JSON's serialiser would print
-// 1.5 as 1.5E0 and 1e400 as Infinity, which is not JSON) and whose duplicate keys stay as sent.
-// Duplicate keys elsewhere: the last one counts, as in a document.
+// docs/protocol.md, "Clients of the original NehonixSmartLogger". Fails only when the text is not
+// JSON (or nests deeper than 64). What a JSON document would give, with one difference: metadata is
+// kept as compact JSON text whose numbers are spelled as the producer sent them (Boost.JSON's
+// serialiser would print 1.5 as 1.5E0 and 1e400 as Infinity, which is not JSON) and whose duplicate
+// keys stay as sent. Duplicate keys elsewhere: the last one counts, as in a document.
 boost::system::result<ParsedEntries, boost::system::error_code> parse_entries(
-    std::string_view text, EntryLayout layout, const Limits& limits, const EntryParseOptions& options = {});
+    std::string_view text, EntryLayout layout, const Limits& limits,
+    const EntryParseOptions& options = {});
 
 }  // namespace smartlog::protocol

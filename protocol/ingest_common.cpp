@@ -60,7 +60,8 @@ void append_json_double(std::string& out, double d) {
 }
 
 std::string base64_encode(std::string_view bytes) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
     out.reserve((bytes.size() + 2) / 3 * 4);
     std::size_t i = 0;
@@ -156,13 +157,15 @@ void silence_protobuf_logs() {
 
 void admit_decoded(IncomingEntry entry, const Limits& limits, LogsRequest& out) {
     if (entry.message.size() > limits.max_message_bytes) {
-        out.rejected.push_back({entry.index, fmt::format("message is {} bytes, over max_message_bytes ({})",
-                                                         entry.message.size(), limits.max_message_bytes)});
+        out.rejected.push_back(
+            {entry.index, fmt::format("message is {} bytes, over max_message_bytes ({})",
+                                      entry.message.size(), limits.max_message_bytes)});
         return;
     }
     if (entry.metadata.size() > limits.max_metadata_bytes) {
-        out.rejected.push_back({entry.index, fmt::format("metadata is {} bytes, over max_metadata_bytes ({})",
-                                                         entry.metadata.size(), limits.max_metadata_bytes)});
+        out.rejected.push_back(
+            {entry.index, fmt::format("metadata is {} bytes, over max_metadata_bytes ({})",
+                                      entry.metadata.size(), limits.max_metadata_bytes)});
         return;
     }
     out.accepted.push_back(std::move(entry));

@@ -67,14 +67,16 @@ std::optional<std::int64_t> nanos_to_millis(const json::value& v) {
         const auto s = v.get_string();
         auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), nanos);
         if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size()) {
-            throw BadShape{"a value's timestamp must be nanoseconds since the epoch, as a decimal string"};
+            throw BadShape{
+                "a value's timestamp must be nanoseconds since the epoch, as a decimal string"};
         }
     } else if (v.is_uint64()) {
         nanos = v.get_uint64();
     } else if (v.is_int64() && v.get_int64() >= 0) {
         nanos = static_cast<std::uint64_t>(v.get_int64());
     } else {
-        throw BadShape{"a value's timestamp must be nanoseconds since the epoch, as a decimal string"};
+        throw BadShape{
+            "a value's timestamp must be nanoseconds since the epoch, as a decimal string"};
     }
     return millis_of_nanos(nanos);
 }
@@ -83,7 +85,8 @@ Pairs string_pairs(const json::value& v, std::string_view what) {
     if (!v.is_object()) throw BadShape{fmt::format("{} must be an object of strings", what)};
     Pairs out;
     for (const auto& kv : v.get_object()) {
-        if (!kv.value().is_string()) throw BadShape{fmt::format("{} must be an object of strings", what)};
+        if (!kv.value().is_string())
+            throw BadShape{fmt::format("{} must be an object of strings", what)};
         out.emplace_back(kv.key(), kv.value().get_string());
     }
     return out;
@@ -98,20 +101,26 @@ void read_json(const json::value& doc, const Limits& limits, LogsRequest& out) {
         const json::object* s = stream.if_object();
         if (!s) throw BadShape{"each stream must be an object"};
         Pairs labels;
-        if (const json::value* l = s->if_contains("stream"); l && !l->is_null()) labels = string_pairs(*l, "stream");
+        if (const json::value* l = s->if_contains("stream"); l && !l->is_null())
+            labels = string_pairs(*l, "stream");
         std::string labels_json;
         append_pairs(labels_json, labels);
         const json::value* values = s->if_contains("values");
-        if (!values || !values->is_array()) throw BadShape{"each stream must have \"values\": [[\"<ns>\", \"line\"], ...]"};
+        if (!values || !values->is_array())
+            throw BadShape{"each stream must have \"values\": [[\"<ns>\", \"line\"], ...]"};
         for (const json::value& value : values->get_array()) {
             const json::array* v = value.if_array();
             if (!v || v->size() < 2 || v->size() > 3 || !(*v)[1].is_string()) {
-                throw BadShape{"each value must be [\"<ns>\", \"line\"] or [\"<ns>\", \"line\", {structured metadata}]"};
+                throw BadShape{
+                    "each value must be [\"<ns>\", \"line\"] or [\"<ns>\", \"line\", {structured "
+                    "metadata}]"};
             }
             const auto timestamp = nanos_to_millis((*v)[0]);
             Pairs structured;
-            if (v->size() == 3 && !(*v)[2].is_null()) structured = string_pairs((*v)[2], "structured metadata");
-            add_entry(index++, timestamp, (*v)[1].get_string(), labels_json, labels, structured, limits, out);
+            if (v->size() == 3 && !(*v)[2].is_null())
+                structured = string_pairs((*v)[2], "structured metadata");
+            add_entry(index++, timestamp, (*v)[1].get_string(), labels_json, labels, structured,
+                      limits, out);
         }
     }
 }
@@ -138,11 +147,12 @@ std::optional<std::map<std::string, std::string>> parse_loki_labels(std::string_
     for (;;) {
         skip_spaces();
         const std::size_t start = i;
-        while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' ||
-                                   (text[i] == '.' && i > start))) {
+        while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) ||
+                                   text[i] == '_' || (text[i] == '.' && i > start))) {
             ++i;
         }
-        if (i == start || std::isdigit(static_cast<unsigned char>(text[start]))) return std::nullopt;
+        if (i == start || std::isdigit(static_cast<unsigned char>(text[start])))
+            return std::nullopt;
         std::string name(text.substr(start, i - start));
         skip_spaces();
         if (i == text.size() || text[i] != '=') return std::nullopt;
@@ -178,7 +188,8 @@ std::optional<std::map<std::string, std::string>> parse_loki_labels(std::string_
     }
 }
 
-std::variant<LogsRequest, DecodeError> decode_loki_json(std::string_view body, const Limits& limits) {
+std::variant<LogsRequest, DecodeError> decode_loki_json(std::string_view body,
+                                                        const Limits& limits) {
     boost::system::error_code ec;
     json::parse_options options;
     options.max_depth = 16;
@@ -193,32 +204,39 @@ std::variant<LogsRequest, DecodeError> decode_loki_json(std::string_view body, c
     return out;
 }
 
-std::variant<LogsRequest, DecodeError> decode_loki_protobuf(std::string_view body, const Limits& limits) {
+std::variant<LogsRequest, DecodeError> decode_loki_protobuf(std::string_view body,
+                                                            const Limits& limits) {
     silence_protobuf_logs();
     loki::PushRequest request;
     if (!request.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-        return DecodeError{"the body is not a Loki PushRequest (protobuf), or one of its strings is not UTF-8"};
+        return DecodeError{
+            "the body is not a Loki PushRequest (protobuf), or one of its strings is not UTF-8"};
     }
     LogsRequest out;
     std::size_t index = 0;
     for (const auto& stream : request.streams()) {
         const auto parsed = parse_loki_labels(stream.labels());
-        if (!parsed) return DecodeError{"a stream's labels are not {name=\"value\", ...}: " + repaired_utf8(stream.labels().substr(0, 200))};
+        if (!parsed)
+            return DecodeError{"a stream's labels are not {name=\"value\", ...}: " +
+                               repaired_utf8(stream.labels().substr(0, 200))};
         Pairs labels(parsed->begin(), parsed->end());
         std::string labels_json;
         append_pairs(labels_json, labels);
         for (const auto& entry : stream.entries()) {
             Pairs structured;
-            for (const auto& pair : entry.structured_metadata()) structured.emplace_back(pair.name(), pair.value());
+            for (const auto& pair : entry.structured_metadata())
+                structured.emplace_back(pair.name(), pair.value());
             std::optional<std::int64_t> timestamp;
             const auto& ts = entry.timestamp();
             // Seconds within what ms since the epoch can hold; nanos 0 to 999,999,999.
-            if (ts.seconds() < -9'000'000'000'000 || ts.seconds() > 9'000'000'000'000 || ts.nanos() < 0 ||
-                ts.nanos() > 999'999'999) {
+            if (ts.seconds() < -9'000'000'000'000 || ts.seconds() > 9'000'000'000'000 ||
+                ts.nanos() < 0 || ts.nanos() > 999'999'999) {
                 return DecodeError{"an entry's timestamp is out of range"};
             }
-            if (ts.seconds() != 0 || ts.nanos() != 0) timestamp = ts.seconds() * 1000 + ts.nanos() / 1'000'000;
-            add_entry(index++, timestamp, entry.line(), labels_json, labels, structured, limits, out);
+            if (ts.seconds() != 0 || ts.nanos() != 0)
+                timestamp = ts.seconds() * 1000 + ts.nanos() / 1'000'000;
+            add_entry(index++, timestamp, entry.line(), labels_json, labels, structured, limits,
+                      out);
         }
     }
     return out;

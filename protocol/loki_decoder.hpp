@@ -17,9 +17,11 @@ namespace smartlog::protocol {
 // {"streams":[{"stream":{labels},"values":[["<ns>","line"(,{structured metadata})], ...]}]}.
 // Each value is one entry, indexed across streams in order. A body of another shape is a
 // DecodeError (400).
-std::variant<LogsRequest, DecodeError> decode_loki_json(std::string_view body, const Limits& limits);
+std::variant<LogsRequest, DecodeError> decode_loki_json(std::string_view body,
+                                                        const Limits& limits);
 // PushRequest in protobuf (the labels of each stream in Prometheus form: {name="value", ...}).
-std::variant<LogsRequest, DecodeError> decode_loki_protobuf(std::string_view body, const Limits& limits);
+std::variant<LogsRequest, DecodeError> decode_loki_protobuf(std::string_view body,
+                                                            const Limits& limits);
 
 // Prometheus label text `{a="1", b="x\"y"}`, as Loki's protobuf streams carry it; nullopt when
 // malformed.

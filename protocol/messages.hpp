@@ -70,9 +70,9 @@ struct CheckStatusRequest {
 };
 struct PingRequest {};
 
-using Request = std::variant<AuthRequest, FilterRequest, ClearRequest, MetricsRequest,
-                             HistoryRequest, LogsRequest, SendMetricsRequest, CheckStatusRequest,
-                             PingRequest>;
+using Request =
+    std::variant<AuthRequest, FilterRequest, ClearRequest, MetricsRequest, HistoryRequest,
+                 LogsRequest, SendMetricsRequest, CheckStatusRequest, PingRequest>;
 
 // A refused message: the `error` reply it earns.
 struct ProtocolError {

@@ -79,7 +79,8 @@ std::string message_of(const otlp::AnyValue& body, bool& structured) {
             structured = true;
             for (const char* name : {"message", "msg"}) {
                 for (const auto& kv : body.kvlist_value().values()) {
-                    if (kv.key() == name && kv.value().value_case() == otlp::AnyValue::kStringValue) {
+                    if (kv.key() == name &&
+                        kv.value().value_case() == otlp::AnyValue::kStringValue) {
                         return repaired_utf8(kv.value().string_value());
                     }
                 }
@@ -93,7 +94,8 @@ std::string message_of(const otlp::AnyValue& body, bool& structured) {
     return out;
 }
 
-void map_request(const otlp::ExportLogsServiceRequest& request, const Limits& limits, LogsRequest& out) {
+void map_request(const otlp::ExportLogsServiceRequest& request, const Limits& limits,
+                 LogsRequest& out) {
     std::size_t index = 0;
     for (const auto& resource_logs : request.resource_logs()) {
         std::string resource;
@@ -114,15 +116,20 @@ void map_request(const otlp::ExportLogsServiceRequest& request, const Limits& li
                 std::string& meta = e.metadata;
                 JsonObjectWriter obj(meta);
                 if (structured) append_any(obj.key("body"), record.body());
-                if (!record.attributes().empty()) append_kvlist(obj.key("attributes"), record.attributes());
+                if (!record.attributes().empty())
+                    append_kvlist(obj.key("attributes"), record.attributes());
                 if (!resource.empty()) obj.raw("resource", resource);
                 if (!scope.empty()) obj.raw("scope", scope);
-                if (!record.trace_id().empty()) obj.string("traceId", hex_encode(record.trace_id()));
+                if (!record.trace_id().empty())
+                    obj.string("traceId", hex_encode(record.trace_id()));
                 if (!record.span_id().empty()) obj.string("spanId", hex_encode(record.span_id()));
-                if (record.flags() & 0xFF) obj.raw("traceFlags", std::to_string(record.flags() & 0xFF));
+                if (record.flags() & 0xFF)
+                    obj.raw("traceFlags", std::to_string(record.flags() & 0xFF));
                 if (!record.event_name().empty()) obj.string("eventName", record.event_name());
-                if (!record.severity_text().empty()) obj.string("severityText", record.severity_text());
-                if (record.severity_number() != 0) obj.raw("severityNumber", std::to_string(record.severity_number()));
+                if (!record.severity_text().empty())
+                    obj.string("severityText", record.severity_text());
+                if (record.severity_number() != 0)
+                    obj.raw("severityNumber", std::to_string(record.severity_number()));
                 if (obj.empty()) {
                     meta.clear();
                 } else {
@@ -141,7 +148,8 @@ struct JsonError {
 };
 
 // The member `camel` (or its proto name `snake`) of `obj`, or null when absent or JSON null.
-const json::value* member(const json::object& obj, std::string_view camel, std::string_view snake = {}) {
+const json::value* member(const json::object& obj, std::string_view camel,
+                          std::string_view snake = {}) {
     const json::value* v = obj.if_contains(camel);
     if (!v && !snake.empty()) v = obj.if_contains(snake);
     if (v && v->is_null()) return nullptr;
@@ -172,12 +180,14 @@ T as_integer(const json::value* v, std::string_view what) {
     if (!v) return 0;
     if (v->is_int64()) {
         const std::int64_t i = v->get_int64();
-        if (std::is_unsigned_v<T> && i < 0) throw JsonError{fmt::format("{} must not be negative", what)};
+        if (std::is_unsigned_v<T> && i < 0)
+            throw JsonError{fmt::format("{} must not be negative", what)};
         return static_cast<T>(i);
     }
     if (v->is_uint64()) {
         const std::uint64_t u = v->get_uint64();
-        if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) throw JsonError{fmt::format("{} is out of range", what)};
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+            throw JsonError{fmt::format("{} is out of range", what)};
         return static_cast<T>(u);
     }
     if (v->is_double()) {
@@ -185,7 +195,8 @@ T as_integer(const json::value* v, std::string_view what) {
         // Whole numbers only; 2^63 and 2^64 are the first doubles out of range.
         const double lo = std::is_unsigned_v<T> ? 0.0 : -9223372036854775808.0;
         const double hi = std::is_unsigned_v<T> ? 18446744073709551616.0 : 9223372036854775808.0;
-        if (!(d >= lo && d < hi) || d != std::floor(d)) throw JsonError{fmt::format("{} must be a whole number", what)};
+        if (!(d >= lo && d < hi) || d != std::floor(d))
+            throw JsonError{fmt::format("{} must be a whole number", what)};
         return static_cast<T>(d);
     }
     if (v->is_string()) {
@@ -193,7 +204,8 @@ T as_integer(const json::value* v, std::string_view what) {
         T out = 0;
         auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
         if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size()) {
-            throw JsonError{fmt::format("{} must be a whole number (a number or a decimal string)", what)};
+            throw JsonError{
+                fmt::format("{} must be a whole number (a number or a decimal string)", what)};
         }
         return out;
     }
@@ -203,7 +215,8 @@ T as_integer(const json::value* v, std::string_view what) {
 std::int32_t severity_of(const json::value* v) {
     if (v && v->is_string()) {
         // The mapping allows enum names too: SEVERITY_NUMBER_INFO2 and so on.
-        static constexpr std::string_view kNames[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
+        static constexpr std::string_view kNames[] = {"TRACE", "DEBUG", "INFO",
+                                                      "WARN",  "ERROR", "FATAL"};
         std::string_view s = v->get_string();
         constexpr std::string_view kPrefix = "SEVERITY_NUMBER_";
         if (s.substr(0, kPrefix.size()) == kPrefix) {
@@ -212,7 +225,10 @@ std::int32_t severity_of(const json::value* v) {
             for (std::size_t i = 0; i < std::size(kNames); ++i) {
                 if (s.substr(0, kNames[i].size()) != kNames[i]) continue;
                 const std::string_view rest = s.substr(kNames[i].size());
-                const int step = rest.empty() ? 0 : rest.size() == 1 && rest[0] >= '2' && rest[0] <= '4' ? rest[0] - '1' : -1;
+                const int step = rest.empty() ? 0
+                                 : rest.size() == 1 && rest[0] >= '2' && rest[0] <= '4'
+                                     ? rest[0] - '1'
+                                     : -1;
                 if (step >= 0) return static_cast<std::int32_t>(i * 4 + 1 + step);
             }
         }
@@ -229,7 +245,8 @@ std::string hex_decode(const json::value* v, std::string_view what) {
     for (std::size_t i = 0; i < out.size(); ++i) {
         unsigned value = 0;
         auto [ptr, ec] = std::from_chars(text.data() + 2 * i, text.data() + 2 * i + 2, value, 16);
-        if (ec != std::errc{} || ptr != text.data() + 2 * i + 2) throw JsonError{fmt::format("{} must be hex digits", what)};
+        if (ec != std::errc{} || ptr != text.data() + 2 * i + 2)
+            throw JsonError{fmt::format("{} must be hex digits", what)};
         out[i] = static_cast<char>(value);
     }
     return out;
@@ -248,7 +265,8 @@ void read_key_values(const json::value* v, RepeatedKeyValue& out, std::string_vi
         const json::object& obj = as_object(item, what);
         otlp::KeyValue* kv = out.Add();
         kv->set_key(as_string(member(obj, "key"), "key"));
-        if (const json::value* value = member(obj, "value")) read_any(*value, *kv->mutable_value(), "value");
+        if (const json::value* value = member(obj, "value"))
+            read_any(*value, *kv->mutable_value(), "value");
     }
 }
 
@@ -264,29 +282,34 @@ void read_any(const json::value& v, otlp::AnyValue& out, std::string_view what) 
     } else if (const auto* d = member(obj, "doubleValue", "double_value")) {
         if (d->is_number()) {
             out.set_double_value(d->to_number<double>());
-        } else if (d->is_string() && (d->get_string() == "NaN" || d->get_string() == "Infinity" || d->get_string() == "-Infinity")) {
+        } else if (d->is_string() && (d->get_string() == "NaN" || d->get_string() == "Infinity" ||
+                                      d->get_string() == "-Infinity")) {
             const auto s = d->get_string();
-            out.set_double_value(s == "NaN" ? std::nan("") : s == "Infinity" ? HUGE_VAL : -HUGE_VAL);
+            out.set_double_value(s == "NaN"        ? std::nan("")
+                                 : s == "Infinity" ? HUGE_VAL
+                                                   : -HUGE_VAL);
         } else {
             throw JsonError{"doubleValue must be a number"};
         }
     } else if (const auto* a = member(obj, "arrayValue", "array_value")) {
         auto* array = out.mutable_array_value();
-        for (const json::value& item : as_array(member(as_object(*a, "arrayValue"), "values"), "arrayValue.values")) {
+        for (const json::value& item :
+             as_array(member(as_object(*a, "arrayValue"), "values"), "arrayValue.values")) {
             read_any(item, *array->add_values(), "arrayValue.values[]");
         }
     } else if (const auto* l = member(obj, "kvlistValue", "kvlist_value")) {
-        read_key_values(member(as_object(*l, "kvlistValue"), "values"), *out.mutable_kvlist_value()->mutable_values(),
-                        "kvlistValue.values");
+        read_key_values(member(as_object(*l, "kvlistValue"), "values"),
+                        *out.mutable_kvlist_value()->mutable_values(), "kvlistValue.values");
     } else if (const auto* y = member(obj, "bytesValue", "bytes_value")) {
         out.set_bytes_value(base64_of(y, "bytesValue"));
     }
 }
 
 void read_record(const json::object& obj, otlp::LogRecord& r) {
-    r.set_time_unix_nano(as_integer<std::uint64_t>(member(obj, "timeUnixNano", "time_unix_nano"), "timeUnixNano"));
-    r.set_observed_time_unix_nano(as_integer<std::uint64_t>(member(obj, "observedTimeUnixNano", "observed_time_unix_nano"),
-                                                            "observedTimeUnixNano"));
+    r.set_time_unix_nano(
+        as_integer<std::uint64_t>(member(obj, "timeUnixNano", "time_unix_nano"), "timeUnixNano"));
+    r.set_observed_time_unix_nano(as_integer<std::uint64_t>(
+        member(obj, "observedTimeUnixNano", "observed_time_unix_nano"), "observedTimeUnixNano"));
     r.set_severity_number(severity_of(member(obj, "severityNumber", "severity_number")));
     r.set_severity_text(as_string(member(obj, "severityText", "severity_text"), "severityText"));
     if (const auto* body = member(obj, "body")) read_any(*body, *r.mutable_body(), "body");
@@ -301,14 +324,17 @@ void read_record(const json::object& obj, otlp::LogRecord& r) {
 
 void read_request(const json::value& doc, otlp::ExportLogsServiceRequest& request) {
     const json::object& root = as_object(doc, "the request");
-    for (const json::value& rl : as_array(member(root, "resourceLogs", "resource_logs"), "resourceLogs")) {
+    for (const json::value& rl :
+         as_array(member(root, "resourceLogs", "resource_logs"), "resourceLogs")) {
         const json::object& rl_obj = as_object(rl, "resourceLogs[]");
         auto* resource_logs = request.add_resource_logs();
         if (const auto* res = member(rl_obj, "resource")) {
             read_key_values(member(as_object(*res, "resource"), "attributes"),
-                            *resource_logs->mutable_resource()->mutable_attributes(), "resource.attributes");
+                            *resource_logs->mutable_resource()->mutable_attributes(),
+                            "resource.attributes");
         }
-        for (const json::value& sl : as_array(member(rl_obj, "scopeLogs", "scope_logs"), "scopeLogs")) {
+        for (const json::value& sl :
+             as_array(member(rl_obj, "scopeLogs", "scope_logs"), "scopeLogs")) {
             const json::object& sl_obj = as_object(sl, "scopeLogs[]");
             auto* scope_logs = resource_logs->add_scope_logs();
             if (const auto* scope = member(sl_obj, "scope")) {
@@ -316,9 +342,11 @@ void read_request(const json::value& doc, otlp::ExportLogsServiceRequest& reques
                 auto* out = scope_logs->mutable_scope();
                 out->set_name(as_string(member(s, "name"), "scope.name"));
                 out->set_version(as_string(member(s, "version"), "scope.version"));
-                read_key_values(member(s, "attributes"), *out->mutable_attributes(), "scope.attributes");
+                read_key_values(member(s, "attributes"), *out->mutable_attributes(),
+                                "scope.attributes");
             }
-            for (const json::value& lr : as_array(member(sl_obj, "logRecords", "log_records"), "logRecords")) {
+            for (const json::value& lr :
+                 as_array(member(sl_obj, "logRecords", "log_records"), "logRecords")) {
                 read_record(as_object(lr, "logRecords[]"), *scope_logs->add_log_records());
             }
         }
@@ -334,18 +362,22 @@ std::string otlp_level(std::int32_t severity_number, std::string_view severity_t
     return "info";
 }
 
-std::variant<LogsRequest, DecodeError> decode_otlp_protobuf(std::string_view body, const Limits& limits) {
+std::variant<LogsRequest, DecodeError> decode_otlp_protobuf(std::string_view body,
+                                                            const Limits& limits) {
     silence_protobuf_logs();
     otlp::ExportLogsServiceRequest request;
     if (!request.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-        return DecodeError{"the body is not an OTLP ExportLogsServiceRequest (protobuf), or one of its strings is not UTF-8"};
+        return DecodeError{
+            "the body is not an OTLP ExportLogsServiceRequest (protobuf), or one of its strings is "
+            "not UTF-8"};
     }
     LogsRequest out;
     map_request(request, limits, out);
     return out;
 }
 
-std::variant<LogsRequest, DecodeError> decode_otlp_json(std::string_view body, const Limits& limits) {
+std::variant<LogsRequest, DecodeError> decode_otlp_json(std::string_view body,
+                                                        const Limits& limits) {
     boost::system::error_code ec;
     json::parse_options options;
     options.max_depth = 64;

@@ -17,11 +17,13 @@ namespace smartlog::protocol {
 // Every log record of the request in order (its index counts records across resources and
 // scopes), accepted or rejected for the size limits. A body that is not a request is a
 // DecodeError (answered 400, which OTLP clients do not retry).
-std::variant<LogsRequest, DecodeError> decode_otlp_protobuf(std::string_view body, const Limits& limits);
+std::variant<LogsRequest, DecodeError> decode_otlp_protobuf(std::string_view body,
+                                                            const Limits& limits);
 // The same from the JSON mapping: lowerCamelCase keys (the proto names are accepted too), enums
 // as integers, 64-bit integers as decimal strings or numbers, traceId/spanId as hex, bytes as
 // base64.
-std::variant<LogsRequest, DecodeError> decode_otlp_json(std::string_view body, const Limits& limits);
+std::variant<LogsRequest, DecodeError> decode_otlp_json(std::string_view body,
+                                                        const Limits& limits);
 
 // ExportLogsServiceResponse: empty when nothing was rejected, else partialSuccess with the count
 // and `message`.

@@ -11,10 +11,10 @@ namespace smartlog::protocol {
 
 namespace {
 
-constexpr const char* kFacilities[] = {"kern",   "user",     "mail",   "daemon", "auth",   "syslog", "lpr",
-                                       "news",   "uucp",     "cron",   "authpriv", "ftp",  "ntp",    "security",
-                                       "console", "solaris-cron", "local0", "local1", "local2", "local3",
-                                       "local4", "local5",   "local6", "local7"};
+constexpr const char* kFacilities[] = {
+    "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
+    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "solaris-cron",
+    "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7"};
 
 // Reads one space-free token; advances past it (not past the space).
 std::string_view token(std::string_view& rest) {
@@ -71,7 +71,9 @@ bool parse_structured_data(std::string_view& rest, std::string& out) {
         while (!rest.empty() && rest.front() == ' ') {
             rest.remove_prefix(1);
             const auto eq = rest.find('=');
-            if (eq == 0 || eq == std::string_view::npos || rest.substr(0, eq).find_first_of(" ]\"") != std::string_view::npos) return false;
+            if (eq == 0 || eq == std::string_view::npos ||
+                rest.substr(0, eq).find_first_of(" ]\"") != std::string_view::npos)
+                return false;
             const std::string_view name = rest.substr(0, eq);
             rest.remove_prefix(eq + 1);
             if (rest.empty() || rest.front() != '"') return false;
@@ -86,7 +88,8 @@ bool parse_structured_data(std::string_view& rest, std::string& out) {
                     break;
                 }
                 // Only \", \\ and \] are escapes (RFC 5424 6.3.3); any other backslash is itself.
-                if (c == '\\' && !rest.empty() && (rest.front() == '"' || rest.front() == '\\' || rest.front() == ']')) {
+                if (c == '\\' && !rest.empty() &&
+                    (rest.front() == '"' || rest.front() == '\\' || rest.front() == ']')) {
                     value += rest.front();
                     rest.remove_prefix(1);
                 } else {
@@ -110,22 +113,28 @@ bool parse_structured_data(std::string_view& rest, std::string& out) {
 std::optional<std::int64_t> parse_bsd_timestamp(std::string_view t, std::int64_t now_ms) {
     static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    if (t.size() != 15 || t[3] != ' ' || t[6] != ' ' || t[9] != ':' || t[12] != ':') return std::nullopt;
+    if (t.size() != 15 || t[3] != ' ' || t[6] != ' ' || t[9] != ':' || t[12] != ':')
+        return std::nullopt;
     int month = -1;
     for (int i = 0; i < 12; ++i) {
         if (t.substr(0, 3) == kMonths[i]) month = i;
     }
-    const auto digit = [&](std::size_t i) { return std::isdigit(static_cast<unsigned char>(t[i])) ? t[i] - '0' : -1; };
+    const auto digit = [&](std::size_t i) {
+        return std::isdigit(static_cast<unsigned char>(t[i])) ? t[i] - '0' : -1;
+    };
     const int d1 = t[4] == ' ' ? 0 : digit(4), d2 = digit(5);
-    const int h1 = digit(7), h2 = digit(8), m1 = digit(10), m2 = digit(11), s1 = digit(13), s2 = digit(14);
-    if (month < 0 || d1 < 0 || d2 < 0 || h1 < 0 || h2 < 0 || m1 < 0 || m2 < 0 || s1 < 0 || s2 < 0) return std::nullopt;
+    const int h1 = digit(7), h2 = digit(8), m1 = digit(10), m2 = digit(11), s1 = digit(13),
+              s2 = digit(14);
+    if (month < 0 || d1 < 0 || d2 < 0 || h1 < 0 || h2 < 0 || m1 < 0 || m2 < 0 || s1 < 0 || s2 < 0)
+        return std::nullopt;
     std::tm tm{};
     tm.tm_mon = month;
     tm.tm_mday = d1 * 10 + d2;
     tm.tm_hour = h1 * 10 + h2;
     tm.tm_min = m1 * 10 + m2;
     tm.tm_sec = s1 * 10 + s2;
-    if (tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) return std::nullopt;
+    if (tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+        return std::nullopt;
     const std::time_t now = static_cast<std::time_t>(now_ms / 1000);
     std::tm local{};
     localtime_r(&now, &local);
@@ -167,10 +176,12 @@ bool parse_5424(std::string_view rest, std::int64_t now_ms, Fields& f, IncomingE
 void parse_3164(std::string_view rest, std::int64_t now_ms, Fields& f, IncomingEntry& e) {
     f.format = "rfc3164";
     std::optional<std::int64_t> timestamp;
-    if (rest.size() > 16 && rest[15] == ' ') timestamp = parse_bsd_timestamp(rest.substr(0, 15), now_ms);
+    if (rest.size() > 16 && rest[15] == ' ')
+        timestamp = parse_bsd_timestamp(rest.substr(0, 15), now_ms);
     if (timestamp) {
         rest.remove_prefix(16);
-    } else if (rest.size() > 10 && std::isdigit(static_cast<unsigned char>(rest[0])) && rest[4] == '-') {
+    } else if (rest.size() > 10 && std::isdigit(static_cast<unsigned char>(rest[0])) &&
+               rest[4] == '-') {
         // rsyslog's forward formats put an RFC 3339 timestamp here.
         std::string_view r = rest;
         timestamp = parse_iso8601_ms(token(r));
@@ -194,7 +205,8 @@ void parse_3164(std::string_view rest, std::int64_t now_ms, Fields& f, IncomingE
     // "host app msg"); without a header only "[" or ":" tells a tag from the message's first word.
     std::size_t i = 0;
     while (i < rest.size() && i < 48 && rest[i] != '[' && rest[i] != ':' && rest[i] != ' ') ++i;
-    if (i > 0 && i < rest.size() && (rest[i] == '[' || rest[i] == ':' || (header && rest[i] == ' '))) {
+    if (i > 0 && i < rest.size() &&
+        (rest[i] == '[' || rest[i] == ':' || (header && rest[i] == ' '))) {
         std::string_view r = rest.substr(i);
         std::string_view pid;
         bool ok = true;
@@ -228,7 +240,8 @@ std::string_view syslog_level(int severity) noexcept {
 }
 
 SyslogEntry parse_syslog(std::string_view text, std::int64_t now_ms) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '\0')) text.remove_suffix(1);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '\0'))
+        text.remove_suffix(1);
     SyslogEntry out;
     IncomingEntry& e = out.entry;
     const auto malformed = [&] {
@@ -244,8 +257,10 @@ SyslogEntry parse_syslog(std::string_view text, std::int64_t now_ms) {
     if (text.size() < 3 || text[0] != '<') return malformed();
     std::size_t i = 1;
     int pri = 0;
-    while (i < text.size() && i <= 3 && std::isdigit(static_cast<unsigned char>(text[i]))) pri = pri * 10 + (text[i++] - '0');
-    if (i == 1 || i >= text.size() || text[i] != '>' || pri > 191 || (i > 2 && text[1] == '0')) return malformed();
+    while (i < text.size() && i <= 3 && std::isdigit(static_cast<unsigned char>(text[i])))
+        pri = pri * 10 + (text[i++] - '0');
+    if (i == 1 || i >= text.size() || text[i] != '>' || pri > 191 || (i > 2 && text[1] == '0'))
+        return malformed();
     std::string_view rest = text.substr(i + 1);
 
     Fields f;
@@ -271,28 +286,34 @@ bool SyslogFramer::next(std::string_view& message) {
         std::string_view rest = std::string_view(buffer_).substr(consumed_);
         // Blank lines between frames carry nothing.
         std::size_t blank = 0;
-        while (blank < rest.size() && (rest[blank] == '\n' || rest[blank] == '\r' || rest[blank] == '\0')) ++blank;
+        while (blank < rest.size() &&
+               (rest[blank] == '\n' || rest[blank] == '\r' || rest[blank] == '\0'))
+            ++blank;
         consumed_ += blank;
         rest.remove_prefix(blank);
         if (rest.empty()) return false;
 
         if (std::isdigit(static_cast<unsigned char>(rest[0]))) {
             std::size_t n = 0, digits = 0;
-            while (digits < rest.size() && digits < 10 && std::isdigit(static_cast<unsigned char>(rest[digits]))) {
+            while (digits < rest.size() && digits < 10 &&
+                   std::isdigit(static_cast<unsigned char>(rest[digits]))) {
                 n = n * 10 + static_cast<std::size_t>(rest[digits] - '0');
                 ++digits;
             }
             if (digits == rest.size() && digits < 10) return false;  // the length is still arriving
             if (digits < rest.size() && rest[digits] == ' ') {
                 if (n > max_frame_) {
-                    error_ = fmt::format("an octet-counted frame of {} bytes is over the {} byte limit", n, max_frame_);
+                    error_ =
+                        fmt::format("an octet-counted frame of {} bytes is over the {} byte limit",
+                                    n, max_frame_);
                     return false;
                 }
                 if (rest.size() < digits + 1 + n) return false;
                 message = rest.substr(digits + 1, n);
                 consumed_ += digits + 1 + n;
                 // rsyslog counts a newline of its own inside the frame.
-                while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.remove_suffix(1);
+                while (!message.empty() && (message.back() == '\n' || message.back() == '\r'))
+                    message.remove_suffix(1);
                 return true;
             }
             // Digits not followed by a space: a line that happens to start with a digit.
@@ -315,8 +336,10 @@ bool SyslogFramer::next(std::string_view& message) {
 bool SyslogFramer::finish(std::string_view& message) {
     if (failed()) return false;
     std::string_view rest = std::string_view(buffer_).substr(consumed_);
-    while (!rest.empty() && (rest.front() == '\n' || rest.front() == '\r' || rest.front() == '\0')) rest.remove_prefix(1);
-    while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r' || rest.back() == '\0')) rest.remove_suffix(1);
+    while (!rest.empty() && (rest.front() == '\n' || rest.front() == '\r' || rest.front() == '\0'))
+        rest.remove_prefix(1);
+    while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r' || rest.back() == '\0'))
+        rest.remove_suffix(1);
     consumed_ = buffer_.size();
     if (rest.empty()) return false;
     message = rest;

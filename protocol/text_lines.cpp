@@ -4,7 +4,8 @@
 
 namespace smartlog::protocol {
 
-LogsRequest decode_text_lines(std::string_view body, const std::string& level, const Limits& limits) {
+LogsRequest decode_text_lines(std::string_view body, const std::string& level,
+                              const Limits& limits) {
     LogsRequest out;
     std::size_t index = 0;
     while (!body.empty()) {

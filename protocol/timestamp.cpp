@@ -20,7 +20,10 @@ public:
         return true;
     }
     bool take(char c) {
-        if (pos_ < s_.size() && s_[pos_] == c) { ++pos_; return true; }
+        if (pos_ < s_.size() && s_[pos_] == c) {
+            ++pos_;
+            return true;
+        }
         return false;
     }
     bool at_end() const { return pos_ == s_.size(); }
@@ -70,19 +73,21 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view text) {
     if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
 
     using namespace std::chrono;
-    const year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+    const year_month_day ymd{std::chrono::year{year},
+                             std::chrono::month{static_cast<unsigned>(month)},
                              std::chrono::day{static_cast<unsigned>(day)}};
     if (!ymd.ok()) return std::nullopt;
     const auto days_since_epoch = sys_days{ymd}.time_since_epoch().count();
-    const std::int64_t seconds = static_cast<std::int64_t>(days_since_epoch) * 86400 +
-                                 hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    const std::int64_t seconds = static_cast<std::int64_t>(days_since_epoch) * 86400 + hour * 3600 +
+                                 minute * 60 + second - offset_minutes * 60;
     return seconds * 1000 + millis;
 }
 
 std::optional<std::int64_t> millis_of(std::int64_t i) noexcept { return i; }
 
 std::optional<std::int64_t> millis_of(std::uint64_t u) noexcept {
-    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        return std::nullopt;
     return static_cast<std::int64_t>(u);
 }
 

@@ -28,9 +28,11 @@ std::optional<TokenDigest> token_digest(const protocol::Credentials& c) {
     return digest;
 }
 
-bool AccessControl::credentials_valid(const std::string& user_id, const std::optional<TokenDigest>& token,
+bool AccessControl::credentials_valid(const std::string& user_id,
+                                      const std::optional<TokenDigest>& token,
                                       const UserConfig** user) const {
-    auto it = std::find_if(users_.begin(), users_.end(), [&](const UserConfig& u) { return u.id == user_id; });
+    auto it = std::find_if(users_.begin(), users_.end(),
+                           [&](const UserConfig& u) { return u.id == user_id; });
     if (it == users_.end()) return false;
     *user = &*it;
     if (!it->token_sha256) return true;
@@ -44,11 +46,13 @@ boost::system::result<Grant, core::auth_errc> AccessControl::authenticate(
 }
 
 boost::system::result<Grant, core::auth_errc> AccessControl::authenticate(
-    const std::string& user_id, const std::optional<TokenDigest>& token, const std::string& app_id) const {
+    const std::string& user_id, const std::optional<TokenDigest>& token,
+    const std::string& app_id) const {
     if (open_mode()) return Grant{{Permission::read, Permission::write, Permission::clear}};
     const UserConfig* user = nullptr;
     if (!credentials_valid(user_id, token, &user)) return core::auth_errc::invalid_credentials;
-    auto app = std::find_if(apps_.begin(), apps_.end(), [&](const AppConfig& a) { return a.id == app_id; });
+    auto app = std::find_if(apps_.begin(), apps_.end(),
+                            [&](const AppConfig& a) { return a.id == app_id; });
     auto grant = user->apps.find(app_id);
     if (app == apps_.end() || grant == user->apps.end() || grant->second.empty()) {
         return core::auth_errc::no_access;
@@ -64,12 +68,14 @@ std::optional<std::vector<AccessControl::AppAccess>> AccessControl::apps_of(
     std::vector<AppAccess> out;
     for (const AppConfig& app : apps_) {
         auto grant = user->apps.find(app.id);
-        if (grant != user->apps.end() && !grant->second.empty()) out.push_back({&app, Grant{grant->second}});
+        if (grant != user->apps.end() && !grant->second.empty())
+            out.push_back({&app, Grant{grant->second}});
     }
     return out;
 }
 
-protocol::AccessStatus AccessControl::status(const protocol::Credentials& c, bool& credentials_ok) const {
+protocol::AccessStatus AccessControl::status(const protocol::Credentials& c,
+                                             bool& credentials_ok) const {
     protocol::AccessStatus s;
     if (open_mode()) {
         credentials_ok = true;
@@ -79,7 +85,8 @@ protocol::AccessStatus AccessControl::status(const protocol::Credentials& c, boo
     credentials_ok = credentials_valid(c.user_id, token_digest(c), &user);
     if (!credentials_ok) return s;
     s.user_exists = true;
-    auto app = std::find_if(apps_.begin(), apps_.end(), [&](const AppConfig& a) { return a.id == c.app_id; });
+    auto app = std::find_if(apps_.begin(), apps_.end(),
+                            [&](const AppConfig& a) { return a.id == c.app_id; });
     auto grant = user->apps.find(c.app_id);
     // Like auth's no_access: an app the user has no permission on is not shown to exist.
     s.user_has_access = app != apps_.end() && grant != user->apps.end() && !grant->second.empty();

@@ -1,5 +1,6 @@
-// server/access_control.hpp: who may authenticate for which app, with which permissions (README, "Configuration").
-// Immutable after construction; SIGHUP replaces it whole (Server::reload). Net thread.
+// server/access_control.hpp: who may authenticate for which app, with which permissions (README,
+// "Configuration"). Immutable after construction; SIGHUP replaces it whole (Server::reload). Net
+// thread.
 #pragma once
 
 #include <array>
@@ -34,11 +35,12 @@ public:
     // The grant for these credentials, or why not: invalid_credentials (unknown user, missing
     // or wrong token), no_access (unknown app or no permission on it), app_inactive (only for
     // a user who has access). Tokens are compared as SHA-256 digests in constant time.
-    boost::system::result<Grant, core::auth_errc> authenticate(const protocol::Credentials& c) const;
+    boost::system::result<Grant, core::auth_errc> authenticate(
+        const protocol::Credentials& c) const;
     // The same from the token's digest: what a session keeps to be checked again after a reload.
-    boost::system::result<Grant, core::auth_errc> authenticate(const std::string& user_id,
-                                                               const std::optional<TokenDigest>& token,
-                                                               const std::string& app_id) const;
+    boost::system::result<Grant, core::auth_errc> authenticate(
+        const std::string& user_id, const std::optional<TokenDigest>& token,
+        const std::string& app_id) const;
 
     // check_status: the full status for a caller whose credentials are valid, all false else.
     protocol::AccessStatus status(const protocol::Credentials& c, bool& credentials_ok) const;

@@ -22,7 +22,8 @@ namespace smartlog::server {
 
 namespace {
 
-// One setting of README, "Configuration": the same key in TOML, as a flag and as an environment variable.
+// One setting of README, "Configuration": the same key in TOML, as a flag and as an environment
+// variable.
 struct SettingSpec {
     std::string key;
     std::string help;
@@ -38,7 +39,8 @@ std::string dashed(std::string key) {
 
 std::string env_name(const std::string& key) {
     std::string name = "SMARTLOG_" + key;
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
     return name;
 }
 
@@ -48,7 +50,9 @@ SettingSpec duration_setting(std::string key, std::string help, T Settings::*mem
             [member](Settings& s, const std::string& text) {
                 auto d = core::parse_duration(text);
                 if (!d || d->count() <= 0) {
-                    throw std::invalid_argument("expected a positive duration with a unit, like \"250ms\", \"5s\", \"2m\", \"7d\"");
+                    throw std::invalid_argument(
+                        "expected a positive duration with a unit, like \"250ms\", \"5s\", \"2m\", "
+                        "\"7d\"");
                 }
                 s.*member = *d;
             },
@@ -61,7 +65,8 @@ SettingSpec size_setting(std::string key, std::string help, T Settings::*member)
             [member](Settings& s, const std::string& text) {
                 auto n = core::parse_size(text);
                 if (!n || *n == 0) {
-                    throw std::invalid_argument("expected a positive size, like 65536, \"64KiB\", \"8MiB\"");
+                    throw std::invalid_argument(
+                        "expected a positive size, like 65536, \"64KiB\", \"8MiB\"");
                 }
                 s.*member = static_cast<T>(*n);
             },
@@ -122,29 +127,58 @@ const std::vector<SettingSpec>& setting_specs() {
                          s.listen = text;
                      },
                      [](const Settings& s) { return s.listen; }});
-        v.push_back(string_setting("data_dir", "Directory of the durable store", &Settings::data_dir));
-        v.push_back({"durability", "memory | batch | sync: what an acknowledgement promises (docs/storage.md)",
+        v.push_back(
+            string_setting("data_dir", "Directory of the durable store", &Settings::data_dir));
+        v.push_back({"durability",
+                     "memory | batch | sync: what an acknowledgement promises (docs/storage.md)",
                      [](Settings& s, const std::string& text) {
                          if (text == "memory") s.durability = Durability::memory;
                          else if (text == "batch") s.durability = Durability::batch;
                          else if (text == "sync") s.durability = Durability::sync;
-                         else throw std::invalid_argument("expected \"memory\", \"batch\" or \"sync\"");
+                         else
+                             throw std::invalid_argument(
+                                 "expected \"memory\", \"batch\" or \"sync\"");
                      },
                      [](const Settings& s) { return std::string(durability_name(s.durability)); }});
-        v.push_back(count_setting("history_limit", "Entries kept in memory per app for request_history", &Settings::history_limit));
-        v.push_back(size_setting("history_max_bytes", "Bytes of entries kept in memory per app for request_history; the oldest go first", &Settings::history_max_bytes));
-        v.push_back(duration_setting("metrics_interval", "How often metrics are pushed to viewers", &Settings::metrics_interval));
-        v.push_back(duration_setting("idle_timeout", "Close connections silent this long (pings every third of it)", &Settings::idle_timeout));
-        v.push_back(duration_setting("auth_timeout", "Close connections not authenticated within this time", &Settings::auth_timeout));
-        v.push_back(count_setting("batch_max_entries", "A live batch leaves when it holds this many entries", &Settings::batch_max_entries));
-        v.push_back(duration_setting("batch_max_delay", "... or this long after its first entry", &Settings::batch_max_delay));
-        v.push_back(size_setting("max_frame_bytes", "Largest WebSocket message accepted (larger: close 1009)", &Settings::max_frame_bytes));
-        v.push_back(size_setting("max_message_bytes", "Largest entry message accepted", &Settings::max_message_bytes));
-        v.push_back(size_setting("max_metadata_bytes", "Largest entry metadata accepted", &Settings::max_metadata_bytes));
-        v.push_back(size_setting("max_outbound_bytes", "Unsent bytes a viewer may lag behind before live batches are dropped for it", &Settings::max_outbound_bytes));
-        v.push_back(count_setting("retention_entries", "Entries kept on disk per app", &Settings::retention_entries));
-        v.push_back(duration_setting("retention_age", "Entries older than this are removed from disk", &Settings::retention_age));
-        v.push_back({"storage_check", "quick | full | off: how the database is checked at start; damaged: refuse to start (docs/storage.md)",
+        v.push_back(count_setting("history_limit",
+                                  "Entries kept in memory per app for request_history",
+                                  &Settings::history_limit));
+        v.push_back(size_setting(
+            "history_max_bytes",
+            "Bytes of entries kept in memory per app for request_history; the oldest go first",
+            &Settings::history_max_bytes));
+        v.push_back(duration_setting("metrics_interval", "How often metrics are pushed to viewers",
+                                     &Settings::metrics_interval));
+        v.push_back(duration_setting("idle_timeout",
+                                     "Close connections silent this long (pings every third of it)",
+                                     &Settings::idle_timeout));
+        v.push_back(duration_setting("auth_timeout",
+                                     "Close connections not authenticated within this time",
+                                     &Settings::auth_timeout));
+        v.push_back(count_setting("batch_max_entries",
+                                  "A live batch leaves when it holds this many entries",
+                                  &Settings::batch_max_entries));
+        v.push_back(duration_setting("batch_max_delay", "... or this long after its first entry",
+                                     &Settings::batch_max_delay));
+        v.push_back(size_setting("max_frame_bytes",
+                                 "Largest WebSocket message accepted (larger: close 1009)",
+                                 &Settings::max_frame_bytes));
+        v.push_back(size_setting("max_message_bytes", "Largest entry message accepted",
+                                 &Settings::max_message_bytes));
+        v.push_back(size_setting("max_metadata_bytes", "Largest entry metadata accepted",
+                                 &Settings::max_metadata_bytes));
+        v.push_back(size_setting(
+            "max_outbound_bytes",
+            "Unsent bytes a viewer may lag behind before live batches are dropped for it",
+            &Settings::max_outbound_bytes));
+        v.push_back(count_setting("retention_entries", "Entries kept on disk per app",
+                                  &Settings::retention_entries));
+        v.push_back(duration_setting("retention_age",
+                                     "Entries older than this are removed from disk",
+                                     &Settings::retention_age));
+        v.push_back({"storage_check",
+                     "quick | full | off: how the database is checked at start; damaged: refuse to "
+                     "start (docs/storage.md)",
                      [](Settings& s, const std::string& text) {
                          if (text != "quick" && text != "full" && text != "off") {
                              throw std::invalid_argument("expected \"quick\", \"full\" or \"off\"");
@@ -152,11 +186,19 @@ const std::vector<SettingSpec>& setting_specs() {
                          s.storage_check = text;
                      },
                      [](const Settings& s) { return s.storage_check; }});
-        v.push_back(count_setting("storage_queue_entries", "Entries waiting to be written before producers wait: WebSocket messages are read later, HTTP ingest gets 429 (backpressure)", &Settings::storage_queue_entries));
-        v.push_back(duration_setting("query_timeout", "Longest a GET /api/v1/logs query may run on the durable store; longer: 503 query_timeout", &Settings::query_timeout));
-        v.push_back(string_setting("tls_cert", "PEM certificate chain: serve wss:// and https://", &Settings::tls_cert));
+        v.push_back(count_setting("storage_queue_entries",
+                                  "Entries waiting to be written before producers wait: WebSocket "
+                                  "messages are read later, HTTP ingest gets 429 (backpressure)",
+                                  &Settings::storage_queue_entries));
+        v.push_back(duration_setting("query_timeout",
+                                     "Longest a GET /api/v1/logs query may run on the durable "
+                                     "store; longer: 503 query_timeout",
+                                     &Settings::query_timeout));
+        v.push_back(string_setting("tls_cert", "PEM certificate chain: serve wss:// and https://",
+                                   &Settings::tls_cert));
         v.push_back(string_setting("tls_key", "PEM private key for tls_cert", &Settings::tls_key));
-        v.push_back({"allowed_origins", "Browser Origins allowed to connect, comma-separated (unset: any)",
+        v.push_back({"allowed_origins",
+                     "Browser Origins allowed to connect, comma-separated (unset: any)",
                      [](Settings& s, const std::string& text) {
                          s.allowed_origins.clear();
                          std::stringstream in(text);
@@ -167,37 +209,92 @@ const std::vector<SettingSpec>& setting_specs() {
                              // A path or a trailing slash would never match a browser's Origin:
                              // refuse it here rather than lock every browser out in silence.
                              if (!parse_origin(item)) {
-                                 throw std::invalid_argument("\"" + item + "\" is not an origin: expected scheme://host[:port], "
-                                                             "no path, no trailing slash, not \"null\"");
+                                 throw std::invalid_argument(
+                                     "\"" + item +
+                                     "\" is not an origin: expected scheme://host[:port], "
+                                     "no path, no trailing slash, not \"null\"");
                              }
                              s.allowed_origins.push_back(item);
                          }
                      },
                      [](const Settings& s) {
                          std::string out;
-                         for (const auto& o : s.allowed_origins) out += (out.empty() ? "" : ",") + o;
+                         for (const auto& o : s.allowed_origins)
+                             out += (out.empty() ? "" : ",") + o;
                          return out;
                      }});
-        v.push_back(bool_setting("ws_deflate", "Offer permessage-deflate to WebSocket clients (max_frame_bytes then counts inflated bytes)", &Settings::ws_deflate));
-        v.push_back(size_setting("max_body_bytes", "Largest HTTP request body accepted (larger: 413)", &Settings::max_body_bytes));
-        v.push_back(size_setting("max_inflated_bytes", "Largest HTTP request body once decompressed (gzip, deflate, snappy; larger: 413)", &Settings::max_inflated_bytes));
-        v.push_back(duration_setting("request_timeout", "An HTTP request must arrive whole within this (else the connection is closed)", &Settings::request_timeout));
-        v.push_back(duration_setting("header_timeout", "An HTTP request line and headers must arrive within this, and an idle kept-alive connection is closed after it (at most request_timeout)", &Settings::header_timeout));
-        v.push_back(count_setting("max_connections", "Open client connections, HTTP and WebSocket; more are answered 503 and closed", &Settings::max_connections));
-        v.push_back(zero_or_count_setting("max_connections_per_address", "Open connections from one client address, loopback excepted; more are answered 503 (0: no cap)", &Settings::max_connections_per_address));
-        v.push_back(zero_or_count_setting("max_unauthenticated_connections", "Connections without credentials yet (HTTP between requests, WebSocket before auth); past it the oldest is closed (0: no cap)", &Settings::max_unauthenticated_connections));
-        v.push_back(zero_or_count_setting("max_apps", "Apps open mode creates on first use; auth for another is refused (0: no cap)", &Settings::max_apps));
-        v.push_back(bool_setting("metrics_public_apps", "Show per-app series of /metrics to callers without credentials", &Settings::metrics_public_apps));
-        v.push_back(zero_or_count_setting("app_rate_limit", "Entries per second one app may ingest, all its producers together (0: unlimited)", &Settings::app_rate_limit));
-        v.push_back(zero_or_count_setting("app_rate_burst", "Entries an app may send at once above its rate (0: app_rate_limit)", &Settings::app_rate_burst));
-        v.push_back(zero_or_count_setting("connection_rate_limit", "Entries per second one WebSocket connection may send (0: unlimited)", &Settings::connection_rate_limit));
-        v.push_back(zero_or_count_setting("connection_rate_burst", "Entries a connection may send at once above its rate (0: connection_rate_limit)", &Settings::connection_rate_burst));
-        v.push_back(zero_or_count_setting("control_rate_limit", "Control messages (all but logs) per second one WebSocket connection may send; over it: rate_limited, then a close (0: unlimited)", &Settings::control_rate_limit));
-        v.push_back(zero_or_count_setting("control_rate_burst", "Control messages a connection may send at once above its rate (0: control_rate_limit; ignored when the rate is 0)", &Settings::control_rate_burst));
+        v.push_back(bool_setting("ws_deflate",
+                                 "Offer permessage-deflate to WebSocket clients (max_frame_bytes "
+                                 "then counts inflated bytes)",
+                                 &Settings::ws_deflate));
+        v.push_back(size_setting("max_body_bytes",
+                                 "Largest HTTP request body accepted (larger: 413)",
+                                 &Settings::max_body_bytes));
+        v.push_back(size_setting(
+            "max_inflated_bytes",
+            "Largest HTTP request body once decompressed (gzip, deflate, snappy; larger: 413)",
+            &Settings::max_inflated_bytes));
+        v.push_back(duration_setting(
+            "request_timeout",
+            "An HTTP request must arrive whole within this (else the connection is closed)",
+            &Settings::request_timeout));
+        v.push_back(duration_setting(
+            "header_timeout",
+            "An HTTP request line and headers must arrive within this, and an idle kept-alive "
+            "connection is closed after it (at most request_timeout)",
+            &Settings::header_timeout));
+        v.push_back(count_setting(
+            "max_connections",
+            "Open client connections, HTTP and WebSocket; more are answered 503 and closed",
+            &Settings::max_connections));
+        v.push_back(zero_or_count_setting("max_connections_per_address",
+                                          "Open connections from one client address, loopback "
+                                          "excepted; more are answered 503 (0: no cap)",
+                                          &Settings::max_connections_per_address));
+        v.push_back(zero_or_count_setting(
+            "max_unauthenticated_connections",
+            "Connections without credentials yet (HTTP between requests, WebSocket before auth); "
+            "past it the oldest is closed (0: no cap)",
+            &Settings::max_unauthenticated_connections));
+        v.push_back(zero_or_count_setting(
+            "max_apps",
+            "Apps open mode creates on first use; auth for another is refused (0: no cap)",
+            &Settings::max_apps));
+        v.push_back(bool_setting("metrics_public_apps",
+                                 "Show per-app series of /metrics to callers without credentials",
+                                 &Settings::metrics_public_apps));
+        v.push_back(zero_or_count_setting(
+            "app_rate_limit",
+            "Entries per second one app may ingest, all its producers together (0: unlimited)",
+            &Settings::app_rate_limit));
+        v.push_back(zero_or_count_setting(
+            "app_rate_burst", "Entries an app may send at once above its rate (0: app_rate_limit)",
+            &Settings::app_rate_burst));
+        v.push_back(zero_or_count_setting(
+            "connection_rate_limit",
+            "Entries per second one WebSocket connection may send (0: unlimited)",
+            &Settings::connection_rate_limit));
+        v.push_back(zero_or_count_setting(
+            "connection_rate_burst",
+            "Entries a connection may send at once above its rate (0: connection_rate_limit)",
+            &Settings::connection_rate_burst));
+        v.push_back(zero_or_count_setting(
+            "control_rate_limit",
+            "Control messages (all but logs) per second one WebSocket connection may send; over "
+            "it: rate_limited, then a close (0: unlimited)",
+            &Settings::control_rate_limit));
+        v.push_back(
+            zero_or_count_setting("control_rate_burst",
+                                  "Control messages a connection may send at once above its rate "
+                                  "(0: control_rate_limit; ignored when the rate is 0)",
+                                  &Settings::control_rate_burst));
         v.push_back({"log_level", "Server log level: trace, debug, info, warn, error, off",
                      [](Settings& s, const std::string& text) {
-                         static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
-                         if (!levels.count(text)) throw std::invalid_argument("expected trace, debug, info, warn, error or off");
+                         static const std::set<std::string> levels{
+                             "trace", "debug", "info", "warn", "error", "critical", "off"};
+                         if (!levels.count(text))
+                             throw std::invalid_argument(
+                                 "expected trace, debug, info, warn, error or off");
                          s.log_level = text;
                      },
                      [](const Settings& s) { return s.log_level; }});
@@ -207,7 +304,8 @@ const std::vector<SettingSpec>& setting_specs() {
 }
 
 // "; did you mean PREFIX+name?" when `typed` is a likely typo of one of `known`, else "".
-std::string did_you_mean(std::string_view typed, const std::vector<std::string>& known, std::string_view prefix = {}) {
+std::string did_you_mean(std::string_view typed, const std::vector<std::string>& known,
+                         std::string_view prefix = {}) {
     auto match = core::closest_name(typed, known);
     return match ? fmt::format("; did you mean {}{}?", prefix, *match) : std::string();
 }
@@ -232,11 +330,14 @@ std::optional<std::string> unquoted_value_hint(std::string_view text, std::size_
     };
     const std::string_view key = trim(row.substr(0, eq));
     std::string_view value = trim(row.substr(eq + 1));
-    if (const auto hash = value.find(" #"); hash != std::string_view::npos) value = trim(value.substr(0, hash));
-    const bool bare_key = !key.empty() && key.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
-                                              std::string_view::npos;
-    if (!bare_key || value.empty() || std::string_view("\"'[{").find(value.front()) != std::string_view::npos) {
+    if (const auto hash = value.find(" #"); hash != std::string_view::npos)
+        value = trim(value.substr(0, hash));
+    const bool bare_key =
+        !key.empty() && key.find_first_not_of(
+                            "abcdefghijklmnopqrstuvwxyz"
+                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == std::string_view::npos;
+    if (!bare_key || value.empty() ||
+        std::string_view("\"'[{").find(value.front()) != std::string_view::npos) {
         return std::nullopt;
     }
     return fmt::format("{0}: the value {1} must be quoted: write {0} = \"{1}\"", key, value);
@@ -257,7 +358,8 @@ std::string node_text(const toml::node& node, const std::string& source, const s
     if (const toml::array* array = node.as_array()) {
         std::string out;
         for (const toml::node& item : *array) {
-            if (!item.is_string()) fail_at(source, item.source(), key, "expected an array of strings");
+            if (!item.is_string())
+                fail_at(source, item.source(), key, "expected an array of strings");
             out += (out.empty() ? "" : ",") + *item.value<std::string>();
         }
         return out;
@@ -287,11 +389,13 @@ void apply_server_table(Settings& settings, const toml::table& server, const std
             continue;
         }
         auto& specs = setting_specs();
-        auto it = std::find_if(specs.begin(), specs.end(), [&](const SettingSpec& s) { return s.key == key; });
+        auto it = std::find_if(specs.begin(), specs.end(),
+                               [&](const SettingSpec& s) { return s.key == key; });
         if (it == specs.end()) {
             std::vector<std::string> keys{"insecure_open"};
             for (const auto& spec : specs) keys.push_back(spec.key);
-            fail_at(source, node.source(), full, "unknown setting" + did_you_mean(key, keys, "server."));
+            fail_at(source, node.source(), full,
+                    "unknown setting" + did_you_mean(key, keys, "server."));
         }
         try {
             it->set(settings, node_text(node, source, full));
@@ -314,13 +418,20 @@ void apply_apps(Config& config, const toml::node& apps_node, const std::string& 
             if (key == "id" && node.is_string()) app.id = *node.value<std::string>();
             else if (key == "name" && node.is_string()) app.name = *node.value<std::string>();
             else if (key == "active" && node.is_boolean()) app.active = *node.value<bool>();
-            else if (key == "id" || key == "name") fail_at(source, node.source(), where + "." + key, "expected a string");
-            else if (key == "active") fail_at(source, node.source(), where + ".active", "expected true or false");
-            else fail_at(source, node.source(), where + "." + key, "unknown key" + did_you_mean(key, {"id", "name", "active"}));
+            else if (key == "id" || key == "name")
+                fail_at(source, node.source(), where + "." + key, "expected a string");
+            else if (key == "active")
+                fail_at(source, node.source(), where + ".active", "expected true or false");
+            else
+                fail_at(source, node.source(), where + "." + key,
+                        "unknown key" + did_you_mean(key, {"id", "name", "active"}));
         }
-        if (app.id.empty()) fail_at(source, t->source(), where + ".id", "required, a non-empty string");
+        if (app.id.empty())
+            fail_at(source, t->source(), where + ".id", "required, a non-empty string");
         for (const auto& other : config.apps) {
-            if (other.id == app.id) fail_at(source, t->source(), where + ".id", "app \"" + app.id + "\" is declared twice");
+            if (other.id == app.id)
+                fail_at(source, t->source(), where + ".id",
+                        "app \"" + app.id + "\" is declared twice");
         }
         config.apps.push_back(std::move(app));
     }
@@ -341,36 +452,49 @@ void apply_users(Config& config, const toml::node& users_node, const std::string
                 if (!node.is_string()) fail_at(source, node.source(), full, "expected a string");
                 user.id = *node.value<std::string>();
             } else if (key == "token_sha256") {
-                if (!node.is_string()) fail_at(source, node.source(), full, "expected 64 hex digits");
+                if (!node.is_string())
+                    fail_at(source, node.source(), full, "expected 64 hex digits");
                 if (*node.value<std::string>() == "none") {
                     user.no_token = true;
                     continue;
                 }
                 user.token_sha256 = parse_sha256_hex(*node.value<std::string>());
-                if (!user.token_sha256) fail_at(source, node.source(), full, "expected 64 hex digits (sha-256 of the token)");
+                if (!user.token_sha256)
+                    fail_at(source, node.source(), full,
+                            "expected 64 hex digits (sha-256 of the token)");
             } else if (key == "apps") {
                 const toml::table* grants = node.as_table();
-                if (!grants) fail_at(source, node.source(), full, "expected a table like { app1 = [\"read\", \"write\"] }");
+                if (!grants)
+                    fail_at(source, node.source(), full,
+                            "expected a table like { app1 = [\"read\", \"write\"] }");
                 for (const auto& [app_name, perms_node] : *grants) {
                     const std::string app_key = full + "." + std::string(app_name.str());
                     const toml::array* perms = perms_node.as_array();
-                    if (!perms) fail_at(source, perms_node.source(), app_key, "expected an array of \"read\", \"write\", \"clear\"");
+                    if (!perms)
+                        fail_at(source, perms_node.source(), app_key,
+                                "expected an array of \"read\", \"write\", \"clear\"");
                     auto& set = user.apps[std::string(app_name.str())];
                     for (const toml::node& p : *perms) {
                         const auto text = p.value<std::string>();
                         if (text == "read") set.insert(Permission::read);
                         else if (text == "write") set.insert(Permission::write);
                         else if (text == "clear") set.insert(Permission::clear);
-                        else fail_at(source, p.source(), app_key, "permissions are \"read\", \"write\" and \"clear\"");
+                        else
+                            fail_at(source, p.source(), app_key,
+                                    "permissions are \"read\", \"write\" and \"clear\"");
                     }
                 }
             } else {
-                fail_at(source, node.source(), full, "unknown key" + did_you_mean(key, {"id", "token_sha256", "apps"}));
+                fail_at(source, node.source(), full,
+                        "unknown key" + did_you_mean(key, {"id", "token_sha256", "apps"}));
             }
         }
-        if (user.id.empty()) fail_at(source, t->source(), where + ".id", "required, a non-empty string");
+        if (user.id.empty())
+            fail_at(source, t->source(), where + ".id", "required, a non-empty string");
         for (const auto& other : config.users) {
-            if (other.id == user.id) fail_at(source, t->source(), where + ".id", "user \"" + user.id + "\" is declared twice");
+            if (other.id == user.id)
+                fail_at(source, t->source(), where + ".id",
+                        "user \"" + user.id + "\" is declared twice");
         }
         config.users.push_back(std::move(user));
     }
@@ -380,11 +504,14 @@ void apply_users(Config& config, const toml::node& users_node, const std::string
         for (std::size_t i = 0; i < config.users.size(); ++i) {
             const UserConfig& user = config.users[i];
             if (user.token_sha256 || user.no_token) continue;
-            fail_at(source, (*users)[i].source(), fmt::format("users[{}].token_sha256", i),
-                    fmt::format("required when there are several users (without it anyone could sign in as \"{0}\" "
-                                "with any token): set the sha-256 of {0}'s token, or token_sha256 = \"none\" "
-                                "to let {0} in without one",
-                                user.id));
+            fail_at(
+                source, (*users)[i].source(), fmt::format("users[{}].token_sha256", i),
+                fmt::format(
+                    "required when there are several users (without it anyone could sign in as "
+                    "\"{0}\" "
+                    "with any token): set the sha-256 of {0}'s token, or token_sha256 = \"none\" "
+                    "to let {0} in without one",
+                    user.id));
         }
     }
 }
@@ -401,7 +528,8 @@ void apply_syslog(Config& config, const toml::node& syslog_node, const std::stri
             const std::string key(name.str());
             const std::string full = where + "." + key;
             if (key != "listen" && key != "protocol" && key != "app" && key != "user") {
-                fail_at(source, node.source(), full, "unknown key (expected listen, protocol, app, user)");
+                fail_at(source, node.source(), full,
+                        "unknown key (expected listen, protocol, app, user)");
             }
             if (!node.is_string()) fail_at(source, node.source(), full, "expected a string");
             const std::string value = *node.value<std::string>();
@@ -422,15 +550,22 @@ void apply_syslog(Config& config, const toml::node& syslog_node, const std::stri
                 listener.user = value;
             }
         }
-        if (listener.app.empty()) fail_at(source, t->source(), where + ".app", "required: the app its messages go to");
-        if (listener.user.empty()) fail_at(source, t->source(), where + ".user", "required: the user its messages are written as");
-        if (listener.app.size() > protocol::kMaxIdBytes || listener.user.size() > protocol::kMaxIdBytes) {
-            fail_at(source, t->source(), where, fmt::format("app and user ids are at most {} bytes", protocol::kMaxIdBytes));
+        if (listener.app.empty())
+            fail_at(source, t->source(), where + ".app", "required: the app its messages go to");
+        if (listener.user.empty())
+            fail_at(source, t->source(), where + ".user",
+                    "required: the user its messages are written as");
+        if (listener.app.size() > protocol::kMaxIdBytes ||
+            listener.user.size() > protocol::kMaxIdBytes) {
+            fail_at(source, t->source(), where,
+                    fmt::format("app and user ids are at most {} bytes", protocol::kMaxIdBytes));
         }
         for (const auto& other : config.syslog) {
             // Port 0 picks a free port each time: never the same twice.
-            if (other.listen == listener.listen && other.transport == listener.transport && parse_listen(other.listen).port != 0) {
-                fail_at(source, t->source(), where + ".listen", "\"" + listener.listen + "\" is declared twice");
+            if (other.listen == listener.listen && other.transport == listener.transport &&
+                parse_listen(other.listen).port != 0) {
+                fail_at(source, t->source(), where + ".listen",
+                        "\"" + listener.listen + "\" is declared twice");
             }
         }
         config.syslog.push_back(std::move(listener));
@@ -443,18 +578,26 @@ void check_syslog(const Config& config, const toml::table& root, const std::stri
     const toml::array* listeners = root["syslog"].as_array();
     for (std::size_t i = 0; i < config.syslog.size(); ++i) {
         const SyslogConfig& s = config.syslog[i];
-        const toml::source_region where = listeners && i < listeners->size() ? (*listeners)[i].source() : toml::source_region{};
+        const toml::source_region where =
+            listeners && i < listeners->size() ? (*listeners)[i].source() : toml::source_region{};
         const std::string name = fmt::format("syslog[{}]", i);
         if (config.open_mode()) continue;
-        const auto app = std::find_if(config.apps.begin(), config.apps.end(), [&](const AppConfig& a) { return a.id == s.app; });
-        if (app == config.apps.end()) fail_at(source, where, name + ".app", "no [[apps]] entry has id \"" + s.app + "\"");
-        if (!app->active) fail_at(source, where, name + ".app", "app \"" + s.app + "\" is inactive: nothing may write to it");
-        const auto user = std::find_if(config.users.begin(), config.users.end(), [&](const UserConfig& u) { return u.id == s.user; });
-        if (user == config.users.end()) fail_at(source, where, name + ".user", "no [[users]] entry has id \"" + s.user + "\"");
+        const auto app = std::find_if(config.apps.begin(), config.apps.end(),
+                                      [&](const AppConfig& a) { return a.id == s.app; });
+        if (app == config.apps.end())
+            fail_at(source, where, name + ".app", "no [[apps]] entry has id \"" + s.app + "\"");
+        if (!app->active)
+            fail_at(source, where, name + ".app",
+                    "app \"" + s.app + "\" is inactive: nothing may write to it");
+        const auto user = std::find_if(config.users.begin(), config.users.end(),
+                                       [&](const UserConfig& u) { return u.id == s.user; });
+        if (user == config.users.end())
+            fail_at(source, where, name + ".user", "no [[users]] entry has id \"" + s.user + "\"");
         const auto grant = user->apps.find(s.app);
         if (grant == user->apps.end() || !grant->second.count(Permission::write)) {
-            fail_at(source, where, name + ".user",
-                    "user \"" + s.user + "\" needs the \"write\" permission on app \"" + s.app + "\"");
+            fail_at(
+                source, where, name + ".user",
+                "user \"" + s.user + "\" needs the \"write\" permission on app \"" + s.app + "\"");
         }
     }
 }
@@ -463,12 +606,16 @@ void check_syslog(const Config& config, const toml::table& root, const std::stri
 
 void check_rate_settings(const Settings& s) {
     if (s.app_rate_burst && !s.app_rate_limit) {
-        throw ConfigError(fmt::format("app_rate_burst ({}) needs app_rate_limit: without a rate there is no limit to burst above",
-                                      s.app_rate_burst));
+        throw ConfigError(
+            fmt::format("app_rate_burst ({}) needs app_rate_limit: without a rate there is no "
+                        "limit to burst above",
+                        s.app_rate_burst));
     }
     if (s.connection_rate_burst && !s.connection_rate_limit) {
-        throw ConfigError(fmt::format("connection_rate_burst ({}) needs connection_rate_limit: without a rate there is no limit to burst above",
-                                      s.connection_rate_burst));
+        throw ConfigError(
+            fmt::format("connection_rate_burst ({}) needs connection_rate_limit: without a rate "
+                        "there is no limit to burst above",
+                        s.connection_rate_burst));
     }
 }
 
@@ -519,7 +666,8 @@ void apply_toml(Config& config, std::string_view toml_text, const std::string& s
             apply_syslog(config, node, source);
         } else {
             fail_at(source, node.source(), key,
-                    "unknown section (expected [server], [[apps]], [[users]], [[syslog]])" + did_you_mean(key, {"server", "apps", "users", "syslog"}));
+                    "unknown section (expected [server], [[apps]], [[users]], [[syslog]])" +
+                        did_you_mean(key, {"server", "apps", "users", "syslog"}));
         }
     }
     check_syslog(config, root, source);
@@ -529,8 +677,9 @@ void apply_toml(Config& config, std::string_view toml_text, const std::string& s
             const bool known = std::any_of(config.apps.begin(), config.apps.end(),
                                            [&](const AppConfig& a) { return a.id == app_id; });
             if (!known) {
-                throw ConfigError(fmt::format("{}: users.{}.apps.{}: no [[apps]] entry has id \"{}\"",
-                                              source, user.id, app_id, app_id));
+                throw ConfigError(
+                    fmt::format("{}: users.{}.apps.{}: no [[apps]] entry has id \"{}\"", source,
+                                user.id, app_id, app_id));
             }
         }
     }
@@ -540,17 +689,21 @@ std::optional<std::string> listen_problem(const std::string& listen) {
     if (const auto scheme = listen.find("://"); scheme != std::string::npos) {
         std::string rest = listen.substr(scheme + 3);
         rest = rest.substr(0, rest.find('/'));
-        return fmt::format("expected HOST:PORT without a scheme or path, like \"{}\"", rest.empty() ? "127.0.0.1:3001" : rest);
+        return fmt::format("expected HOST:PORT without a scheme or path, like \"{}\"",
+                           rest.empty() ? "127.0.0.1:3001" : rest);
     }
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos) {
-        const bool port_only = !listen.empty() && listen.find_first_not_of("0123456789") == std::string::npos;
+        const bool port_only =
+            !listen.empty() && listen.find_first_not_of("0123456789") == std::string::npos;
         if (port_only) {
-            return fmt::format("expected HOST:PORT, not a port alone: write \"127.0.0.1:{0}\" (this machine only) "
-                               "or \"0.0.0.0:{0}\" (every interface)",
-                               listen);
+            return fmt::format(
+                "expected HOST:PORT, not a port alone: write \"127.0.0.1:{0}\" (this machine only) "
+                "or \"0.0.0.0:{0}\" (every interface)",
+                listen);
         }
-        return fmt::format("expected HOST:PORT, like \"127.0.0.1:3001\" or \"[::1]:3001\", got \"{}\"", listen);
+        return fmt::format(
+            "expected HOST:PORT, like \"127.0.0.1:3001\" or \"[::1]:3001\", got \"{}\"", listen);
     }
     std::string host = listen.substr(0, colon);
     const std::string port = listen.substr(colon + 1);
@@ -560,9 +713,10 @@ std::optional<std::string> listen_problem(const std::string& listen) {
         return fmt::format("the port of \"{}\" must be a number from 0 to 65535", listen);
     }
     if (host.empty() || host == "[]") {
-        return fmt::format("\"{}\" has no host: write \"127.0.0.1:{}\" (this machine only) or \"0.0.0.0:{}\" "
-                           "(every interface)",
-                           listen, port, port);
+        return fmt::format(
+            "\"{}\" has no host: write \"127.0.0.1:{}\" (this machine only) or \"0.0.0.0:{}\" "
+            "(every interface)",
+            listen, port, port);
     }
     if (host.find(':') != std::string::npos && host.front() != '[') {
         return fmt::format("an IPv6 address goes in brackets: \"[{}]:{}\"", host, port);
@@ -601,9 +755,10 @@ std::vector<std::string> config_warnings(const Config& config) {
     std::vector<std::string> out;
     for (const UserConfig& user : config.users) {
         if (user.token_sha256) continue;
-        out.push_back(fmt::format("user \"{0}\" has no token: anyone can sign in as {0}, with any token or none, "
-                                  "and get {0}'s permissions (docs/security.md, \"Users\")",
-                                  user.id));
+        out.push_back(fmt::format(
+            "user \"{0}\" has no token: anyone can sign in as {0}, with any token or none, "
+            "and get {0}'s permissions (docs/security.md, \"Users\")",
+            user.id));
     }
     return out;
 }
@@ -632,19 +787,22 @@ void refuse_unknown_flags(const CLI::App& app, int argc, const char* const* argv
 }  // namespace
 
 LoadResult load_config(int argc, const char* const* argv) {
-    CLI::App app{"smartlogd: real-time log and metrics server (NehonixSmartLogger protocol).\n"
-                 "Every setting is also read from the [server] table of --config and from the\n"
-                 "environment variable named in its help; flags beat the environment, which\n"
-                 "beats the file.",
-                 "smartlogd"};
+    CLI::App app{
+        "smartlogd: real-time log and metrics server (NehonixSmartLogger protocol).\n"
+        "Every setting is also read from the [server] table of --config and from the\n"
+        "environment variable named in its help; flags beat the environment, which\n"
+        "beats the file.",
+        "smartlogd"};
     app.set_version_flag("--version", SMARTLOG_VERSION);
     app.get_formatter()->column_width(32);
 
     std::string config_file;
-    app.add_option("-c,--config", config_file, "TOML file with [server], [[apps]], [[users]] (env SMARTLOG_CONFIG)");
+    app.add_option("-c,--config", config_file,
+                   "TOML file with [server], [[apps]], [[users]] (env SMARTLOG_CONFIG)");
     bool insecure_open = false;
-    app.add_flag("--insecure-open", insecure_open,
-                 "Allow open mode (no [[users]]) on a non-loopback address (env SMARTLOG_INSECURE_OPEN=1)");
+    app.add_flag(
+        "--insecure-open", insecure_open,
+        "Allow open mode (no [[users]]) on a non-loopback address (env SMARTLOG_INSECURE_OPEN=1)");
 
     const Settings defaults;
     const auto& specs = setting_specs();
@@ -652,22 +810,25 @@ LoadResult load_config(int argc, const char* const* argv) {
     std::vector<CLI::Option*> options;
     for (std::size_t i = 0; i < specs.size(); ++i) {
         const auto& spec = specs[i];
-        options.push_back(app.add_option(
-            "--" + dashed(spec.key), flag_values[i],
-            fmt::format("{} [default: {}] (env {})", spec.help,
-                        spec.show(defaults).empty() ? "unset" : spec.show(defaults), env_name(spec.key))));
+        options.push_back(
+            app.add_option("--" + dashed(spec.key), flag_values[i],
+                           fmt::format("{} [default: {}] (env {})", spec.help,
+                                       spec.show(defaults).empty() ? "unset" : spec.show(defaults),
+                                       env_name(spec.key))));
     }
 
     bool check_only = false;
     app.add_flag("--check-config", check_only,
-                 "Read and check the configuration (file, environment, flags), print a summary and exit: 0 if usable");
+                 "Read and check the configuration (file, environment, flags), print a summary and "
+                 "exit: 0 if usable");
 
     LoadResult result;
     refuse_unknown_flags(app, argc, argv);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ExtrasError& e) {
-        throw ConfigError(fmt::format("{}; every setting is a --flag VALUE (smartlogd --help lists them)", e.what()));
+        throw ConfigError(fmt::format(
+            "{}; every setting is a --flag VALUE (smartlogd --help lists them)", e.what()));
     } catch (const CLI::ParseError& e) {
         result.exit_now = true;
         result.exit_code = app.exit(e);
@@ -712,7 +873,8 @@ LoadResult load_config(int argc, const char* const* argv) {
     check_rate_settings(config.settings);
     // A header deadline past the whole request's is the request's (docs/protocol.md, "Limits"):
     // clamped here once, so every deadline derived from it agrees.
-    config.settings.header_timeout = std::min(config.settings.header_timeout, config.settings.request_timeout);
+    config.settings.header_timeout =
+        std::min(config.settings.header_timeout, config.settings.request_timeout);
     return result;
 }
 

@@ -1,6 +1,6 @@
-// server/config.hpp: settings, apps and users (README, "Configuration"), from the TOML file, the environment
-// and the command line, in that order of increasing precedence. Start-up, --check-config and
-// SIGHUP (which re-reads apps and users only).
+// server/config.hpp: settings, apps and users (README, "Configuration"), from the TOML file, the
+// environment and the command line, in that order of increasing precedence. Start-up,
+// --check-config and SIGHUP (which re-reads apps and users only).
 #pragma once
 
 #include <array>
@@ -37,17 +37,18 @@ struct Settings {
     std::uint64_t max_outbound_bytes = 8u << 20;
     std::uint64_t retention_entries = 100'000;
     milliseconds retention_age{7ll * 24 * 3600 * 1000};
-    std::string storage_check = "quick";  // quick | full | off: what start-up checks (docs/storage.md)
+    std::string storage_check =
+        "quick";  // quick | full | off: what start-up checks (docs/storage.md)
     // Entries waiting for the storage thread before producers wait (backpressure).
     std::uint64_t storage_queue_entries = 250'000;
     milliseconds query_timeout{2'000};  // time budget of one stored-log query (GET /api/v1/logs)
     std::string tls_cert;
     std::string tls_key;
-    std::vector<std::string> allowed_origins;  // empty: any Origin; else serialized origins
-    bool ws_deflate = false;  // offer permessage-deflate to WebSocket clients
-    std::uint64_t max_body_bytes = 1u << 20;  // largest HTTP request body (larger: 413)
+    std::vector<std::string> allowed_origins;     // empty: any Origin; else serialized origins
+    bool ws_deflate = false;                      // offer permessage-deflate to WebSocket clients
+    std::uint64_t max_body_bytes = 1u << 20;      // largest HTTP request body (larger: 413)
     std::uint64_t max_inflated_bytes = 8u << 20;  // largest body once gzip / snappy is undone
-    milliseconds request_timeout{10'000};     // an HTTP request must arrive whole within this
+    milliseconds request_timeout{10'000};         // an HTTP request must arrive whole within this
     // Request line and headers must arrive within this (load_config clamps it to
     // request_timeout); it also bounds how long a kept-alive connection waits for a request.
     milliseconds header_timeout{5'000};
@@ -56,7 +57,7 @@ struct Settings {
     std::size_t max_connections_per_address = 64;
     // Connections that have proven nothing yet; at the cap the oldest is closed (0: no cap).
     std::size_t max_unauthenticated_connections = 256;
-    std::size_t max_apps = 1000;  // apps open mode creates on first use (0: no cap)
+    std::size_t max_apps = 1000;       // apps open mode creates on first use (0: no cap)
     bool metrics_public_apps = false;  // per-app series of /metrics for callers without credentials
     // Ingest budgets in entries per second; 0: unlimited. A burst of 0 means one second's worth.
     std::uint64_t app_rate_limit = 0;

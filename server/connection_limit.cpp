@@ -31,14 +31,16 @@ public:
 
 private:
     void do_read() {
-        stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            // The last handler of this object: EOF, the deadline, or a reset.
-            if (ec) {
-                --self->ctx_.stats.refusals_lingering;
-                return;
-            }
-            self->do_read();
-        });
+        stream_.async_read_some(net::buffer(scratch_),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                    // The last handler of this object: EOF, the deadline, or a
+                                    // reset.
+                                    if (ec) {
+                                        --self->ctx_.stats.refusals_lingering;
+                                        return;
+                                    }
+                                    self->do_read();
+                                });
     }
 
     beast::tcp_stream stream_;
@@ -48,11 +50,12 @@ private:
 
 std::string refusal_text(std::string_view message) {
     // The messages are ours: nothing in them needs JSON escaping.
-    const std::string body = fmt::format(R"({{"error":{{"code":"unavailable","message":"{}"}}}})", message);
-    return fmt::format(
-        "HTTP/1.1 503 Service Unavailable\r\nServer: smartlogd/" SMARTLOG_VERSION
-        "\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{}",
-        body.size(), body);
+    const std::string body =
+        fmt::format(R"({{"error":{{"code":"unavailable","message":"{}"}}}})", message);
+    return fmt::format("HTTP/1.1 503 Service Unavailable\r\nServer: smartlogd/" SMARTLOG_VERSION
+                       "\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: "
+                       "close\r\nContent-Length: {}\r\n\r\n{}",
+                       body.size(), body);
 }
 
 }  // namespace
@@ -62,9 +65,11 @@ bool at_connection_limit(const ServerContext& ctx) noexcept {
 }
 
 void refuse_connection(tcp::socket socket, ServerContext& ctx) {
-    refuse_connection(std::move(socket), ctx,
-                      fmt::format("too many connections: this server serves at most {} (max_connections); retry later",
-                                  ctx.settings.max_connections));
+    refuse_connection(
+        std::move(socket), ctx,
+        fmt::format(
+            "too many connections: this server serves at most {} (max_connections); retry later",
+            ctx.settings.max_connections));
 }
 
 void refuse_connection(tcp::socket socket, ServerContext& ctx, std::string_view message) {
@@ -92,9 +97,10 @@ void reserve_descriptors(std::size_t max_connections) {
     limit.rlim_cur = std::min(wanted, limit.rlim_max);
     ::setrlimit(RLIMIT_NOFILE, &limit);
     if (limit.rlim_cur < wanted) {
-        spdlog::warn("max_connections {} needs about {} open files, but the hard limit (ulimit -Hn) is {}: "
-                     "connections past it fail to be accepted instead of getting 503",
-                     max_connections, wanted, limit.rlim_max);
+        spdlog::warn(
+            "max_connections {} needs about {} open files, but the hard limit (ulimit -Hn) is {}: "
+            "connections past it fail to be accepted instead of getting 503",
+            max_connections, wanted, limit.rlim_max);
     }
 }
 

@@ -6,7 +6,9 @@ namespace smartlog::server {
 
 // ---- Slot ----------------------------------------------------------------------------------
 
-Slot::Slot(Slot&& other) noexcept : owner_(other.owner_), node_(other.node_) { other.owner_ = nullptr; }
+Slot::Slot(Slot&& other) noexcept : owner_(other.owner_), node_(other.node_) {
+    other.owner_ = nullptr;
+}
 
 Slot& Slot::operator=(Slot&& other) noexcept {
     if (this != &other) {
@@ -49,7 +51,8 @@ std::size_t ConnectionSlots::from(const net::ip::address& address) const {
     return it == per_address_.end() ? 0 : it->second;
 }
 
-ConnectionSlots::Admission ConnectionSlots::admit(const net::ip::address& address, const SlotLimits& limits) {
+ConnectionSlots::Admission ConnectionSlots::admit(const net::ip::address& address,
+                                                  const SlotLimits& limits) {
     Admission result;
     const net::ip::address canon = canonical(address);
     std::string key = canon.to_string();
@@ -59,7 +62,8 @@ ConnectionSlots::Admission ConnectionSlots::admit(const net::ip::address& addres
         auto it = per_address_.find(key);
         if (it != per_address_.end() && it->second >= limits.per_address) {
             result.refusal = fmt::format(
-                "too many connections from your address: at most {} (max_connections_per_address); retry later",
+                "too many connections from your address: at most {} (max_connections_per_address); "
+                "retry later",
                 limits.per_address);
             return result;
         }

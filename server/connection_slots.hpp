@@ -71,8 +71,8 @@ public:
     ~ConnectionSlots() = default;
 
     struct Admission {
-        Slot slot;            // empty when refused
-        std::string refusal;  // why, for the client: set when `slot` is empty
+        Slot slot;                  // empty when refused
+        std::string refusal;        // why, for the client: set when `slot` is empty
         std::size_t displaced = 0;  // waiting connections closed to make room
     };
 

@@ -8,8 +8,9 @@
 // 4 KiB frames (Beast's default, our client library's too) cost two recvmsg per 4 KiB. In this
 // mode a small read takes everything the socket holds, up to 64 KiB, and keeps what the caller
 // had no room for, for its next reads: one recvmsg per 64 KiB. The buffer is the session's
-// while it reads and is freed when a read has to wait, so idle connections hold none. Reads and writes also go to the socket directly rather than through
-// beast::tcp_stream, whose timeouts a WebSocket session does not use (it keeps its own).
+// while it reads and is freed when a read has to wait, so idle connections hold none. Reads and
+// writes also go to the socket directly rather than through beast::tcp_stream, whose timeouts a
+// WebSocket session does not use (it keeps its own).
 #pragma once
 
 #include <boost/asio/ssl.hpp>
@@ -27,7 +28,8 @@ public:
     using tls_stream = beast::ssl_stream<beast::tcp_stream>;
     using executor_type = beast::tcp_stream::executor_type;
 
-    explicit FlexStream(tcp::socket&& socket) : stream_(std::in_place_index<0>, std::move(socket)) {}
+    explicit FlexStream(tcp::socket&& socket)
+        : stream_(std::in_place_index<0>, std::move(socket)) {}
 
     FlexStream(FlexStream&&) = default;
     FlexStream& operator=(FlexStream&&) = default;
@@ -61,7 +63,9 @@ public:
         release_read_buffer();
     }
     template <class Duration>
-    void expires_after(Duration d) { next_layer().expires_after(d); }
+    void expires_after(Duration d) {
+        next_layer().expires_after(d);
+    }
     void expires_never() { next_layer().expires_never(); }
 
     template <class MutableBufferSequence, class ReadToken>
@@ -115,9 +119,11 @@ private:
             // Bytes kept from an earlier recv come first. Completed through the executor, as
             // an asynchronous operation must be (never inside its initiating function).
             const std::size_t n = take_buffered(b);
-            return net::post(get_executor(), beast::bind_handler(std::move(handler), beast::error_code{}, n));
+            return net::post(get_executor(),
+                             beast::bind_handler(std::move(handler), beast::error_code{}, n));
         }
-        if (beast::buffer_bytes(b) >= kSmallRead) return socket().async_read_some(b, std::move(handler));
+        if (beast::buffer_bytes(b) >= kSmallRead)
+            return socket().async_read_some(b, std::move(handler));
         // Take what is there now. EAGAIN: wait until the socket is readable, then take it.
         // (Waiting on readiness after EAGAIN, rather than starting async_read_some, spares the
         // speculative recvmsg Asio would begin with, which would find nothing either.)
@@ -130,14 +136,15 @@ private:
         auto slot = net::get_associated_cancellation_slot(handler);
         socket().async_wait(
             tcp::socket::wait_read,
-            net::bind_cancellation_slot(slot, [this, b, handler = std::move(handler)](beast::error_code ec) mutable {
-                if (ec) return handler(ec, std::size_t{0});
-                // Called from a completion, so the handler may run here. Readable but nothing
-                // to read (a spurious wake-up): wait again.
-                std::size_t n = 0;
-                if (recv_into(b, ec, n)) return handler(ec, n);
-                websocket_read_some(b, std::move(handler));
-            }));
+            net::bind_cancellation_slot(
+                slot, [this, b, handler = std::move(handler)](beast::error_code ec) mutable {
+                    if (ec) return handler(ec, std::size_t{0});
+                    // Called from a completion, so the handler may run here. Readable but nothing
+                    // to read (a spurious wake-up): wait again.
+                    std::size_t n = 0;
+                    if (recv_into(b, ec, n)) return handler(ec, n);
+                    websocket_read_some(b, std::move(handler));
+                }));
     }
 
     // One non-blocking recv of up to kReadBuffer bytes into read_buffer_: copies what fits into
@@ -147,7 +154,8 @@ private:
     bool recv_into(const MutableBufferSequence& b, beast::error_code& ec, std::size_t& n) {
         if (!read_buffer_) read_buffer_ = std::make_unique_for_overwrite<char[]>(kReadBuffer);
         std::size_t got = 0;
-        if (!recv_now(socket().native_handle(), read_buffer_.get(), kReadBuffer, got, ec)) return false;
+        if (!recv_now(socket().native_handle(), read_buffer_.get(), kReadBuffer, got, ec))
+            return false;
         if (ec) return true;
         read_pos_ = 0;
         read_end_ = got;

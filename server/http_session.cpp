@@ -26,16 +26,19 @@ void HttpSession::run() {
     slot_.on_displace([weak = weak_from_this()] {
         if (auto self = weak.lock()) self->stop();
     });
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(ctx_.tls ? &HttpSession::do_detect_tls : &HttpSession::do_read,
-                                            shared_from_this()));
+    net::dispatch(
+        stream_.get_executor(),
+        beast::bind_front_handler(ctx_.tls ? &HttpSession::do_detect_tls : &HttpSession::do_read,
+                                  shared_from_this()));
 }
 
 void HttpSession::do_detect_tls() {
     // One deadline for telling TLS from plain text and the whole handshake; each request then
     // has its own. A client dripping its handshake is cut like one dripping its headers.
     stream_.expires_after(ctx_.settings.header_timeout);
-    beast::async_detect_ssl(stream_, buffer_, beast::bind_front_handler(&HttpSession::on_detect_tls, shared_from_this()));
+    beast::async_detect_ssl(
+        stream_, buffer_,
+        beast::bind_front_handler(&HttpSession::on_detect_tls, shared_from_this()));
 }
 
 void HttpSession::on_detect_tls(beast::error_code ec, bool is_tls) {
@@ -44,16 +47,19 @@ void HttpSession::on_detect_tls(beast::error_code ec, bool is_tls) {
         // A plain http:// or ws:// client on the TLS port: tell it in words it can read.
         HttpRequest head;
         head.version(11);
-        response_ = std::make_shared<HttpResponse>(json_error(
-            head, http::status::bad_request, "bad_request", "this port speaks TLS only: use https:// or wss://"));
+        response_ = std::make_shared<HttpResponse>(
+            json_error(head, http::status::bad_request, "bad_request",
+                       "this port speaks TLS only: use https:// or wss://"));
         response_->keep_alive(false);
         drain_ = true;
-        return http::async_write(stream_, *response_,
-                                 beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
+        return http::async_write(
+            stream_, *response_,
+            beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
     }
     stream_.start_tls(*ctx_.tls);
-    stream_.tls().async_handshake(net::ssl::stream_base::server, buffer_.data(),
-                                  beast::bind_front_handler(&HttpSession::on_tls_handshake, shared_from_this()));
+    stream_.tls().async_handshake(
+        net::ssl::stream_base::server, buffer_.data(),
+        beast::bind_front_handler(&HttpSession::on_tls_handshake, shared_from_this()));
 }
 
 void HttpSession::on_tls_handshake(beast::error_code ec, std::size_t used) {
@@ -90,10 +96,11 @@ void HttpSession::do_read() {
 void HttpSession::on_header(beast::error_code ec, std::size_t bytes) {
     if (ec || parser_->is_done()) return on_read(ec, bytes);
     stream_.expires_after(request_deadline_ - std::chrono::steady_clock::now());
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this(), header_bytes = bytes](beast::error_code ec, std::size_t bytes) {
-                         self->on_read(ec, header_bytes + bytes);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this(), header_bytes = bytes](beast::error_code ec, std::size_t bytes) {
+            self->on_read(ec, header_bytes + bytes);
+        });
 }
 
 bool HttpSession::origin_allowed(const HttpRequest& req) const {
@@ -114,12 +121,13 @@ void HttpSession::on_read(beast::error_code ec, std::size_t bytes) {
     if (ec == http::error::body_limit) {
         HttpRequest head;
         head.version(11);
-        response_ = std::make_shared<HttpResponse>(json_error(head, http::status::payload_too_large,
-                                                              "too_large", "request body too large"));
+        response_ = std::make_shared<HttpResponse>(json_error(
+            head, http::status::payload_too_large, "too_large", "request body too large"));
         response_->keep_alive(false);
         drain_ = true;
-        return http::async_write(stream_, *response_,
-                                 beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
+        return http::async_write(
+            stream_, *response_,
+            beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
     }
     if (ec == beast::error::timeout) ++ctx_.stats.http_timeouts;
     if (ec) return;  // timeouts, resets and malformed requests: nothing to answer
@@ -133,28 +141,31 @@ void HttpSession::on_read(beast::error_code ec, std::size_t bytes) {
         const auto path = target_path(req.target());
         HttpResponse refusal;
         if (path != "/" && path != "/ws") {
-            refusal = json_error(req, http::status::not_found, "not_found", "WebSocket endpoints are / and /ws");
+            refusal = json_error(req, http::status::not_found, "not_found",
+                                 "WebSocket endpoints are / and /ws");
         } else if (!origin_allowed(req)) {
             refusal = json_error(req, http::status::forbidden, "forbidden", "Origin not allowed");
         } else if (auto bad = check_upgrade(req)) {
             refusal = json_error(req, bad->status, "bad_request", bad->message);
-            if (bad->status == http::status::upgrade_required) refusal.set(http::field::sec_websocket_version, "13");
+            if (bad->status == http::status::upgrade_required)
+                refusal.set(http::field::sec_websocket_version, "13");
         } else {
-            std::make_shared<WsSession>(std::move(stream_), ctx_, std::move(slot_))->run(std::move(req));
+            std::make_shared<WsSession>(std::move(stream_), ctx_, std::move(slot_))
+                ->run(std::move(req));
             return;
         }
         refusal.keep_alive(false);
         response_ = std::make_shared<HttpResponse>(std::move(refusal));
-        return http::async_write(stream_, *response_,
-                                 beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
+        return http::async_write(
+            stream_, *response_,
+            beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), false));
     }
 
     // The request lives here until its (maybe asynchronous) route has answered; no other
     // request is read meanwhile.
     request_ = std::make_shared<HttpRequest>(std::move(req));
-    ctx_.router.handle(*request_, [self = shared_from_this()](HttpResponse res) {
-        self->write(std::move(res));
-    });
+    ctx_.router.handle(
+        *request_, [self = shared_from_this()](HttpResponse res) { self->write(std::move(res)); });
 }
 
 void HttpSession::write(HttpResponse res) {
@@ -162,8 +173,9 @@ void HttpSession::write(HttpResponse res) {
     response_ = std::make_shared<HttpResponse>(std::move(res));
     const bool keep_alive = response_->keep_alive();
     stream_.expires_after(ctx_.settings.request_timeout);
-    http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
+    http::async_write(
+        stream_, *response_,
+        beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
 }
 
 void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t bytes) {

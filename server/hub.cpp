@@ -22,8 +22,9 @@ std::size_t app_cap(const ServerContext& ctx) noexcept {
 }
 
 std::string too_many_apps_message(const ServerContext& ctx) {
-    return fmt::format("this server already holds {} apps (max_apps) and none is idle: no new app can be created",
-                       ctx.settings.max_apps);
+    return fmt::format(
+        "this server already holds {} apps (max_apps) and none is idle: no new app can be created",
+        ctx.settings.max_apps);
 }
 
 Hub::Hub(net::io_context& ioc, const Settings& settings, storage::Store& store, core::Clock& clock)
@@ -38,14 +39,16 @@ AppChannel& Hub::channel(const std::string& app_id) {
 }
 
 AppChannel* Hub::open_channel(const std::string& app_id, std::size_t max_apps) {
-    if (max_apps && channels_.size() >= max_apps && !channels_.count(app_id) && release_idle() == 0) {
+    if (max_apps && channels_.size() >= max_apps && !channels_.count(app_id) &&
+        release_idle() == 0) {
         return nullptr;
     }
     return &channel(app_id);
 }
 
 bool Hub::idle(const AppChannel& app) noexcept {
-    return app.members.empty() && app.batcher.empty() && !app.flush_timer_armed && app.history.size() == 0;
+    return app.members.empty() && app.batcher.empty() && !app.flush_timer_armed &&
+           app.history.size() == 0;
 }
 
 std::size_t Hub::release_idle() {

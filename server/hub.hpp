@@ -41,11 +41,11 @@ struct AppChannel {
     bool flush_timer_armed = false;
     std::vector<Subscriber*> members;  // authenticated connections, viewers and producers
     core::RateMeter rate;
-    std::uint64_t ingested = 0;   // entries accepted since start
-    std::uint64_t rejected = 0;   // entries refused since start
-    std::uint64_t delivered = 0;  // entries queued to viewers since start
-    core::TokenBucket ingest_budget;   // app_rate_limit (server/ingest_limit.hpp)
-    std::uint64_t rate_limited = 0;    // entries refused by a rate limit since start
+    std::uint64_t ingested = 0;       // entries accepted since start
+    std::uint64_t rejected = 0;       // entries refused since start
+    std::uint64_t delivered = 0;      // entries queued to viewers since start
+    core::TokenBucket ingest_budget;  // app_rate_limit (server/ingest_limit.hpp)
+    std::uint64_t rate_limited = 0;   // entries refused by a rate limit since start
 };
 
 // The cap on apps `ctx`'s server may create on first use: max_apps in open mode; none when

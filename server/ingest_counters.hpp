@@ -14,10 +14,11 @@ inline constexpr std::size_t kIngestProtocols = 5;
 inline constexpr std::size_t kIngestFormats = 6;
 
 struct IngestCounters {
-    std::uint64_t requests = 0;   // requests (HTTP), reads (syslog TCP) or datagrams handled
-    std::uint64_t entries = 0;    // entries accepted and stored
-    std::uint64_t rejected = 0;   // entries refused alone (size limits, validation)
-    std::uint64_t refused = 0;    // entries of requests refused whole (backpressure, rate limits, errors)
+    std::uint64_t requests = 0;  // requests (HTTP), reads (syslog TCP) or datagrams handled
+    std::uint64_t entries = 0;   // entries accepted and stored
+    std::uint64_t rejected = 0;  // entries refused alone (size limits, validation)
+    std::uint64_t refused =
+        0;  // entries of requests refused whole (backpressure, rate limits, errors)
     std::uint64_t malformed = 0;  // syslog: lines that were not syslog, kept as plain messages
     std::uint64_t dropped = 0;    // syslog UDP: datagrams dropped under backpressure or rate limits
 };

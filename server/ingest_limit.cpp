@@ -6,7 +6,8 @@ namespace smartlog::server {
 
 namespace {
 
-core::TokenBucket budget(std::uint64_t rate, std::uint64_t burst, core::TokenBucket::time_point now) {
+core::TokenBucket budget(std::uint64_t rate, std::uint64_t burst,
+                         core::TokenBucket::time_point now) {
     // A burst of 0 is one second's worth.
     return core::TokenBucket(rate, burst ? burst : rate, now);
 }
@@ -14,15 +15,18 @@ core::TokenBucket budget(std::uint64_t rate, std::uint64_t burst, core::TokenBuc
 std::string over_burst_message(std::uint64_t entries, const std::string& who, const char* setting,
                                std::uint64_t burst) {
     return fmt::format(
-        "a message of {} entries is more than {} may ever send at once ({} {}): nothing was stored; "
+        "a message of {} entries is more than {} may ever send at once ({} {}): nothing was "
+        "stored; "
         "send at most {} entries per message",
         entries, who, setting, burst, burst);
 }
 
-std::string over_rate_message(const std::string& who, const char* setting, const core::TokenBucket& b,
-                              std::chrono::milliseconds retry_after) {
-    return fmt::format("{} is over its ingest rate of {} entries/s ({}, burst {}): nothing was stored; retry in {} ms",
-                       who, b.rate(), setting, b.burst(), retry_after.count());
+std::string over_rate_message(const std::string& who, const char* setting,
+                              const core::TokenBucket& b, std::chrono::milliseconds retry_after) {
+    return fmt::format(
+        "{} is over its ingest rate of {} entries/s ({}, burst {}): nothing was stored; retry in "
+        "{} ms",
+        who, b.rate(), setting, b.burst(), retry_after.count());
 }
 
 }  // namespace
@@ -53,10 +57,12 @@ IngestVerdict admit_entries(AppChannel& app, core::TokenBucket* connection, std:
     // A message that can never pass says so first: waiting would not help.
     if (by_app.exceeds_burst) {
         v.outcome = Outcome::over_burst;
-        v.message = over_burst_message(entries, app_name, "app_rate_burst", app.ingest_budget.burst());
+        v.message =
+            over_burst_message(entries, app_name, "app_rate_burst", app.ingest_budget.burst());
     } else if (by_connection.exceeds_burst) {
         v.outcome = Outcome::over_burst;
-        v.message = over_burst_message(entries, connection_name, "connection_rate_burst", connection->burst());
+        v.message = over_burst_message(entries, connection_name, "connection_rate_burst",
+                                       connection->burst());
     } else if (by_app.retry_after >= by_connection.retry_after) {
         v.outcome = Outcome::rate_limited;
         v.retry_after = by_app.retry_after;
@@ -64,7 +70,8 @@ IngestVerdict admit_entries(AppChannel& app, core::TokenBucket* connection, std:
     } else {
         v.outcome = Outcome::rate_limited;
         v.retry_after = by_connection.retry_after;
-        v.message = over_rate_message(connection_name, "connection_rate_limit", *connection, v.retry_after);
+        v.message =
+            over_rate_message(connection_name, "connection_rate_limit", *connection, v.retry_after);
     }
     return v;
 }

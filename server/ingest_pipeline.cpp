@@ -23,7 +23,8 @@ void ingest_entries(ServerContext& ctx, const IngestSource& source, protocol::Lo
     ++counters.requests;
     const std::size_t total = logs.accepted.size() + logs.rejected.size();
     IngestOutcome outcome;
-    const auto refuse = [&](IngestOutcome::Status status, std::chrono::milliseconds retry, std::string message) {
+    const auto refuse = [&](IngestOutcome::Status status, std::chrono::milliseconds retry,
+                            std::string message) {
         counters.refused += total;
         outcome.status = status;
         outcome.retry_after = retry;
@@ -37,7 +38,8 @@ void ingest_entries(ServerContext& ctx, const IngestSource& source, protocol::Lo
     AppChannel& app = *opened;
     if (!logs.accepted.empty() && ingest_backlogged(ctx)) {
         ++ctx.hub.throttled_requests;
-        return refuse(IngestOutcome::Status::backlogged, kBacklogRetry, "storage is behind; retry shortly");
+        return refuse(IngestOutcome::Status::backlogged, kBacklogRetry,
+                      "storage is behind; retry shortly");
     }
     const auto verdict = admit_entries(app, nullptr, total, std::chrono::steady_clock::now());
     if (verdict.outcome == IngestVerdict::Outcome::over_burst) {
@@ -52,7 +54,8 @@ void ingest_entries(ServerContext& ctx, const IngestSource& source, protocol::Lo
     outcome.rejected = std::move(logs.rejected);
     if (outcome.accepted == 0) return done(std::move(outcome));
     ctx.hub.ingest(app, source.user_id, std::move(logs.accepted),
-                   [&counters, outcome = std::move(outcome), done = std::move(done)](std::error_code ec) mutable {
+                   [&counters, outcome = std::move(outcome),
+                    done = std::move(done)](std::error_code ec) mutable {
                        if (ec) {
                            // A full disk is told apart: the client may wait for space.
                            const bool full = ec == std::errc::no_space_on_device;
@@ -81,7 +84,8 @@ http::status http_status(const IngestOutcome& outcome) {
 }
 
 void set_retry_after(HttpResponse& res, const IngestOutcome& outcome) {
-    if (outcome.status == IngestOutcome::Status::backlogged || outcome.status == IngestOutcome::Status::rate_limited) {
+    if (outcome.status == IngestOutcome::Status::backlogged ||
+        outcome.status == IngestOutcome::Status::rate_limited) {
         res.set(http::field::retry_after, std::to_string(outcome.retry_after_seconds()));
     }
 }

@@ -27,7 +27,7 @@ struct IngestSource {
 
 struct IngestOutcome {
     enum class Status {
-        stored,         // the accepted entries are stored (as durability promises); `rejected` were not
+        stored,  // the accepted entries are stored (as durability promises); `rejected` were not
         backlogged,     // storage is behind: nothing taken, retry after `retry_after`
         rate_limited,   // over a rate limit: nothing taken, retry after `retry_after`
         too_large,      // more entries than a rate budget can ever hold: never admitted whole

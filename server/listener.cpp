@@ -25,7 +25,8 @@ void Listener::stop() {
 }
 
 void Listener::do_accept() {
-    acceptor_.async_accept(ctx_.ioc, beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+    acceptor_.async_accept(ctx_.ioc,
+                           beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 
 void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
@@ -60,7 +61,8 @@ void Listener::admit(tcp::socket socket) {
     beast::error_code ec;
     const tcp::endpoint peer = socket.remote_endpoint(ec);
     if (ec) return;  // gone already: the socket closes here
-    const SlotLimits limits{ctx_.settings.max_connections_per_address, ctx_.settings.max_unauthenticated_connections};
+    const SlotLimits limits{ctx_.settings.max_connections_per_address,
+                            ctx_.settings.max_unauthenticated_connections};
     auto admission = ctx_.slots.admit(peer.address(), limits);
     ctx_.stats.connections_displaced += admission.displaced;
     if (!admission.slot) {

@@ -50,7 +50,11 @@ std::uint64_t resident_bytes() {
 
 MetricsSampler::MetricsSampler(net::io_context& ioc, const Settings& settings, Hub& hub,
                                const Stats& stats)
-    : timer_(ioc), settings_(settings), hub_(hub), stats_(stats), started_(std::chrono::steady_clock::now()) {
+    : timer_(ioc),
+      settings_(settings),
+      hub_(hub),
+      stats_(stats),
+      started_(std::chrono::steady_clock::now()) {
     if (auto cpu = core::parse_proc_stat(read_file("/proc/stat"))) last_cpu_ = *cpu;
     sample();
     last_roll_ms_ = hub_.clock().now_ms();
@@ -96,7 +100,8 @@ void MetricsSampler::sample() {
             if (i == 14) utime = std::stoull(field);
             if (i == 15) stime = std::stoull(field);
         }
-        m.process.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+        m.process.cpu_seconds =
+            static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
     }
     m.process.rss_bytes = resident_bytes();
     m.process.uptime_seconds =

@@ -40,7 +40,8 @@ bool valid_host(std::string_view h) {
             return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f') || c == ':' || c == '.';
         });
     }
-    return std::all_of(h.begin(), h.end(), [](char c) { return is_alpha(c) || is_digit(c) || c == '-' || c == '.'; });
+    return std::all_of(h.begin(), h.end(),
+                       [](char c) { return is_alpha(c) || is_digit(c) || c == '-' || c == '.'; });
 }
 
 }  // namespace
@@ -64,8 +65,8 @@ std::optional<Origin> parse_origin(std::string_view text) {
         const std::string_view port = rest.substr(colon + 1);
         unsigned value = 0;
         auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-        if (port.empty() || ec != std::errc{} || ptr != port.data() + port.size() || value == 0 || value > 65535 ||
-            !std::all_of(port.begin(), port.end(), is_digit)) {
+        if (port.empty() || ec != std::errc{} || ptr != port.data() + port.size() || value == 0 ||
+            value > 65535 || !std::all_of(port.begin(), port.end(), is_digit)) {
             return std::nullopt;
         }
         origin.port = static_cast<std::uint16_t>(value);
@@ -78,7 +79,8 @@ std::optional<Origin> parse_origin(std::string_view text) {
 bool origin_in(const std::vector<std::string>& allowed, std::string_view header) {
     const auto origin = parse_origin(header);
     if (!origin) return false;
-    return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) { return parse_origin(a) == origin; });
+    return std::any_of(allowed.begin(), allowed.end(),
+                       [&](const std::string& a) { return parse_origin(a) == origin; });
 }
 
 }  // namespace smartlog::server

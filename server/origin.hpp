@@ -11,8 +11,8 @@
 namespace smartlog::server {
 
 struct Origin {
-    std::string scheme;  // lower-cased
-    std::string host;    // lower-cased; an IPv6 literal keeps its brackets
+    std::string scheme;      // lower-cased
+    std::string host;        // lower-cased; an IPv6 literal keeps its brackets
     std::uint16_t port = 0;  // explicit, or the scheme's default (80, 443); 0: none known
 
     bool operator==(const Origin&) const = default;

@@ -36,7 +36,9 @@ public:
     // `bound`: max_outbound_bytes, counted as cost() of the frames that wait.
     explicit OutboundQueue(std::size_t bound) noexcept : bound_(bound) {}
 
-    static std::size_t cost(const std::string& frame) noexcept { return frame.size() + kFrameOverhead; }
+    static std::size_t cost(const std::string& frame) noexcept {
+        return frame.size() + kFrameOverhead;
+    }
 
     // Offers `frame`; true when it was queued. A live or notice frame is refused when frames
     // already wait and it would take what waits past the bound (the frame being written is the

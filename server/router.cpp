@@ -6,9 +6,7 @@
 
 namespace smartlog::server {
 
-std::string_view target_path(std::string_view target) {
-    return target.substr(0, target.find('?'));
-}
+std::string_view target_path(std::string_view target) { return target.substr(0, target.find('?')); }
 
 HttpResponse text_response(const HttpRequest& req, http::status status, std::string content_type,
                            std::string body) {
@@ -34,9 +32,10 @@ HttpResponse json_error(const HttpRequest& req, http::status status, std::string
 }
 
 void Router::add(http::verb method, std::string path, Handler handler) {
-    add_async(method, std::move(path), [handler = std::move(handler)](const HttpRequest& req, Respond respond) {
-        respond(handler(req));
-    });
+    add_async(method, std::move(path),
+              [handler = std::move(handler)](const HttpRequest& req, Respond respond) {
+                  respond(handler(req));
+              });
 }
 
 void Router::add_async(http::verb method, std::string path, AsyncHandler handler) {
@@ -49,7 +48,8 @@ void Router::handle(const HttpRequest& req, Respond respond) const {
     const std::string path(target_path(req.target()));
     // HEAD is answered like GET; Beast leaves the body out when serialising.
     const http::verb method = req.method() == http::verb::head ? http::verb::get : req.method();
-    if (auto it = routes_.find({path, method}); it != routes_.end()) return it->second(req, std::move(respond));
+    if (auto it = routes_.find({path, method}); it != routes_.end())
+        return it->second(req, std::move(respond));
     std::string allowed;
     for (const auto& [key, handler] : routes_) {
         if (key.first == path) {
@@ -70,7 +70,8 @@ HttpResponse Router::handle(const HttpRequest& req) const {
     std::optional<HttpResponse> answer;
     handle(req, [&answer](HttpResponse res) { answer = std::move(res); });
     if (!answer) {
-        return json_error(req, http::status::internal_server_error, "internal", "asynchronous route");
+        return json_error(req, http::status::internal_server_error, "internal",
+                          "asynchronous route");
     }
     return std::move(*answer);
 }

@@ -1,5 +1,5 @@
-// server/router.hpp: HTTP routes on the WebSocket port (README, "HTTP API"), matched by method and path.
-// Handlers run on the net thread and must not block: one that waits for another thread (the
+// server/router.hpp: HTTP routes on the WebSocket port (README, "HTTP API"), matched by method and
+// path. Handlers run on the net thread and must not block: one that waits for another thread (the
 // store) is asynchronous and answers later through its Respond, again on the net thread.
 #pragma once
 

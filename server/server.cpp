@@ -23,9 +23,10 @@ tcp::endpoint resolve_listen(net::io_context& ioc, const std::string& listen) {
     auto results = resolver.resolve(address.host, std::to_string(address.port),
                                     tcp::resolver::passive | tcp::resolver::numeric_service, ec);
     if (ec || results.empty()) {
-        throw ConfigError(fmt::format("cannot listen on {}: the host \"{}\" does not resolve ({}); use an IP address "
-                                      "such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
-                                      listen, address.host, ec ? ec.message() : "no address"));
+        throw ConfigError(fmt::format(
+            "cannot listen on {}: the host \"{}\" does not resolve ({}); use an IP address "
+            "such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
+            listen, address.host, ec ? ec.message() : "no address"));
     }
     return results.begin()->endpoint();
 }
@@ -34,20 +35,24 @@ tcp::endpoint resolve_listen(net::io_context& ioc, const std::string& listen) {
 // in use [system:98 at ...]".
 [[noreturn]] void refuse_bind(const std::string& listen, const boost::system::system_error& e) {
     const auto code = e.code();
-    const std::string fix = "choose another address with --listen HOST:PORT or listen = \"HOST:PORT\" in [server]";
+    const std::string fix =
+        "choose another address with --listen HOST:PORT or listen = \"HOST:PORT\" in [server]";
     if (code == net::error::address_in_use) {
-        throw ConfigError(fmt::format("cannot listen on {}: the address is already in use (another smartlogd, or "
-                                      "another program, is listening there); stop it, or {}",
-                                      listen, fix));
+        throw ConfigError(
+            fmt::format("cannot listen on {}: the address is already in use (another smartlogd, or "
+                        "another program, is listening there); stop it, or {}",
+                        listen, fix));
     }
     if (code == net::error::access_denied) {
-        throw ConfigError(fmt::format("cannot listen on {}: permission denied (ports below 1024 need root or "
-                                      "CAP_NET_BIND_SERVICE); {}",
-                                      listen, fix));
+        throw ConfigError(
+            fmt::format("cannot listen on {}: permission denied (ports below 1024 need root or "
+                        "CAP_NET_BIND_SERVICE); {}",
+                        listen, fix));
     }
     if (code == boost::system::errc::address_not_available) {
-        throw ConfigError(fmt::format("cannot listen on {}: no network interface of this machine has that address; {}",
-                                      listen, fix));
+        throw ConfigError(fmt::format(
+            "cannot listen on {}: no network interface of this machine has that address; {}",
+            listen, fix));
     }
     throw ConfigError(fmt::format("cannot listen on {}: {}; {}", listen, code.message(), fix));
 }
@@ -86,8 +91,8 @@ Server::Server(const Config& config, storage::Store& store, core::Clock& clock)
     for (const SyslogConfig& s : config.syslog) {
         auto listener = std::make_shared<SyslogListener>(ctx_, s);
         spdlog::info("syslog ({}) listening on {}:{} for app \"{}\" as user \"{}\"",
-                     s.transport == SyslogTransport::tcp ? "tcp" : "udp", parse_listen(s.listen).host, listener->port(),
-                     s.app, s.user);
+                     s.transport == SyslogTransport::tcp ? "tcp" : "udp",
+                     parse_listen(s.listen).host, listener->port(), s.app, s.user);
         syslog_.push_back(std::move(listener));
     }
     add_builtin_routes();
@@ -121,7 +126,8 @@ void Server::run() {
     if (!ctx_.sessions.empty()) {
         // The deadline stopped the loop: cut the stragglers and let their handlers finish
         // while everything they point to still exists.
-        for (WsSession* s : std::vector<WsSession*>(ctx_.sessions.begin(), ctx_.sessions.end())) s->abort();
+        for (WsSession* s : std::vector<WsSession*>(ctx_.sessions.begin(), ctx_.sessions.end()))
+            s->abort();
         ioc_.restart();
         ioc_.run_for(std::chrono::seconds(2));
     }
@@ -145,7 +151,8 @@ void Server::stop() {
     for (WsSession* s : std::vector<WsSession*>(ctx_.sessions.begin(), ctx_.sessions.end())) {
         s->close_for_shutdown();
     }
-    for (HttpSession* s : std::vector<HttpSession*>(ctx_.http_sessions.begin(), ctx_.http_sessions.end())) {
+    for (HttpSession* s :
+         std::vector<HttpSession*>(ctx_.http_sessions.begin(), ctx_.http_sessions.end())) {
         s->stop();
     }
     // Sessions close themselves within their grace period; this bounds the rest.
@@ -170,7 +177,8 @@ void Server::wait_for_hangup() {
 void Server::reload() {
     const std::string& file = config_.config_file;
     if (file.empty()) {
-        spdlog::warn("SIGHUP: smartlogd was started without --config, so there is nothing to reload");
+        spdlog::warn(
+            "SIGHUP: smartlogd was started without --config, so there is nothing to reload");
         return;
     }
     Config fresh;
@@ -189,10 +197,11 @@ void Server::reload() {
     for (WsSession* s : std::vector<WsSession*>(ctx_.sessions.begin(), ctx_.sessions.end())) {
         if (!s->revalidate(access_)) ++withdrawn;
     }
-    spdlog::info("SIGHUP: reloaded apps and users from {}: {}, {}; {} closed (access withdrawn); [server] "
-                 "settings take effect at restart",
-                 file, count_of(fresh.apps.size(), "app"), count_of(fresh.users.size(), "user"),
-                 count_of(withdrawn, "connection"));
+    spdlog::info(
+        "SIGHUP: reloaded apps and users from {}: {}, {}; {} closed (access withdrawn); [server] "
+        "settings take effect at restart",
+        file, count_of(fresh.apps.size(), "app"), count_of(fresh.users.size(), "user"),
+        count_of(withdrawn, "connection"));
     for (const std::string& warning : config_warnings(fresh)) spdlog::warn("{}", warning);
 }
 

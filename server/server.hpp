@@ -33,9 +33,9 @@ public:
     // True when the port speaks TLS only (https://, wss://).
     bool tls() const noexcept { return tls_ != nullptr; }
 
-    // Serves until SIGINT or SIGTERM (SIGHUP re-reads apps and users: reload()), then shuts down cleanly: stop accepting, send pending
-    // batches, close every connection with 1001, wait for them (at most a few seconds), then
-    // close the store, which commits what it still holds.
+    // Serves until SIGINT or SIGTERM (SIGHUP re-reads apps and users: reload()), then shuts down
+    // cleanly: stop accepting, send pending batches, close every connection with 1001, wait for
+    // them (at most a few seconds), then close the store, which commits what it still holds.
     void run();
     // Begins the same shutdown from the net thread.
     void stop();

@@ -40,7 +40,8 @@ struct ServerContext {
     std::array<unsigned char, 64 * 1024> parse_buffer;
     // Set when tls_cert is: every connection must then speak TLS (docs/protocol.md "TLS").
     net::ssl::context* tls = nullptr;
-    // Every client connection's place (max_connections_per_address, max_unauthenticated_connections).
+    // Every client connection's place (max_connections_per_address,
+    // max_unauthenticated_connections).
     ConnectionSlots slots;
 };
 

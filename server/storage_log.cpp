@@ -42,8 +42,9 @@ StorageLog::~StorageLog() {
 void StorageLog::flush_suppressed(std::size_t kind, Window& w) {
     if (w.suppressed == 0) return;
     const auto k = static_cast<Kind>(kind);
-    write_(level_of(k), fmt::format("storage: {} more {} not logged in {} s", w.suppressed, plural_of(k),
-                                    std::chrono::duration_cast<std::chrono::seconds>(window_).count()));
+    write_(level_of(k),
+           fmt::format("storage: {} more {} not logged in {} s", w.suppressed, plural_of(k),
+                       std::chrono::duration_cast<std::chrono::seconds>(window_).count()));
     w.suppressed = 0;
 }
 

@@ -25,7 +25,8 @@ public:
     // At most `per_window` lines of each kind per `window`; the rest are counted, and the
     // count is written ("K more ... not logged") with the first event of that kind after the
     // window, or at destruction. REQUIRES: per_window > 0.
-    explicit StorageLog(Write write, std::size_t per_window = 5, Clock::duration window = std::chrono::seconds(10));
+    explicit StorageLog(Write write, std::size_t per_window = 5,
+                        Clock::duration window = std::chrono::seconds(10));
     ~StorageLog();  // writes what is still counted
     StorageLog(const StorageLog&) = delete;
     StorageLog& operator=(const StorageLog&) = delete;

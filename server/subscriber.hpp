@@ -19,7 +19,8 @@ public:
     // Offers a live batch: `frame` carries every entry of `batch` and is shared by all
     // subscribers; one that shows only some of them makes its own. Returns how many entries
     // were queued.
-    virtual std::size_t offer_batch(std::span<const core::EntryPtr> batch, const SharedFrame& frame) = 0;
+    virtual std::size_t offer_batch(std::span<const core::EntryPtr> batch,
+                                    const SharedFrame& frame) = 0;
     // Offers a frame that is not a batch: shared live data (FrameKind::live) or a notice
     // (FrameKind::notice).
     virtual void offer_frame(const SharedFrame& frame, FrameKind kind) = 0;

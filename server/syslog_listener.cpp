@@ -18,7 +18,9 @@ constexpr std::chrono::milliseconds kBacklogPoll{50};
 
 // A frame is a message plus its syslog header: room for the longest message allowed, so such
 // a message is rejected (and counted) rather than the connection cut.
-std::size_t max_frame(const Settings& s) { return s.max_message_bytes + s.max_metadata_bytes + 4096; }
+std::size_t max_frame(const Settings& s) {
+    return s.max_message_bytes + s.max_metadata_bytes + 4096;
+}
 
 }  // namespace
 
@@ -53,9 +55,10 @@ private:
     void do_read() {
         if (listener_->stopped_) return;
         buffer_.resize(kReadBytes);
-        socket_.async_read_some(net::buffer(buffer_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-            self->on_read(ec, n);
-        });
+        socket_.async_read_some(net::buffer(buffer_),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    self->on_read(ec, n);
+                                });
     }
 
     void on_read(beast::error_code ec, std::size_t n) {
@@ -76,7 +79,8 @@ private:
         while (framer_.next(message)) add(message);
         if (eof && framer_.finish(message)) add(message);
         if (framer_.failed()) {
-            spdlog::warn("syslog {}: closing a connection: {}", listener_->config_.listen, framer_.error());
+            spdlog::warn("syslog {}: closing a connection: {}", listener_->config_.listen,
+                         framer_.error());
             ++counters.dropped;
         }
         const bool last = eof || framer_.failed();
@@ -89,18 +93,22 @@ private:
 
     // Hands the batch to the pipeline; reads on only once it is taken.
     void submit(protocol::LogsRequest batch, bool last) {
-        const IngestSource source{listener_->config_.app, listener_->config_.user, IngestProtocol::syslog, IngestFormat::tcp};
-        ingest_entries(ctx_, source, std::move(batch), [self = shared_from_this(), last](IngestOutcome outcome) {
-            self->on_ingested(std::move(outcome), last);
-        });
+        const IngestSource source{listener_->config_.app, listener_->config_.user,
+                                  IngestProtocol::syslog, IngestFormat::tcp};
+        ingest_entries(ctx_, source, std::move(batch),
+                       [self = shared_from_this(), last](IngestOutcome outcome) {
+                           self->on_ingested(std::move(outcome), last);
+                       });
     }
 
     void on_ingested(IngestOutcome outcome, bool last) {
         using Status = IngestOutcome::Status;
         if (outcome.status == Status::backlogged || outcome.status == Status::rate_limited) {
             // Not read further until the batch is taken: the sender's socket fills and it waits.
-            retry_.expires_after(outcome.status == Status::backlogged ? kBacklogPoll : outcome.retry_after);
-            retry_.async_wait([self = shared_from_this(), batch = std::move(outcome.refused), last](beast::error_code ec) mutable {
+            retry_.expires_after(outcome.status == Status::backlogged ? kBacklogPoll
+                                                                      : outcome.retry_after);
+            retry_.async_wait([self = shared_from_this(), batch = std::move(outcome.refused),
+                               last](beast::error_code ec) mutable {
                 if (ec || self->listener_->stopped_) return;
                 self->submit(std::move(batch), last);
             });
@@ -108,7 +116,8 @@ private:
         }
         if (outcome.status == Status::too_large) {
             spdlog::warn("syslog {}: {} messages dropped: {}", listener_->config_.listen,
-                         outcome.refused.accepted.size() + outcome.refused.rejected.size(), outcome.message);
+                         outcome.refused.accepted.size() + outcome.refused.rejected.size(),
+                         outcome.message);
             ctx_.stats.ingest.at(IngestProtocol::syslog, IngestFormat::tcp).dropped +=
                 outcome.refused.accepted.size() + outcome.refused.rejected.size();
         }
@@ -125,7 +134,8 @@ private:
     std::size_t index_ = 0;
 };
 
-SyslogListener::SyslogListener(ServerContext& ctx, const SyslogConfig& config) : ctx_(ctx), config_(config) {
+SyslogListener::SyslogListener(ServerContext& ctx, const SyslogConfig& config)
+    : ctx_(ctx), config_(config) {
     const ListenAddress address = parse_listen(config.listen);
     const auto ip = net::ip::make_address(address.host == "localhost" ? "127.0.0.1" : address.host);
     if (config.transport == SyslogTransport::tcp) {
@@ -145,8 +155,11 @@ SyslogListener::SyslogListener(ServerContext& ctx, const SyslogConfig& config) :
         datagram_.resize(kMaxDatagram);
     }
     if (!is_loopback_host(address.host)) {
-        spdlog::warn("syslog {} ({}): listening beyond loopback; anyone who reaches it writes to app \"{}\" as \"{}\"",
-                     config.listen, config.transport == SyslogTransport::tcp ? "tcp" : "udp", config.app, config.user);
+        spdlog::warn(
+            "syslog {} ({}): listening beyond loopback; anyone who reaches it writes to app \"{}\" "
+            "as \"{}\"",
+            config.listen, config.transport == SyslogTransport::tcp ? "tcp" : "udp", config.app,
+            config.user);
     }
 }
 
@@ -166,7 +179,8 @@ void SyslogListener::stop() {
     beast::error_code ignored;
     if (acceptor_) acceptor_->close(ignored);
     if (udp_) udp_->close(ignored);
-    for (SyslogTcpSession* s : std::vector<SyslogTcpSession*>(sessions_.begin(), sessions_.end())) s->close();
+    for (SyslogTcpSession* s : std::vector<SyslogTcpSession*>(sessions_.begin(), sessions_.end()))
+        s->close();
 }
 
 void SyslogListener::do_accept() {
@@ -187,10 +201,11 @@ void SyslogListener::do_accept() {
 }
 
 void SyslogListener::do_receive() {
-    udp_->async_wait(net::socket_base::wait_read, [self = shared_from_this()](beast::error_code ec) {
-        if (ec || self->stopped_) return;
-        self->on_datagrams(0);
-    });
+    udp_->async_wait(net::socket_base::wait_read,
+                     [self = shared_from_this()](beast::error_code ec) {
+                         if (ec || self->stopped_) return;
+                         self->on_datagrams(0);
+                     });
 }
 
 void SyslogListener::on_datagrams(std::size_t) {
@@ -208,10 +223,13 @@ void SyslogListener::on_datagrams(std::size_t) {
         protocol::admit_decoded(std::move(parsed.entry), ctx_.limits, batch);
     }
     if (!batch.accepted.empty() || !batch.rejected.empty()) {
-        const IngestSource source{config_.app, config_.user, IngestProtocol::syslog, IngestFormat::udp};
+        const IngestSource source{config_.app, config_.user, IngestProtocol::syslog,
+                                  IngestFormat::udp};
         ingest_entries(ctx_, source, std::move(batch), [&counters](IngestOutcome outcome) {
             // UDP has no way to slow its sender: what is refused is dropped, and counted.
-            if (!outcome.stored()) counters.dropped += outcome.refused.accepted.size() + outcome.refused.rejected.size();
+            if (!outcome.stored())
+                counters.dropped +=
+                    outcome.refused.accepted.size() + outcome.refused.rejected.size();
         });
     }
     do_receive();

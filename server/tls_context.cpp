@@ -17,7 +17,9 @@ namespace ssl = boost::asio::ssl;
 
 std::string read_file(const std::string& key, const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(fmt::format("{}: \"{}\" cannot be read: {}", key, path, std::strerror(errno)));
+    if (!in)
+        throw ConfigError(
+            fmt::format("{}: \"{}\" cannot be read: {}", key, path, std::strerror(errno)));
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
@@ -58,7 +60,8 @@ std::unique_ptr<ssl::context> make_tls_context(const Settings& settings) {
     SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
         SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
-        throw ConfigError("TLS: OpenSSL refused the protocol floor or cipher list: " + openssl_reason());
+        throw ConfigError("TLS: OpenSSL refused the protocol floor or cipher list: " +
+                          openssl_reason());
     }
     // An encrypted key would otherwise make OpenSSL prompt on the terminal at start-up.
     SSL_CTX_set_default_passwd_cb(native, [](char*, int, int, void*) { return 0; });
@@ -66,28 +69,32 @@ std::unique_ptr<ssl::context> make_tls_context(const Settings& settings) {
     boost::system::error_code ec;
     ctx->use_certificate_chain(boost::asio::buffer(cert_pem), ec);
     if (ec) {
-        throw ConfigError(fmt::format("tls_cert: \"{}\" holds no usable PEM certificate: {}", settings.tls_cert,
-                                      ec.message()));
+        throw ConfigError(fmt::format("tls_cert: \"{}\" holds no usable PEM certificate: {}",
+                                      settings.tls_cert, ec.message()));
     }
     {
         ERR_clear_error();
         // Parsed apart from the context first, so that "not a key" and "not this
         // certificate's key" get different messages.
-        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())),
-                                                      &BIO_free);
+        std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+            BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())), &BIO_free);
         std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-            bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr)
+            bio ? PEM_read_bio_PrivateKey(
+                      bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr)
                 : nullptr,
             &EVP_PKEY_free);
         if (!key) {
-            throw ConfigError(fmt::format("tls_key: \"{}\" holds no usable PEM private key (an encrypted key is "
-                                          "not supported): {}",
-                                          settings.tls_key, openssl_reason()));
+            throw ConfigError(
+                fmt::format("tls_key: \"{}\" holds no usable PEM private key (an encrypted key is "
+                            "not supported): {}",
+                            settings.tls_key, openssl_reason()));
         }
-        if (SSL_CTX_use_PrivateKey(native, key.get()) != 1 || SSL_CTX_check_private_key(native) != 1) {
+        if (SSL_CTX_use_PrivateKey(native, key.get()) != 1 ||
+            SSL_CTX_check_private_key(native) != 1) {
             ERR_clear_error();
-            throw ConfigError(fmt::format("tls_key: \"{}\" does not match the certificate in tls_cert \"{}\"",
-                                          settings.tls_key, settings.tls_cert));
+            throw ConfigError(
+                fmt::format("tls_key: \"{}\" does not match the certificate in tls_cert \"{}\"",
+                            settings.tls_key, settings.tls_cert));
         }
     }
     return ctx;

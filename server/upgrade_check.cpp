@@ -28,8 +28,9 @@ bool websocket_key_valid(std::string_view key) noexcept {
 std::optional<UpgradeRefusal> check_upgrade(const http::request<http::string_body>& req) {
     const auto key = req.find(http::field::sec_websocket_key);
     if (key == req.end() || !websocket_key_valid(key->value())) {
-        return UpgradeRefusal{http::status::bad_request,
-                              "Sec-WebSocket-Key must be the base64 encoding of 16 bytes (RFC 6455 4.1)"};
+        return UpgradeRefusal{
+            http::status::bad_request,
+            "Sec-WebSocket-Key must be the base64 encoding of 16 bytes (RFC 6455 4.1)"};
     }
     const auto version = req.find(http::field::sec_websocket_version);
     if (version == req.end() || version->value() != "13") {

@@ -67,13 +67,17 @@ std::string_view auth_error_text(core::auth_errc code) {
 }  // namespace
 
 WsSession::WsSession(FlexStream&& stream, ServerContext& ctx, Slot slot)
-    : ws_(std::move(stream)), ctx_(ctx), timer_(ws_.get_executor()), slot_(std::move(slot)),
+    : ws_(std::move(stream)),
+      ctx_(ctx),
+      timer_(ws_.get_executor()),
+      slot_(std::move(slot)),
       queue_(ctx.settings.max_outbound_bytes) {
     created_ = last_received_ = last_ping_ = peer_progress_ = clock::now();
     ingest_budget_ = connection_ingest_budget(ctx_.settings, created_);
     const auto& s = ctx_.settings;
-    control_budget_ = core::TokenBucket(s.control_rate_limit,
-                                        s.control_rate_burst ? s.control_rate_burst : s.control_rate_limit, created_);
+    control_budget_ = core::TokenBucket(
+        s.control_rate_limit, s.control_rate_burst ? s.control_rate_burst : s.control_rate_limit,
+        created_);
     control_strikes_ = core::TokenBucket(kControlStrikesPerSecond, kControlStrikes, created_);
     ctx_.sessions.insert(this);
     ++ctx_.stats.ws_sessions;
@@ -101,7 +105,8 @@ void WsSession::run(http::request<http::string_body> request) {
     ws_.next_layer().use_websocket_io();  // server/flex_stream.hpp
     websocket::stream_base::timeout timeouts{};
     // Bounds the opening and the closing handshakes; idleness is ours to judge (docs/protocol.md).
-    timeouts.handshake_timeout = std::min<clock::duration>(ctx_.settings.auth_timeout, std::chrono::seconds(5));
+    timeouts.handshake_timeout =
+        std::min<clock::duration>(ctx_.settings.auth_timeout, std::chrono::seconds(5));
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
     ws_.set_option(timeouts);
@@ -128,9 +133,8 @@ void WsSession::run(http::request<http::string_body> request) {
     ws_.read_message_max(read_message_max(ctx_.settings.max_frame_bytes));
     ws_.auto_fragment(false);
     ws_.text(true);
-    ws_.control_callback([this](websocket::frame_type, beast::string_view) {
-        last_received_ = clock::now();
-    });
+    ws_.control_callback(
+        [this](websocket::frame_type, beast::string_view) { last_received_ = clock::now(); });
     // Until auth succeeds, a newer connection may displace this one (docs/security.md). During
     // the opening handshake there is no WebSocket to close yet: the socket is.
     slot_.set_waiting(true);
@@ -144,14 +148,16 @@ void WsSession::on_accept(beast::error_code ec) {
     if (ec) return fail(ec, "accept");
     slot_.on_displace([weak = weak_from_this()] {
         if (auto self = weak.lock()) {
-            self->close_with(websocket::close_code::try_again_later, "too many unauthenticated connections",
-                             core::errc::unauthenticated,
-                             "closed to make room: too many connections were waiting to authenticate "
-                             "(max_unauthenticated_connections); authenticate sooner after connecting");
+            self->close_with(
+                websocket::close_code::try_again_later, "too many unauthenticated connections",
+                core::errc::unauthenticated,
+                "closed to make room: too many connections were waiting to authenticate "
+                "(max_unauthenticated_connections); authenticate sooner after connecting");
         }
     });
     last_received_ = clock::now();
-    arm_timer(std::min<clock::duration>(ctx_.settings.auth_timeout, ctx_.settings.idle_timeout / 3));
+    arm_timer(
+        std::min<clock::duration>(ctx_.settings.auth_timeout, ctx_.settings.idle_timeout / 3));
     do_read();
 }
 
@@ -208,23 +214,27 @@ void WsSession::resume_reading_if_room() {
 void WsSession::handle_frame(std::string_view text) {
     // The arena lives in the shared buffer for this message only (protocol::with_decoded_frame):
     // a document (messages other than `logs`) costs no per-node malloc and no destructor walk.
-    protocol::with_decoded_frame(text, ctx_.limits, ctx_.parse_buffer, /*utf8_checked=*/true,
-                                 [this](boost::system::result<protocol::Frame, protocol::ProtocolError> frame) {
-                                     handle_decoded(frame);
-                                 });
+    protocol::with_decoded_frame(
+        text, ctx_.limits, ctx_.parse_buffer, /*utf8_checked=*/true,
+        [this](boost::system::result<protocol::Frame, protocol::ProtocolError> frame) {
+            handle_decoded(frame);
+        });
 }
 
-void WsSession::handle_decoded(boost::system::result<protocol::Frame, protocol::ProtocolError>& frame) {
+void WsSession::handle_decoded(
+    boost::system::result<protocol::Frame, protocol::ProtocolError>& frame) {
     if (!frame) return reject(frame.error().code, frame.error().message, {});
     if (!authenticated_ && !protocol::allowed_before_auth(frame->type)) {
-        return reject(core::errc::unauthenticated,
-                      "not authenticated: send {\"type\":\"auth\",\"data\":{\"userId\",\"appId\"}} first",
-                      frame->ref);
+        return reject(
+            core::errc::unauthenticated,
+            "not authenticated: send {\"type\":\"auth\",\"data\":{\"userId\",\"appId\"}} first",
+            frame->ref);
     }
     if (frame->type != "logs" && !admit_control(frame->ref)) return;
     if (!frame->request) {
         if (frame->type == "auth") {
-            reply(protocol::auth_error_frame(core::auth_errc::bad_request, frame->request.error().message));
+            reply(protocol::auth_error_frame(core::auth_errc::bad_request,
+                                             frame->request.error().message));
             count_refusal_before_auth();
             return;
         }
@@ -234,33 +244,32 @@ void WsSession::handle_decoded(boost::system::result<protocol::Frame, protocol::
 }
 
 void WsSession::dispatch(const std::string& ref, protocol::Request& request) {
-    std::visit(
-        core::overloaded{
-            [&](protocol::AuthRequest& r) { on_auth(r); },
-            [&](protocol::FilterRequest& r) {
-                if (!require(Permission::read, ref)) return;
-                filter_ = std::move(r.filter);
-                reply(protocol::filter_applied_frame(filter_));
-            },
-            [&](protocol::ClearRequest&) {
-                if (require(Permission::clear, ref)) ctx_.hub.clear(*app_, user_id_, *this);
-            },
-            [&](protocol::MetricsRequest&) {
-                if (require(Permission::read, ref)) reply(ctx_.metrics.frame_for(*app_));
-            },
-            [&](protocol::HistoryRequest& r) {
-                if (require(Permission::read, ref)) on_history(r);
-            },
-            [&](protocol::LogsRequest& r) {
-                if (require(Permission::write, ref)) on_logs(r, ref);
-            },
-            [&](protocol::SendMetricsRequest& r) {
-                if (require(Permission::write, ref)) on_send_metrics(r);
-            },
-            [&](protocol::CheckStatusRequest& r) { on_check_status(r); },
-            [&](protocol::PingRequest&) { reply(pong()); },
-        },
-        request);
+    std::visit(core::overloaded{
+                   [&](protocol::AuthRequest& r) { on_auth(r); },
+                   [&](protocol::FilterRequest& r) {
+                       if (!require(Permission::read, ref)) return;
+                       filter_ = std::move(r.filter);
+                       reply(protocol::filter_applied_frame(filter_));
+                   },
+                   [&](protocol::ClearRequest&) {
+                       if (require(Permission::clear, ref)) ctx_.hub.clear(*app_, user_id_, *this);
+                   },
+                   [&](protocol::MetricsRequest&) {
+                       if (require(Permission::read, ref)) reply(ctx_.metrics.frame_for(*app_));
+                   },
+                   [&](protocol::HistoryRequest& r) {
+                       if (require(Permission::read, ref)) on_history(r);
+                   },
+                   [&](protocol::LogsRequest& r) {
+                       if (require(Permission::write, ref)) on_logs(r, ref);
+                   },
+                   [&](protocol::SendMetricsRequest& r) {
+                       if (require(Permission::write, ref)) on_send_metrics(r);
+                   },
+                   [&](protocol::CheckStatusRequest& r) { on_check_status(r); },
+                   [&](protocol::PingRequest&) { reply(pong()); },
+               },
+               request);
 }
 
 // ---- messages ------------------------------------------------------------------------------
@@ -286,7 +295,8 @@ void WsSession::on_auth(const protocol::AuthRequest& req) {
         if (!app) {
             // Refused, so nothing was freed: the previous app is still there to go back to.
             if (previous) ctx_.hub.join(*(app_ = previous), *this);
-            reply(protocol::auth_error_frame(core::auth_errc::no_access, too_many_apps_message(ctx_)));
+            reply(protocol::auth_error_frame(core::auth_errc::no_access,
+                                             too_many_apps_message(ctx_)));
             count_refusal_before_auth();
             return;
         }
@@ -303,7 +313,8 @@ void WsSession::on_auth(const protocol::AuthRequest& req) {
         ctx_.hub.join(*app_, *this);
         // Entries still in the pending batch will reach this viewer live; the newest one before
         // them is where a `dropped` notice would tell it to resume from.
-        const std::size_t kept = app_->history.size() - std::min(app_->history.size(), app_->batcher.size());
+        const std::size_t kept =
+            app_->history.size() - std::min(app_->history.size(), app_->batcher.size());
         last_live_id_ = kept ? app_->history.at(kept - 1)->id : std::string();
     }
     token_digest_ = token_digest(req.credentials);
@@ -324,13 +335,14 @@ bool WsSession::revalidate(const AccessControl& access) {
     }
     close_with(websocket::close_code::policy_error, "access withdrawn by a configuration reload",
                core::errc::forbidden,
-               fmt::format("access withdrawn by a configuration reload: {}", auth_error_text(grant.error())));
+               fmt::format("access withdrawn by a configuration reload: {}",
+                           auth_error_text(grant.error())));
     return false;
 }
 
 void WsSession::on_history(const protocol::HistoryRequest& req) {
-    const std::size_t limit = std::min(req.limit.value_or(ctx_.settings.history_limit),
-                                       ctx_.settings.history_limit);
+    const std::size_t limit =
+        std::min(req.limit.value_or(ctx_.settings.history_limit), ctx_.settings.history_limit);
     std::optional<std::string_view> after;
     if (req.after_id) after = *req.after_id;
     // The answer holds every entry acknowledged before this request, those still waiting in
@@ -378,12 +390,13 @@ void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {
         return;
     }
     // Every entry of the message counts, valid or not: refused whole, it stores nothing.
-    const auto verdict =
-        admit_entries(*app_, &ingest_budget_, req.accepted.size() + req.rejected.size(), clock::now());
+    const auto verdict = admit_entries(*app_, &ingest_budget_,
+                                       req.accepted.size() + req.rejected.size(), clock::now());
     if (!verdict.admitted()) {
         // Too many entries for the burst can never pass: too_large tells the client not to resend.
-        return reject(verdict.outcome == IngestVerdict::Outcome::over_burst ? core::errc::too_large
-                                                                             : core::errc::rate_limited,
+        return reject(verdict.outcome == IngestVerdict::Outcome::over_burst
+                          ? core::errc::too_large
+                          : core::errc::rate_limited,
                       verdict.message, ref);
     }
     app_->rejected += req.rejected.size();
@@ -397,14 +410,16 @@ void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {
         if (ec) {
             // Acknowledge nothing the store could not keep (durability=sync): the producer may
             // send those entries again.
-            for (std::size_t index : indices) rejected.push_back({index, "not stored: " + ec.message()});
+            for (std::size_t index : indices)
+                rejected.push_back({index, "not stored: " + ec.message()});
             std::sort(rejected.begin(), rejected.end(),
                       [](const auto& a, const auto& b) { return a.index < b.index; });
             return self->reply(protocol::logs_ack_frame(ref, 0, rejected));
         }
         self->reply(protocol::logs_ack_frame(ref, indices.size(), rejected));
     };
-    ctx_.hub.ingest(*app_, user_id_, std::move(req.accepted), std::function<void(std::error_code)>(std::move(ack)));
+    ctx_.hub.ingest(*app_, user_id_, std::move(req.accepted),
+                    std::function<void(std::error_code)>(std::move(ack)));
 }
 
 void WsSession::resume_held_logs() {
@@ -420,17 +435,20 @@ bool WsSession::admit_control(const std::string& ref) {
     const auto now = clock::now();
     if (control_budget_.try_take(1, now).allowed) return true;
     if (!control_strikes_.try_take(1, now).allowed) {
-        close_with(websocket::close_code::policy_error, "too many control messages", core::errc::rate_limited,
-                   fmt::format("more than control_rate_limit ({}/s) control messages, again and again",
-                               ctx_.settings.control_rate_limit));
+        close_with(
+            websocket::close_code::policy_error, "too many control messages",
+            core::errc::rate_limited,
+            fmt::format("more than control_rate_limit ({}/s) control messages, again and again",
+                        ctx_.settings.control_rate_limit));
         return false;
     }
     ++ctx_.stats.frames_rejected;
     ++ctx_.stats.control_rate_limited;
-    reply(protocol::error_frame(core::errc::rate_limited,
-                                fmt::format("over control_rate_limit ({} control messages per second): slow down",
-                                            ctx_.settings.control_rate_limit),
-                                ref));
+    reply(protocol::error_frame(
+        core::errc::rate_limited,
+        fmt::format("over control_rate_limit ({} control messages per second): slow down",
+                    ctx_.settings.control_rate_limit),
+        ref));
     return false;
 }
 
@@ -443,8 +461,8 @@ void WsSession::on_send_metrics(const protocol::SendMetricsRequest& req) {
 void WsSession::on_check_status(const protocol::CheckStatusRequest& req) {
     bool credentials_ok = false;
     const auto status = ctx_.access.status(req.credentials, credentials_ok);
-    reply(protocol::status_response_frame(credentials_ok, credentials_ok ? "ok" : "invalid credentials",
-                                          status));
+    reply(protocol::status_response_frame(credentials_ok,
+                                          credentials_ok ? "ok" : "invalid credentials", status));
 }
 
 void WsSession::reject(core::errc code, std::string_view message, const std::string& ref) {
@@ -461,9 +479,10 @@ void WsSession::count_refusal_before_auth() {
 
 bool WsSession::require(Permission p, const std::string& ref) {
     if (grant_.has(p)) return true;
-    reject(core::errc::forbidden,
-           fmt::format("this needs the \"{}\" permission on app \"{}\"", permission_name(p), app_->id),
-           ref);
+    reject(
+        core::errc::forbidden,
+        fmt::format("this needs the \"{}\" permission on app \"{}\"", permission_name(p), app_->id),
+        ref);
     return false;
 }
 
@@ -474,7 +493,8 @@ void WsSession::leave_app() {
 
 // ---- delivery ------------------------------------------------------------------------------
 
-std::size_t WsSession::offer_batch(std::span<const core::EntryPtr> batch, const SharedFrame& frame) {
+std::size_t WsSession::offer_batch(std::span<const core::EntryPtr> batch,
+                                   const SharedFrame& frame) {
     if (!receives_live() || closing_ || batch.empty()) return 0;
     // Entries up to the high-water mark were in a history answer already.
     bool partial = false;
@@ -508,7 +528,8 @@ std::size_t WsSession::offer_batch(std::span<const core::EntryPtr> batch, const 
         last_live_id_ = batch.back()->id;
         return 0;
     }
-    SharedFrame out = own_frame ? std::make_shared<const std::string>(protocol::logs_frame(selected)) : frame;
+    SharedFrame out =
+        own_frame ? std::make_shared<const std::string>(protocol::logs_frame(selected)) : frame;
     if (!queue_.offer(std::move(out), FrameKind::live)) {
         // From here on this viewer misses live batches until its queue has drained.
         lagging_ = true;
@@ -555,7 +576,9 @@ void WsSession::reply(SharedFrame frame) {
     if (!writing_) do_write();
 }
 
-void WsSession::reply(std::string frame) { reply(std::make_shared<const std::string>(std::move(frame))); }
+void WsSession::reply(std::string frame) {
+    reply(std::make_shared<const std::string>(std::move(frame)));
+}
 
 void WsSession::close_for_shutdown() {
     close_with(websocket::close_code::going_away, "server shutting down", std::nullopt, {}, true);
@@ -591,8 +614,10 @@ void WsSession::on_write(beast::error_code ec, std::size_t bytes) {
         lagging_ = false;
         if (held_notice_) queue_.offer(std::move(held_notice_), FrameKind::reply);
         held_notice_.reset();
-        if (missed_ > 0) queue_.offer(std::make_shared<const std::string>(protocol::dropped_frame(missed_, last_live_id_)),
-                                      FrameKind::reply);
+        if (missed_ > 0)
+            queue_.offer(std::make_shared<const std::string>(
+                             protocol::dropped_frame(missed_, last_live_id_)),
+                         FrameKind::reply);
         missed_ = 0;
     }
     if (!queue_.over_bound()) over_bound_since_.reset();
@@ -622,7 +647,8 @@ void WsSession::on_timer(beast::error_code ec) {
     if (!authenticated_ && now - created_ >= s.auth_timeout) {
         return close_with(websocket::close_code::policy_error, "authentication timeout",
                           core::errc::unauthenticated,
-                          "not authenticated within auth_timeout (" + core::format_duration(s.auth_timeout) + ")");
+                          "not authenticated within auth_timeout (" +
+                              core::format_duration(s.auth_timeout) + ")");
     }
     if (peer_stalled(now)) {
         return close_with(websocket::close_code::try_again_later, "not reading");
@@ -651,7 +677,8 @@ bool WsSession::peer_stalled(clock::time_point now) {
     // completing proves little. SIOCOUTQ tells how much the peer has not acknowledged yet:
     // what we wrote minus that is what it took.
     int unsent = 0;
-    if (::ioctl(beast::get_lowest_layer(ws_).socket().native_handle(), SIOCOUTQ, &unsent) != 0) unsent = 0;
+    if (::ioctl(beast::get_lowest_layer(ws_).socket().native_handle(), SIOCOUTQ, &unsent) != 0)
+        unsent = 0;
     const std::int64_t consumed = static_cast<std::int64_t>(bytes_written_) - unsent;
     const bool data_waiting = writing_ || unsent > 0;
     if (!data_waiting || consumed > peer_consumed_) {
@@ -669,7 +696,8 @@ void WsSession::do_ping() {
     // in debug builds, seen in protocol_slow). One in flight at a time.
     if (ping_in_flight_) return;
     ping_in_flight_ = true;
-    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) { self->ping_in_flight_ = false; });
+    ws_.async_ping(
+        {}, [self = shared_from_this()](beast::error_code) { self->ping_in_flight_ = false; });
 }
 
 void WsSession::close_with(websocket::close_code close_code, std::string reason,
@@ -682,9 +710,11 @@ void WsSession::close_with(websocket::close_code close_code, std::string reason,
     held_logs_.reset();
     // Only the frame being written finishes, unless asked to drain.
     if (!drain) queue_.drop_waiting();
-    if (code) queue_.offer(std::make_shared<const std::string>(protocol::error_frame(*code, message)), FrameKind::reply);
-    const auto grace = std::clamp<clock::duration>(ctx_.settings.idle_timeout, std::chrono::milliseconds(100),
-                                                   std::chrono::seconds(2));
+    if (code)
+        queue_.offer(std::make_shared<const std::string>(protocol::error_frame(*code, message)),
+                     FrameKind::reply);
+    const auto grace = std::clamp<clock::duration>(
+        ctx_.settings.idle_timeout, std::chrono::milliseconds(100), std::chrono::seconds(2));
     close_deadline_ = clock::now() + grace;
     arm_timer(grace);
     if (writing_) return;  // on_write continues once the current frame is out
@@ -695,9 +725,8 @@ void WsSession::close_with(websocket::close_code close_code, std::string reason,
 void WsSession::start_close() {
     if (close_started_) return;
     close_started_ = true;
-    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {
-        self->timer_.cancel();
-    });
+    ws_.async_close(close_reason_,
+                    [self = shared_from_this()](beast::error_code) { self->timer_.cancel(); });
 }
 
 void WsSession::fail(beast::error_code ec, const char* what) {
@@ -705,7 +734,8 @@ void WsSession::fail(beast::error_code ec, const char* what) {
     leave_app();
     timer_.cancel();
     if (ec == net::error::operation_aborted || ec == websocket::error::closed ||
-        ec == net::error::eof || ec == net::error::connection_reset || ec == beast::error::timeout) {
+        ec == net::error::eof || ec == net::error::connection_reset ||
+        ec == beast::error::timeout) {
         return;
     }
     spdlog::debug("ws session {}: {}: {}", user_id_, what, ec.message());

@@ -39,7 +39,8 @@ public:
     bool receives_live() const noexcept override;
     // Queues the entries of `batch` that pass this session's filter (the shared `frame` when
     // all do). Returns how many were queued; counts the rest as missed while lagging.
-    std::size_t offer_batch(std::span<const core::EntryPtr> batch, const SharedFrame& frame) override;
+    std::size_t offer_batch(std::span<const core::EntryPtr> batch,
+                            const SharedFrame& frame) override;
     // Live data that is not a batch (metrics, app_metrics) is skipped, and not reported, when
     // it does not fit; a notice (`cleared`) is kept and sent once the session has caught up.
     void offer_frame(const SharedFrame& frame, FrameKind kind) override;
@@ -137,9 +138,9 @@ private:
     // Send queue: the gate.
     OutboundQueue queue_;
     bool writing_ = false;
-    std::uint64_t bytes_written_ = 0;   // payload bytes handed to the socket
-    std::int64_t peer_consumed_ = 0;    // most bytes seen taken by the peer
-    clock::time_point peer_progress_;   // when the peer last took something
+    std::uint64_t bytes_written_ = 0;  // payload bytes handed to the socket
+    std::int64_t peer_consumed_ = 0;   // most bytes seen taken by the peer
+    clock::time_point peer_progress_;  // when the peer last took something
 
     // Slow-consumer state (docs/protocol.md).
     bool lagging_ = false;

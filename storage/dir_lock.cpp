@@ -40,7 +40,8 @@ std::string read_holder(int fd) {
 DirLock::DirLock(const std::filesystem::path& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (ec) throw std::runtime_error("cannot create data_dir " + dir.string() + ": " + ec.message());
+    if (ec)
+        throw std::runtime_error("cannot create data_dir " + dir.string() + ": " + ec.message());
     const std::string path = (dir / kFileName).string();
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
@@ -54,8 +55,9 @@ DirLock::DirLock(const std::filesystem::path& dir) {
         ::close(fd_);
         fd_ = -1;
         if (error == EWOULDBLOCK) {
-            throw std::runtime_error("data_dir " + dir.string() + " is in use by another smartlogd (" + holder + ", " +
-                                     path + "); stop it first, or give this one another data_dir");
+            throw std::runtime_error("data_dir " + dir.string() +
+                                     " is in use by another smartlogd (" + holder + ", " + path +
+                                     "); stop it first, or give this one another data_dir");
         }
         throw std::runtime_error("cannot lock " + path + ": " + std::strerror(error));
     }

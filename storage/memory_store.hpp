@@ -10,7 +10,8 @@ class MemoryStore final : public Store {
 public:
     void append(std::vector<core::EntryPtr>, Done done) override { done({}); }
     void clear(const std::string&, Done done) override { done({}); }
-    std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> load_recent(std::size_t) override {
+    std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> load_recent(
+        std::size_t) override {
         return {};
     }
     // Nothing is kept here: callers answer from the in-memory histories instead.

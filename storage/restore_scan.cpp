@@ -4,7 +4,8 @@
 
 namespace smartlog::storage {
 
-RestoreScan::RestoreScan(std::vector<App> apps, std::size_t per_app) : apps_(std::move(apps)), per_app_(per_app) {
+RestoreScan::RestoreScan(std::vector<App> apps, std::size_t per_app)
+    : apps_(std::move(apps)), per_app_(per_app) {
     std::int64_t max_key = 0;
     bool negative = false;
     for (const App& a : apps_) {
@@ -14,7 +15,8 @@ RestoreScan::RestoreScan(std::vector<App> apps, std::size_t per_app) : apps_(std
     // App keys are small rowids: a table indexed by key, unless they are sparse.
     if (!negative && static_cast<std::uint64_t>(max_key) <= 4 * apps_.size() + 1024) {
         dense_.assign(static_cast<std::size_t>(max_key) + 1, -1);
-        for (std::size_t i = 0; i < apps_.size(); ++i) dense_[static_cast<std::size_t>(apps_[i].key)] = static_cast<std::int32_t>(i);
+        for (std::size_t i = 0; i < apps_.size(); ++i)
+            dense_[static_cast<std::size_t>(apps_[i].key)] = static_cast<std::int32_t>(i);
     } else {
         for (std::size_t i = 0; i < apps_.size(); ++i) sparse_.emplace(apps_[i].key, i);
     }
@@ -22,7 +24,9 @@ RestoreScan::RestoreScan(std::vector<App> apps, std::size_t per_app) : apps_(std
 
 std::ptrdiff_t RestoreScan::index_of(std::int64_t key) const {
     if (sparse_.empty()) {
-        return key >= 0 && static_cast<std::uint64_t>(key) < dense_.size() ? dense_[static_cast<std::size_t>(key)] : -1;
+        return key >= 0 && static_cast<std::uint64_t>(key) < dense_.size()
+                   ? dense_[static_cast<std::size_t>(key)]
+                   : -1;
     }
     auto it = sparse_.find(key);
     return it == sparse_.end() ? -1 : static_cast<std::ptrdiff_t>(it->second);
@@ -34,7 +38,8 @@ RestoreScan::Part RestoreScan::new_part() const {
     return part;
 }
 
-RestoreScan::Take RestoreScan::offer(Part& part, std::int64_t key, std::int64_t seq, std::string_view id) const {
+RestoreScan::Take RestoreScan::offer(Part& part, std::int64_t key, std::int64_t seq,
+                                     std::string_view id) const {
     const std::ptrdiff_t i = index_of(key);
     if (i < 0) return {};
     const App& app = apps_[static_cast<std::size_t>(i)];

@@ -23,7 +23,7 @@ namespace smartlog::storage {
 struct Query {
     std::string app_id;
     core::Filter filter;
-    std::size_t limit = 100;  // REQUIRES: > 0
+    std::size_t limit = 100;               // REQUIRES: > 0
     std::optional<std::string> before_id;  // only entries that arrived before this one
 };
 
@@ -40,8 +40,8 @@ struct StoreStats {
     // after close. Their `done` was told; a full queue never counts here (append never
     // refuses for it, see backlogged()).
     std::uint64_t entries_failed = 0;
-    std::uint64_t entries_removed = 0;  // by clear and retention
-    std::uint64_t queued_entries = 0;   // waiting for the storage thread
+    std::uint64_t entries_removed = 0;      // by clear and retention
+    std::uint64_t queued_entries = 0;       // waiting for the storage thread
     std::uint64_t queued_entries_peak = 0;  // the most ever waiting at once
     std::uint64_t errors = 0;
     std::uint64_t queries_timed_out = 0;  // ended by the query time budget

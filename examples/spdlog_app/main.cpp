@@ -46,7 +46,8 @@ int main() {
     spdlog::critical("database unreachable");
     // A viewer's filter as the README writes it (designated initialisers: C++20; every member
     // named, as -Wextra asks).
-    const smartlog::Filter errors_only{.levels = {"error", "fatal"}, .start_time = {}, .end_time = {}, .search = {}};
+    const smartlog::Filter errors_only{
+        .levels = {"error", "fatal"}, .start_time = {}, .end_time = {}, .search = {}};
     spdlog::debug("a viewer of errors only would ask for {} levels", errors_only.levels.size());
 
     // Before exiting, make sure the server has everything (the destructor would wait too).

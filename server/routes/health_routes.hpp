@@ -1,5 +1,5 @@
-// server/routes/health_routes.hpp: GET /readyz (README, "HTTP API"): ready while the store reports no
-// error (docs/storage.md, "Faults") and the server is not shutting down. Net thread only.
+// server/routes/health_routes.hpp: GET /readyz (README, "HTTP API"): ready while the store reports
+// no error (docs/storage.md, "Faults") and the server is not shutting down. Net thread only.
 #pragma once
 
 #include "server/router.hpp"

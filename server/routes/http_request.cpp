@@ -24,7 +24,8 @@ std::string percent_decode(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '+') {
             out += ' ';
-        } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+        } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
+                   hex_digit(s[i + 2]) >= 0) {
             out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
             i += 2;
         } else {
@@ -62,11 +63,13 @@ std::map<std::string, std::string> query_params(std::string_view target) {
 }
 
 std::variant<protocol::Credentials, HttpResponse> read_credentials(const AccessControl& access,
-                                                                  const HttpRequest& req) {
+                                                                   const HttpRequest& req) {
     protocol::Credentials credentials;
     credentials.user_id = header(req, "X-Smartlog-User");
     if (credentials.user_id.size() > protocol::kMaxIdBytes) {
-        return json_error(req, http::status::bad_request, "bad_request", fmt::format("X-Smartlog-User is longer than {} bytes", protocol::kMaxIdBytes));
+        return json_error(
+            req, http::status::bad_request, "bad_request",
+            fmt::format("X-Smartlog-User is longer than {} bytes", protocol::kMaxIdBytes));
     }
     std::string authorization = header(req, "Authorization");
     while (!authorization.empty() && authorization.back() == ' ') authorization.pop_back();
@@ -78,8 +81,11 @@ std::variant<protocol::Credentials, HttpResponse> read_credentials(const AccessC
     if (!authorization.empty()) {
         constexpr std::string_view kBearer = "Bearer ";
         // As unsigned char: std::tolower of a negative char (any byte >= 0x80) is undefined.
-        const auto same = [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); };
-        if (authorization.size() <= kBearer.size() || authorization.size() > kBearer.size() + protocol::kMaxTokenBytes ||
+        const auto same = [](unsigned char a, unsigned char b) {
+            return std::tolower(a) == std::tolower(b);
+        };
+        if (authorization.size() <= kBearer.size() ||
+            authorization.size() > kBearer.size() + protocol::kMaxTokenBytes ||
             !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(), same)) {
             auto res = json_error(req, http::status::unauthorized, "unauthenticated",
                                   "Authorization must be \"Bearer <token>\"");
@@ -111,7 +117,8 @@ std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const 
                           "the app is required: ?app=<appId> or the X-Smartlog-App header");
     }
     if (app_id.size() > protocol::kMaxIdBytes) {
-        return json_error(req, http::status::bad_request, "bad_request", fmt::format("the app id is longer than {} bytes", protocol::kMaxIdBytes));
+        return json_error(req, http::status::bad_request, "bad_request",
+                          fmt::format("the app id is longer than {} bytes", protocol::kMaxIdBytes));
     }
     auto read = read_credentials(access, req);
     if (auto* refusal = std::get_if<HttpResponse>(&read)) return std::move(*refusal);
@@ -121,8 +128,8 @@ std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const 
 }
 
 std::variant<Caller, HttpResponse> check_access(const AccessControl& access, const HttpRequest& req,
-                                                protocol::Credentials credentials, Permission needed,
-                                                std::string_view challenge) {
+                                                protocol::Credentials credentials,
+                                                Permission needed, std::string_view challenge) {
     const std::string app_id = credentials.app_id;
     auto grant = access.authenticate(credentials);
     if (!grant) {
@@ -134,9 +141,11 @@ std::variant<Caller, HttpResponse> check_access(const AccessControl& access, con
                 return res;
             }
             case core::auth_errc::app_inactive:
-                return json_error(req, http::status::forbidden, "app_inactive", "this app is inactive");
+                return json_error(req, http::status::forbidden, "app_inactive",
+                                  "this app is inactive");
             default:
-                return json_error(req, http::status::forbidden, "no_access", "no access to this app");
+                return json_error(req, http::status::forbidden, "no_access",
+                                  "no access to this app");
         }
     }
     if (!grant->has(needed)) {
@@ -155,9 +164,10 @@ std::optional<HttpResponse> refuse_unknown_params(const HttpRequest& req,
         const auto match = core::closest_name(name, known);
         std::string list;
         for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-        return json_error(req, http::status::bad_request, "bad_request",
-                          fmt::format("unknown query parameter \"{}\"{}; this route takes {}", name,
-                                      match ? "; did you mean \"" + *match + "\"?" : std::string(), list));
+        return json_error(
+            req, http::status::bad_request, "bad_request",
+            fmt::format("unknown query parameter \"{}\"{}; this route takes {}", name,
+                        match ? "; did you mean \"" + *match + "\"?" : std::string(), list));
     }
     return std::nullopt;
 }

@@ -34,7 +34,7 @@ struct Caller {
 // The user and token of a request (X-Smartlog-User, `Authorization: Bearer`), not yet checked;
 // in open mode the user defaults to "http". On refusal the 400 or 401 to answer.
 std::variant<protocol::Credentials, HttpResponse> read_credentials(const AccessControl& access,
-                                                                  const HttpRequest& req);
+                                                                   const HttpRequest& req);
 
 // Identifies the caller for `app_id` (from the query or X-Smartlog-App) by X-Smartlog-User and
 // `Authorization: Bearer <token>`, and checks it holds `needed` on that app. In open mode the
@@ -50,8 +50,8 @@ std::variant<Caller, HttpResponse> authorize(const AccessControl& access, const 
 // API's Basic auth): 401 with `WWW-Authenticate: <challenge>` for unknown user or wrong token,
 // 403 for no access or a missing permission.
 std::variant<Caller, HttpResponse> check_access(const AccessControl& access, const HttpRequest& req,
-                                                protocol::Credentials credentials, Permission needed,
-                                                std::string_view challenge);
+                                                protocol::Credentials credentials,
+                                                Permission needed, std::string_view challenge);
 
 // A JSON 200 answer.
 HttpResponse json_ok(const HttpRequest& req, std::string body);

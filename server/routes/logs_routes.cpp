@@ -49,15 +49,17 @@ std::string iso8601(std::int64_t ms) {
     const std::time_t t = static_cast<std::time_t>(seconds);
     std::tm tm{};
     if (!gmtime_r(&t, &tm)) return {};
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                       tm.tm_hour, tm.tm_min, tm.tm_sec, ms - seconds * 1000);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                       ms - seconds * 1000);
 }
 
 bool is_ndjson(const HttpRequest& req) {
     auto it = req.find(http::field::content_type);
     if (it == req.end()) return false;
     const std::string_view type = it->value().substr(0, it->value().find(';'));
-    return type == "application/x-ndjson" || type == "application/ndjson" || type == "application/jsonl";
+    return type == "application/x-ndjson" || type == "application/ndjson" ||
+           type == "application/jsonl";
 }
 
 bool is_text(const HttpRequest& req) {
@@ -80,7 +82,8 @@ bool json_in_text(std::string_view body, const protocol::Limits& limits) {
 }  // namespace
 
 std::variant<protocol::LogsRequest, HttpResponse> decode_ingest_body(const HttpRequest& req,
-                                                                     const protocol::Limits& limits, bool* as_text) {
+                                                                     const protocol::Limits& limits,
+                                                                     bool* as_text) {
     using protocol::EntryLayout;
     if (as_text) *as_text = false;
     if (is_text(req) && !json_in_text(req.body(), limits)) {
@@ -108,9 +111,11 @@ std::variant<protocol::LogsRequest, HttpResponse> decode_ingest_body(const HttpR
             std::string_view line = rest.substr(0, nl);
             rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
             if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-            auto parsed = protocol::parse_entries(line, EntryLayout::single_entry, limits, {.first_index = index});
+            auto parsed = protocol::parse_entries(line, EntryLayout::single_entry, limits,
+                                                  {.first_index = index});
             if (!parsed) {
-                decoded.rejected.push_back({index, "line is not valid JSON: " + parsed.error().message()});
+                decoded.rejected.push_back(
+                    {index, "line is not valid JSON: " + parsed.error().message()});
             } else {
                 for (auto& e : parsed->entries.accepted) decoded.accepted.push_back(std::move(e));
                 for (auto& r : parsed->entries.rejected) decoded.rejected.push_back(std::move(r));
@@ -141,7 +146,8 @@ namespace {
 
 std::string ack_json(std::size_t accepted, const std::vector<protocol::EntryRejection>& rejected) {
     json::array list;
-    for (const auto& r : rejected) list.push_back(json::object{{"index", r.index}, {"message", r.message}});
+    for (const auto& r : rejected)
+        list.push_back(json::object{{"index", r.index}, {"message", r.message}});
     return json::serialize(json::object{{"accepted", accepted}, {"rejected", std::move(list)}});
 }
 
@@ -160,19 +166,24 @@ void post_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     auto who = authorize(ctx, req, app_of(req, params), Permission::write);
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
     // After authorisation: a token in the URL (?token=) is refused as no token at all, 401.
-    if (auto refusal = refuse_unknown_params(req, params, {"app", "level"})) return respond(std::move(*refusal));
+    if (auto refusal = refuse_unknown_params(req, params, {"app", "level"}))
+        return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
 
     bool as_text = false;
     auto decoded = decode_ingest_body(req, ctx.limits, &as_text);
     if (auto* refusal = std::get_if<HttpResponse>(&decoded)) return respond(std::move(*refusal));
-    const IngestFormat format = as_text ? IngestFormat::plain : is_ndjson(req) ? IngestFormat::ndjson : IngestFormat::json;
-    const IngestSource source{caller.app_id, caller.user_id,
-                              format == IngestFormat::plain ? IngestProtocol::text : IngestProtocol::native, format};
+    const IngestFormat format = as_text          ? IngestFormat::plain
+                                : is_ndjson(req) ? IngestFormat::ndjson
+                                                 : IngestFormat::json;
+    const IngestSource source{
+        caller.app_id, caller.user_id,
+        format == IngestFormat::plain ? IngestProtocol::text : IngestProtocol::native, format};
     ingest_entries(ctx, source, std::move(std::get<protocol::LogsRequest>(decoded)),
                    [&req, respond = std::move(respond)](IngestOutcome outcome) {
                        if (!outcome.stored()) {
-                           auto res = json_error(req, http_status(outcome), error_code(outcome), outcome.message);
+                           auto res = json_error(req, http_status(outcome), error_code(outcome),
+                                                 outcome.message);
                            set_retry_after(res, outcome);
                            return respond(std::move(res));
                        }
@@ -189,13 +200,14 @@ std::optional<std::int64_t> parse_int(const std::string& text) {
 
 }  // namespace
 
-std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& req,
-                                                            const std::map<std::string, std::string>& params,
-                                                            const std::string& app_id) {
+std::variant<storage::Query, HttpResponse> parse_logs_query(
+    const HttpRequest& req, const std::map<std::string, std::string>& params,
+    const std::string& app_id) {
     auto bad = [&](std::string message) {
         return json_error(req, http::status::bad_request, "bad_request", message);
     };
-    if (auto refusal = refuse_unknown_params(req, params, {"app", "level", "start", "end", "q", "limit", "before", "format"})) {
+    if (auto refusal = refuse_unknown_params(
+            req, params, {"app", "level", "start", "end", "q", "limit", "before", "format"})) {
         return std::move(*refusal);
     }
     storage::Query q;
@@ -216,23 +228,27 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
             if (std::find(levels.begin(), levels.end(), *level) != levels.end()) continue;
             // As for a WebSocket filter: the cap keeps this de-duplication linear.
             if (levels.size() == core::kMaxFilterLevels) {
-                return bad(fmt::format("level: more than {} distinct levels", core::kMaxFilterLevels));
+                return bad(
+                    fmt::format("level: more than {} distinct levels", core::kMaxFilterLevels));
             }
             levels.push_back(std::move(*level));
         }
     }
     core::Filter& filter = q.filter;
-    for (auto [key, out] : {std::pair{"start", &filter.start_time}, std::pair{"end", &filter.end_time}}) {
+    for (auto [key, out] :
+         {std::pair{"start", &filter.start_time}, std::pair{"end", &filter.end_time}}) {
         if (auto it = params.find(key); it != params.end()) {
             *out = parse_int(it->second);
             // Like every time field: ms, or ISO-8601 (a '+' offset must be sent as %2B).
             if (!*out) *out = protocol::parse_iso8601_ms(it->second);
             if (!*out) {
-                return bad(std::string(key) + " must be a whole number of ms since the epoch or an ISO-8601 time");
+                return bad(std::string(key) +
+                           " must be a whole number of ms since the epoch or an ISO-8601 time");
             }
         }
     }
-    if (filter.start_time && filter.end_time && *filter.start_time > *filter.end_time) return bad("start is after end");
+    if (filter.start_time && filter.end_time && *filter.start_time > *filter.end_time)
+        return bad("start is after end");
     if (auto it = params.find("q"); it != params.end()) {
         if (it->second.size() > core::kMaxSearchBytes) {
             return bad(fmt::format("q is longer than {} bytes", core::kMaxSearchBytes));
@@ -242,11 +258,14 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
         if (auto* why = std::get_if<std::string>(&parsed)) return bad("q: " + *why);
         auto& query = std::get<core::SearchQuery>(parsed);
         // Characters, not bytes: UTF-8 continuation bytes do not start one.
-        const auto chars = std::count_if(query.text.begin(), query.text.end(),
-                                         [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+        const auto chars = std::count_if(query.text.begin(), query.text.end(), [](char c) {
+            return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+        });
         if (chars > 0 && static_cast<std::size_t>(chars) < kMinSearchChars) {
-            return bad("q must be at least 3 characters: shorter text cannot use the search index and would "
-                       "scan every entry");
+            return bad(
+                "q must be at least 3 characters: shorter text cannot use the search index and "
+                "would "
+                "scan every entry");
         }
         filter.search = std::move(query.text);
         filter.fields = std::move(query.fields);
@@ -259,7 +278,8 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& r
         q.limit = static_cast<std::size_t>(*n);
     }
     if (auto it = params.find("before"); it != params.end()) {
-        if (it->second.empty() || it->second.size() > protocol::kMaxIdBytes) return bad("before must be an entry id");
+        if (it->second.empty() || it->second.size() > protocol::kMaxIdBytes)
+            return bad("before must be an entry id");
         q.before_id = it->second;
     }
     if (auto it = params.find("format"); it != params.end() && !page_format(it->second)) {
@@ -292,7 +312,8 @@ void append_csv_field(std::string& out, std::string_view field) {
 // row; the next page's `before` goes in a header, since neither format has room for it.
 std::string page_export(const storage::QueryResult& result, PageFormat format) {
     std::string out;
-    if (format == PageFormat::csv) out = "timestamp,time,level,message,metadata,id,appId,userId\r\n";
+    if (format == PageFormat::csv)
+        out = "timestamp,time,level,message,metadata,id,appId,userId\r\n";
     for (const core::EntryPtr& e : result.entries) {
         if (format == PageFormat::ndjson) {
             out += e->encoded;
@@ -353,25 +374,30 @@ void get_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respon
     if (auto* refusal = std::get_if<HttpResponse>(&parsed)) return respond(std::move(*refusal));
     storage::Query q = std::move(std::get<storage::Query>(parsed));
     const auto format_param = params.find("format");
-    const PageFormat format = format_param == params.end() ? PageFormat::json : *page_format(format_param->second);
+    const PageFormat format =
+        format_param == params.end() ? PageFormat::json : *page_format(format_param->second);
     // Built on whichever thread has the result; the response itself is made on the net thread.
     struct Page {
         std::string body;
         std::string next;
     };
     auto build = [format](const storage::QueryResult& result) {
-        return Page{format == PageFormat::json ? page_json(result) : page_export(result, format), next_before(result)};
+        return Page{format == PageFormat::json ? page_json(result) : page_export(result, format),
+                    next_before(result)};
     };
     auto answer = [&req, format, app_id](Page page) {
         if (format == PageFormat::json) return json_ok(req, std::move(page.body));
         const bool csv = format == PageFormat::csv;
-        auto res = text_response(req, http::status::ok, csv ? "text/csv; charset=utf-8" : "application/x-ndjson",
+        auto res = text_response(req, http::status::ok,
+                                 csv ? "text/csv; charset=utf-8" : "application/x-ndjson",
                                  std::move(page.body));
         // The app id is the caller's own text: only safe characters go into the file name.
         std::string name;
-        for (char c : app_id) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+        for (char c : app_id)
+            name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
         res.set(http::field::content_disposition,
-                fmt::format("attachment; filename=\"{}-logs.{}\"", name.substr(0, 64), csv ? "csv" : "ndjson"));
+                fmt::format("attachment; filename=\"{}-logs.{}\"", name.substr(0, 64),
+                            csv ? "csv" : "ndjson"));
         if (!page.next.empty()) res.set("X-Smartlog-Next-Before", page.next);
         return res;
     };
@@ -381,16 +407,19 @@ void get_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond respon
     }
     net::io_context& ioc = ctx.ioc;
     ctx.hub.store().query(std::move(q), [&ioc, &req, build, answer, respond = std::move(respond)](
-                                            std::error_code ec, storage::QueryResult result) mutable {
+                                            std::error_code ec,
+                                            storage::QueryResult result) mutable {
         // On the storage thread: build the body here, answer on the net thread.
         std::optional<Page> page;
         if (!ec) page = build(result);
-        net::post(ioc, [&req, ec, answer, page = std::move(page), respond = std::move(respond)]() mutable {
+        net::post(ioc, [&req, ec, answer, page = std::move(page),
+                        respond = std::move(respond)]() mutable {
             if (ec == std::errc::timed_out) {
                 // Retrying the same query will likely time out again: say what to change.
-                return respond(json_error(req, http::status::service_unavailable, "query_timeout",
-                                          "the query ran longer than query_timeout: narrow it with start and end, "
-                                          "a level, or a longer q"));
+                return respond(json_error(
+                    req, http::status::service_unavailable, "query_timeout",
+                    "the query ran longer than query_timeout: narrow it with start and end, "
+                    "a level, or a longer q"));
             }
             if (ec == std::errc::invalid_argument) {
                 return respond(json_error(req, http::status::bad_request, "bad_request",
@@ -409,32 +438,42 @@ void delete_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond res
     const auto params = query_params(req.target());
     auto who = authorize(ctx, req, app_of(req, params), Permission::clear);
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return respond(std::move(*refusal));
-    if (auto refusal = refuse_unknown_params(req, params, {"app"})) return respond(std::move(*refusal));
+    if (auto refusal = refuse_unknown_params(req, params, {"app"}))
+        return respond(std::move(*refusal));
     const Caller& caller = std::get<Caller>(who);
     AppChannel* opened = ctx.hub.open_channel(caller.app_id, app_cap(ctx));
-    if (!opened) return respond(json_error(req, http::status::forbidden, "no_access", too_many_apps_message(ctx)));
+    if (!opened)
+        return respond(
+            json_error(req, http::status::forbidden, "no_access", too_many_apps_message(ctx)));
     AppChannel& app = *opened;
     auto count = std::make_shared<std::size_t>(0);
-    *count = ctx.hub.clear(app, caller.user_id,
-                           [&req, count, app_id = caller.app_id, respond = std::move(respond)](std::error_code ec) {
-                               if (ec) {
-                                   return respond(json_error(req, http::status::service_unavailable,
-                                                             "storage_error", "clear failed: " + ec.message()));
-                               }
-                               respond(json_ok(req, json::serialize(json::object{
-                                                        {"appId", app_id}, {"cleared", *count}})));
-                           });
+    *count = ctx.hub.clear(
+        app, caller.user_id,
+        [&req, count, app_id = caller.app_id, respond = std::move(respond)](std::error_code ec) {
+            if (ec) {
+                return respond(json_error(req, http::status::service_unavailable, "storage_error",
+                                          "clear failed: " + ec.message()));
+            }
+            respond(json_ok(req,
+                            json::serialize(json::object{{"appId", app_id}, {"cleared", *count}})));
+        });
 }
 
 }  // namespace
 
 void add_logs_routes(Router& router, ServerContext& ctx) {
     router.add_async(http::verb::post, "/api/v1/logs",
-                     [&ctx](const HttpRequest& req, Router::Respond respond) { post_logs(ctx, req, std::move(respond)); });
+                     [&ctx](const HttpRequest& req, Router::Respond respond) {
+                         post_logs(ctx, req, std::move(respond));
+                     });
     router.add_async(http::verb::get, "/api/v1/logs",
-                     [&ctx](const HttpRequest& req, Router::Respond respond) { get_logs(ctx, req, std::move(respond)); });
+                     [&ctx](const HttpRequest& req, Router::Respond respond) {
+                         get_logs(ctx, req, std::move(respond));
+                     });
     router.add_async(http::verb::delete_, "/api/v1/logs",
-                     [&ctx](const HttpRequest& req, Router::Respond respond) { delete_logs(ctx, req, std::move(respond)); });
+                     [&ctx](const HttpRequest& req, Router::Respond respond) {
+                         delete_logs(ctx, req, std::move(respond));
+                     });
 }
 
 }  // namespace smartlog::server::routes

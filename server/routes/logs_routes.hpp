@@ -1,6 +1,6 @@
-// server/routes/logs_routes.hpp: /api/v1/logs (README, "HTTP API"): ingest (POST), query (GET) and clear
-// (DELETE) over HTTP. Handlers run on the net thread; queries and sync-mode writes wait for the
-// storage thread, whose answer is posted back to the net thread.
+// server/routes/logs_routes.hpp: /api/v1/logs (README, "HTTP API"): ingest (POST), query (GET) and
+// clear (DELETE) over HTTP. Handlers run on the net thread; queries and sync-mode writes wait for
+// the storage thread, whose answer is posted back to the net thread.
 #pragma once
 
 #include <map>
@@ -34,8 +34,8 @@ std::variant<protocol::LogsRequest, HttpResponse> decode_ingest_body(const HttpR
 
 // The storage query of a GET from its query parameters (see query_params): level (a comma list),
 // start and end (ms), q, limit (1 to kMaxQueryLimit, default kDefaultQueryLimit) and before.
-std::variant<storage::Query, HttpResponse> parse_logs_query(const HttpRequest& req,
-                                                            const std::map<std::string, std::string>& params,
-                                                            const std::string& app_id);
+std::variant<storage::Query, HttpResponse> parse_logs_query(
+    const HttpRequest& req, const std::map<std::string, std::string>& params,
+    const std::string& app_id);
 
 }  // namespace smartlog::server::routes

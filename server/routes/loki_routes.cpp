@@ -29,7 +29,8 @@ std::string header(const HttpRequest& req, std::string_view name) {
 
 // The caller: Basic user:token (the token may be absent in open mode), the app from
 // X-Scope-OrgID (Loki's tenant) or X-Smartlog-App.
-std::variant<Caller, HttpResponse> authorize_loki(const ServerContext& ctx, const HttpRequest& req) {
+std::variant<Caller, HttpResponse> authorize_loki(const ServerContext& ctx,
+                                                  const HttpRequest& req) {
     protocol::Credentials credentials;
     credentials.app_id = header(req, "X-Scope-OrgID");
     if (credentials.app_id.empty()) credentials.app_id = header(req, "X-Smartlog-App");
@@ -61,10 +62,12 @@ std::variant<Caller, HttpResponse> authorize_loki(const ServerContext& ctx, cons
         if (colon + 1 < decoded->size()) credentials.token = decoded->substr(colon + 1);
     }
     if (credentials.user_id.empty()) {
-        if (!ctx.access.open_mode()) return basic_refusal(req, "Authorization: Basic base64(user:token) is required");
+        if (!ctx.access.open_mode())
+            return basic_refusal(req, "Authorization: Basic base64(user:token) is required");
         credentials.user_id = "loki";
     }
-    return check_access(ctx.access, req, std::move(credentials), Permission::write, "Basic realm=\"smartlog\"");
+    return check_access(ctx.access, req, std::move(credentials), Permission::write,
+                        "Basic realm=\"smartlog\"");
 }
 
 void post_push(ServerContext& ctx, const HttpRequest& req, Router::Respond respond) {
@@ -77,17 +80,21 @@ void post_push(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     std::string inflated;
     auto body = decoded_body(req, ctx.settings.max_inflated_bytes, inflated, "snappy");
     if (auto* error = std::get_if<BodyError>(&body)) {
-        return respond(json_error(req, error->status, error->status == http::status::payload_too_large ? "too_large" : "bad_request",
-                                  error->message));
+        return respond(json_error(
+            req, error->status,
+            error->status == http::status::payload_too_large ? "too_large" : "bad_request",
+            error->message));
     }
     std::variant<protocol::LogsRequest, protocol::DecodeError> decoded;
     if (json) {
         decoded = protocol::decode_loki_json(std::get<std::string_view>(body), ctx.limits);
     } else {
-        auto raw = protocol::unsnappy(std::get<std::string_view>(body), ctx.settings.max_inflated_bytes);
+        auto raw =
+            protocol::unsnappy(std::get<std::string_view>(body), ctx.settings.max_inflated_bytes);
         if (auto* error = std::get_if<protocol::InflateError>(&raw)) {
-            return respond(json_error(req, error->too_large ? http::status::payload_too_large : http::status::bad_request,
-                                      error->too_large ? "too_large" : "bad_request", error->message));
+            return respond(json_error(
+                req, error->too_large ? http::status::payload_too_large : http::status::bad_request,
+                error->too_large ? "too_large" : "bad_request", error->message));
         }
         decoded = protocol::decode_loki_protobuf(std::get<std::string>(raw), ctx.limits);
     }
@@ -96,38 +103,42 @@ void post_push(ServerContext& ctx, const HttpRequest& req, Router::Respond respo
     }
     const IngestSource source{caller.app_id, caller.user_id, IngestProtocol::loki,
                               json ? IngestFormat::json : IngestFormat::protobuf};
-    ingest_entries(ctx, source, std::move(std::get<protocol::LogsRequest>(decoded)),
-                   [&req, respond = std::move(respond)](IngestOutcome outcome) {
-                       if (!outcome.stored()) {
-                           auto res = json_error(req, http_status(outcome),
-                                                 outcome.status == IngestOutcome::Status::too_large ? "too_large" : "rate_limited",
-                                                 outcome.message);
-                           set_retry_after(res, outcome);
-                           return respond(std::move(res));
-                       }
-                       if (!outcome.rejected.empty()) {
-                           // As Loki does: the valid entries are stored, the answer is a 400 that
-                           // clients do not retry, naming what was refused.
-                           const auto& first = outcome.rejected.front();
-                           return respond(json_error(req, http::status::bad_request, "bad_request",
-                                                     fmt::format("{} entries stored, {} rejected; entry {}: {}",
-                                                                 outcome.accepted, outcome.rejected.size(),
-                                                                 first.index, first.message)));
-                       }
-                       HttpResponse res{http::status::no_content, req.version()};
-                       res.set(http::field::server, "smartlogd/" SMARTLOG_VERSION);
-                       res.keep_alive(req.keep_alive());
-                       res.prepare_payload();
-                       respond(std::move(res));
-                   });
+    ingest_entries(
+        ctx, source, std::move(std::get<protocol::LogsRequest>(decoded)),
+        [&req, respond = std::move(respond)](IngestOutcome outcome) {
+            if (!outcome.stored()) {
+                auto res =
+                    json_error(req, http_status(outcome),
+                               outcome.status == IngestOutcome::Status::too_large ? "too_large"
+                                                                                  : "rate_limited",
+                               outcome.message);
+                set_retry_after(res, outcome);
+                return respond(std::move(res));
+            }
+            if (!outcome.rejected.empty()) {
+                // As Loki does: the valid entries are stored, the answer is a 400 that
+                // clients do not retry, naming what was refused.
+                const auto& first = outcome.rejected.front();
+                return respond(json_error(
+                    req, http::status::bad_request, "bad_request",
+                    fmt::format("{} entries stored, {} rejected; entry {}: {}", outcome.accepted,
+                                outcome.rejected.size(), first.index, first.message)));
+            }
+            HttpResponse res{http::status::no_content, req.version()};
+            res.set(http::field::server, "smartlogd/" SMARTLOG_VERSION);
+            res.keep_alive(req.keep_alive());
+            res.prepare_payload();
+            respond(std::move(res));
+        });
 }
 
 }  // namespace
 
 void add_loki_routes(Router& router, ServerContext& ctx) {
-    router.add_async(http::verb::post, "/loki/api/v1/push", [&ctx](const HttpRequest& req, Router::Respond respond) {
-        post_push(ctx, req, std::move(respond));
-    });
+    router.add_async(http::verb::post, "/loki/api/v1/push",
+                     [&ctx](const HttpRequest& req, Router::Respond respond) {
+                         post_push(ctx, req, std::move(respond));
+                     });
 }
 
 }  // namespace smartlog::server::routes

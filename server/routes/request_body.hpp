@@ -19,8 +19,10 @@ struct BodyError {
 // The body of `req` with its Content-Encoding undone; `storage` holds the inflated bytes when
 // there were any to inflate. "identity" or none: the body itself. `passthrough` names an
 // encoding the caller undoes itself (the Loki API's "snappy"), left as it is here.
-std::variant<std::string_view, BodyError> decoded_body(const HttpRequest& req, std::size_t max_inflated,
-                                                       std::string& storage, std::string_view passthrough = {});
+std::variant<std::string_view, BodyError> decoded_body(const HttpRequest& req,
+                                                       std::size_t max_inflated,
+                                                       std::string& storage,
+                                                       std::string_view passthrough = {});
 
 // The media type of the request, lower-cased, without parameters ("application/json").
 std::string media_type(const HttpRequest& req);

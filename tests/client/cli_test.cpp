@@ -165,9 +165,11 @@ TEST(Cli, HistoryMetricsAndClear) {
     // six decimals.
     for (std::size_t i = 0; i < metrics.out.size(); ++i) {
         const char c = metrics.out[i];
-        const bool in_number = i > 0 && (std::isdigit(static_cast<unsigned char>(metrics.out[i - 1])) ||
-                                         metrics.out[i - 1] == '.');
-        EXPECT_FALSE(in_number && (c == 'e' || c == 'E')) << "exponent at " << i << ": " << metrics.out;
+        const bool in_number =
+            i > 0 && (std::isdigit(static_cast<unsigned char>(metrics.out[i - 1])) ||
+                      metrics.out[i - 1] == '.');
+        EXPECT_FALSE(in_number && (c == 'e' || c == 'E'))
+            << "exponent at " << i << ": " << metrics.out;
     }
     EXPECT_EQ(metrics.out.back(), '\n');
 
@@ -310,7 +312,8 @@ TEST(Cli, FlagsBeatTheEnvironmentInEverySubcommand) {
     EXPECT_EQ(cleared.out, "cleared 1 entry of app shop\n");
     auto billing = run(as({"history", "--json"}, "bob", "billing"));
     ASSERT_EQ(lines_of(billing.out).size(), 1u) << billing.out;
-    EXPECT_EQ(parse_entry(lines_of(billing.out)[0]).at("message").as_string(), "billing keeps this");
+    EXPECT_EQ(parse_entry(lines_of(billing.out)[0]).at("message").as_string(),
+              "billing keeps this");
 
     auto sent = run_with_env(as({"send", "by flags"}, "alice", "shop"), env);
     ASSERT_EQ(sent.code, 0) << sent.err;
@@ -327,7 +330,8 @@ TEST(Cli, FlagsBeatTheEnvironmentInEverySubcommand) {
     EXPECT_TRUE(json::parse(metrics.out).as_object().contains("messageRate")) << metrics.out;
 
     Process tail(as({"tail", "--json", "-n", "5"}, "alice", "shop"), env);
-    ASSERT_TRUE(tail.wait_output([](const std::string& o) { return o.find("by flags") != std::string::npos; }, 30s))
+    ASSERT_TRUE(tail.wait_output(
+        [](const std::string& o) { return o.find("by flags") != std::string::npos; }, 30s))
         << tail.err();
     tail.signal(SIGINT);
     EXPECT_EQ(tail.wait_exit(10s), 0) << tail.err();
@@ -360,12 +364,14 @@ TEST(Cli, LevelPlusKnowsTheOriginalLibrarysLogLevel) {
         auto r = run(cli(server, std::move(args)));
         EXPECT_EQ(r.code, 0) << r.err;
         std::vector<std::string> out;
-        for (const auto& line : lines_of(r.out)) out.emplace_back(parse_entry(line).at("message").as_string());
+        for (const auto& line : lines_of(r.out))
+            out.emplace_back(parse_entry(line).at("message").as_string());
         return out;
     };
     using V = std::vector<std::string>;
     EXPECT_EQ(messages({"history", "--json", "-l", "log+"}), (V{"at log", "at info"}));
-    EXPECT_EQ(messages({"history", "--json", "-l", "debug+"}), (V{"at debug", "at log", "at info"}));
+    EXPECT_EQ(messages({"history", "--json", "-l", "debug+"}),
+              (V{"at debug", "at log", "at info"}));
     EXPECT_EQ(messages({"history", "--json", "-l", "info+"}), (V{"at info"}));
     EXPECT_EQ(messages({"history", "--json", "-l", "log,audit"}), (V{"at log", "at audit"}));
     auto plain = run(cli(server, {"history", "-l", "log"}));

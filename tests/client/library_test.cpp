@@ -251,8 +251,8 @@ TEST(Client, ResendsABatchWhoseAckWasLostSoItMayBeStoredTwice) {
 TEST(Client, DestroyingAStoppedClientFreesItWhileItsTimersAreStillQueued) {
     Server server;
     auto o = options_for(server, Mode::producer);
-    o.batch_max_delay = std::chrono::hours(1);     // the flush timer is armed and stays so
-    o.reconnect_initial = std::chrono::hours(1);   // the reconnection waits when we close
+    o.batch_max_delay = std::chrono::hours(1);    // the flush timer is armed and stays so
+    o.reconnect_initial = std::chrono::hours(1);  // the reconnection waits when we close
     o.reconnect_max = std::chrono::hours(1);
     o.close_timeout = std::chrono::milliseconds(1);
     auto token = std::make_shared<int>(0);

@@ -217,7 +217,9 @@ public:
 
     int port() const { return port_; }
     // wss:// when the server was started with tls_cert and tls_key.
-    std::string url() const { return (tls_ ? "wss" : "ws") + std::string("://127.0.0.1:") + std::to_string(port_) + "/"; }
+    std::string url() const {
+        return (tls_ ? "wss" : "ws") + std::string("://127.0.0.1:") + std::to_string(port_) + "/";
+    }
 
     void stop(int sig = SIGTERM) {
         if (!proc_) return;

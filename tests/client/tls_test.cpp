@@ -13,9 +13,10 @@ namespace {
 class Certificate {
 public:
     Certificate() : dir_(temp_dir()) {
-        auto r = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                      "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext",
-                      "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key(), "-out", cert()});
+        auto r = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                      "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                      "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                      "-keyout", key(), "-out", cert()});
         if (r.code != 0) throw std::runtime_error("openssl req failed: " + r.err);
     }
     ~Certificate() {
@@ -33,7 +34,8 @@ std::vector<std::string> cli(const Server& s, const Certificate* ca, std::vector
                              std::string timeout = "10s") {
     std::vector<std::string> argv = {SMARTLOG_CLI_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"--url", s.url(), "--user", "alice", "--app", "shop", "--timeout", timeout});
+    argv.insert(argv.end(),
+                {"--url", s.url(), "--user", "alice", "--app", "shop", "--timeout", timeout});
     if (ca) argv.insert(argv.end(), {"--tls-ca", ca->cert()});
     return argv;
 }

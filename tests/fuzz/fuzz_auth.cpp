@@ -49,7 +49,10 @@ struct KnownUser {
     std::map<std::string_view, std::set<Permission>> apps;
 };
 const std::map<std::string_view, KnownUser> kUsers = {
-    {"alice", {"test", {{"shop", {Permission::read, Permission::write, Permission::clear}}, {"old", {Permission::read}}}}},
+    {"alice",
+     {"test",
+      {{"shop", {Permission::read, Permission::write, Permission::clear}},
+       {"old", {Permission::read}}}}},
     {"bob", {std::nullopt, {{"shop", {Permission::read}}}}},
 };
 const std::set<std::string_view> kInactiveApps = {"old"};
@@ -60,8 +63,8 @@ server::AccessControl make_access(std::string_view toml) {
     return server::AccessControl(config);
 }
 
-// The token an Authorization header carries, as docs/protocol.md words it: "Bearer <token>", the scheme
-// case-insensitive, trailing spaces ignored.
+// The token an Authorization header carries, as docs/protocol.md words it: "Bearer <token>", the
+// scheme case-insensitive, trailing spaces ignored.
 std::optional<std::string> bearer_token(std::string_view h) {
     while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
     if (h.size() <= 7) return std::nullopt;
@@ -78,7 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const server::AccessControl open = make_access("");
     if (size == 0) return 0;
     const bool open_mode = data[0] & 1;
-    const Permission needed = std::array{Permission::read, Permission::write, Permission::clear}[(data[0] >> 1) % 3];
+    const Permission needed =
+        std::array{Permission::read, Permission::write, Permission::clear}[(data[0] >> 1) % 3];
 
     std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
     std::array<std::optional<std::string_view>, 3> headers;  // Authorization, user, app
@@ -104,16 +108,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto who = server::routes::authorize(open_mode ? open : users, req, app, needed);
     if (auto* refusal = std::get_if<server::HttpResponse>(&who)) {
         fuzz::check_error_response(*refusal, {400, 401, 403});
-        if (refusal->result_int() == 401) check((*refusal)[boost::beast::http::field::www_authenticate] == "Bearer");
+        if (refusal->result_int() == 401)
+            check((*refusal)[boost::beast::http::field::www_authenticate] == "Bearer");
         if (open_mode) check(refusal->result_int() != 403);
         // A known user with the right token, on an active app that grants the permission, gets in.
         if (auto known = kUsers.find(user); !open_mode && known != kUsers.end()) {
             auto grant = known->second.apps.find(app);
-            const bool right_token = known->second.token
-                                         ? authorization == "Bearer " + std::string(*known->second.token)
-                                         : !authorization;
-            check(!(right_token && grant != known->second.apps.end() && grant->second.count(needed) &&
-                    !kInactiveApps.count(app)));
+            const bool right_token =
+                known->second.token ? authorization == "Bearer " + std::string(*known->second.token)
+                                    : !authorization;
+            check(!(right_token && grant != known->second.apps.end() &&
+                    grant->second.count(needed) && !kInactiveApps.count(app)));
         }
         return 0;
     }
@@ -125,9 +130,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     auto known = kUsers.find(caller.user_id);
     check(caller.user_id == user && known != kUsers.end());
-    if (known->second.token) check(authorization && bearer_token(*authorization) == known->second.token);
+    if (known->second.token)
+        check(authorization && bearer_token(*authorization) == known->second.token);
     auto grant = known->second.apps.find(app);
-    check(grant != known->second.apps.end() && grant->second.count(needed) && !kInactiveApps.count(app));
+    check(grant != known->second.apps.end() && grant->second.count(needed) &&
+          !kInactiveApps.count(app));
     check(caller.grant.permissions == grant->second);
     return 0;
 }

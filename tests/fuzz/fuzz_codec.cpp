@@ -55,14 +55,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto* filter = std::get_if<protocol::FilterRequest>(&*request)) {
         const auto& f = filter->filter;
         if (f.start_time && f.end_time && *f.start_time > *f.end_time) std::abort();
-        if (f.levels.size() > core::kMaxFilterLevels || f.search.size() > core::kMaxSearchBytes) std::abort();
+        if (f.levels.size() > core::kMaxFilterLevels || f.search.size() > core::kMaxSearchBytes)
+            std::abort();
         // The linear search must agree with the definition (tests/unit/core/filter_test.cpp):
         // the input's own text as a haystack for the filter's search.
         const bool found = core::contains_ignoring_case(text, f.search);
-        const bool expected = f.search.empty() || std::search(text.begin(), text.end(), f.search.begin(), f.search.end(), [](char a, char b) {
-            auto fold = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
-            return fold(a) == fold(b);
-        }) != text.end();
+        const bool expected =
+            f.search.empty() ||
+            std::search(text.begin(), text.end(), f.search.begin(), f.search.end(),
+                        [](char a, char b) {
+                            auto fold = [](char c) {
+                                return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+                            };
+                            return fold(a) == fold(b);
+                        }) != text.end();
         if (found != expected) std::abort();
         boost::system::error_code ec;
         boost::json::parse(protocol::filter_applied_frame(f), ec);

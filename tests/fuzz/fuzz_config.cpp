@@ -9,8 +9,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     smartlog::server::Config config;
     try {
-        smartlog::server::apply_toml(config, std::string_view(reinterpret_cast<const char*>(data), size),
-                                     "fuzz.toml");
+        smartlog::server::apply_toml(
+            config, std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.toml");
     } catch (const smartlog::server::ConfigError&) {
         return 0;
     }

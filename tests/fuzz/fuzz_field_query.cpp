@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view input(reinterpret_cast<const char*>(data), size);
     const auto nul = input.find('\0');
     const std::string_view search = input.substr(0, nul);
-    const std::string_view metadata = nul == std::string_view::npos ? std::string_view() : input.substr(nul + 1);
+    const std::string_view metadata =
+        nul == std::string_view::npos ? std::string_view() : input.substr(nul + 1);
     if (search.size() > 1024 || metadata.size() > 16384) return 0;  // the server's caps
 
     auto parsed = parse_search(search);
@@ -27,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (query->fields.size() > kMaxFieldConditions) std::abort();
 
     std::string written;
-    for (const auto& f : query->fields) written += (written.empty() ? "" : " ") + format_condition(f);
+    for (const auto& f : query->fields)
+        written += (written.empty() ? "" : " ") + format_condition(f);
     auto again = parse_search(written);
     auto* reparsed = std::get_if<SearchQuery>(&again);
     if (!reparsed || reparsed->fields != query->fields) std::abort();
@@ -54,10 +56,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             FieldCondition eq = f;
             eq.op = FieldOp::eq;
             const bool expected = std::string_view(v->get_string()) == f.value;
-            if (fields_match(metadata, {eq}) != expected && metadata.find("\\") == std::string_view::npos) {
+            if (fields_match(metadata, {eq}) != expected &&
+                metadata.find("\\") == std::string_view::npos) {
                 // Only without escapes in keys can the first and last duplicate differ silently.
                 bool duplicates = false;
-                for (const auto& key : f.path) duplicates = duplicates || metadata.find("\"" + key + "\"") != metadata.rfind("\"" + key + "\"");
+                for (const auto& key : f.path)
+                    duplicates = duplicates || metadata.find("\"" + key + "\"") !=
+                                                   metadata.rfind("\"" + key + "\"");
                 if (!duplicates) std::abort();
             }
         }

@@ -68,20 +68,21 @@ struct World {
     server::Hub hub{ioc, config.settings, store, clock};
     server::MetricsSampler metrics{ioc, config.settings, hub, stats};
     server::Router router;
-    server::ServerContext ctx{ioc,
-                              config.settings,
-                              access,
-                              hub,
-                              stats,
-                              router,
-                              metrics,
-                              protocol::Limits{config.settings.max_message_bytes, config.settings.max_metadata_bytes},
-                              {},
-                              {},
-                              false,
-                              {},
-                              nullptr,
-                              {}};
+    server::ServerContext ctx{
+        ioc,
+        config.settings,
+        access,
+        hub,
+        stats,
+        router,
+        metrics,
+        protocol::Limits{config.settings.max_message_bytes, config.settings.max_metadata_bytes},
+        {},
+        {},
+        false,
+        {},
+        nullptr,
+        {}};
 
     World() {
         server::routes::add_health_routes(router, ctx);
@@ -116,7 +117,8 @@ std::optional<server::HttpRequest> parse(std::string_view input, const server::S
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static World world;
-    auto req = parse(std::string_view(reinterpret_cast<const char*>(data), size), world.config.settings);
+    auto req =
+        parse(std::string_view(reinterpret_cast<const char*>(data), size), world.config.settings);
     if (!req) return 0;
 
     int answers = 0;

@@ -11,7 +11,8 @@ using namespace smartlog;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
-    const auto kind = data[0] % 2 == 0 ? protocol::Compression::gzip : protocol::Compression::deflate;
+    const auto kind =
+        data[0] % 2 == 0 ? protocol::Compression::gzip : protocol::Compression::deflate;
     const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
     constexpr std::size_t kCap = 64 * 1024;
     auto out = protocol::inflate_body(body, kind, kCap);
@@ -22,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string& inflated = std::get<std::string>(out);
     fuzz::check(inflated.size() <= kCap);
     auto again = protocol::inflate_body(body, kind, 4 * kCap);
-    fuzz::check(std::holds_alternative<std::string>(again) && std::get<std::string>(again) == inflated);
+    fuzz::check(std::holds_alternative<std::string>(again) &&
+                std::get<std::string>(again) == inflated);
     return 0;
 }

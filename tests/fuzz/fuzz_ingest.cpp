@@ -1,7 +1,7 @@
-// libFuzzer target: the bodies of POST /api/v1/logs (decode_ingest_body): JSON, NDJSON, text/plain. The input's first line
-// is the Content-Type (absent when the input has no newline), the rest is the body. Any body is
-// either refused with a 400 or split into accepted and rejected entries, one per JSON element
-// or non-blank NDJSON line, each accepted one within the limits.
+// libFuzzer target: the bodies of POST /api/v1/logs (decode_ingest_body): JSON, NDJSON, text/plain.
+// The input's first line is the Content-Type (absent when the input has no newline), the rest is
+// the body. Any body is either refused with a 400 or split into accepted and rejected entries, one
+// per JSON element or non-blank NDJSON line, each accepted one within the limits.
 #include <boost/json/parse.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -19,7 +19,8 @@ namespace {
 
 bool ndjson_type(std::string_view content_type) {
     const std::string_view type = content_type.substr(0, content_type.find(';'));
-    return type == "application/x-ndjson" || type == "application/ndjson" || type == "application/jsonl";
+    return type == "application/x-ndjson" || type == "application/ndjson" ||
+           type == "application/jsonl";
 }
 
 bool text_type(std::string_view content_type) {
@@ -47,7 +48,8 @@ std::optional<std::size_t> json_entry_count(std::string_view body) {
     if (ec) return std::nullopt;
     if (const auto* a = doc.if_array()) return a->size();
     if (const auto* o = doc.if_object()) {
-        if (const auto* logs = o->if_contains("logs"); logs && logs->is_array()) return logs->as_array().size();
+        if (const auto* logs = o->if_contains("logs"); logs && logs->is_array())
+            return logs->as_array().size();
     }
     return std::nullopt;
 }
@@ -92,8 +94,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& e : logs.accepted) {
         check(e.index < seen.size() && !seen[e.index]);
         seen[e.index] = true;
-        check(e.message.size() <= limits.max_message_bytes && e.metadata.size() <= limits.max_metadata_bytes);
-        check(!e.level.empty() && e.level.size() <= core::kMaxLevelLength && core::normalize_level(e.level) == e.level);
+        check(e.message.size() <= limits.max_message_bytes &&
+              e.metadata.size() <= limits.max_metadata_bytes);
+        check(!e.level.empty() && e.level.size() <= core::kMaxLevelLength &&
+              core::normalize_level(e.level) == e.level);
         // Only an ISO-8601 timestamp may precede 1970, and not before year 0.
         if (e.timestamp) check(*e.timestamp >= -62'300'000'000'000);
         if (!e.metadata.empty()) {

@@ -23,8 +23,8 @@ std::string percent_encode(std::string_view s) {
     static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
     for (unsigned char c : s) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-            c == '.' || c == '~') {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
             out += static_cast<char>(c);
         } else {
             out += '%';
@@ -38,11 +38,13 @@ std::string percent_encode(std::string_view s) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const std::string target = "/api/v1/logs?" + std::string(reinterpret_cast<const char*>(data), size);
+    const std::string target =
+        "/api/v1/logs?" + std::string(reinterpret_cast<const char*>(data), size);
     const auto params = server::routes::query_params(target);
 
     std::string again = "/api/v1/logs?";
-    for (const auto& [key, value] : params) again += percent_encode(key) + "=" + percent_encode(value) + "&";
+    for (const auto& [key, value] : params)
+        again += percent_encode(key) + "=" + percent_encode(value) + "&";
     check(server::routes::query_params(again) == params);
 
     server::HttpRequest req{boost::beast::http::verb::get, target, 11};
@@ -65,13 +67,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto search = params.find("q");
     // `q` is text and field conditions (core/field_query.hpp): the text is what is left of it.
     check(search == params.end() ? q.search.empty() && q.fields.empty()
-                                 : q.search.size() <= search->second.size() && q.search.size() <= core::kMaxSearchBytes);
-    if (q.before_id) check(!q.before_id->empty() && q.before_id->size() <= protocol::kMaxIdBytes && *q.before_id == params.at("before"));
+                                 : q.search.size() <= search->second.size() &&
+                                       q.search.size() <= core::kMaxSearchBytes);
+    if (q.before_id)
+        check(!q.before_id->empty() && q.before_id->size() <= protocol::kMaxIdBytes &&
+              *q.before_id == params.at("before"));
     check(q.levels.size() <= core::kMaxFilterLevels);
     for (std::size_t i = 0; i < q.levels.size(); ++i) {
         const std::string& level = q.levels[i];
         check(!level.empty() && core::normalize_level(level) == level);
-        check(std::find(q.levels.begin() + static_cast<std::ptrdiff_t>(i) + 1, q.levels.end(), level) == q.levels.end());
+        check(std::find(q.levels.begin() + static_cast<std::ptrdiff_t>(i) + 1, q.levels.end(),
+                        level) == q.levels.end());
     }
     return 0;
 }

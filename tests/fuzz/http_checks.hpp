@@ -15,9 +15,10 @@ inline void check(bool ok) {
     if (!ok) std::abort();
 }
 
-// A refusal has one of `statuses` and the {"error":{"code","message"}} JSON body of README, "HTTP API",
-// with `code` among `codes` when given.
-inline void check_error_response(const server::HttpResponse& res, std::initializer_list<unsigned> statuses,
+// A refusal has one of `statuses` and the {"error":{"code","message"}} JSON body of README, "HTTP
+// API", with `code` among `codes` when given.
+inline void check_error_response(const server::HttpResponse& res,
+                                 std::initializer_list<unsigned> statuses,
                                  std::initializer_list<std::string_view> codes = {}) {
     bool status_ok = false;
     for (unsigned s : statuses) status_ok = status_ok || res.result_int() == s;
@@ -30,7 +31,8 @@ inline void check_error_response(const server::HttpResponse& res, std::initializ
     check(error && error->is_object());
     const auto* code = error->as_object().if_contains("code");
     const auto* message = error->as_object().if_contains("message");
-    check(code && code->is_string() && message && message->is_string() && !message->as_string().empty());
+    check(code && code->is_string() && message && message->is_string() &&
+          !message->as_string().empty());
     if (codes.size() == 0) return;
     bool code_ok = false;
     for (std::string_view c : codes) code_ok = code_ok || code->as_string() == c;

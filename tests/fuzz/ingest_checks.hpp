@@ -19,9 +19,11 @@ inline void check(bool ok) {
 }
 
 inline void check_entry(const protocol::IncomingEntry& e, const protocol::Limits& limits) {
-    check(e.message.size() <= limits.max_message_bytes && e.metadata.size() <= limits.max_metadata_bytes);
+    check(e.message.size() <= limits.max_message_bytes &&
+          e.metadata.size() <= limits.max_metadata_bytes);
     check(protocol::valid_utf8(e.message) && protocol::valid_utf8(e.metadata));
-    check(!e.level.empty() && e.level.size() <= core::kMaxLevelLength && core::normalize_level(e.level) == e.level);
+    check(!e.level.empty() && e.level.size() <= core::kMaxLevelLength &&
+          core::normalize_level(e.level) == e.level);
     if (!e.metadata.empty()) {
         boost::system::error_code ec;
         const auto doc = boost::json::parse(e.metadata, ec);

@@ -66,7 +66,8 @@ json::object logs_message(int first, int count, const std::string& prefix) {
 }
 
 // Live entries (not history answers) read from `client` until `count` have arrived.
-std::vector<json::object> live_entries(WsClient& client, std::size_t count, std::vector<std::size_t>* sizes = nullptr) {
+std::vector<json::object> live_entries(WsClient& client, std::size_t count,
+                                       std::vector<std::size_t>* sizes = nullptr) {
     std::vector<json::object> out;
     while (out.size() < count) {
         json::object msg = client.next("logs");
@@ -137,7 +138,8 @@ TEST(SmartlogdLive, ProducerToViewerInOrderWithoutDuplicatesOverManyBatches) {
     auto viewer = connect_as(server, "reader", "app1");
     auto producer = connect_as(server, "writer", "app1", "producer");
     constexpr int kMessages = 10, kPerMessage = 25, kTotal = kMessages * kPerMessage;
-    for (int m = 0; m < kMessages; ++m) producer->send(logs_message(m * kPerMessage, kPerMessage, "seq-"));
+    for (int m = 0; m < kMessages; ++m)
+        producer->send(logs_message(m * kPerMessage, kPerMessage, "seq-"));
     for (int m = 0; m < kMessages; ++m) {
         const auto ack = producer->next("logs_ack");
         EXPECT_EQ(ack.at("payload").at("accepted").to_number<int>(), kPerMessage);
@@ -188,7 +190,8 @@ TEST(SmartlogdLive, LargeFragmentedMessagesSentBackToBackArriveWholeAndInOrder) 
     const auto entries = live_entries(*viewer, kTotal);
     ASSERT_EQ(entries.size(), static_cast<std::size_t>(kTotal));
     for (int i = 0; i < kTotal; ++i) {
-        EXPECT_EQ(str(entries[i].at("message")), "frag-" + padding + "-" + std::to_string(i)) << "at " << i;
+        EXPECT_EQ(str(entries[i].at("message")), "frag-" + padding + "-" + std::to_string(i))
+            << "at " << i;
     }
 }
 
@@ -256,12 +259,14 @@ TEST(SmartlogdShutdown, SigtermFlushesPendingBatchesThenCloses1001) {
     auto producer = connect_as(server, "writer", "app1", "producer");
     producer->request(logs_message(0, 5, "pending-"), "logs_ack");
     viewer->sync();
-    for (const auto& m : viewer->inbox) ASSERT_NE(WsClient::type_of(m), "logs") << "the batch left early";
+    for (const auto& m : viewer->inbox)
+        ASSERT_NE(WsClient::type_of(m), "logs") << "the batch left early";
 
     const auto stopped_at = std::chrono::steady_clock::now();
     server.send_signal(SIGTERM);
     const auto entries = live_entries(*viewer, 5);
-    for (int i = 0; i < 5; ++i) EXPECT_EQ(str(entries[i].at("message")), "pending-" + std::to_string(i));
+    for (int i = 0; i < 5; ++i)
+        EXPECT_EQ(str(entries[i].at("message")), "pending-" + std::to_string(i));
     const auto reason = viewer->wait_close();
     EXPECT_EQ(reason.code, 1001);
     EXPECT_FALSE(reason.reason.empty());

@@ -1,7 +1,8 @@
 // tests/support/entries_oracle.hpp: what a JSON document says a text's entries are, to check
 // protocol::parse_entries (which reads the text without one) against. This is the decoder the
-// server used before the event parser: parse into a boost::json::value, then validate (docs/protocol.md).
-// Used by tests/unit/protocol/entry_parser_test.cpp and tests/fuzz/fuzz_codec.cpp.
+// server used before the event parser: parse into a boost::json::value, then validate
+// (docs/protocol.md). Used by tests/unit/protocol/entry_parser_test.cpp and
+// tests/fuzz/fuzz_codec.cpp.
 #pragma once
 
 #include <boost/json.hpp>
@@ -44,7 +45,8 @@ inline const json::value* field(const json::object& o, std::string_view key) {
 inline std::optional<std::int64_t> as_millis(const json::value& v) {
     if (v.is_int64()) return v.get_int64();
     if (v.is_uint64()) {
-        if (v.get_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+        if (v.get_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            return std::nullopt;
         return static_cast<std::int64_t>(v.get_uint64());
     }
     if (v.is_double()) {
@@ -55,7 +57,8 @@ inline std::optional<std::int64_t> as_millis(const json::value& v) {
     return std::nullopt;
 }
 
-inline OracleEntry entry_of(const json::value& v, const protocol::Limits& limits, std::size_t index) {
+inline OracleEntry entry_of(const json::value& v, const protocol::Limits& limits,
+                            std::size_t index) {
     OracleEntry out;
     out.index = index;
     auto refuse = [&](std::string why) {
@@ -65,9 +68,11 @@ inline OracleEntry entry_of(const json::value& v, const protocol::Limits& limits
     if (!v.is_object()) return refuse("entry must be an object");
     const json::object& o = v.get_object();
     const json::value* message = field(o, "message");
-    if (!message || !message->is_string()) return refuse("message is required and must be a string");
+    if (!message || !message->is_string())
+        return refuse("message is required and must be a string");
     if (message->get_string().size() > limits.max_message_bytes) {
-        return refuse("message is larger than max_message_bytes (" + std::to_string(limits.max_message_bytes) + ")");
+        return refuse("message is larger than max_message_bytes (" +
+                      std::to_string(limits.max_message_bytes) + ")");
     }
     out.level = "info";
     if (const json::value* level = field(o, "level")) {
@@ -77,7 +82,8 @@ inline OracleEntry entry_of(const json::value& v, const protocol::Limits& limits
         out.level = *normalized;
     }
     if (const json::value* ts = field(o, "timestamp")) {
-        out.timestamp = ts->is_string() ? protocol::parse_iso8601_ms(ts->get_string()) : as_millis(*ts);
+        out.timestamp =
+            ts->is_string() ? protocol::parse_iso8601_ms(ts->get_string()) : as_millis(*ts);
         if (!out.timestamp || (!ts->is_string() && *out.timestamp < 0)) {
             return refuse("timestamp must be ms since the epoch or ISO-8601");
         }
@@ -92,7 +98,8 @@ inline OracleEntry entry_of(const json::value& v, const protocol::Limits& limits
 
 // nullopt when the text is not JSON. Metadata size is not checked here (the parser measures its
 // own compact text); the comparison below does.
-inline std::optional<OracleResult> decode_with_document(std::string_view text, protocol::EntryLayout layout,
+inline std::optional<OracleResult> decode_with_document(std::string_view text,
+                                                        protocol::EntryLayout layout,
                                                         const protocol::Limits& limits,
                                                         std::size_t first_index = 0) {
     namespace json = boost::json;
@@ -105,31 +112,36 @@ inline std::optional<OracleResult> decode_with_document(std::string_view text, p
     OracleResult result;
     const json::array* entries = nullptr;
     switch (layout) {
-    case protocol::EntryLayout::logs_frame:
-        if (const json::object* o = doc.if_object()) {
-            if (const json::value* t = field(*o, "type"); t && t->is_string()) result.type = t->get_string();
-            if (const json::value* r = field(*o, "ref"); r && (r->is_string() || r->is_number())) {
-                if (!(r->is_double() && !std::isfinite(r->get_double()))) result.ref = json::serialize(*r);
+        case protocol::EntryLayout::logs_frame:
+            if (const json::object* o = doc.if_object()) {
+                if (const json::value* t = field(*o, "type"); t && t->is_string())
+                    result.type = t->get_string();
+                if (const json::value* r = field(*o, "ref");
+                    r && (r->is_string() || r->is_number())) {
+                    if (!(r->is_double() && !std::isfinite(r->get_double())))
+                        result.ref = json::serialize(*r);
+                }
+                const json::value* data = field(*o, "data");
+                const json::value* logs =
+                    data && data->is_object() ? field(data->get_object(), "logs") : nullptr;
+                if (logs) entries = logs->if_array();
             }
-            const json::value* data = field(*o, "data");
-            const json::value* logs = data && data->is_object() ? field(data->get_object(), "logs") : nullptr;
-            if (logs) entries = logs->if_array();
-        }
-        break;
-    case protocol::EntryLayout::ingest_body:
-        entries = doc.if_array();
-        if (const json::object* o = doc.if_object()) {
-            if (auto it = o->find("logs"); it != o->end()) entries = it->value().if_array();
-        }
-        break;
-    case protocol::EntryLayout::single_entry:
-        result.entries_found = true;
-        result.entries.push_back(entry_of(doc, limits, first_index));
-        return result;
+            break;
+        case protocol::EntryLayout::ingest_body:
+            entries = doc.if_array();
+            if (const json::object* o = doc.if_object()) {
+                if (auto it = o->find("logs"); it != o->end()) entries = it->value().if_array();
+            }
+            break;
+        case protocol::EntryLayout::single_entry:
+            result.entries_found = true;
+            result.entries.push_back(entry_of(doc, limits, first_index));
+            return result;
     }
     if (entries) {
         result.entries_found = true;
-        for (std::size_t i = 0; i < entries->size(); ++i) result.entries.push_back(entry_of((*entries)[i], limits, i));
+        for (std::size_t i = 0; i < entries->size(); ++i)
+            result.entries.push_back(entry_of((*entries)[i], limits, i));
     }
     return result;
 }
@@ -153,7 +165,8 @@ inline std::string differences(const protocol::ParsedEntries& got, const OracleR
                 // accepted: size checked below
             } else {
                 accepted = false;
-                why = "metadata is larger than max_metadata_bytes (" + std::to_string(limits.max_metadata_bytes) + ")";
+                why = "metadata is larger than max_metadata_bytes (" +
+                      std::to_string(limits.max_metadata_bytes) + ")";
             }
         }
         if (accepted) {
@@ -163,7 +176,8 @@ inline std::string differences(const protocol::ParsedEntries& got, const OracleR
             if (g.message != w.message) return at + "message";
             if (g.level != w.level) return at + "level " + g.level + " vs " + w.level;
             if (g.timestamp != w.timestamp) return at + "timestamp";
-            if (g.metadata.size() > limits.max_metadata_bytes) return at + "accepted metadata over the limit";
+            if (g.metadata.size() > limits.max_metadata_bytes)
+                return at + "accepted metadata over the limit";
             if (!w.metadata) {
                 if (!g.metadata.empty()) return at + "metadata where there was none";
             } else {
@@ -172,7 +186,8 @@ inline std::string differences(const protocol::ParsedEntries& got, const OracleR
                 options.max_depth = 64;
                 const json::value back = json::parse(g.metadata, ec, {}, options);
                 if (ec) return at + "metadata is not JSON: " + g.metadata;
-                if (back != *w.metadata) return at + "metadata " + g.metadata + " vs " + json::serialize(*w.metadata);
+                if (back != *w.metadata)
+                    return at + "metadata " + g.metadata + " vs " + json::serialize(*w.metadata);
             }
         } else {
             if (r >= got.entries.rejected.size()) return at + "missing from rejected (" + why + ")";
@@ -181,7 +196,8 @@ inline std::string differences(const protocol::ParsedEntries& got, const OracleR
             if (g.message != why) return at + "why: " + g.message + " vs " + why;
         }
     }
-    if (a != got.entries.accepted.size() || r != got.entries.rejected.size()) return "extra entries";
+    if (a != got.entries.accepted.size() || r != got.entries.rejected.size())
+        return "extra entries";
     return {};
 }
 

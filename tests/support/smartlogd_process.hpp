@@ -30,9 +30,9 @@ using namespace std::chrono_literals;
 class SmartlogdProcess {
 public:
     // Writes `toml` (unless empty: open mode) to a fresh temp dir and starts
-    // `smartlogd --listen 127.0.0.1:0 --data-dir <dir>/data [--config <dir>/smartlog.toml] args...`.
-    // Throws std::runtime_error with the output so far when no "listening on" line comes within
-    // `timeout`.
+    // `smartlogd --listen 127.0.0.1:0 --data-dir <dir>/data [--config <dir>/smartlog.toml]
+    // args...`. Throws std::runtime_error with the output so far when no "listening on" line comes
+    // within `timeout`.
     explicit SmartlogdProcess(const std::string& toml = {}, std::vector<std::string> args = {},
                               std::chrono::milliseconds timeout = 10s) {
         char dir_template[] = "/tmp/smartlog-itest-XXXXXX";
@@ -67,9 +67,8 @@ public:
         static const std::regex kListening(R"(listening on http://127\.0\.0\.1:(\d+)/)");
         std::unique_lock lock(mu_);
         std::smatch m;
-        const bool started = cv_.wait_for(lock, timeout, [&] {
-            return std::regex_search(output_, m, kListening) || eof_;
-        });
+        const bool started = cv_.wait_for(
+            lock, timeout, [&] { return std::regex_search(output_, m, kListening) || eof_; });
         if (!started || !std::regex_search(output_, m, kListening)) {
             const std::string out = output_;
             lock.unlock();

@@ -28,9 +28,14 @@ public:
     // Connects to ws://127.0.0.1:`port``target`.
     explicit WsClient(unsigned short port, const std::string& target = "/") : ws_(ioc_) {
         const net::ip::tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
-        check(run([&](auto h) { beast::get_lowest_layer(ws_).async_connect(endpoint, h); }, 5s), "connect");
+        check(run([&](auto h) { beast::get_lowest_layer(ws_).async_connect(endpoint, h); }, 5s),
+              "connect");
         ws_.read_message_max(64u << 20);
-        check(run([&](auto h) { ws_.async_handshake("127.0.0.1:" + std::to_string(port), target, h); }, 5s),
+        check(run(
+                  [&](auto h) {
+                      ws_.async_handshake("127.0.0.1:" + std::to_string(port), target, h);
+                  },
+                  5s),
               "handshake");
         ws_.text(true);
     }
@@ -40,7 +45,8 @@ public:
 
     // Sends `text` as one text frame.
     void send_text(std::string_view text) {
-        check(run([&](auto h) { ws_.async_write(net::buffer(text.data(), text.size()), h); }, 5s), "write");
+        check(run([&](auto h) { ws_.async_write(net::buffer(text.data(), text.size()), h); }, 5s),
+              "write");
     }
     void send(const json::value& message) { send_text(json::serialize(message)); }
 
@@ -57,7 +63,8 @@ public:
             }
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now());
-            if (left <= 0ms) throw std::runtime_error("timed out waiting for " + std::string(type) + unread());
+            if (left <= 0ms)
+                throw std::runtime_error("timed out waiting for " + std::string(type) + unread());
             read_one(left, type);
         }
     }
@@ -88,7 +95,8 @@ public:
 
     static std::string type_of(const json::object& o) {
         auto it = o.find("type");
-        return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+        return it != o.end() && it->value().is_string() ? std::string(it->value().get_string())
+                                                        : std::string();
     }
 
     std::deque<json::object> inbox;
@@ -118,10 +126,14 @@ private:
     }
 
     void read_one(std::chrono::milliseconds timeout, std::string_view waiting_for) {
-        if (closed_) throw std::runtime_error("connection closed while waiting for " + std::string(waiting_for));
+        if (closed_)
+            throw std::runtime_error("connection closed while waiting for " +
+                                     std::string(waiting_for));
         buffer_.clear();
         const auto ec = run([&](auto h) { ws_.async_read(buffer_, h); }, timeout);
-        if (!ec) throw std::runtime_error("timed out waiting for " + std::string(waiting_for) + unread());
+        if (!ec)
+            throw std::runtime_error("timed out waiting for " + std::string(waiting_for) +
+                                     unread());
         if (*ec == websocket::error::closed) {
             closed_ = true;
             return;
@@ -130,7 +142,8 @@ private:
         const std::string text = beast::buffers_to_string(buffer_.data());
         boost::system::error_code jec;
         json::value v = json::parse(text, jec);
-        if (jec || !v.is_object()) throw std::runtime_error("server sent a non-object: " + text.substr(0, 200));
+        if (jec || !v.is_object())
+            throw std::runtime_error("server sent a non-object: " + text.substr(0, 200));
         inbox.push_back(std::move(v.get_object()));
     }
 

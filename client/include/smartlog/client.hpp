@@ -39,7 +39,8 @@ struct LogEntry {
     std::string json;  // the whole entry as the server's JSON object text
 };
 
-// Which entries a viewer receives (docs/protocol.md "Filters"). Applies to live entries and history.
+// Which entries a viewer receives (docs/protocol.md "Filters"). Applies to live entries and
+// history.
 struct Filter {
     std::vector<std::string> levels;         // empty: every level
     std::optional<std::int64_t> start_time;  // inclusive, ms since the epoch
@@ -234,7 +235,8 @@ public:
     // ---- viewer ----
     // Replaces the filter; it is re-applied after every reconnect.
     void set_filter(Filter filter);
-    // Asks for history (docs/protocol.md); the answer goes to on_history. Queued while disconnected.
+    // Asks for history (docs/protocol.md); the answer goes to on_history. Queued while
+    // disconnected.
     void request_history(std::optional<std::size_t> limit = std::nullopt,
                          std::string after_id = {});
     void request_metrics();

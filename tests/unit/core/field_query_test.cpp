@@ -49,7 +49,8 @@ TEST(FieldQuery, RefusesWhatItCannotRead) {
 }
 
 TEST(FieldQuery, MatchesMetadataMembers) {
-    const std::string_view m = R"({"status":502,"user":{"id":42,"name":"Zoë"},"ok":false,"tags":["a"],"note":null})";
+    const std::string_view m =
+        R"({"status":502,"user":{"id":42,"name":"Zoë"},"ok":false,"tags":["a"],"note":null})";
     EXPECT_TRUE(match("status>=500", m));
     EXPECT_FALSE(match("status<500", m));
     EXPECT_TRUE(match("status=502.0", m));
@@ -57,10 +58,10 @@ TEST(FieldQuery, MatchesMetadataMembers) {
     EXPECT_TRUE(match("user.name=Zoë", m));
     EXPECT_FALSE(match("user.name=zoë", m));  // values are case-sensitive
     EXPECT_TRUE(match("ok=false note=null", m));
-    EXPECT_FALSE(match("tags=a", m));          // containers equal nothing
+    EXPECT_FALSE(match("tags=a", m));  // containers equal nothing
     EXPECT_FALSE(match("missing=1", m));
-    EXPECT_TRUE(match("missing!=1", m));       // absent: only != holds
-    EXPECT_FALSE(match("status=abc", m));      // a number never equals a word
+    EXPECT_TRUE(match("missing!=1", m));   // absent: only != holds
+    EXPECT_FALSE(match("status=abc", m));  // a number never equals a word
     EXPECT_TRUE(match("user.id!=43 status>500", m));
 }
 

@@ -97,7 +97,8 @@ TEST(ContainsIgnoringCase, AgreesWithTheNaiveSearchOnRandomInputs) {
         }
         const bool expected = naive_contains(hay, needle);
         found += expected;
-        ASSERT_EQ(contains_ignoring_case(hay, needle), expected) << "hay=" << hay << " needle=" << needle;
+        ASSERT_EQ(contains_ignoring_case(hay, needle), expected)
+            << "hay=" << hay << " needle=" << needle;
     }
     EXPECT_GT(found, 5000);  // the test exercised matches, not only misses
 }

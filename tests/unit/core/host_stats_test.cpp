@@ -20,7 +20,8 @@ TEST(HostStats, CpuUsageIsBusyShareBetweenSamples) {
 }
 
 TEST(HostStats, ParsesMeminfoInBytes) {
-    auto m = parse_meminfo("MemTotal:       16000 kB\nMemFree:  100 kB\nMemAvailable:    4000 kB\n");
+    auto m =
+        parse_meminfo("MemTotal:       16000 kB\nMemFree:  100 kB\nMemAvailable:    4000 kB\n");
     ASSERT_TRUE(m);
     EXPECT_EQ(m->total, 16000u * 1024);
     EXPECT_EQ(m->available, 4000u * 1024);

@@ -11,7 +11,9 @@ namespace {
 TEST(IdGenerator, MakesUuidV7Strings) {
     IdGenerator ids;
     const std::string id = ids.next(1'700'000'000'123);
-    EXPECT_TRUE(std::regex_match(id, std::regex("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"))) << id;
+    EXPECT_TRUE(std::regex_match(
+        id, std::regex("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")))
+        << id;
     EXPECT_EQ(IdGenerator::timestamp_of(id), 1'700'000'000'123);
 }
 

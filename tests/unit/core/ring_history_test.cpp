@@ -32,7 +32,8 @@ TEST_F(RingHistoryTest, KeepsEntriesInArrivalOrder) {
     RingHistory h(4);
     h.push(make("a"));
     h.push(make("b"));
-    EXPECT_EQ(messages(h.query({}, 10, std::nullopt).entries), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(messages(h.query({}, 10, std::nullopt).entries),
+              (std::vector<std::string>{"a", "b"}));
 }
 
 TEST_F(RingHistoryTest, EvictsOldestWhenFull) {
@@ -40,7 +41,8 @@ TEST_F(RingHistoryTest, EvictsOldestWhenFull) {
     for (auto m : {"a", "b", "c", "d", "e"}) h.push(make(m));
     EXPECT_EQ(h.size(), 3u);
     EXPECT_EQ(h.evicted(), 2u);
-    EXPECT_EQ(messages(h.query({}, 10, std::nullopt).entries), (std::vector<std::string>{"c", "d", "e"}));
+    EXPECT_EQ(messages(h.query({}, 10, std::nullopt).entries),
+              (std::vector<std::string>{"c", "d", "e"}));
 }
 
 TEST_F(RingHistoryTest, LimitKeepsTheNewest) {
@@ -57,7 +59,8 @@ TEST_F(RingHistoryTest, AppliesTheFilter) {
     h.push(make("three", "error"));
     Filter f;
     f.levels = {"error"};
-    EXPECT_EQ(messages(h.query(f, 10, std::nullopt).entries), (std::vector<std::string>{"two", "three"}));
+    EXPECT_EQ(messages(h.query(f, 10, std::nullopt).entries),
+              (std::vector<std::string>{"two", "three"}));
     EXPECT_EQ(messages(h.query(f, 1, std::nullopt).entries), (std::vector<std::string>{"three"}));
 }
 
@@ -115,7 +118,8 @@ TEST_F(RingHistoryTest, LimitCuttingAResumeSaysGap) {
 TEST_F(RingHistoryTest, LeavesOutEntriesStillInFlight) {
     RingHistory h(10);
     for (auto m : {"a", "b", "c"}) h.push(make(m));
-    EXPECT_EQ(messages(h.query({}, 10, std::nullopt, 1).entries), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(messages(h.query({}, 10, std::nullopt, 1).entries),
+              (std::vector<std::string>{"a", "b"}));
     EXPECT_TRUE(h.query({}, 10, std::nullopt, 5).entries.empty());
 }
 
@@ -241,7 +245,8 @@ TEST_F(RingHistoryTest, PushAllIsPushOfEachInOrder) {
     // Evictions by count and by bytes alike, over more entries than the prefetch distance.
     const EntryPtr older = make("older");
     std::vector<EntryPtr> entries;
-    for (int i = 0; i < 40; ++i) entries.push_back(make(std::string(static_cast<std::size_t>(i * 7 % 50), 'x')));
+    for (int i = 0; i < 40; ++i)
+        entries.push_back(make(std::string(static_cast<std::size_t>(i * 7 % 50), 'x')));
     const std::size_t max_bytes = 12 * sizeof(Entry);
     RingHistory one_by_one(25, max_bytes);
     for (const auto& e : entries) one_by_one.push(e);
@@ -304,13 +309,15 @@ TEST_F(RingHistoryPagesTest, AnswerStartAfterAnIdThatIsGoneSaysGap) {
     ring.push(first);
     for (int i = 0; i < 3; ++i) ring.push(make("m" + std::to_string(i)));
     bool gap = false;
-    EXPECT_EQ(ring.answer_start(Filter{}, 10, std::string_view(first->id), ring.end_seq(), gap), ring.first_seq());
+    EXPECT_EQ(ring.answer_start(Filter{}, 10, std::string_view(first->id), ring.end_seq(), gap),
+              ring.first_seq());
     EXPECT_TRUE(gap);
 }
 
 TEST_F(RingHistoryPagesTest, PagesCoverTheAnswerOnceInOrder) {
     RingHistory ring(100);
-    for (int i = 0; i < 50; ++i) ring.push(encoded(std::string(100, static_cast<char>('a' + i % 26))));
+    for (int i = 0; i < 50; ++i)
+        ring.push(encoded(std::string(100, static_cast<char>('a' + i % 26))));
     const std::uint64_t end = ring.end_seq();
     std::uint64_t next = 0;
     std::vector<EntryPtr> all;

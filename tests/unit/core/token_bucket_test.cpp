@@ -65,7 +65,8 @@ TEST(TokenBucket, SustainedRateIsTheConfiguredRate) {
     // 10 s at 200/s pass, nothing more.
     TokenBucket b(200, 50, t0);
     int passed = 0;
-    for (int ms = 0; ms < 10'000; ++ms) passed += b.try_take(1, t0 + std::chrono::milliseconds(ms)).allowed;
+    for (int ms = 0; ms < 10'000; ++ms)
+        passed += b.try_take(1, t0 + std::chrono::milliseconds(ms)).allowed;
     EXPECT_GE(passed, 50 + 1999);
     EXPECT_LE(passed, 50 + 2000);
 }

@@ -10,7 +10,8 @@ namespace {
 
 using core::errc;
 
-boost::system::result<Request, ProtocolError> decode_text(std::string_view text, Limits limits = {}) {
+boost::system::result<Request, ProtocolError> decode_text(std::string_view text,
+                                                          Limits limits = {}) {
     auto frame = decode_frame(text, limits);
     if (!frame) return frame.error();
     return frame->request;
@@ -29,7 +30,8 @@ errc error_of(std::string_view text, Limits limits = {}) {
 }
 
 TEST(Codec, InvalidJsonIsBadJson) {
-    for (std::string_view text : {"{not json", R"({"type":"logs","data":{"logs":[]}} x)", R"({"type":"ping"} {})"}) {
+    for (std::string_view text :
+         {"{not json", R"({"type":"logs","data":{"logs":[]}} x)", R"({"type":"ping"} {})"}) {
         auto e = decode_frame(text, Limits{});
         ASSERT_FALSE(e) << text;
         EXPECT_EQ(e.error().code, errc::bad_json);
@@ -89,7 +91,8 @@ TEST(Codec, DecodesTheSeedsAuth) {
 }
 
 TEST(Codec, AuthWithTokenAndProducerMode) {
-    auto r = decode_text(R"({"type":"auth","data":{"userId":"u","appId":"a","token":"t","mode":"producer"}})");
+    auto r = decode_text(
+        R"({"type":"auth","data":{"userId":"u","appId":"a","token":"t","mode":"producer"}})");
     ASSERT_TRUE(r);
     EXPECT_EQ(std::get<AuthRequest>(*r).credentials.token, "t");
     EXPECT_EQ(std::get<AuthRequest>(*r).mode, Mode::producer);
@@ -100,12 +103,15 @@ TEST(Codec, RefusesMalformedAuth) {
     EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":"u"}})"), errc::bad_request);
     EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":1,"appId":"a"}})"), errc::bad_request);
     EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":"","appId":"a"}})"), errc::bad_request);
-    EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":"u","appId":"a","mode":"admin"}})"), errc::bad_request);
-    EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":"u","appId":"a","token":5}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":"u","appId":"a","mode":"admin"}})"),
+              errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"auth","data":{"userId":"u","appId":"a","token":5}})"),
+              errc::bad_request);
 }
 
 TEST(Codec, DecodesTheSeedsFilterAndNormalisesLevels) {
-    auto r = decode_text(R"({"type":"filter","filters":{"level":["ERROR","warning","error"],"startTime":10,"endTime":20,"search":"db"}})");
+    auto r = decode_text(
+        R"({"type":"filter","filters":{"level":["ERROR","warning","error"],"startTime":10,"endTime":20,"search":"db"}})");
     ASSERT_TRUE(r);
     const auto& f = std::get<FilterRequest>(*r).filter;
     EXPECT_EQ(f.levels, (std::vector<std::string>{"error", "warn"}));
@@ -130,8 +136,10 @@ TEST(Codec, RefusesBadFilters) {
     EXPECT_EQ(error_of(R"({"type":"filter","filters":"error"})"), errc::bad_request);
     EXPECT_EQ(error_of(R"({"type":"filter","filters":{"level":"error"}})"), errc::bad_request);
     EXPECT_EQ(error_of(R"({"type":"filter","filters":{"level":[1]}})"), errc::bad_request);
-    EXPECT_EQ(error_of(R"({"type":"filter","filters":{"startTime":"yesterday"}})"), errc::bad_request);
-    EXPECT_EQ(error_of(R"({"type":"filter","filters":{"startTime":20,"endTime":10}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"filter","filters":{"startTime":"yesterday"}})"),
+              errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"filter","filters":{"startTime":20,"endTime":10}})"),
+              errc::bad_request);
     EXPECT_EQ(error_of(R"({"type":"filter","filters":{"search":[]}})"), errc::bad_request);
 }
 
@@ -139,7 +147,8 @@ TEST(Codec, RefusesBadFilters) {
 std::string filter_with_levels(std::size_t n, std::size_t copies = 1) {
     std::string text = R"({"type":"filter","filters":{"level":[)";
     for (std::size_t c = 0; c < copies; ++c) {
-        for (std::size_t i = 0; i < n; ++i) text += (c || i ? ",\"l" : "\"l") + std::to_string(i) + "\"";
+        for (std::size_t i = 0; i < n; ++i)
+            text += (c || i ? ",\"l" : "\"l") + std::to_string(i) + "\"";
     }
     return text + "]}}";
 }
@@ -163,7 +172,8 @@ TEST(Codec, CapsTheDistinctLevelsOfAFilter) {
 TEST(Codec, CapsTheSearchLength) {
     const std::string head = R"({"type":"filter","filters":{"search":")";
     EXPECT_TRUE(decode_text(head + std::string(core::kMaxSearchBytes, 'a') + "\"}}"));
-    EXPECT_EQ(error_of(head + std::string(core::kMaxSearchBytes + 1, 'a') + "\"}}"), errc::bad_request);
+    EXPECT_EQ(error_of(head + std::string(core::kMaxSearchBytes + 1, 'a') + "\"}}"),
+              errc::bad_request);
 }
 
 TEST(Codec, DecodesHistoryAndItsAlias) {
@@ -209,7 +219,8 @@ TEST(Codec, LogsRejectEntriesOneByOne) {
 }
 
 TEST(Codec, NullMetadataAndMetricsAreKeptAsSent) {
-    auto logs = decode_text(R"({"type":"logs","data":{"logs":[{"message":"m","metadata":null},{"message":"n"}]}})");
+    auto logs = decode_text(
+        R"({"type":"logs","data":{"logs":[{"message":"m","metadata":null},{"message":"n"}]}})");
     ASSERT_TRUE(logs);
     EXPECT_EQ(std::get<LogsRequest>(*logs).accepted[0].metadata, "null");
     EXPECT_EQ(std::get<LogsRequest>(*logs).accepted[1].metadata, "");
@@ -230,10 +241,12 @@ TEST(Codec, SendMetricsKeepsAnyJsonUpToTheMetadataLimit) {
     EXPECT_EQ(std::get<SendMetricsRequest>(*r).timestamp, 9);
     Limits small;
     small.max_metadata_bytes = 4;
-    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":{"queue":3}}})", small), errc::too_large);
+    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":{"queue":3}}})", small),
+              errc::too_large);
     EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{}})"), errc::bad_request);
     // Out of double's range a number would be written as Infinity, which is not JSON.
-    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":{"a":[1,-1e400]}}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":{"a":[1,-1e400]}}})"),
+              errc::bad_request);
 }
 
 // Every time field takes ms or ISO-8601, as entries do: the original library sends
@@ -243,16 +256,20 @@ TEST(Codec, TimeFieldsTakeMillisecondsOrIso8601) {
         R"({"type":"send_metrics","data":{"userId":"u","appId":"a","metrics":{"cpu":1},"timestamp":"2024-05-01T12:00:00.250Z"}})");
     ASSERT_TRUE(metrics);
     EXPECT_EQ(std::get<SendMetricsRequest>(*metrics).timestamp, 1714564800250);
-    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":1,"timestamp":"soon"}})"), errc::bad_request);
-    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":1,"timestamp":true}})"), errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":1,"timestamp":"soon"}})"),
+              errc::bad_request);
+    EXPECT_EQ(error_of(R"({"type":"send_metrics","data":{"metrics":1,"timestamp":true}})"),
+              errc::bad_request);
 
     auto filter = decode_text(
         R"({"type":"filter","filters":{"startTime":"2024-05-01T12:00:00Z","endTime":"2024-05-01T14:00:00+02:00"}})");
     ASSERT_TRUE(filter);
     EXPECT_EQ(std::get<FilterRequest>(*filter).filter.start_time, 1714564800000);
     EXPECT_EQ(std::get<FilterRequest>(*filter).filter.end_time, 1714564800000);
-    EXPECT_EQ(error_of(R"({"type":"filter","filters":{"startTime":"2024-05-01T13:00:00Z","endTime":1714564800000}})"),
-              errc::bad_request);
+    EXPECT_EQ(
+        error_of(
+            R"({"type":"filter","filters":{"startTime":"2024-05-01T13:00:00Z","endTime":1714564800000}})"),
+        errc::bad_request);
 }
 
 // The original library asks {type:"history", ws_sent_config:{response_type:"request_history"}}.
@@ -263,13 +280,19 @@ TEST(Codec, HistoryKeepsTheResponseTypeTheClientAsksFor) {
     EXPECT_EQ(std::get<HistoryRequest>(*r).response_type, "request_history");
     EXPECT_EQ(std::get<HistoryRequest>(*r).response_type.size(), 15u);
     EXPECT_EQ(std::get<HistoryRequest>(*decode_text(R"({"type":"history"})")).response_type, "");
-    EXPECT_EQ(std::get<HistoryRequest>(*decode_text(R"({"type":"history","ws_sent_config":{}})")).response_type, "");
-    for (std::string_view bad : {R"("ws_sent_config":"x")", R"("ws_sent_config":{"response_type":5})",
-                                 R"("ws_sent_config":{"response_type":""})", R"("ws_sent_config":{"response_type":"a\"b"})",
-                                 R"("ws_sent_config":{"response_type":"a b"})"}) {
-        EXPECT_EQ(error_of(R"({"type":"history",)" + std::string(bad) + "}"), errc::bad_request) << bad;
+    EXPECT_EQ(std::get<HistoryRequest>(*decode_text(R"({"type":"history","ws_sent_config":{}})"))
+                  .response_type,
+              "");
+    for (std::string_view bad :
+         {R"("ws_sent_config":"x")", R"("ws_sent_config":{"response_type":5})",
+          R"("ws_sent_config":{"response_type":""})",
+          R"("ws_sent_config":{"response_type":"a\"b"})",
+          R"("ws_sent_config":{"response_type":"a b"})"}) {
+        EXPECT_EQ(error_of(R"({"type":"history",)" + std::string(bad) + "}"), errc::bad_request)
+            << bad;
     }
-    EXPECT_EQ(error_of(R"({"type":"history","ws_sent_config":{"response_type":")" + std::string(65, 'x') + "\"}}"),
+    EXPECT_EQ(error_of(R"({"type":"history","ws_sent_config":{"response_type":")" +
+                       std::string(65, 'x') + "\"}}"),
               errc::bad_request);
 }
 
@@ -303,7 +326,9 @@ private:
     void do_deallocate(void* p, std::size_t n, std::size_t align) override {
         ::operator delete(p, n, std::align_val_t(align));
     }
-    bool do_is_equal(const memory_resource& other) const noexcept override { return this == &other; }
+    bool do_is_equal(const memory_resource& other) const noexcept override {
+        return this == &other;
+    }
 };
 
 // Regression: the server once reused one monotonic_resource with release() between messages;
@@ -316,7 +341,9 @@ TEST(Codec, EveryMessageGetsAFreshArenaSoTheHeapTakenPerMessageStaysFlat) {
     std::array<unsigned char, 4096> buffer;
     const std::string head = R"({"type":"send_metrics","data":{"metrics":)";
     std::string frame = head + "[";
-    for (int i = 0; i < 200; ++i) frame += std::string(i ? "," : "") + R"({"name":"counter number )" + std::to_string(i) + R"("})";
+    for (int i = 0; i < 200; ++i)
+        frame +=
+            std::string(i ? "," : "") + R"({"name":"counter number )" + std::to_string(i) + R"("})";
     frame += "]}}";
     const Limits limits{.max_message_bytes = 1024, .max_metadata_bytes = 64 * 1024};
     CountingResource heap;

@@ -135,7 +135,10 @@ TEST(Encode, ErrorCarriesCodeMessageAndRef) {
     EXPECT_EQ(v.at("payload").at("code").as_string(), "forbidden");
     EXPECT_EQ(v.at("payload").at("message").as_string(), "no");
     EXPECT_EQ(v.at("payload").at("ref").as_string(), "r1");
-    EXPECT_FALSE(json::parse(error_frame(core::errc::bad_json, "x")).at("payload").as_object().contains("ref"));
+    EXPECT_FALSE(json::parse(error_frame(core::errc::bad_json, "x"))
+                     .at("payload")
+                     .as_object()
+                     .contains("ref"));
 }
 
 TEST(Encode, AuthFrames) {
@@ -196,14 +199,16 @@ TEST(Encode, MetricsHaveEverySeedField) {
     m.cpu.usage = 12.5;
     m.cpu.cores = 2;
     auto p = json::parse(metrics_frame(m)).at("payload").as_object();
-    for (auto key : {"timestamp", "cpu", "memory", "disk", "network", "activeConnections", "messageRate", "errorRate"}) {
+    for (auto key : {"timestamp", "cpu", "memory", "disk", "network", "activeConnections",
+                     "messageRate", "errorRate"}) {
         EXPECT_TRUE(p.contains(key)) << key;
     }
     for (auto key : {"used", "free", "total"}) {
         EXPECT_TRUE(p.at("memory").as_object().contains(key));
         EXPECT_TRUE(p.at("disk").as_object().contains(key));
     }
-    for (auto key : {"bytesReceived", "bytesSent", "connections"}) EXPECT_TRUE(p.at("network").as_object().contains(key));
+    for (auto key : {"bytesReceived", "bytesSent", "connections"})
+        EXPECT_TRUE(p.at("network").as_object().contains(key));
     EXPECT_DOUBLE_EQ(p.at("cpu").at("usage").to_number<double>(), 12.5);
 }
 

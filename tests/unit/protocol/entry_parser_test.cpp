@@ -9,7 +9,8 @@
 namespace smartlog::protocol {
 namespace {
 
-ParsedEntries parse(std::string_view text, EntryLayout layout = EntryLayout::logs_frame, Limits limits = {}) {
+ParsedEntries parse(std::string_view text, EntryLayout layout = EntryLayout::logs_frame,
+                    Limits limits = {}) {
     auto parsed = parse_entries(text, layout, limits);
     EXPECT_TRUE(parsed) << text << ": " << (parsed ? "" : parsed.error().message());
     return parsed ? std::move(*parsed) : ParsedEntries{};
@@ -36,13 +37,15 @@ TEST(EntryParser, ReadsTheSeedsLogsFrame) {
 }
 
 TEST(EntryParser, MetadataIsCompactWithStringsEscapedAsTheEncoderDoes) {
-    auto p = parse(frame_of(R"({"message":"m","metadata" : { "a\u00e9\/" : [ ] , "b" : { } , "c":"x\u0001\t" }})"));
+    auto p = parse(frame_of(
+        R"({"message":"m","metadata" : { "a\u00e9\/" : [ ] , "b" : { } , "c":"x\u0001\t" }})"));
     ASSERT_EQ(p.entries.accepted.size(), 1u);
     EXPECT_EQ(p.entries.accepted[0].metadata, "{\"a\xC3\xA9/\":[],\"b\":{},\"c\":\"x\\u0001\\t\"}");
 }
 
 TEST(EntryParser, ScalarAndNullMetadataAreKept) {
-    auto p = parse(frame_of(R"({"message":"a","metadata":"text"},{"message":"b","metadata":null},{"message":"c","metadata":12.0},{"message":"d"})"));
+    auto p = parse(frame_of(
+        R"({"message":"a","metadata":"text"},{"message":"b","metadata":null},{"message":"c","metadata":12.0},{"message":"d"})"));
     ASSERT_EQ(p.entries.accepted.size(), 4u);
     EXPECT_EQ(p.entries.accepted[0].metadata, R"("text")");
     EXPECT_EQ(p.entries.accepted[1].metadata, "null");
@@ -98,7 +101,8 @@ TEST(EntryParser, RefusesEntriesOneByOneWithTheReason) {
     EXPECT_EQ(p.entries.accepted[1].timestamp, 1714564800250);
     std::vector<std::pair<std::size_t, std::string>> rejected;
     for (const auto& r : p.entries.rejected) rejected.emplace_back(r.index, r.message);
-    const std::string not_object = "entry must be an object", no_message = "message is required and must be a string",
+    const std::string not_object = "entry must be an object",
+                      no_message = "message is required and must be a string",
                       bad_time = "timestamp must be ms since the epoch or ISO-8601";
     EXPECT_EQ(rejected, (std::vector<std::pair<std::size_t, std::string>>{
                             {1, no_message},
@@ -120,7 +124,8 @@ TEST(EntryParser, RefusesEntriesOneByOneWithTheReason) {
 
 TEST(EntryParser, EscapedAndSplitStringsAndKeysAreReadWhole) {
     // Escapes make the parser hand a string over in parts.
-    auto p = parse(R"({"t\u0079pe":"lo\u0067s","data":{"l\u006fgs":[{"mess\u0061ge":"a\"b\\c\u00e9\ud83d\ude00 end","le\u0076el":"E\u0052ROR"}]}})");
+    auto p = parse(
+        R"({"t\u0079pe":"lo\u0067s","data":{"l\u006fgs":[{"mess\u0061ge":"a\"b\\c\u00e9\ud83d\ude00 end","le\u0076el":"E\u0052ROR"}]}})");
     EXPECT_EQ(p.type, "logs");
     ASSERT_EQ(p.entries.accepted.size(), 1u);
     EXPECT_EQ(p.entries.accepted[0].message, "a\"b\\c\xC3\xA9\xF0\x9F\x98\x80 end");
@@ -128,7 +133,8 @@ TEST(EntryParser, EscapedAndSplitStringsAndKeysAreReadWhole) {
 }
 
 TEST(EntryParser, AMessageIsPlainOnlyWhenItWasOneRunOfTheTextWithoutEscapes) {
-    auto p = parse(frame_of(R"({"message":"plain é"},{"message":"\u0041"},{"message":"a\"b"},{"message":"a\nb"},{"message":""})"));
+    auto p = parse(frame_of(
+        R"({"message":"plain é"},{"message":"\u0041"},{"message":"a\"b"},{"message":"a\nb"},{"message":""})"));
     ASSERT_EQ(p.entries.accepted.size(), 5u);
     std::vector<bool> plain;
     for (const auto& e : p.entries.accepted) plain.push_back(e.message_is_plain);
@@ -147,13 +153,18 @@ TEST(EntryParser, OtherMessagesCarryTheirTypeAndNoEntries) {
 }
 
 TEST(EntryParser, HttpBodiesAndNdjsonLines) {
-    EXPECT_EQ(parse(R"([{"message":"a"},{"message":"b"}])", EntryLayout::ingest_body).entries.accepted.size(), 2u);
-    EXPECT_EQ(parse(R"({"logs":[{"message":"a"}],"extra":1})", EntryLayout::ingest_body).entries.accepted.size(), 1u);
+    EXPECT_EQ(parse(R"([{"message":"a"},{"message":"b"}])", EntryLayout::ingest_body)
+                  .entries.accepted.size(),
+              2u);
+    EXPECT_EQ(parse(R"({"logs":[{"message":"a"}],"extra":1})", EntryLayout::ingest_body)
+                  .entries.accepted.size(),
+              1u);
     EXPECT_FALSE(parse(R"({"logs":{}})", EntryLayout::ingest_body).entries_found);
     EXPECT_FALSE(parse(R"({"data":{"logs":[]}})", EntryLayout::ingest_body).entries_found);
     EXPECT_FALSE(parse("5", EntryLayout::ingest_body).entries_found);
 
-    auto line = parse_entries(R"({"message":"one"})", EntryLayout::single_entry, Limits{}, {.first_index = 4});
+    auto line = parse_entries(R"({"message":"one"})", EntryLayout::single_entry, Limits{},
+                              {.first_index = 4});
     ASSERT_TRUE(line);
     ASSERT_EQ(line->entries.accepted.size(), 1u);
     EXPECT_EQ(line->entries.accepted[0].index, 4u);
@@ -163,7 +174,8 @@ TEST(EntryParser, HttpBodiesAndNdjsonLines) {
 }
 
 TEST(EntryParser, FailsOnlyOnTextThatIsNotJson) {
-    for (std::string_view text : {"", "{", R"({"type":"logs"} x)", R"({"a":1,})", "\"\xff\"", "{\"a\":\"\x01\"}"}) {
+    for (std::string_view text :
+         {"", "{", R"({"type":"logs"} x)", R"({"a":1,})", "\"\xff\"", "{\"a\":\"\x01\"}"}) {
         EXPECT_FALSE(parse_entries(text, EntryLayout::logs_frame, Limits{})) << text;
     }
     EXPECT_TRUE(parse_entries(" {\"type\":\"logs\"} \n", EntryLayout::logs_frame, Limits{}));
@@ -172,7 +184,8 @@ TEST(EntryParser, FailsOnlyOnTextThatIsNotJson) {
     EXPECT_TRUE(parse_entries(deep, EntryLayout::logs_frame, Limits{}));
     EXPECT_FALSE(parse_entries("[" + deep + "]", EntryLayout::logs_frame, Limits{}));
     // A WebSocket frame comes UTF-8-checked: the parser then does not check again.
-    EXPECT_TRUE(parse_entries("\"\xff\"", EntryLayout::logs_frame, Limits{}, {.utf8_checked = true}));
+    EXPECT_TRUE(
+        parse_entries("\"\xff\"", EntryLayout::logs_frame, Limits{}, {.utf8_checked = true}));
 }
 
 // Seeded random frames built from pieces that stress the parser's bookkeeping (duplicates,
@@ -180,24 +193,47 @@ TEST(EntryParser, FailsOnlyOnTextThatIsNotJson) {
 std::string random_value(std::mt19937_64& rng, int depth);
 
 std::string random_scalar(std::mt19937_64& rng) {
-    static const char* kScalars[] = {"null", "true", "false", "0", "-0", "7", "-12", "1.5", "2.50", "1e3", "1E400",
-                                     "-1e-400", "18446744073709551615", "18446744073709551616", "9223372036854775808",
-                                     "\"\"", "\"x\"", "\"a\\\"b\"", "\"\\u00e9\\/\"", "\"\\ud83d\\ude00\"", "\"WARNING\"",
-                                     "\"Error\"", "\"2024-05-01T12:00:00Z\"", "\"0123456789012345678901234567890123\"",
-                                     "\"tab\\there\"", "\"\\u0000\""};
+    static const char* kScalars[] = {"null",
+                                     "true",
+                                     "false",
+                                     "0",
+                                     "-0",
+                                     "7",
+                                     "-12",
+                                     "1.5",
+                                     "2.50",
+                                     "1e3",
+                                     "1E400",
+                                     "-1e-400",
+                                     "18446744073709551615",
+                                     "18446744073709551616",
+                                     "9223372036854775808",
+                                     "\"\"",
+                                     "\"x\"",
+                                     "\"a\\\"b\"",
+                                     "\"\\u00e9\\/\"",
+                                     "\"\\ud83d\\ude00\"",
+                                     "\"WARNING\"",
+                                     "\"Error\"",
+                                     "\"2024-05-01T12:00:00Z\"",
+                                     "\"0123456789012345678901234567890123\"",
+                                     "\"tab\\there\"",
+                                     "\"\\u0000\""};
     return kScalars[rng() % std::size(kScalars)];
 }
 
 std::string random_key(std::mt19937_64& rng) {
-    static const char* kKeys[] = {"message", "level", "timestamp", "metadata", "type", "ref", "data", "logs",
-                                  "mess\\u0061ge", "x", "", "metadata"};
+    static const char* kKeys[] = {"message",       "level", "timestamp", "metadata",
+                                  "type",          "ref",   "data",      "logs",
+                                  "mess\\u0061ge", "x",     "",          "metadata"};
     return std::string("\"") + kKeys[rng() % std::size(kKeys)] + "\"";
 }
 
 std::string random_object(std::mt19937_64& rng, int depth) {
     std::string out = "{";
     const int n = static_cast<int>(rng() % 5);
-    for (int i = 0; i < n; ++i) out += (i ? "," : "") + random_key(rng) + ":" + random_value(rng, depth + 1);
+    for (int i = 0; i < n; ++i)
+        out += (i ? "," : "") + random_key(rng) + ":" + random_value(rng, depth + 1);
     return out + "}";
 }
 
@@ -217,16 +253,18 @@ std::string random_entry(std::mt19937_64& rng) {
     const int n = 1 + static_cast<int>(rng() % 5);
     for (int i = 0; i < n; ++i) {
         const auto which = rng() % 6;
-        std::string key = which == 5 ? random_key(rng) : std::string(i == 0 ? "\"message\"" : random_key(rng));
-        std::string value = key == "\"message\"" && rng() % 3 ? "\"hello " + std::to_string(rng() % 100) + "\""
-                                                              : random_value(rng, 2);
+        std::string key =
+            which == 5 ? random_key(rng) : std::string(i == 0 ? "\"message\"" : random_key(rng));
+        std::string value = key == "\"message\"" && rng() % 3
+                                ? "\"hello " + std::to_string(rng() % 100) + "\""
+                                : random_value(rng, 2);
         out += (i ? "," : "") + key + ":" + value;
     }
     return out + "}";
 }
 
-// The original NehonixSmartLogger library's encryption mode (its src/logger.ts, sendLogToWebSocket):
-// the entry says `encrypted: true`, the keys stand beside `logs`, after it.
+// The original NehonixSmartLogger library's encryption mode (its src/logger.ts,
+// sendLogToWebSocket): the entry says `encrypted: true`, the keys stand beside `logs`, after it.
 TEST(EntryParser, KeepsTheOriginalLibrarysEncryptionMode) {
     auto p = parse(R"({"type":"logs","data":{"userId":"u","appId":"a","logs":[
         {"id":"9f3a","timestamp":"2024-05-01T12:00:00.000Z","level":"log","message":"0a1b:c2d3","encrypted":true}
@@ -240,7 +278,8 @@ TEST(EntryParser, KeepsTheOriginalLibrarysEncryptionMode) {
 }
 
 TEST(EntryParser, MessageKeysCoverItsEntriesUnlessOneSaysOtherwise) {
-    auto p = parse(R"({"type":"logs","data":{"encryption":{"transmissionKey":"t","encryptedKey":"k"},"logs":[
+    auto p = parse(
+        R"({"type":"logs","data":{"encryption":{"transmissionKey":"t","encryptedKey":"k"},"logs":[
         {"message":"a"},
         {"message":"b","encrypted":false},
         {"message":"c","encryption":{"transmissionKey":"own","encryptedKey":"own\"k"}},
@@ -262,26 +301,32 @@ TEST(EntryParser, MessageKeysCoverItsEntriesUnlessOneSaysOtherwise) {
     EXPECT_TRUE(bare.entries.accepted[0].encrypted);
     EXPECT_EQ(bare.entries.accepted[0].encryption, "");
     EXPECT_FALSE(bare.entries.accepted[1].encrypted);
-    auto off = parse(R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":{"isEncrypted":false,"transmissionKey":"t","encryptedKey":"k"}}})");
+    auto off = parse(
+        R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":{"isEncrypted":false,"transmissionKey":"t","encryptedKey":"k"}}})");
     EXPECT_FALSE(off.entries.accepted[0].encrypted);
-    auto null_keys = parse(R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":null}})");
+    auto null_keys =
+        parse(R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":null}})");
     EXPECT_FALSE(null_keys.entries.accepted[0].encrypted);
     EXPECT_TRUE(null_keys.refusal.empty());
 }
 
 TEST(EntryParser, MalformedEncryptionIsRefused) {
     // Beside `logs`: the whole message.
-    for (std::string_view keys : {R"("yes")", R"({"transmissionKey":"t"})", R"({"transmissionKey":"t","encryptedKey":5})",
-                                  R"({"transmissionKey":{"k":1},"encryptedKey":"k"})", R"([])"}) {
-        auto p = parse(R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":)" + std::string(keys) + "}}");
+    for (std::string_view keys :
+         {R"("yes")", R"({"transmissionKey":"t"})", R"({"transmissionKey":"t","encryptedKey":5})",
+          R"({"transmissionKey":{"k":1},"encryptedKey":"k"})", R"([])"}) {
+        auto p = parse(R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":)" +
+                       std::string(keys) + "}}");
         EXPECT_FALSE(p.refusal.empty()) << keys;
         EXPECT_FALSE(p.refusal_too_large) << keys;
     }
-    auto long_key = parse(R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":{"transmissionKey":")" +
-                          std::string(kMaxEncryptionKeyBytes + 1, 'a') + R"(","encryptedKey":"k"}}})");
+    auto long_key = parse(
+        R"({"type":"logs","data":{"logs":[{"message":"x"}],"encryption":{"transmissionKey":")" +
+        std::string(kMaxEncryptionKeyBytes + 1, 'a') + R"(","encryptedKey":"k"}}})");
     EXPECT_FALSE(long_key.refusal.empty());
     // In an entry: that entry.
-    auto p = parse(frame_of(R"({"message":"a","encrypted":"yes"},{"message":"b","encryption":{"encryptedKey":"k"}},{"message":"c"})"));
+    auto p = parse(frame_of(
+        R"({"message":"a","encrypted":"yes"},{"message":"b","encryption":{"encryptedKey":"k"}},{"message":"c"})"));
     ASSERT_EQ(p.entries.rejected.size(), 2u);
     EXPECT_EQ(p.entries.rejected[0].message, "encrypted must be a boolean");
     EXPECT_EQ(p.entries.rejected[1].index, 1u);
@@ -293,8 +338,9 @@ TEST(EntryParser, MessageKeysCannotMultiplyATinyEntriesMessage) {
     const std::string key(200, 'k');
     std::string entries;
     for (int i = 0; i < 3000; ++i) entries += std::string(i ? "," : "") + R"({"message":""})";
-    auto p = parse(R"({"type":"logs","data":{"logs":[)" + entries + R"(],"encryption":{"transmissionKey":")" + key +
-                   R"(","encryptedKey":")" + key + R"("}}})");
+    auto p = parse(R"({"type":"logs","data":{"logs":[)" + entries +
+                   R"(],"encryption":{"transmissionKey":")" + key + R"(","encryptedKey":")" + key +
+                   R"("}}})");
     EXPECT_TRUE(p.refusal_too_large);
     EXPECT_FALSE(p.refusal.empty());
 }
@@ -311,23 +357,35 @@ TEST(EntryParser, AgreesWithADocumentOnRandomFrames) {
         std::string text;
         EntryLayout layout = EntryLayout::logs_frame;
         switch (rng() % 5) {
-        case 0: text = R"({"type":"logs","ref":)" + random_scalar(rng) + R"(,"data":{"logs":[)" + entries + "]}}"; break;
-        case 1: {
-            // Duplicate `logs` and `data` keys: the last one counts, whatever it holds.
-            static const char* kLaterLogs[] = {"", R"(,"logs":[{"message":"later"}])", R"(,"logs":null)", R"(,"logs":{})"};
-            static const char* kLaterData[] = {"", R"(,"data":{"logs":[{"message":"last"}]})", R"(,"data":{})",
-                                               R"(,"data":null)", R"(,"data":[])", R"(,"data":{"logs":7})"};
-            text = R"({"data":{"logs":[)" + entries + "]" + kLaterLogs[rng() % std::size(kLaterLogs)] +
-                   R"(},"type":"logs")" + kLaterData[rng() % std::size(kLaterData)] + R"(,"x":)" +
-                   random_value(rng, 1) + "}";
-            break;
-        }
-        case 2: text = random_object(rng, 0); break;
-        case 3:
-            layout = EntryLayout::ingest_body;
-            text = rng() % 2 ? "[" + entries + "]" : R"({"logs":[)" + entries + "]}";
-            break;
-        default: layout = EntryLayout::single_entry; text = random_entry(rng); break;
+            case 0:
+                text = R"({"type":"logs","ref":)" + random_scalar(rng) + R"(,"data":{"logs":[)" +
+                       entries + "]}}";
+                break;
+            case 1: {
+                // Duplicate `logs` and `data` keys: the last one counts, whatever it holds.
+                static const char* kLaterLogs[] = {"", R"(,"logs":[{"message":"later"}])",
+                                                   R"(,"logs":null)", R"(,"logs":{})"};
+                static const char* kLaterData[] = {"",
+                                                   R"(,"data":{"logs":[{"message":"last"}]})",
+                                                   R"(,"data":{})",
+                                                   R"(,"data":null)",
+                                                   R"(,"data":[])",
+                                                   R"(,"data":{"logs":7})"};
+                text = R"({"data":{"logs":[)" + entries + "]" +
+                       kLaterLogs[rng() % std::size(kLaterLogs)] + R"(},"type":"logs")" +
+                       kLaterData[rng() % std::size(kLaterData)] + R"(,"x":)" +
+                       random_value(rng, 1) + "}";
+                break;
+            }
+            case 2: text = random_object(rng, 0); break;
+            case 3:
+                layout = EntryLayout::ingest_body;
+                text = rng() % 2 ? "[" + entries + "]" : R"({"logs":[)" + entries + "]}";
+                break;
+            default:
+                layout = EntryLayout::single_entry;
+                text = random_entry(rng);
+                break;
         }
         auto want = testing::decode_with_document(text, layout, limits);
         auto got = parse_entries(text, layout, limits);

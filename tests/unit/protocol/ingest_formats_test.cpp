@@ -28,19 +28,24 @@ std::string gzip(std::string_view data) {
 TEST(Utf8, ValidAndRepaired) {
     EXPECT_TRUE(valid_utf8("plain ascii"));
     EXPECT_TRUE(valid_utf8("caf\xC3\xA9 \xF0\x9F\x98\x80"));
-    for (const char* bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82", "\xFF", "\x80"}) {
+    for (const char* bad :
+         {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82", "\xFF", "\x80"}) {
         EXPECT_FALSE(valid_utf8(bad)) << bad;
         EXPECT_TRUE(valid_utf8(repaired_utf8(bad)));
     }
-    EXPECT_EQ(repaired_utf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+    EXPECT_EQ(repaired_utf8("a\xFF"
+                            "b"),
+              "a\xEF\xBF\xBD"
+              "b");
     std::string out;
     append_json_text(out, "q\"\xFF");
     EXPECT_EQ(out, "\"q\\\"\xEF\xBF\xBD\"");
 }
 
 TEST(Base64, RoundTripsAndRefusesGarbage) {
-    for (const std::string& s : {std::string(), std::string("a"), std::string("ab"), std::string("abc"), std::string("abcd"),
-                                  std::string("\0\xff\x10", 3)}) {
+    for (const std::string& s :
+         {std::string(), std::string("a"), std::string("ab"), std::string("abc"),
+          std::string("abcd"), std::string("\0\xff\x10", 3)}) {
         EXPECT_EQ(base64_decode(base64_encode(s)), s);
     }
     EXPECT_EQ(base64_decode("YWxpY2U6dG9rZW4"), "alice:token");  // padding optional
@@ -72,8 +77,8 @@ TEST(Decompress, BombsStopAtTheCap) {
 
 TEST(Decompress, CorruptAndTruncatedInput) {
     const std::string good = gzip("hello world");
-    for (const std::string& bad : {std::string("not gzip"), good.substr(0, good.size() / 2), std::string(),
-                                   good + "trailing"}) {
+    for (const std::string& bad : {std::string("not gzip"), good.substr(0, good.size() / 2),
+                                   std::string(), good + "trailing"}) {
         auto out = inflate_body(bad, Compression::gzip, 1000);
         ASSERT_TRUE(std::holds_alternative<InflateError>(out));
         EXPECT_FALSE(std::get<InflateError>(out).too_large);

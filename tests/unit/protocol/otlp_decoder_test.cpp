@@ -19,7 +19,9 @@ LogsRequest decoded(std::variant<LogsRequest, DecodeError> result) {
     return std::move(std::get<LogsRequest>(result));
 }
 
-json::value meta(const IncomingEntry& e) { return e.metadata.empty() ? json::value() : json::parse(e.metadata); }
+json::value meta(const IncomingEntry& e) {
+    return e.metadata.empty() ? json::value() : json::parse(e.metadata);
+}
 
 otlp::ExportLogsServiceRequest sample_request() {
     otlp::ExportLogsServiceRequest req;
@@ -85,7 +87,8 @@ TEST(OtlpDecoder, ProtobufRecordsMapOntoEntries) {
 }
 
 TEST(OtlpDecoder, JsonMappingGivesTheSameEntries) {
-    const std::string body = R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}}]},
+    const std::string body =
+        R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"checkout"}}]},
       "scopeLogs":[{"scope":{"name":"http","version":"1.0"},"logRecords":[
         {"timeUnixNano":"1700000000123456789","severityNumber":14,"severityText":"WARN2","body":{"stringValue":"disk almost full"},
          "attributes":[{"key":"free","value":{"intValue":"-42"}},{"key":"ratio","value":{"doubleValue":0.5}}],
@@ -111,7 +114,8 @@ TEST(OtlpDecoder, SeverityNumberRangesThenTextThenInfo) {
     EXPECT_EQ(otlp_level(-3, ""), "info");
     EXPECT_EQ(otlp_level(0, std::string(40, 'x')), "info");
     const auto logs = decoded(decode_otlp_json(
-        R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"severityNumber":"SEVERITY_NUMBER_ERROR3"},{"severityNumber":"SEVERITY_NUMBER_TRACE"}]}]}]})", {}));
+        R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"severityNumber":"SEVERITY_NUMBER_ERROR3"},{"severityNumber":"SEVERITY_NUMBER_TRACE"}]}]}]})",
+        {}));
     ASSERT_EQ(logs.accepted.size(), 2u);
     EXPECT_EQ(logs.accepted[0].level, "error");
     EXPECT_EQ(logs.accepted[1].level, "trace");
@@ -136,43 +140,55 @@ TEST(OtlpDecoder, OversizedRecordsAreRejectedAloneWithTheirIndex) {
 }
 
 TEST(OtlpDecoder, MalformedRequestsAreErrors) {
-    for (const char* bad : {"", "{", "[]", R"({"resourceLogs":{}})", R"({"resourceLogs":[1]})",
-                            R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"12x"}]}]}]})",
-                            R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":-1}]}]}]})",
-                            R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"abc"}]}]}]})",
-                            R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"boolValue":"yes"}}]}]}]})",
-                            R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"bytesValue":"@@"}}]}]}]})",
-                            R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"severityNumber":1.5}]}]}]})"}) {
+    for (const char* bad :
+         {"", "{", "[]", R"({"resourceLogs":{}})", R"({"resourceLogs":[1]})",
+          R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"12x"}]}]}]})",
+          R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":-1}]}]}]})",
+          R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"abc"}]}]}]})",
+          R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"boolValue":"yes"}}]}]}]})",
+          R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"bytesValue":"@@"}}]}]}]})",
+          R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"severityNumber":1.5}]}]}]})"}) {
         EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_otlp_json(bad, {}))) << bad;
     }
-    for (std::string bad : {std::string("\x0a\xff\xff", 3), std::string("\x0a\x05\x12", 3), std::string("\xff")}) {
+    for (std::string bad :
+         {std::string("\x0a\xff\xff", 3), std::string("\x0a\x05\x12", 3), std::string("\xff")}) {
         EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_otlp_protobuf(bad, {})));
     }
     // proto3 strings must be UTF-8 (bytes fields may hold anything).
     auto bad_utf8 = sample_request();
-    bad_utf8.mutable_resource_logs(0)->mutable_scope_logs(0)->mutable_log_records(0)->mutable_body()->set_string_value("a\xff");
-    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_otlp_protobuf(bad_utf8.SerializeAsString(), {})));
+    bad_utf8.mutable_resource_logs(0)
+        ->mutable_scope_logs(0)
+        ->mutable_log_records(0)
+        ->mutable_body()
+        ->set_string_value("a\xff");
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(
+        decode_otlp_protobuf(bad_utf8.SerializeAsString(), {})));
     // An empty request is a request with nothing in it.
     EXPECT_TRUE(decoded(decode_otlp_json("{}", {})).accepted.empty());
     EXPECT_TRUE(decoded(decode_otlp_protobuf("", {})).accepted.empty());
 }
 
 TEST(OtlpDecoder, NonFiniteDoublesStayValidJson) {
-    const auto logs = decoded(decode_otlp_json(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"ab"},
-        "attributes":[{"key":"n","value":{"doubleValue":"NaN"}},{"key":"i","value":{"doubleValue":"-Infinity"}}]}]}]}]})", {}));
+    const auto logs = decoded(decode_otlp_json(
+        R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"ab"},
+        "attributes":[{"key":"n","value":{"doubleValue":"NaN"}},{"key":"i","value":{"doubleValue":"-Infinity"}}]}]}]}]})",
+        {}));
     ASSERT_EQ(logs.accepted.size(), 1u);
-    EXPECT_EQ(meta(logs.accepted[0]).at("attributes"), json::parse(R"({"n":"NaN","i":"-Infinity"})"));
+    EXPECT_EQ(meta(logs.accepted[0]).at("attributes"),
+              json::parse(R"({"n":"NaN","i":"-Infinity"})"));
 }
 
 TEST(OtlpDecoder, ResponsesInBothEncodings) {
     EXPECT_EQ(otlp_response_json(0, ""), "{}");
-    EXPECT_EQ(json::parse(otlp_response_json(2, "too big")),
-              json::parse(R"({"partialSuccess":{"rejectedLogRecords":"2","errorMessage":"too big"}})"));
+    EXPECT_EQ(
+        json::parse(otlp_response_json(2, "too big")),
+        json::parse(R"({"partialSuccess":{"rejectedLogRecords":"2","errorMessage":"too big"}})"));
     EXPECT_EQ(otlp_response_protobuf(0, ""), "");
     otlp::ExportLogsServiceResponse response;
     ASSERT_TRUE(response.ParseFromString(otlp_response_protobuf(3, "x")));
     EXPECT_EQ(response.partial_success().rejected_log_records(), 3);
-    EXPECT_EQ(json::parse(otlp_status_json(3, "bad")), json::parse(R"({"code":3,"message":"bad"})"));
+    EXPECT_EQ(json::parse(otlp_status_json(3, "bad")),
+              json::parse(R"({"code":3,"message":"bad"})"));
 }
 
 }  // namespace

@@ -18,14 +18,18 @@ json::value meta(const SyslogEntry& s) { return json::parse(s.entry.metadata); }
 
 TEST(Syslog, Rfc5424EveryField) {
     const auto s = parse_syslog(
-        "<165>1 2024-05-01T11:59:58.123456+02:00 web01 billing 4242 PAY [order@32473 id=\"17\" note=\"a \\\"q\\\" \\] \\\\ \\x\"][meta x=\"1\"] "
+        "<165>1 2024-05-01T11:59:58.123456+02:00 web01 billing 4242 PAY [order@32473 id=\"17\" "
+        "note=\"a \\\"q\\\" \\] \\\\ \\x\"][meta x=\"1\"] "
         "\xEF\xBB\xBFpayment failed\n",
         kNow);
     EXPECT_FALSE(s.malformed);
     EXPECT_EQ(s.entry.level, "info");  // severity 5
     EXPECT_EQ(s.entry.message, "payment failed");
     EXPECT_EQ(s.entry.timestamp, 1'714'557'598'123);
-    EXPECT_EQ(meta(s), json::parse(R"({"hostname":"web01","appName":"billing","procid":"4242","msgid":"PAY","facility":"local4",
+    EXPECT_EQ(
+        meta(s),
+        json::parse(
+            R"({"hostname":"web01","appName":"billing","procid":"4242","msgid":"PAY","facility":"local4",
         "structuredData":{"order@32473":{"id":"17","note":"a \"q\" ] \\ \\x"},"meta":{"x":"1"}},"format":"rfc5424"})"));
 }
 
@@ -42,7 +46,9 @@ TEST(Syslog, SeverityToLevel) {
     const char* expected[] = {"fatal", "fatal", "fatal", "error", "warn", "info", "info", "debug"};
     for (int sev = 0; sev < 8; ++sev) {
         EXPECT_EQ(syslog_level(sev), expected[sev]);
-        EXPECT_EQ(parse_syslog("<" + std::to_string(8 + sev) + ">1 - - - - - - x", kNow).entry.level, expected[sev]);
+        EXPECT_EQ(
+            parse_syslog("<" + std::to_string(8 + sev) + ">1 - - - - - - x", kNow).entry.level,
+            expected[sev]);
     }
 }
 
@@ -60,7 +66,10 @@ TEST(Syslog, Rfc3164WithBsdTimestamp) {
     tm.tm_sec = 58;
     tm.tm_isdst = -1;
     EXPECT_EQ(s.entry.timestamp, static_cast<std::int64_t>(std::mktime(&tm)) * 1000);  // local time
-    EXPECT_EQ(meta(s), json::parse(R"({"hostname":"host1","appName":"cron","procid":"123","facility":"daemon","format":"rfc3164"})"));
+    EXPECT_EQ(
+        meta(s),
+        json::parse(
+            R"({"hostname":"host1","appName":"cron","procid":"123","facility":"daemon","format":"rfc3164"})"));
 }
 
 TEST(Syslog, Rfc3164DecemberReadInJanuaryIsLastYear) {
@@ -76,7 +85,10 @@ TEST(Syslog, Rfc3164WithRfc3339TimestampAsRsyslogForwards) {
     EXPECT_FALSE(s.malformed);
     EXPECT_EQ(s.entry.timestamp, 1'714'564'800'250);
     EXPECT_EQ(s.entry.message, "stock low");
-    EXPECT_EQ(meta(s), json::parse(R"({"hostname":"web01","appName":"shop","facility":"local0","format":"rfc3164"})"));
+    EXPECT_EQ(
+        meta(s),
+        json::parse(
+            R"({"hostname":"web01","appName":"shop","facility":"local0","format":"rfc3164"})"));
 }
 
 TEST(Syslog, Rfc3164WithoutHeaderOrTag) {
@@ -94,8 +106,9 @@ TEST(Syslog, Rfc3164WithoutHeaderOrTag) {
 }
 
 TEST(Syslog, MalformedLinesAreKeptWhole) {
-    for (const char* bad : {"plain text", "<>x", "<192>x", "<1x>y", "<013>z", "<13>1 notatime h a p m - x", "<13>1 - h a p m [bad x",
-                            "<13>1 - h a", ""}) {
+    for (const char* bad :
+         {"plain text", "<>x", "<192>x", "<1x>y", "<013>z", "<13>1 notatime h a p m - x",
+          "<13>1 - h a p m [bad x", "<13>1 - h a", ""}) {
         const auto s = parse_syslog(bad, kNow);
         EXPECT_TRUE(s.malformed) << bad;
         EXPECT_EQ(s.entry.level, "info");

@@ -27,7 +27,8 @@ apps = { shop = ["read", "write"], old = ["read"] }
 id = "bob"
 token_sha256 = "none"
 apps = { shop = ["read"] }
-)", "test.toml");
+)",
+               "test.toml");
     return c;
 }
 
@@ -53,9 +54,12 @@ TEST(AccessControl, GrantsConfiguredPermissions) {
 
 TEST(AccessControl, UnknownUserAndWrongTokenAreIndistinguishable) {
     AccessControl ac(config());
-    EXPECT_EQ(ac.authenticate(creds("mallory", "shop", "test")).error(), auth_errc::invalid_credentials);
-    EXPECT_EQ(ac.authenticate(creds("alice", "shop", "wrong")).error(), auth_errc::invalid_credentials);
-    EXPECT_EQ(ac.authenticate(creds("alice", "shop", std::nullopt)).error(), auth_errc::invalid_credentials);
+    EXPECT_EQ(ac.authenticate(creds("mallory", "shop", "test")).error(),
+              auth_errc::invalid_credentials);
+    EXPECT_EQ(ac.authenticate(creds("alice", "shop", "wrong")).error(),
+              auth_errc::invalid_credentials);
+    EXPECT_EQ(ac.authenticate(creds("alice", "shop", std::nullopt)).error(),
+              auth_errc::invalid_credentials);
 }
 
 TEST(AccessControl, UnknownAppAndNoPermissionAreIndistinguishable) {

@@ -38,11 +38,14 @@ TEST(ConfigSecurity, AllowedOriginsMustBeOrigins) {
     for (const char* bad : {"\"https://example.com/\"", "[\"https://example.com\", \"null\"]",
                             "\"example.com\"", "\"https://example.com/app\""}) {
         const auto e = config_error(std::string("[server]\nallowed_origins = ") + bad + "\n");
-        EXPECT_NE(e.find("test.toml:2: server.allowed_origins"), std::string::npos) << bad << ": " << e;
+        EXPECT_NE(e.find("test.toml:2: server.allowed_origins"), std::string::npos)
+            << bad << ": " << e;
         EXPECT_NE(e.find("not an origin"), std::string::npos) << e;
     }
     Config c;
-    apply_toml(c, "[server]\nallowed_origins = [\"https://A.example.com\", \"http://localhost:3001\"]\n", "x");
+    apply_toml(
+        c, "[server]\nallowed_origins = [\"https://A.example.com\", \"http://localhost:3001\"]\n",
+        "x");
     EXPECT_EQ(c.settings.allowed_origins.size(), 2u);
 }
 

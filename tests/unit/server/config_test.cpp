@@ -38,7 +38,8 @@ TEST(Config, QueryTimeoutIsAPositiveDuration) {
     Config c;
     apply_toml(c, "[server]\nquery_timeout = \"500ms\"\n", "test.toml");
     EXPECT_EQ(c.settings.query_timeout, 500ms);
-    EXPECT_NE(config_error("[server]\nquery_timeout = \"0s\"\n").find("query_timeout"), std::string::npos);
+    EXPECT_NE(config_error("[server]\nquery_timeout = \"0s\"\n").find("query_timeout"),
+              std::string::npos);
     EXPECT_NE(config_error("[server]\nquery_timeout = 2\n").find("unit"), std::string::npos);
 }
 
@@ -61,7 +62,8 @@ active = true
 id = "user123"
 token_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 apps = { app456 = ["read", "write", "clear"] }
-)", "smartlog.toml");
+)",
+               "smartlog.toml");
     EXPECT_EQ(c.settings.listen, "0.0.0.0:3001");
     EXPECT_EQ(c.settings.idle_timeout, 2min);
     EXPECT_EQ(c.settings.max_outbound_bytes, 4u << 20);
@@ -81,19 +83,27 @@ TEST(Config, ErrorsNameFileLineAndKey) {
 }
 
 TEST(Config, RefusesUnknownKeysAndSections) {
-    EXPECT_NE(config_error("[server]\nhistory_limt = 5\n").find("unknown setting"), std::string::npos);
+    EXPECT_NE(config_error("[server]\nhistory_limt = 5\n").find("unknown setting"),
+              std::string::npos);
     EXPECT_NE(config_error("[srever]\n").find("unknown section"), std::string::npos);
-    EXPECT_NE(config_error("[[apps]]\nid = \"a\"\ncolour = \"red\"\n").find("apps[0].colour"), std::string::npos);
+    EXPECT_NE(config_error("[[apps]]\nid = \"a\"\ncolour = \"red\"\n").find("apps[0].colour"),
+              std::string::npos);
 }
 
 TEST(Config, RefusesBadValues) {
     EXPECT_NE(config_error("[server]\nidle_timeout = 60\n").find("unit"), std::string::npos);
     EXPECT_NE(config_error("[server]\ndurability = \"maybe\"\n"), "");
     EXPECT_NE(config_error("[server]\nmax_frame_bytes = \"1 MB please\"\n"), "");
-    EXPECT_NE(config_error("[[users]]\nid = \"u\"\ntoken_sha256 = \"abc\"\n").find("users[0].token_sha256"), std::string::npos);
-    EXPECT_NE(config_error("[[apps]]\nid = \"a\"\n[[users]]\nid = \"u\"\napps = { a = [\"admin\"] }\n"), "");
-    EXPECT_NE(config_error("[[users]]\nid = \"u\"\napps = { ghost = [\"read\"] }\n").find("ghost"), std::string::npos);
-    EXPECT_NE(config_error("[[apps]]\nid = \"a\"\n[[apps]]\nid = \"a\"\n").find("twice"), std::string::npos);
+    EXPECT_NE(config_error("[[users]]\nid = \"u\"\ntoken_sha256 = \"abc\"\n")
+                  .find("users[0].token_sha256"),
+              std::string::npos);
+    EXPECT_NE(
+        config_error("[[apps]]\nid = \"a\"\n[[users]]\nid = \"u\"\napps = { a = [\"admin\"] }\n"),
+        "");
+    EXPECT_NE(config_error("[[users]]\nid = \"u\"\napps = { ghost = [\"read\"] }\n").find("ghost"),
+              std::string::npos);
+    EXPECT_NE(config_error("[[apps]]\nid = \"a\"\n[[apps]]\nid = \"a\"\n").find("twice"),
+              std::string::npos);
     EXPECT_NE(config_error("this is = = not toml").find("test.toml:1"), std::string::npos);
 }
 
@@ -116,10 +126,12 @@ TEST(Config, ParsesListenAddresses) {
 class ConfigPrecedence : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() / ("smartlog-config-" + std::to_string(::getpid()));
+        dir_ = std::filesystem::temp_directory_path() /
+               ("smartlog-config-" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir_);
         file_ = (dir_ / "smartlog.toml").string();
-        std::ofstream(file_) << "[server]\nhistory_limit = 10\nbatch_max_entries = 7\nauth_timeout = \"3s\"\n";
+        std::ofstream(file_)
+            << "[server]\nhistory_limit = 10\nbatch_max_entries = 7\nauth_timeout = \"3s\"\n";
     }
     void TearDown() override {
         ::unsetenv("SMARTLOG_HISTORY_LIMIT");
@@ -139,10 +151,10 @@ TEST_F(ConfigPrecedence, FlagsBeatEnvironmentWhichBeatsTheFile) {
     ::setenv("SMARTLOG_HISTORY_LIMIT", "20", 1);
     ::setenv("SMARTLOG_BATCH_MAX_ENTRIES", "8", 1);
     auto r = load({"--config", file_, "--history-limit", "30"});
-    EXPECT_EQ(r.config.settings.history_limit, 30u);       // flag
-    EXPECT_EQ(r.config.settings.batch_max_entries, 8u);    // environment
-    EXPECT_EQ(r.config.settings.auth_timeout, 3s);         // file
-    EXPECT_EQ(r.config.settings.metrics_interval, 5s);     // default
+    EXPECT_EQ(r.config.settings.history_limit, 30u);     // flag
+    EXPECT_EQ(r.config.settings.batch_max_entries, 8u);  // environment
+    EXPECT_EQ(r.config.settings.auth_timeout, 3s);       // file
+    EXPECT_EQ(r.config.settings.metrics_interval, 5s);   // default
 }
 
 TEST_F(ConfigPrecedence, BadFlagValuesNameTheFlag) {
@@ -160,7 +172,8 @@ TEST_F(ConfigPrecedence, BadEnvironmentValuesNameTheVariable) {
         load({});
         FAIL() << "accepted a bad count";
     } catch (const ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find("SMARTLOG_HISTORY_LIMIT"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("SMARTLOG_HISTORY_LIMIT"), std::string::npos)
+            << e.what();
     }
 }
 

@@ -37,7 +37,8 @@ TEST(ConnectionSlots, LoopbackIsNeverCapped) {
     ConnectionSlots slots;
     const SlotLimits limits{1, 0};
     std::vector<Slot> held;
-    for (const char* a : {"127.0.0.1", "127.0.0.1", "127.0.0.2", "::1", "::1", "::ffff:127.0.0.1"}) {
+    for (const char* a :
+         {"127.0.0.1", "127.0.0.1", "127.0.0.2", "::1", "::1", "::ffff:127.0.0.1"}) {
         auto admission = slots.admit(addr(a), limits);
         ASSERT_TRUE(admission.slot) << a;
         held.push_back(std::move(admission.slot));
@@ -82,7 +83,8 @@ TEST(ConnectionSlots, ConnectionsThatProveNothingCannotLockOthersOut) {
     const SlotLimits limits{0, 8};
     std::vector<Slot> attacker;
     for (int round = 0; round < 100; ++round) {
-        for (int i = 0; i < 20; ++i) attacker.push_back(slots.admit(addr("192.0.2.66"), limits).slot);
+        for (int i = 0; i < 20; ++i)
+            attacker.push_back(slots.admit(addr("192.0.2.66"), limits).slot);
         auto user = slots.admit(addr("192.0.2.10"), limits);
         ASSERT_TRUE(user.slot);
         ASSERT_FALSE(user.slot.displaced());

@@ -21,7 +21,8 @@ public:
         cleared.push_back(app_id);
         pending.push_back(std::move(done));
     }
-    std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> load_recent(std::size_t) override {
+    std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> load_recent(
+        std::size_t) override {
         return {};
     }
     void query(storage::Query, QueryDone done) override {

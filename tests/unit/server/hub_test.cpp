@@ -23,7 +23,8 @@ public:
     explicit RecordingSubscriber(bool live = true) : live_(live) {}
 
     bool receives_live() const noexcept override { return live_; }
-    std::size_t offer_batch(std::span<const core::EntryPtr> batch, const SharedFrame& frame) override {
+    std::size_t offer_batch(std::span<const core::EntryPtr> batch,
+                            const SharedFrame& frame) override {
         batches.emplace_back(batch.begin(), batch.end());
         frames.push_back(frame);
         if (on_batch) on_batch(batch);
@@ -78,7 +79,8 @@ protected:
     // Ingests `messages` into `app` and returns whether `done` has run.
     bool ingest(AppChannel& app, std::initializer_list<const char*> messages) {
         bool acked = false;
-        hub().ingest(app, "producer", entries(messages), [&acked](std::error_code) { acked = true; });
+        hub().ingest(app, "producer", entries(messages),
+                     [&acked](std::error_code) { acked = true; });
         ioc.poll();
         return acked;
     }
@@ -150,14 +152,17 @@ TEST_F(HubTest, EachAppsViewersGetOnlyThatAppsEntriesInArrivalOrder) {
     }
     // Ids grow within an app: resume by afterId depends on it.
     const auto& batches = shop_viewer.batches;
-    for (std::size_t i = 1; i < batches.size(); ++i) EXPECT_LT(batches[i - 1][0]->id, batches[i][0]->id);
+    for (std::size_t i = 1; i < batches.size(); ++i)
+        EXPECT_LT(batches[i - 1][0]->id, batches[i][0]->id);
 }
 
 TEST_F(HubTest, AnEntryIsInHistoryBeforeAnyViewerIsOfferedIt) {
     AppChannel& app = hub().channel("shop");
     RecordingSubscriber viewer;
     std::vector<std::uint64_t> history_sizes;
-    viewer.on_batch = [&](std::span<const core::EntryPtr>) { history_sizes.push_back(app.history.size()); };
+    viewer.on_batch = [&](std::span<const core::EntryPtr>) {
+        history_sizes.push_back(app.history.size());
+    };
     hub().join(app, viewer);
 
     ingest(app, {"a", "b"});

@@ -35,7 +35,8 @@ app_rate_limit = 100
 app_rate_burst = 500
 connection_rate_limit = 10
 connection_rate_burst = 0
-)", "test.toml");
+)",
+               "test.toml");
     EXPECT_EQ(c.settings.max_connections, 5u);
     EXPECT_EQ(c.settings.header_timeout, 250ms);
     EXPECT_EQ(c.settings.app_rate_limit, 100u);
@@ -47,14 +48,23 @@ connection_rate_burst = 0
 TEST(LimitsConfig, RefusesBadValuesWithFileLineAndKey) {
     const std::string zero = config_error("[server]\n\nmax_connections = 0\n");
     EXPECT_NE(zero.find("test.toml:3: server.max_connections"), std::string::npos) << zero;
-    EXPECT_NE(config_error("[server]\nmax_connections = -1\n").find("server.max_connections"), std::string::npos);
-    EXPECT_NE(config_error("[server]\nheader_timeout = 5\n").find("test.toml:2: server.header_timeout"), std::string::npos);
-    EXPECT_NE(config_error("[server]\nheader_timeout = \"0s\"\n").find("server.header_timeout"), std::string::npos);
+    EXPECT_NE(config_error("[server]\nmax_connections = -1\n").find("server.max_connections"),
+              std::string::npos);
+    EXPECT_NE(
+        config_error("[server]\nheader_timeout = 5\n").find("test.toml:2: server.header_timeout"),
+        std::string::npos);
+    EXPECT_NE(config_error("[server]\nheader_timeout = \"0s\"\n").find("server.header_timeout"),
+              std::string::npos);
     const std::string negative = config_error("[server]\napp_rate_limit = -5\n");
     EXPECT_NE(negative.find("test.toml:2: server.app_rate_limit"), std::string::npos) << negative;
-    EXPECT_NE(config_error("[server]\nconnection_rate_limit = \"fast\"\n").find("server.connection_rate_limit"), std::string::npos);
-    EXPECT_NE(config_error("[server]\napp_rate_burst = \"\"\n").find("server.app_rate_burst"), std::string::npos);
-    EXPECT_NE(config_error("[server]\nconnection_rate_burst = 1.5\n").find("server.connection_rate_burst"), std::string::npos);
+    EXPECT_NE(config_error("[server]\nconnection_rate_limit = \"fast\"\n")
+                  .find("server.connection_rate_limit"),
+              std::string::npos);
+    EXPECT_NE(config_error("[server]\napp_rate_burst = \"\"\n").find("server.app_rate_burst"),
+              std::string::npos);
+    EXPECT_NE(config_error("[server]\nconnection_rate_burst = 1.5\n")
+                  .find("server.connection_rate_burst"),
+              std::string::npos);
 }
 
 TEST(LimitsConfig, ClientCapsDefaultsAndFile) {
@@ -69,15 +79,20 @@ max_connections_per_address = 0
 max_unauthenticated_connections = 10
 max_apps = 5
 metrics_public_apps = true
-)", "test.toml");
+)",
+               "test.toml");
     EXPECT_EQ(c.settings.max_connections_per_address, 0u);
     EXPECT_EQ(c.settings.max_unauthenticated_connections, 10u);
     EXPECT_EQ(c.settings.max_apps, 5u);
     EXPECT_TRUE(c.settings.metrics_public_apps);
-    EXPECT_NE(config_error("[server]\nmax_apps = -1\n").find("test.toml:2: server.max_apps"), std::string::npos);
-    EXPECT_NE(config_error("[server]\nmax_connections_per_address = \"many\"\n").find("server.max_connections_per_address"),
+    EXPECT_NE(config_error("[server]\nmax_apps = -1\n").find("test.toml:2: server.max_apps"),
               std::string::npos);
-    EXPECT_NE(config_error("[server]\nmetrics_public_apps = 2\n").find("server.metrics_public_apps"), std::string::npos);
+    EXPECT_NE(config_error("[server]\nmax_connections_per_address = \"many\"\n")
+                  .find("server.max_connections_per_address"),
+              std::string::npos);
+    EXPECT_NE(
+        config_error("[server]\nmetrics_public_apps = 2\n").find("server.metrics_public_apps"),
+        std::string::npos);
 }
 
 TEST(LimitsConfig, RefusesABurstWithoutItsRate) {

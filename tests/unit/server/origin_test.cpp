@@ -31,12 +31,26 @@ TEST(Origin, AcceptsIpLiterals) {
 }
 
 TEST(Origin, RefusesWhatIsNotASerializedOrigin) {
-    for (const char* text : {"null", "", "example.com", "http://", "http://example.com/",
-                             "http://example.com/path", "http://example.com?q", "http://example.com#f",
-                             "http://user@example.com", "http://example.com:", "http://example.com:0",
-                             "http://example.com:65536", "http://example.com:80x", "http://example.com:+80",
-                             "http://exa mple.com", "1http://example.com", "http://[::1", "http://[zz]",
-                             "http://a:b:80", " http://example.com"}) {
+    for (const char* text : {"null",
+                             "",
+                             "example.com",
+                             "http://",
+                             "http://example.com/",
+                             "http://example.com/path",
+                             "http://example.com?q",
+                             "http://example.com#f",
+                             "http://user@example.com",
+                             "http://example.com:",
+                             "http://example.com:0",
+                             "http://example.com:65536",
+                             "http://example.com:80x",
+                             "http://example.com:+80",
+                             "http://exa mple.com",
+                             "1http://example.com",
+                             "http://[::1",
+                             "http://[zz]",
+                             "http://a:b:80",
+                             " http://example.com"}) {
         EXPECT_FALSE(parse_origin(text)) << text;
     }
 }
@@ -47,17 +61,16 @@ TEST(Origin, MatchesOnlyTheSameSchemeHostAndPort) {
     EXPECT_TRUE(origin_in(allowed, "HTTP://EXAMPLE.com"));
     EXPECT_TRUE(origin_in(allowed, "http://example.com:80"));
     EXPECT_TRUE(origin_in(allowed, "https://logs.example.com:8443"));
-    for (const char* look_alike : {"http://example.com.evil", "http://evil.example.com", "http://example.com:8080",
-                                   "https://example.com", "http://example.com/", "null", "http://xexample.com",
-                                   "http://example.co", "https://logs.example.com", "http://logs.example.com:8443",
-                                   "http://example.com@evil.com", "http://evil.com#http://example.com"}) {
+    for (const char* look_alike :
+         {"http://example.com.evil", "http://evil.example.com", "http://example.com:8080",
+          "https://example.com", "http://example.com/", "null", "http://xexample.com",
+          "http://example.co", "https://logs.example.com", "http://logs.example.com:8443",
+          "http://example.com@evil.com", "http://evil.com#http://example.com"}) {
         EXPECT_FALSE(origin_in(allowed, look_alike)) << look_alike;
     }
 }
 
-TEST(Origin, NullNeverMatchesEvenIfListed) {
-    EXPECT_FALSE(origin_in({"null"}, "null"));
-}
+TEST(Origin, NullNeverMatchesEvenIfListed) { EXPECT_FALSE(origin_in({"null"}, "null")); }
 
 }  // namespace
 }  // namespace smartlog::server

@@ -32,7 +32,8 @@ TEST(Router, AnErrorThatEchoesBytesThatAreNotUtf8IsStillJson) {
     req.method(http::verb::put);
     res = router.handle(req);
     EXPECT_EQ(res.result(), http::status::method_not_allowed);
-    EXPECT_EQ(error_body(res).at("error").at("message").as_string(), "method not allowed on /api/v1/logs");
+    EXPECT_EQ(error_body(res).at("error").at("message").as_string(),
+              "method not allowed on /api/v1/logs");
 }
 
 TEST(Router, JsonErrorEscapesQuotesAndControlCharacters) {

@@ -16,7 +16,9 @@ using Kind = storage::StoreEvent::Kind;
 struct Lines {
     std::vector<std::pair<spdlog::level::level_enum, std::string>> seen;
     StorageLog::Write writer() {
-        return [this](spdlog::level::level_enum level, const std::string& line) { seen.emplace_back(level, line); };
+        return [this](spdlog::level::level_enum level, const std::string& line) {
+            seen.emplace_back(level, line);
+        };
     }
 };
 
@@ -30,7 +32,9 @@ TEST(StorageLog, WritesEachEventAsOneLineAtItsLevel) {
     log.on_event({Kind::backlog, "the write queue reached 10 entries"}, t0);
     log.on_event({Kind::drained, "the write queue is down"}, t0);
     ASSERT_EQ(lines.seen.size(), 4u);
-    EXPECT_EQ(lines.seen[0], std::make_pair(spdlog::level::err, std::string("storage: commit: database or disk is full")));
+    EXPECT_EQ(lines.seen[0],
+              std::make_pair(spdlog::level::err,
+                             std::string("storage: commit: database or disk is full")));
     EXPECT_EQ(lines.seen[1].first, spdlog::level::info);
     EXPECT_EQ(lines.seen[2].first, spdlog::level::warn);
     EXPECT_EQ(lines.seen[3].first, spdlog::level::info);
@@ -39,7 +43,8 @@ TEST(StorageLog, WritesEachEventAsOneLineAtItsLevel) {
 TEST(StorageLog, WritesAtMostNLinesPerKindPerWindowThenHowManyItLeftOut) {
     Lines lines;
     StorageLog log(lines.writer(), 3, 10s);
-    for (int i = 0; i < 100; ++i) log.on_event({Kind::error, "e" + std::to_string(i)}, t0 + i * 10ms);
+    for (int i = 0; i < 100; ++i)
+        log.on_event({Kind::error, "e" + std::to_string(i)}, t0 + i * 10ms);
     // Another kind has its own allowance.
     log.on_event({Kind::recovered, "back"}, t0 + 2s);
     ASSERT_EQ(lines.seen.size(), 4u);
@@ -48,7 +53,9 @@ TEST(StorageLog, WritesAtMostNLinesPerKindPerWindowThenHowManyItLeftOut) {
     // The next window: first the count, then the event.
     log.on_event({Kind::error, "later"}, t0 + 10s);
     ASSERT_EQ(lines.seen.size(), 6u);
-    EXPECT_EQ(lines.seen[4], std::make_pair(spdlog::level::err, std::string("storage: 97 more storage errors not logged in 10 s")));
+    EXPECT_EQ(lines.seen[4],
+              std::make_pair(spdlog::level::err,
+                             std::string("storage: 97 more storage errors not logged in 10 s")));
     EXPECT_EQ(lines.seen[5].second, "storage: later");
 }
 
@@ -61,7 +68,10 @@ TEST(StorageLog, TellsWhatItLeftOutWhenDestroyed) {
         log.on_event({Kind::backlog, "third"}, t0 + 2s);
     }
     ASSERT_EQ(lines.seen.size(), 2u);
-    EXPECT_EQ(lines.seen[1], std::make_pair(spdlog::level::warn, std::string("storage: 2 more storage backlog warnings not logged in 10 s")));
+    EXPECT_EQ(
+        lines.seen[1],
+        std::make_pair(spdlog::level::warn,
+                       std::string("storage: 2 more storage backlog warnings not logged in 10 s")));
 }
 
 TEST(StorageLog, IsSafeFromSeveralThreads) {

@@ -5,7 +5,8 @@
 namespace smartlog::server {
 namespace {
 
-http::request<http::string_body> upgrade(std::optional<std::string> key, std::optional<std::string> version) {
+http::request<http::string_body> upgrade(std::optional<std::string> key,
+                                         std::optional<std::string> version) {
     http::request<http::string_body> req{http::verb::get, "/ws", 11};
     req.set(http::field::host, "localhost");
     req.set(http::field::connection, "Upgrade");
@@ -23,9 +24,9 @@ TEST(WebsocketKey, AcceptsTheBase64Of16Bytes) {
 
 TEST(WebsocketKey, RefusesEverythingElse) {
     for (std::string_view key : {"", "x", "dGhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZQ===",
-                                 "dGhlIHNhbXBsZSBub25jZQ",           // no padding
-                                 "dGhlIHNhbXBsZSBub25jZR==",         // bits past the 128th
-                                 "dGhlIHNhbXBsZSBub25j*Q==",         // not base64
+                                 "dGhlIHNhbXBsZSBub25jZQ",    // no padding
+                                 "dGhlIHNhbXBsZSBub25jZR==",  // bits past the 128th
+                                 "dGhlIHNhbXBsZSBub25j*Q==",  // not base64
                                  "dGhlIHNhbXBsZSBub25jZQ==\n", " dGhlIHNhbXBsZSBub25jZQ==",
                                  "dGhlIHNhbXBsZSBub25jZQ=A", "AAAAAAAAAAAAAAAAAAAAAAAA"}) {
         EXPECT_FALSE(websocket_key_valid(key)) << key;
@@ -37,8 +38,9 @@ TEST(CheckUpgrade, PassesAWellFormedRequest) {
 }
 
 TEST(CheckUpgrade, MissingOrMalformedKeyIs400) {
-    for (std::optional<std::string> key : {std::optional<std::string>{}, std::optional<std::string>{""},
-                                           std::optional<std::string>{"short"}}) {
+    for (std::optional<std::string> key :
+         {std::optional<std::string>{}, std::optional<std::string>{""},
+          std::optional<std::string>{"short"}}) {
         auto refusal = check_upgrade(upgrade(key, "13"));
         ASSERT_TRUE(refusal);
         EXPECT_EQ(refusal->status, http::status::bad_request);
@@ -47,8 +49,9 @@ TEST(CheckUpgrade, MissingOrMalformedKeyIs400) {
 }
 
 TEST(CheckUpgrade, OtherVersionsAre426) {
-    for (std::optional<std::string> version : {std::optional<std::string>{}, std::optional<std::string>{"8"},
-                                               std::optional<std::string>{"13, 8"}}) {
+    for (std::optional<std::string> version :
+         {std::optional<std::string>{}, std::optional<std::string>{"8"},
+          std::optional<std::string>{"13, 8"}}) {
         auto refusal = check_upgrade(upgrade("dGhlIHNhbXBsZSBub25jZQ==", version));
         ASSERT_TRUE(refusal);
         EXPECT_EQ(refusal->status, http::status::upgrade_required);

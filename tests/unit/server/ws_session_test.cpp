@@ -45,7 +45,8 @@ constexpr auto kPatience = 20s;
 // One smartlogd in this process, serving on its own thread until the fixture ends.
 class LiveServer {
 public:
-    explicit LiveServer(Config config) : config_(std::move(config)), server_(config_, store_, clock_) {
+    explicit LiveServer(Config config)
+        : config_(std::move(config)), server_(config_, store_, clock_) {
         thread_ = std::thread([this] { server_.run(); });
     }
     ~LiveServer() {
@@ -54,7 +55,9 @@ public:
     }
     unsigned short port() const { return server_.local_endpoint().port(); }
     // Begins the shutdown of SIGTERM.
-    void stop() { net::post(server_.context().ioc, [this] { server_.stop(); }); }
+    void stop() {
+        net::post(server_.context().ioc, [this] { server_.stop(); });
+    }
 
 private:
     Config config_;
@@ -70,7 +73,8 @@ public:
     explicit Client(unsigned short port, std::optional<int> receive_buffer = std::nullopt) {
         auto& socket = beast::get_lowest_layer(ws_).socket();
         socket.open(tcp::v4());
-        if (receive_buffer) socket.set_option(net::socket_base::receive_buffer_size(*receive_buffer));
+        if (receive_buffer)
+            socket.set_option(net::socket_base::receive_buffer_size(*receive_buffer));
         socket.connect({net::ip::make_address("127.0.0.1"), port});
         // Small request, small answer, wait: without this each round trip waits for a delayed ACK.
         socket.set_option(tcp::no_delay(true));
@@ -107,7 +111,9 @@ public:
     }
 
     json::object auth(std::string_view mode = "viewer") {
-        send({{"type", "auth"}, {"data", {{"userId", "alice"}, {"appId", "shop"}, {"token", "test"}, {"mode", mode}}}});
+        send({{"type", "auth"},
+              {"data",
+               {{"userId", "alice"}, {"appId", "shop"}, {"token", "test"}, {"mode", mode}}}});
         auto reply = read("auth_success");
         EXPECT_TRUE(reply.has_value());
         return reply.value_or(json::object{});
@@ -116,7 +122,8 @@ public:
     // Sends `messages` as one `logs` message and waits for its acknowledgement.
     void produce(const std::vector<std::string>& messages) {
         json::array logs;
-        for (const auto& m : messages) logs.push_back(json::object{{"level", "info"}, {"message", m}});
+        for (const auto& m : messages)
+            logs.push_back(json::object{{"level", "info"}, {"message", m}});
         send({{"type", "logs"}, {"ref", ++refs_}, {"data", {{"logs", std::move(logs)}}}});
         auto ack = read("logs_ack");
         ASSERT_TRUE(ack.has_value());
@@ -182,7 +189,8 @@ TEST(WsSession, HistoryMeetsLiveWithNoEntryTwiceAndNoneMissing) {
     auto live = viewer.read("logs");
     ASSERT_TRUE(live.has_value());
     EXPECT_FALSE(live->contains("history"));
-    EXPECT_EQ(messages_of(live->at("payload").as_array()), (std::vector<std::string>{"c", "d", "e"}));
+    EXPECT_EQ(messages_of(live->at("payload").as_array()),
+              (std::vector<std::string>{"c", "d", "e"}));
 }
 
 TEST(WsSession, AViewerThatFellBehindIsToldHowManyItMissedThenGetsLiveEntriesAgain) {
@@ -203,7 +211,8 @@ TEST(WsSession, AViewerThatFellBehindIsToldHowManyItMissedThenGetsLiveEntriesAga
     constexpr int kPerBatch = 16;
     for (int b = 0; b < kBatches; ++b) {
         std::vector<std::string> batch;
-        for (int i = 0; i < kPerBatch; ++i) batch.push_back(std::to_string(b * kPerBatch + i) + padding);
+        for (int i = 0; i < kPerBatch; ++i)
+            batch.push_back(std::to_string(b * kPerBatch + i) + padding);
         producer.produce(batch);
     }
 
@@ -223,7 +232,8 @@ TEST(WsSession, AViewerThatFellBehindIsToldHowManyItMissedThenGetsLiveEntriesAga
     }
     const auto missed = dropped->at("payload").at("count").to_number<std::size_t>();
     EXPECT_GT(missed, 0u);
-    EXPECT_EQ(received + missed, std::size_t{kBatches} * kPerBatch) << "every entry arrived or was counted";
+    EXPECT_EQ(received + missed, std::size_t{kBatches} * kPerBatch)
+        << "every entry arrived or was counted";
     EXPECT_EQ(dropped->at("payload").at("afterId").as_string(), last_id);
 
     std::vector<std::string> after(kPerBatch, "after catching up");
@@ -234,9 +244,8 @@ TEST(WsSession, AViewerThatFellBehindIsToldHowManyItMissedThenGetsLiveEntriesAga
 }
 
 TEST(WsSession, ShutdownSendsThePendingBatchBeforeClosingWith1001) {
-    auto server = std::make_unique<LiveServer>(config_with([](Settings& s) {
-        s.batch_max_delay = std::chrono::milliseconds(60'000);
-    }));
+    auto server = std::make_unique<LiveServer>(
+        config_with([](Settings& s) { s.batch_max_delay = std::chrono::milliseconds(60'000); }));
     Client producer(server->port());
     producer.auth("producer");
     Client viewer(server->port());

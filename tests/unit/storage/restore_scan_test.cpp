@@ -17,7 +17,8 @@ std::string id_of(int n) {
 }
 
 // Offers a row the way SqliteStore's scan does; true when the scan took it.
-bool offer(const RestoreScan& scan, RestoreScan::Part& part, std::int64_t key, std::int64_t seq, int id) {
+bool offer(const RestoreScan& scan, RestoreScan::Part& part, std::int64_t key, std::int64_t seq,
+           int id) {
     const std::string text = id_of(id);
     const RestoreScan::Take take = scan.offer(part, key, seq, text);
     if (!take.into) return false;
@@ -51,9 +52,11 @@ TEST(RestoreScanTest, KeepsTheNewestOfEachAppOldestFirst) {
     EXPECT_TRUE(result.unordered.empty());
     ASSERT_EQ(result.loaded.size(), 2u);
     EXPECT_EQ(result.loaded[0].first, "a");
-    EXPECT_EQ(ids(result.loaded[0].second), (std::vector<std::string>{id_of(5), id_of(7), id_of(9)}));
+    EXPECT_EQ(ids(result.loaded[0].second),
+              (std::vector<std::string>{id_of(5), id_of(7), id_of(9)}));
     EXPECT_EQ(result.loaded[1].first, "b");
-    EXPECT_EQ(ids(result.loaded[1].second), (std::vector<std::string>{id_of(6), id_of(8), id_of(10)}));
+    EXPECT_EQ(ids(result.loaded[1].second),
+              (std::vector<std::string>{id_of(6), id_of(8), id_of(10)}));
     EXPECT_EQ(result.loaded[1].second[0]->app_id, "b");
 }
 
@@ -82,7 +85,8 @@ TEST(RestoreScanTest, JoinsPartsNewestFirstAndCutsAtPerApp) {
     auto result = scan.finish(std::move(parts));
     EXPECT_TRUE(result.unordered.empty());
     ASSERT_EQ(result.loaded.size(), 1u);
-    EXPECT_EQ(ids(result.loaded[0].second), (std::vector<std::string>{id_of(10), id_of(18), id_of(19), id_of(20)}));
+    EXPECT_EQ(ids(result.loaded[0].second),
+              (std::vector<std::string>{id_of(10), id_of(18), id_of(19), id_of(20)}));
 }
 
 TEST(RestoreScanTest, IdsThatDoNotFallWithSeqSendTheAppToTheIndexQuery) {

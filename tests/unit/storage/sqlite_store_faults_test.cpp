@@ -32,8 +32,8 @@ std::string read_file(const fs::path& p) {
 class SqliteStoreFaultsTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("smartlog-faults-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
+        dir_ = fs::temp_directory_path() / ("smartlog-faults-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(std::random_device{}()));
     }
     void TearDown() override { fs::remove_all(dir_); }
 
@@ -92,7 +92,8 @@ std::vector<std::string> names(const std::string& prefix, int n) {
     return out;
 }
 
-TEST_F(SqliteStoreFaultsTest, SyncModeFailsEveryAppendWhileTheDiskIsFullAndRecoversWhenSpaceReturns) {
+TEST_F(SqliteStoreFaultsTest,
+       SyncModeFailsEveryAppendWhileTheDiskIsFullAndRecoversWhenSpaceReturns) {
     FullDisk disk;
     std::mutex events_mu;
     std::vector<StoreEvent> events;
@@ -111,11 +112,14 @@ TEST_F(SqliteStoreFaultsTest, SyncModeFailsEveryAppendWhileTheDiskIsFullAndRecov
         auto store = open(options);
         ASSERT_FALSE(append(*store, entries("a", 3, "before")));
         FullDisk::full = true;
-        EXPECT_EQ(append(*store, entries("a", 4, "lost")), std::make_error_code(std::errc::no_space_on_device));
-        EXPECT_EQ(append(*store, entries("a", 2, "lost-again")), std::make_error_code(std::errc::no_space_on_device));
+        EXPECT_EQ(append(*store, entries("a", 4, "lost")),
+                  std::make_error_code(std::errc::no_space_on_device));
+        EXPECT_EQ(append(*store, entries("a", 2, "lost-again")),
+                  std::make_error_code(std::errc::no_space_on_device));
         EXPECT_GT(FullDisk::refused.load(), 0u);
         EXPECT_FALSE(store->healthy());
-        EXPECT_NE(store->health_message().find("full"), std::string::npos) << store->health_message();
+        EXPECT_NE(store->health_message().find("full"), std::string::npos)
+            << store->health_message();
 
         // Each failure went to the server log, not only to /readyz.
         EXPECT_GE(kinds().size(), 2u);
@@ -184,15 +188,18 @@ TEST_F(SqliteStoreFaultsTest, AnErrorThatIsNotTheDisksStaysUntilRestart) {
     // Another process breaks the schema under the store, then repairs it.
     sqlite3* db = nullptr;
     sqlite3_open((dir_ / "smartlog.db").c_str(), &db);
-    ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE entries RENAME TO moved", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE entries RENAME TO moved", nullptr, nullptr, nullptr),
+              SQLITE_OK);
     EXPECT_EQ(append(*store, entries("a", 1, "x")), std::make_error_code(std::errc::io_error));
     EXPECT_FALSE(store->healthy());
-    ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE moved RENAME TO entries", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE moved RENAME TO entries", nullptr, nullptr, nullptr),
+              SQLITE_OK);
     sqlite3_close(db);
     // Writes work again, but nobody knows what else broke: /readyz keeps saying so.
     EXPECT_FALSE(append(*store, entries("a", 1, "y")));
     EXPECT_FALSE(store->healthy());
-    EXPECT_NE(store->health_message().find("no such table"), std::string::npos) << store->health_message();
+    EXPECT_NE(store->health_message().find("no such table"), std::string::npos)
+        << store->health_message();
 }
 
 // A crash in the middle of writing a transaction leaves a WAL whose last frame is incomplete:
@@ -200,7 +207,8 @@ TEST_F(SqliteStoreFaultsTest, AnErrorThatIsNotTheDisksStaysUntilRestart) {
 TEST_F(SqliteStoreFaultsTest, ATornWalTailKeepsEveryCommittedEntry) {
     const fs::path crashed = dir_ / "crashed";
     auto store = open(sync());
-    for (int i = 0; i < 5; ++i) ASSERT_FALSE(append(*store, entries("a", 20, "b" + std::to_string(i) + "-")));
+    for (int i = 0; i < 5; ++i)
+        ASSERT_FALSE(append(*store, entries("a", 20, "b" + std::to_string(i) + "-")));
     // The files as a SIGKILL would leave them: the store is idle, every commit is in the WAL.
     fs::create_directories(crashed);
     fs::copy_file(dir_ / "smartlog.db", crashed / "smartlog.db");
@@ -233,7 +241,8 @@ TEST_F(SqliteStoreFaultsTest, RefusesADamagedDatabaseAndLeavesItAsItWas) {
     ASSERT_GT(bytes.size(), 8u * 4096);
     // Garbage over the middle of the file, not over the header: only a check of the pages sees it.
     std::mt19937 rng(11);
-    for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 3 * 4096; ++i) bytes[i] = static_cast<char>(rng());
+    for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 3 * 4096; ++i)
+        bytes[i] = static_cast<char>(rng());
     std::ofstream(db, std::ios::binary | std::ios::trunc) << bytes;
 
     try {
@@ -246,7 +255,8 @@ TEST_F(SqliteStoreFaultsTest, RefusesADamagedDatabaseAndLeavesItAsItWas) {
         EXPECT_EQ(what.find('\n'), std::string::npos) << what;
     }
     EXPECT_EQ(read_file(db), bytes);
-    EXPECT_FALSE(fs::exists(dir_ / "smartlog.db-wal") && fs::file_size(dir_ / "smartlog.db-wal") > 0);
+    EXPECT_FALSE(fs::exists(dir_ / "smartlog.db-wal") &&
+                 fs::file_size(dir_ / "smartlog.db-wal") > 0);
 }
 
 // The check runs on its own thread while the constructor reads the histories
@@ -260,7 +270,8 @@ TEST_F(SqliteStoreFaultsTest, RefusesADamagedDatabaseWhileReadingTheHistoriesAlo
     const fs::path db = dir_ / "smartlog.db";
     std::string bytes = read_file(db);
     std::mt19937 rng(11);
-    for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 3 * 4096; ++i) bytes[i] = static_cast<char>(rng());
+    for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 3 * 4096; ++i)
+        bytes[i] = static_cast<char>(rng());
     std::ofstream(db, std::ios::binary | std::ios::trunc) << bytes;
 
     for (auto check : {StartupCheck::quick, StartupCheck::full}) {
@@ -272,13 +283,15 @@ TEST_F(SqliteStoreFaultsTest, RefusesADamagedDatabaseWhileReadingTheHistoriesAlo
             FAIL() << "a damaged database was opened";
         } catch (const std::runtime_error& e) {
             const std::string what = e.what();
-            const std::string name = check == StartupCheck::quick ? "quick_check: " : "integrity_check: ";
+            const std::string name =
+                check == StartupCheck::quick ? "quick_check: " : "integrity_check: ";
             EXPECT_NE(what.find(db.string() + " is damaged (" + name), std::string::npos) << what;
             EXPECT_NE(what.find("changed nothing"), std::string::npos) << what;
             EXPECT_EQ(what.find('\n'), std::string::npos) << what;
         }
         EXPECT_EQ(read_file(db), bytes);
-        EXPECT_FALSE(fs::exists(dir_ / "smartlog.db-wal") && fs::file_size(dir_ / "smartlog.db-wal") > 0);
+        EXPECT_FALSE(fs::exists(dir_ / "smartlog.db-wal") &&
+                     fs::file_size(dir_ / "smartlog.db-wal") > 0);
     }
 }
 

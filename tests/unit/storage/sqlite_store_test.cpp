@@ -23,8 +23,8 @@ namespace fs = std::filesystem;
 class SqliteStoreTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("smartlog-store-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
+        dir_ = fs::temp_directory_path() / ("smartlog-store-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(std::random_device{}()));
     }
     void TearDown() override { fs::remove_all(dir_); }
 
@@ -47,7 +47,8 @@ protected:
         return e;
     }
 
-    std::vector<core::EntryPtr> entries(const std::string& app, int n, const std::string& prefix = "m") {
+    std::vector<core::EntryPtr> entries(const std::string& app, int n,
+                                        const std::string& prefix = "m") {
         std::vector<core::EntryPtr> out;
         for (int i = 0; i < n; ++i) out.push_back(entry(app, prefix + std::to_string(i)));
         return out;
@@ -125,7 +126,8 @@ TEST_F(SqliteStoreTest, LoadRecentGivesTheNewestOfEachAppOldestFirst) {
 }
 
 // What load_recent gave, as app -> ids (oldest first).
-std::map<std::string, std::vector<std::string>> by_app(const std::vector<std::pair<std::string, std::vector<core::EntryPtr>>>& loaded) {
+std::map<std::string, std::vector<std::string>> by_app(
+    const std::vector<std::pair<std::string, std::vector<core::EntryPtr>>>& loaded) {
     std::map<std::string, std::vector<std::string>> out;
     for (const auto& [app, list] : loaded) {
         auto& ids = out[app];
@@ -243,7 +245,13 @@ TEST_F(SqliteStoreTest, ClearHidesTheAppsEntriesAndSurvivesReopen) {
         store->clear("a", [&](std::error_code ec) { cleared.set_value(ec); });
         EXPECT_FALSE(cleared.get_future().get());
         ASSERT_FALSE(append(*store, entries("a", 1, "new")));
-        EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; return q; }())), std::vector<std::string>{"new0"});
+        EXPECT_EQ(messages(query(*store,
+                                 [&] {
+                                     Query q;
+                                     q.app_id = "a";
+                                     return q;
+                                 }())),
+                  std::vector<std::string>{"new0"});
         store->run_retention();  // deletes the hidden rows
         EXPECT_EQ(store->stats().entries_removed, 4u);
     }
@@ -262,25 +270,62 @@ TEST_F(SqliteStoreTest, ClearHidesTheAppsEntriesAndSurvivesReopen) {
 TEST_F(SqliteStoreTest, QueryIsNewestFirstAndPagesWithBefore) {
     auto store = open();
     ASSERT_FALSE(append(*store, entries("a", 7)));
-    auto first = query(*store, [&] { Query q; q.app_id = "a"; q.limit = 3; return q; }());
+    auto first = query(*store, [&] {
+        Query q;
+        q.app_id = "a";
+        q.limit = 3;
+        return q;
+    }());
     EXPECT_EQ(messages(first), (std::vector<std::string>{"m6", "m5", "m4"}));
     EXPECT_TRUE(first.more);
-    auto second = query(*store, [&] { Query q; q.app_id = "a"; q.limit = 3; q.before_id = first.entries.back()->id; return q; }());
+    auto second = query(*store, [&] {
+        Query q;
+        q.app_id = "a";
+        q.limit = 3;
+        q.before_id = first.entries.back()->id;
+        return q;
+    }());
     EXPECT_EQ(messages(second), (std::vector<std::string>{"m3", "m2", "m1"}));
-    auto last = query(*store, [&] { Query q; q.app_id = "a"; q.limit = 3; q.before_id = second.entries.back()->id; return q; }());
+    auto last = query(*store, [&] {
+        Query q;
+        q.app_id = "a";
+        q.limit = 3;
+        q.before_id = second.entries.back()->id;
+        return q;
+    }());
     EXPECT_EQ(messages(last), std::vector<std::string>{"m0"});
     EXPECT_FALSE(last.more);
-    EXPECT_TRUE(query(*store, [&] { Query q; q.app_id = "nope"; return q; }()).entries.empty());
+    EXPECT_TRUE(query(*store,
+                      [&] {
+                          Query q;
+                          q.app_id = "nope";
+                          return q;
+                      }())
+                    .entries.empty());
 }
 
 TEST_F(SqliteStoreTest, QueryFiltersByLevelAndTime) {
     auto store = open();
-    std::vector<core::EntryPtr> batch{entry("a", "one", "info", 1000), entry("a", "two", "error", 2000),
-                                      entry("a", "three", "warn", 3000), entry("a", "four", "error", 4000)};
+    std::vector<core::EntryPtr> batch{
+        entry("a", "one", "info", 1000), entry("a", "two", "error", 2000),
+        entry("a", "three", "warn", 3000), entry("a", "four", "error", 4000)};
     ASSERT_FALSE(append(*store, batch));
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.levels = {"error", "warn"}; return q; }())),
+    EXPECT_EQ(messages(query(*store,
+                             [&] {
+                                 Query q;
+                                 q.app_id = "a";
+                                 q.filter.levels = {"error", "warn"};
+                                 return q;
+                             }())),
               (std::vector<std::string>{"four", "three", "two"}));
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.start_time = 2000; q.filter.end_time = 3000; return q; }())),
+    EXPECT_EQ(messages(query(*store,
+                             [&] {
+                                 Query q;
+                                 q.app_id = "a";
+                                 q.filter.start_time = 2000;
+                                 q.filter.end_time = 3000;
+                                 return q;
+                             }())),
               (std::vector<std::string>{"three", "two"}));
 }
 
@@ -292,18 +337,58 @@ TEST_F(SqliteStoreTest, SearchIsACaseInsensitiveSubstring) {
     ASSERT_FALSE(append(*store, batch));
     ASSERT_FALSE(append(*store, {entry("b", "disk full elsewhere")}));
     // Three characters or more: the trigram index.
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "disk full"; return q; }())),
+    EXPECT_EQ(messages(query(*store,
+                             [&] {
+                                 Query q;
+                                 q.app_id = "a";
+                                 q.filter.search = "disk full";
+                                 return q;
+                             }())),
               std::vector<std::string>{"Disk FULL on /var"});
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "\"quoted\""; return q; }())), std::vector<std::string>{});
+    EXPECT_EQ(messages(query(*store,
+                             [&] {
+                                 Query q;
+                                 q.app_id = "a";
+                                 q.filter.search = "\"quoted\"";
+                                 return q;
+                             }())),
+              std::vector<std::string>{});
     // Wildcards of SQL are plain characters.
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "0% d"; return q; }())), std::vector<std::string>{"100% done"});
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "D IN"; return q; }())), std::vector<std::string>{"user logged in"});
+    EXPECT_EQ(messages(query(*store,
+                             [&] {
+                                 Query q;
+                                 q.app_id = "a";
+                                 q.filter.search = "0% d";
+                                 return q;
+                             }())),
+              std::vector<std::string>{"100% done"});
+    EXPECT_EQ(messages(query(*store,
+                             [&] {
+                                 Query q;
+                                 q.app_id = "a";
+                                 q.filter.search = "D IN";
+                                 return q;
+                             }())),
+              std::vector<std::string>{"user logged in"});
     // Paging through full-text results.
     ASSERT_FALSE(append(*store, {entry("a", "disk full again"), entry("a", "DISK FULL twice")}));
-    auto page = query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "disk full"; q.limit = 2; return q; }());
+    auto page = query(*store, [&] {
+        Query q;
+        q.app_id = "a";
+        q.filter.search = "disk full";
+        q.limit = 2;
+        return q;
+    }());
     EXPECT_EQ(messages(page), (std::vector<std::string>{"DISK FULL twice", "disk full again"}));
     EXPECT_TRUE(page.more);
-    page = query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "disk full"; q.limit = 2; q.before_id = page.entries.back()->id; return q; }());
+    page = query(*store, [&] {
+        Query q;
+        q.app_id = "a";
+        q.filter.search = "disk full";
+        q.limit = 2;
+        q.before_id = page.entries.back()->id;
+        return q;
+    }());
     EXPECT_EQ(messages(page), std::vector<std::string>{"Disk FULL on /var"});
 }
 
@@ -315,8 +400,21 @@ TEST_F(SqliteStoreTest, RetentionKeepsTheNewestEntriesOfEachApp) {
     ASSERT_FALSE(append(*store, entries("a", 20)));
     ASSERT_FALSE(append(*store, entries("b", 4)));
     store->run_retention();
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; return q; }())), (std::vector<std::string>{"m19", "m18", "m17", "m16", "m15"}));
-    EXPECT_EQ(query(*store, [&] { Query q; q.app_id = "b"; return q; }()).entries.size(), 4u);
+    EXPECT_EQ(messages(query(*store,
+                             [&] {
+                                 Query q;
+                                 q.app_id = "a";
+                                 return q;
+                             }())),
+              (std::vector<std::string>{"m19", "m18", "m17", "m16", "m15"}));
+    EXPECT_EQ(query(*store,
+                    [&] {
+                        Query q;
+                        q.app_id = "b";
+                        return q;
+                    }())
+                  .entries.size(),
+              4u);
     EXPECT_EQ(store->stats().entries_removed, 15u);
 }
 
@@ -328,7 +426,13 @@ TEST_F(SqliteStoreTest, RetentionRemovesEntriesOlderThanTheAge) {
     clock_.advance(3600 * 1000 + 1);
     ASSERT_FALSE(append(*store, entries("a", 2, "new")));
     store->run_retention();
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; return q; }())), (std::vector<std::string>{"new1", "new0"}));
+    EXPECT_EQ(messages(query(*store,
+                             [&] {
+                                 Query q;
+                                 q.app_id = "a";
+                                 return q;
+                             }())),
+              (std::vector<std::string>{"new1", "new0"}));
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseOfANewerSchema) {
@@ -443,14 +547,22 @@ TEST_F(SqliteStoreTest, ASecondStoreOnTheSameDataDirRefusesToOpenNamingTheHolder
     } catch (const std::runtime_error& e) {
         const std::string what = e.what();
         EXPECT_NE(what.find("is in use by another smartlogd"), std::string::npos) << what;
-        EXPECT_NE(what.find("pid " + std::to_string(::getpid()) + " on host "), std::string::npos) << what;
+        EXPECT_NE(what.find("pid " + std::to_string(::getpid()) + " on host "), std::string::npos)
+            << what;
         EXPECT_NE(what.find("started "), std::string::npos) << what;
         EXPECT_NE(what.find((dir_ / DirLock::kFileName).string()), std::string::npos) << what;
         EXPECT_EQ(what.find('\n'), std::string::npos) << what;
     }
     // The first one goes on as if nothing happened.
     ASSERT_FALSE(append(*first, entries("a", 2)));
-    EXPECT_EQ(query(*first, [&] { Query q; q.app_id = "a"; return q; }()).entries.size(), 2u);
+    EXPECT_EQ(query(*first,
+                    [&] {
+                        Query q;
+                        q.app_id = "a";
+                        return q;
+                    }())
+                  .entries.size(),
+              2u);
     first.reset();
     // Released with the store.
     EXPECT_NO_THROW(open());
@@ -460,7 +572,8 @@ TEST_F(SqliteStoreTest, ALockFileLeftBehindByADeadProcessDoesNotBlock) {
     // What a killed smartlogd leaves: the file, without its holder (the kernel dropped the lock).
     fs::create_directories(dir_);
     {
-        std::ofstream(dir_ / DirLock::kFileName) << "pid 1 on host elsewhere, started 2000-01-01T00:00:00Z\n";
+        std::ofstream(dir_ / DirLock::kFileName)
+            << "pid 1 on host elsewhere, started 2000-01-01T00:00:00Z\n";
     }
     auto store = open();
     ASSERT_FALSE(append(*store, entries("a", 1)));
@@ -480,7 +593,8 @@ TEST_F(SqliteStoreTest, StorageErrorsReachTheEventSink) {
     EXPECT_TRUE(append(*store, entries("a", 2)));
     const auto errors = events.of(StoreEvent::Kind::error);
     ASSERT_FALSE(errors.empty());
-    EXPECT_NE(errors[0].message.find("no such table: entries"), std::string::npos) << errors[0].message;
+    EXPECT_NE(errors[0].message.find("no such table: entries"), std::string::npos)
+        << errors[0].message;
     EXPECT_EQ(store->stats().entries_failed, 2u);
 }
 
@@ -493,14 +607,16 @@ TEST_F(SqliteStoreTest, RetentionHoldsItsBoundWhileIngestNeverStops) {
     options.retention_step = 10;
     auto store = open(options);
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2((dir_ / "smartlog.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_open_v2((dir_ / "smartlog.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
     // Callbacks run on the storage thread one at a time, right after their commit.
     std::map<std::string, std::int64_t> peak;
     std::vector<std::string> errors;
     auto count_rows = [&](const std::string& app) {
         sqlite3_stmt* s = nullptr;
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM entries e JOIN apps a ON a.key = e.app WHERE a.name = ?", -1, &s,
-                           nullptr);
+        sqlite3_prepare_v2(
+            db, "SELECT count(*) FROM entries e JOIN apps a ON a.key = e.app WHERE a.name = ?", -1,
+            &s, nullptr);
         sqlite3_bind_text(s, 1, app.c_str(), -1, SQLITE_TRANSIENT);
         sqlite3_step(s);
         peak[app] = std::max<std::int64_t>(peak[app], sqlite3_column_int64(s, 0));
@@ -511,11 +627,12 @@ TEST_F(SqliteStoreTest, RetentionHoldsItsBoundWhileIngestNeverStops) {
     for (int i = 0; i < rounds; ++i) {
         for (const std::string app : {"a", "b"}) {
             const int n = app == "a" ? 7 : 23;
-            store->append(entries(app, n, app + std::to_string(i) + "-"), [&, app, i](std::error_code ec) {
-                if (ec) errors.push_back(ec.message());
-                count_rows(app);
-                if (i == rounds - 1 && app == "b") last.set_value();
-            });
+            store->append(entries(app, n, app + std::to_string(i) + "-"),
+                          [&, app, i](std::error_code ec) {
+                              if (ec) errors.push_back(ec.message());
+                              count_rows(app);
+                              if (i == rounds - 1 && app == "b") last.set_value();
+                          });
         }
     }
     last.get_future().wait();
@@ -524,7 +641,12 @@ TEST_F(SqliteStoreTest, RetentionHoldsItsBoundWhileIngestNeverStops) {
     EXPECT_LE(peak["a"], 100);
     EXPECT_LE(peak["b"], 100);
     EXPECT_EQ(peak["b"], 100);  // it did reach the bound: 3,450 entries went in
-    auto newest = query(*store, [&] { Query q; q.app_id = "a"; q.limit = 1000; return q; }());
+    auto newest = query(*store, [&] {
+        Query q;
+        q.app_id = "a";
+        q.limit = 1000;
+        return q;
+    }());
     ASSERT_EQ(newest.entries.size(), 100u);
     EXPECT_EQ(newest.entries.front()->message, "a149-6");
     EXPECT_EQ(store->stats().entries_removed, static_cast<std::uint64_t>(rounds * (7 + 23) - 200));
@@ -535,7 +657,12 @@ TEST_F(SqliteStoreTest, AQuerySeesEveryEntryAppendedBeforeItWithoutWaitingForThe
     options.commit_interval = std::chrono::hours(1);  // only a waiting query makes it commit
     auto store = open(options);
     store->append(entries("a", 3), [](std::error_code) {});
-    EXPECT_EQ(messages(query(*store, [&] { Query q; q.app_id = "a"; return q; }())),
+    EXPECT_EQ(messages(query(*store,
+                             [&] {
+                                 Query q;
+                                 q.app_id = "a";
+                                 return q;
+                             }())),
               (std::vector<std::string>{"m2", "m1", "m0"}));
 }
 
@@ -545,7 +672,13 @@ TEST_F(SqliteStoreTest, AQueryPastItsTimeBudgetEndsWithTimedOut) {
     auto store = open(options);
     ASSERT_FALSE(append(*store, entries("a", 3000)));
     // No entry has this level: the query walks every entry of the app.
-    EXPECT_EQ(query_error(*store, [&] { Query q; q.app_id = "a"; q.filter.levels = {"fatal"}; return q; }()),
+    EXPECT_EQ(query_error(*store,
+                          [&] {
+                              Query q;
+                              q.app_id = "a";
+                              q.filter.levels = {"fatal"};
+                              return q;
+                          }()),
               std::make_error_code(std::errc::timed_out));
     EXPECT_EQ(store->stats().queries_timed_out, 1u);
     // A failed read changes nothing: the store stays healthy and writes go on.
@@ -557,11 +690,25 @@ TEST_F(SqliteStoreTest, ASearchOfOneOrTwoCharactersIsRefused) {
     auto store = open();
     ASSERT_FALSE(append(*store, entries("a", 3)));
     for (std::string search : {"m", "m1", "\xC3\xA9t"}) {
-        EXPECT_EQ(query_error(*store, [&] { Query q; q.app_id = "a"; q.filter.search = search; return q; }()),
+        EXPECT_EQ(query_error(*store,
+                              [&] {
+                                  Query q;
+                                  q.app_id = "a";
+                                  q.filter.search = search;
+                                  return q;
+                              }()),
                   std::make_error_code(std::errc::invalid_argument))
             << search;
     }
-    EXPECT_EQ(query(*store, [&] { Query q; q.app_id = "a"; q.filter.search = "\xC3\xA9t\xC3\xA9"; return q; }()).entries.size(), 0u);
+    EXPECT_EQ(query(*store,
+                    [&] {
+                        Query q;
+                        q.app_id = "a";
+                        q.filter.search = "\xC3\xA9t\xC3\xA9";
+                        return q;
+                    }())
+                  .entries.size(),
+              0u);
 }
 
 TEST_F(SqliteStoreTest, WritesCommitWhileEveryReaderIsBusy) {
@@ -600,22 +747,41 @@ TEST_F(SqliteStoreTest, OneAppsQueriesNeverHoldEveryReader) {
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
     std::atomic<int> a_done{0};
-    store->query([&] { Query q; q.app_id = "a"; return q; }(), [&](std::error_code, QueryResult) {
-        entered.set_value();
-        released.wait();
-        ++a_done;
-    });
+    store->query(
+        [&] {
+            Query q;
+            q.app_id = "a";
+            return q;
+        }(),
+        [&](std::error_code, QueryResult) {
+            entered.set_value();
+            released.wait();
+            ++a_done;
+        });
     entered.get_future().wait();
     // More of app a's queries wait for its first; app b's runs on the other reader meanwhile.
     std::promise<void> all_a;
     for (int i = 0; i < 3; ++i) {
-        store->query([&] { Query q; q.app_id = "a"; return q; }(), [&](std::error_code ec, QueryResult r) {
-            EXPECT_FALSE(ec);
-            EXPECT_EQ(r.entries.size(), 3u);
-            if (++a_done == 4) all_a.set_value();
-        });
+        store->query(
+            [&] {
+                Query q;
+                q.app_id = "a";
+                return q;
+            }(),
+            [&](std::error_code ec, QueryResult r) {
+                EXPECT_FALSE(ec);
+                EXPECT_EQ(r.entries.size(), 3u);
+                if (++a_done == 4) all_a.set_value();
+            });
     }
-    EXPECT_EQ(query(*store, [&] { Query q; q.app_id = "b"; return q; }()).entries.size(), 2u);
+    EXPECT_EQ(query(*store,
+                    [&] {
+                        Query q;
+                        q.app_id = "b";
+                        return q;
+                    }())
+                  .entries.size(),
+              2u);
     EXPECT_EQ(a_done.load(), 0);
     release.set_value();
     all_a.get_future().wait();
@@ -628,13 +794,25 @@ TEST_F(SqliteStoreTest, CloseCancelsQueriesNotStarted) {
     std::promise<void> entered;
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
-    store->query([&] { Query q; q.app_id = "a"; return q; }(), [&](std::error_code, QueryResult) {
-        entered.set_value();
-        released.wait();
-    });
+    store->query(
+        [&] {
+            Query q;
+            q.app_id = "a";
+            return q;
+        }(),
+        [&](std::error_code, QueryResult) {
+            entered.set_value();
+            released.wait();
+        });
     entered.get_future().wait();
     std::promise<std::error_code> second;
-    store->query([&] { Query q; q.app_id = "b"; return q; }(), [&](std::error_code ec, QueryResult) { second.set_value(ec); });
+    store->query(
+        [&] {
+            Query q;
+            q.app_id = "b";
+            return q;
+        }(),
+        [&](std::error_code ec, QueryResult) { second.set_value(ec); });
     std::thread closer([&] { store->close(); });
     EXPECT_EQ(second.get_future().get(), std::make_error_code(std::errc::operation_canceled));
     release.set_value();

@@ -27,7 +27,8 @@ active = false
 id = "alice"
 token_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 apps = { shop = ["read", "write"], old = ["read"] }
-)", "test.toml");
+)",
+               "test.toml");
     return AccessControl(c);
 }
 
@@ -52,16 +53,30 @@ TEST(Authorize, AcceptsTheBearerTokenOfAUserWithThePermission) {
 
 TEST(Authorize, SaysWhyItRefuses) {
     const AccessControl access = users();
-    EXPECT_EQ(status_of(authorize(access, request("Bearer test", "alice"), "", Permission::read)), 400u);
-    EXPECT_EQ(status_of(authorize(access, request("Bearer test", std::string(129, 'u')), "shop", Permission::read)),
+    EXPECT_EQ(status_of(authorize(access, request("Bearer test", "alice"), "", Permission::read)),
               400u);
-    EXPECT_EQ(status_of(authorize(access, request("Basic dGVzdA==", "alice"), "shop", Permission::read)), 401u);
-    EXPECT_EQ(status_of(authorize(access, request("Bearer", "alice"), "shop", Permission::read)), 401u);
-    EXPECT_EQ(status_of(authorize(access, request("Bearer test", ""), "shop", Permission::read)), 401u);
-    EXPECT_EQ(status_of(authorize(access, request("Bearer wrong", "alice"), "shop", Permission::read)), 401u);
-    EXPECT_EQ(status_of(authorize(access, request("Bearer test", "alice"), "shop", Permission::clear)), 403u);
-    EXPECT_EQ(status_of(authorize(access, request("Bearer test", "alice"), "old", Permission::read)), 403u);
-    EXPECT_EQ(status_of(authorize(access, request("Bearer test", "alice"), "nope", Permission::read)), 403u);
+    EXPECT_EQ(status_of(authorize(access, request("Bearer test", std::string(129, 'u')), "shop",
+                                  Permission::read)),
+              400u);
+    EXPECT_EQ(
+        status_of(authorize(access, request("Basic dGVzdA==", "alice"), "shop", Permission::read)),
+        401u);
+    EXPECT_EQ(status_of(authorize(access, request("Bearer", "alice"), "shop", Permission::read)),
+              401u);
+    EXPECT_EQ(status_of(authorize(access, request("Bearer test", ""), "shop", Permission::read)),
+              401u);
+    EXPECT_EQ(
+        status_of(authorize(access, request("Bearer wrong", "alice"), "shop", Permission::read)),
+        401u);
+    EXPECT_EQ(
+        status_of(authorize(access, request("Bearer test", "alice"), "shop", Permission::clear)),
+        403u);
+    EXPECT_EQ(
+        status_of(authorize(access, request("Bearer test", "alice"), "old", Permission::read)),
+        403u);
+    EXPECT_EQ(
+        status_of(authorize(access, request("Bearer test", "alice"), "nope", Permission::read)),
+        403u);
     auto r = authorize(access, request("Bearer wrong", "alice"), "shop", Permission::read);
     EXPECT_EQ(std::get<HttpResponse>(r)[http::field::www_authenticate], "Bearer");
 }

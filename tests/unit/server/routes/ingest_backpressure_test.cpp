@@ -76,9 +76,21 @@ protected:
     Hub hub{ioc, config.settings, store, clock};
     MetricsSampler metrics{ioc, config.settings, hub, stats};
     Router router;
-    ServerContext ctx{ioc,    config.settings, access, hub, stats, router, metrics,
-                      protocol::Limits{config.settings.max_message_bytes, config.settings.max_metadata_bytes},
-                      {},     {},              false,  {},  nullptr, {}};
+    ServerContext ctx{
+        ioc,
+        config.settings,
+        access,
+        hub,
+        stats,
+        router,
+        metrics,
+        protocol::Limits{config.settings.max_message_bytes, config.settings.max_metadata_bytes},
+        {},
+        {},
+        false,
+        {},
+        nullptr,
+        {}};
 };
 
 TEST_P(IngestBackpressure, StorageBehindMeans429WithRetryAfterAndNothingTaken) {
@@ -98,7 +110,9 @@ TEST_P(IngestBackpressure, StorageBehindMeans429WithRetryAfterAndNothingTaken) {
 INSTANTIATE_TEST_SUITE_P(EveryHttpIngestPath, IngestBackpressure, ::testing::ValuesIn(kRequests),
                          [](const auto& info) {
                              std::string name = info.param.name;
-                             std::erase_if(name, [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); });
+                             std::erase_if(name, [](char c) {
+                                 return !std::isalnum(static_cast<unsigned char>(c));
+                             });
                              return name;
                          });
 

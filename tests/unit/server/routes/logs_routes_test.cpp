@@ -21,7 +21,7 @@ protocol::LogsRequest decoded(const HttpRequest& req) {
     auto r = decode_ingest_body(req, protocol::Limits{});
     EXPECT_TRUE(std::holds_alternative<protocol::LogsRequest>(r)) << req.body();
     return std::holds_alternative<protocol::LogsRequest>(r) ? std::get<protocol::LogsRequest>(r)
-                                                             : protocol::LogsRequest{};
+                                                            : protocol::LogsRequest{};
 }
 
 unsigned refusal_status(const HttpRequest& req) {
@@ -60,7 +60,8 @@ TEST(IngestBody, TextPlainIsLinesUnlessItIsAJsonBody) {
 }
 
 TEST(IngestBody, NdjsonRejectsABadLineAloneAndSkipsBlankOnes) {
-    auto logs = decoded(post("{\"message\":\"a\"}\n\n \r\nnot json\n{\"message\":\"b\"}", "application/x-ndjson; charset=utf-8"));
+    auto logs = decoded(post("{\"message\":\"a\"}\n\n \r\nnot json\n{\"message\":\"b\"}",
+                             "application/x-ndjson; charset=utf-8"));
     ASSERT_EQ(logs.accepted.size(), 2u);
     EXPECT_EQ(logs.accepted[1].index, 2u);
     ASSERT_EQ(logs.rejected.size(), 1u);
@@ -90,8 +91,9 @@ TEST(LogsQuery, ReadsEveryParameter) {
 }
 
 TEST(LogsQuery, RefusesOutOfRangeValuesWithA400) {
-    for (const char* bad : {"limit=0", "limit=1001", "limit=1x", "start=abc", "end=", "start=9&end=5", "before=",
-                            "level=123456789012345678901234567890123"}) {
+    for (const char* bad :
+         {"limit=0", "limit=1001", "limit=1x", "start=abc", "end=", "start=9&end=5",
+          "before=", "level=123456789012345678901234567890123"}) {
         auto r = query(bad);
         ASSERT_TRUE(std::holds_alternative<HttpResponse>(r)) << bad;
         EXPECT_EQ(std::get<HttpResponse>(r).result_int(), 400u) << bad;
@@ -105,7 +107,8 @@ TEST(LogsQuery, RefusesAQOfOneOrTwoCharactersThatNoIndexServes) {
         auto r = query(bad);
         ASSERT_TRUE(std::holds_alternative<HttpResponse>(r)) << bad;
         EXPECT_EQ(std::get<HttpResponse>(r).result_int(), 400u) << bad;
-        EXPECT_NE(std::get<HttpResponse>(r).body().find("at least 3 characters"), std::string::npos) << bad;
+        EXPECT_NE(std::get<HttpResponse>(r).body().find("at least 3 characters"), std::string::npos)
+            << bad;
     }
     for (const char* good : {"q=", "q=abc", "q=%C3%A9t%C3%A9"}) {
         EXPECT_TRUE(std::holds_alternative<storage::Query>(query(good))) << good;
@@ -127,7 +130,8 @@ TEST(LogsQuery, CapsTheDistinctLevels) {
         auto r = query(levels(n, 1));
         ASSERT_TRUE(std::holds_alternative<HttpResponse>(r)) << n;
         EXPECT_EQ(std::get<HttpResponse>(r).result_int(), 400u);
-        EXPECT_NE(std::get<HttpResponse>(r).body().find("more than 64 distinct levels"), std::string::npos);
+        EXPECT_NE(std::get<HttpResponse>(r).body().find("more than 64 distinct levels"),
+                  std::string::npos);
     }
 }
 

@@ -57,10 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(any);
         return 0;
     }
-    const auto& q = std::get<storage::Query>(parsed);
-    check(q.app_id == "app");
-    check(q.limit >= 1 && q.limit <= server::routes::kMaxQueryLimit);
-    if (!params.count("limit")) check(q.limit == server::routes::kDefaultQueryLimit);
+    const auto& query = std::get<storage::Query>(parsed);
+    const core::Filter& q = query.filter;
+    check(query.app_id == "app");
+    check(query.limit >= 1 && query.limit <= server::routes::kMaxQueryLimit);
+    if (!params.count("limit")) check(query.limit == server::routes::kDefaultQueryLimit);
     if (q.start_time && q.end_time) check(*q.start_time <= *q.end_time);
     check(q.start_time.has_value() == (params.count("start") == 1));
     check(q.end_time.has_value() == (params.count("end") == 1));
@@ -69,9 +70,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(search == params.end() ? q.search.empty() && q.fields.empty()
                                  : q.search.size() <= search->second.size() &&
                                        q.search.size() <= core::kMaxSearchBytes);
-    if (q.before_id)
-        check(!q.before_id->empty() && q.before_id->size() <= protocol::kMaxIdBytes &&
-              *q.before_id == params.at("before"));
+    if (query.before_id)
+        check(!query.before_id->empty() && query.before_id->size() <= protocol::kMaxIdBytes &&
+              *query.before_id == params.at("before"));
     check(q.levels.size() <= core::kMaxFilterLevels);
     for (std::size_t i = 0; i < q.levels.size(); ++i) {
         const std::string& level = q.levels[i];

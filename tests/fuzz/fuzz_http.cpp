@@ -9,19 +9,14 @@
 #include <optional>
 #include <string_view>
 
-#include "core/clock.hpp"
-#include "server/access_control.hpp"
 #include "server/config.hpp"
-#include "server/hub.hpp"
-#include "server/metrics_sampler.hpp"
 #include "server/router.hpp"
 #include "server/routes/health_routes.hpp"
 #include "server/routes/logs_routes.hpp"
 #include "server/routes/metrics_route.hpp"
-#include "server/server_context.hpp"
-#include "server/stats.hpp"
 #include "storage/memory_store.hpp"
 #include "tests/fuzz/http_checks.hpp"
+#include "tests/support/in_process_server.hpp"
 
 using namespace smartlog;
 using fuzz::check;
@@ -57,34 +52,9 @@ server::Config make_config() {
     return config;
 }
 
-// What Server builds around its listener, without the listener.
-struct World {
-    net::io_context ioc{1};
-    server::Config config = make_config();
-    storage::MemoryStore store;
-    core::ManualClock clock;
-    server::Stats stats;
-    server::AccessControl access{config};
-    server::Hub hub{ioc, config.settings, store, clock};
-    server::MetricsSampler metrics{ioc, config.settings, hub, stats};
-    server::Router router;
-    server::ServerContext ctx{
-        ioc,
-        config.settings,
-        access,
-        hub,
-        stats,
-        router,
-        metrics,
-        protocol::Limits{config.settings.max_message_bytes, config.settings.max_metadata_bytes},
-        {},
-        {},
-        false,
-        {},
-        nullptr,
-        {}};
-
-    World() {
+// The server's state in process, with the HTTP API's routes.
+struct World : test_support::InProcessServer<storage::MemoryStore> {
+    World() : InProcessServer(make_config()) {
         server::routes::add_health_routes(router, ctx);
         server::routes::add_metrics_route(router, ctx);
         server::routes::add_logs_routes(router, ctx);

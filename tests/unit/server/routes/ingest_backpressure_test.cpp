@@ -5,17 +5,10 @@
 
 #include <optional>
 
-#include "core/clock.hpp"
-#include "server/access_control.hpp"
-#include "server/config.hpp"
-#include "server/hub.hpp"
-#include "server/metrics_sampler.hpp"
-#include "server/router.hpp"
 #include "server/routes/logs_routes.hpp"
 #include "server/routes/loki_routes.hpp"
 #include "server/routes/otlp_routes.hpp"
-#include "server/server_context.hpp"
-#include "server/stats.hpp"
+#include "tests/support/in_process_server.hpp"
 #include "tests/unit/server/controlled_store.hpp"
 
 namespace smartlog::server::routes {
@@ -40,10 +33,15 @@ const Request kRequests[] = {
 class IngestBackpressure : public ::testing::TestWithParam<Request> {
 protected:
     IngestBackpressure() {
+        add_logs_routes(server.router, server.ctx);
+        add_otlp_routes(server.router, server.ctx);
+        add_loki_routes(server.router, server.ctx);
+    }
+
+    static Config memory_config() {
+        Config config;
         config.settings.durability = Durability::memory;
-        add_logs_routes(router, ctx);
-        add_otlp_routes(router, ctx);
-        add_loki_routes(router, ctx);
+        return config;
     }
 
     HttpResponse post(const Request& r) {
@@ -54,54 +52,31 @@ protected:
         req.body() = r.body;
         req.prepare_payload();
         std::optional<HttpResponse> answer;
-        router.handle(req, [&](HttpResponse res) { answer = std::move(res); });
-        ioc.poll();
-        ioc.restart();
+        server.router.handle(req, [&](HttpResponse res) { answer = std::move(res); });
+        server.ioc.poll();
+        server.ioc.restart();
         EXPECT_TRUE(answer.has_value()) << r.name << ": no answer";
         return answer.value_or(HttpResponse{});
     }
 
     std::size_t stored_entries() const {
         std::size_t n = 0;
-        for (const auto& batch : store.appended) n += batch.size();
+        for (const auto& batch : server.store.appended) n += batch.size();
         return n;
     }
 
-    net::io_context ioc;
-    Config config;
-    test_support::ControlledStore store;
-    core::ManualClock clock;
-    Stats stats;
-    AccessControl access{config};
-    Hub hub{ioc, config.settings, store, clock};
-    MetricsSampler metrics{ioc, config.settings, hub, stats};
-    Router router;
-    ServerContext ctx{
-        ioc,
-        config.settings,
-        access,
-        hub,
-        stats,
-        router,
-        metrics,
-        protocol::Limits{config.settings.max_message_bytes, config.settings.max_metadata_bytes},
-        {},
-        {},
-        false,
-        {},
-        nullptr,
-        {}};
+    test_support::InProcessServer<test_support::ControlledStore> server{memory_config()};
 };
 
 TEST_P(IngestBackpressure, StorageBehindMeans429WithRetryAfterAndNothingTaken) {
-    store.backlog = true;
+    server.store.backlog = true;
     const HttpResponse refused = post(GetParam());
     EXPECT_EQ(refused.result_int(), 429u) << refused.body();
     EXPECT_EQ(refused[http::field::retry_after], "1");
     EXPECT_EQ(stored_entries(), 0u);
-    EXPECT_EQ(hub.throttled_requests, 1u);
+    EXPECT_EQ(server.hub.throttled_requests, 1u);
 
-    store.backlog = false;
+    server.store.backlog = false;
     const HttpResponse taken = post(GetParam());
     EXPECT_LT(taken.result_int(), 300u) << taken.body();
     EXPECT_EQ(stored_entries(), 1u);

@@ -25,11 +25,21 @@ using namespace std::chrono_literals;
 
 class WsClient {
 public:
-    // Connects to ws://127.0.0.1:`port``target`.
-    explicit WsClient(unsigned short port, const std::string& target = "/") : ws_(ioc_) {
+    // Connects to ws://127.0.0.1:`port``target`. `receive_buffer`: SO_RCVBUF of the socket, to
+    // make a peer that takes little.
+    explicit WsClient(unsigned short port, const std::string& target = "/",
+                      std::optional<int> receive_buffer = std::nullopt)
+        : ws_(ioc_) {
         const net::ip::tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
+        auto& socket = beast::get_lowest_layer(ws_).socket();
+        if (receive_buffer) {
+            socket.open(endpoint.protocol());
+            socket.set_option(net::socket_base::receive_buffer_size(*receive_buffer));
+        }
         check(run([&](auto h) { beast::get_lowest_layer(ws_).async_connect(endpoint, h); }, 5s),
               "connect");
+        // Small request, small answer, wait: without this a round trip may wait for a delayed ACK.
+        socket.set_option(net::ip::tcp::no_delay(true));
         ws_.read_message_max(64u << 20);
         check(run(
                   [&](auto h) {

@@ -41,7 +41,7 @@ void ingest_entries(ServerContext& ctx, const IngestSource& source, protocol::Lo
         return refuse(IngestOutcome::Status::backlogged, kBacklogRetry,
                       "storage is behind; retry shortly");
     }
-    const auto verdict = admit_entries(app, nullptr, total, std::chrono::steady_clock::now());
+    const auto verdict = admit_entries(app, nullptr, total, ctx.hub.clock().steady_now());
     if (verdict.outcome == IngestVerdict::Outcome::over_burst) {
         return refuse(IngestOutcome::Status::too_large, {}, verdict.message);
     }

@@ -6,7 +6,7 @@
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer } = require('../support/server');
-const { startRedis, redisInstalled } = require('../support/redis');
+const { startRedis, redisInstalled, redisCommand } = require('../support/redis');
 const { as, sendLogs, history, waitFor, TEST_TOML } = require('../support/client');
 
 const skip = redisInstalled() ? false : 'redis-server is not installed';
@@ -193,6 +193,31 @@ describe('cluster mode: three nodes on one Redis', { skip, timeout: 120000 }, ()
     }
   });
 
+  test('a node whose bus connection is cut reads what it missed from the stream, in order', async () => {
+    const [A, B] = nodes;
+    const onA = await connect(A, 'bob', 'app2');
+    const onB = await connect(B, 'bob', 'app2');
+    await history(onA);
+    await history(onB);
+    const producer = await connect(A, 'bob', 'app2', { mode: 'producer' });
+    const list = await redisCommand(redis.port, ['CLIENT', 'LIST'], PASSWORD);
+    const line = list.split('\n').find((l) => / name=smartlog:B:bus /.test(l));
+    assert.ok(line, list);
+    const id = line.match(/^id=(\d+)/)[1];
+    assert.equal(await redisCommand(redis.port, ['CLIENT', 'KILL', 'ID', id], PASSWORD), 1);
+    // Written while B is away from the bus: it gets them by reading the stream once back.
+    for (let i = 0; i < 10; i++) {
+      const ack = await sendLogs(producer, [{ message: `cut-${i}-a` }, { message: `cut-${i}-b` }]);
+      assert.equal(ack.payload.accepted, 2);
+    }
+    const [a, b] = await Promise.all([onA.entries(20, 10000), onB.entries(20, 10000)]);
+    assert.deepEqual(ids(b), ids(a), 'the same entries in the same order');
+    assert.deepEqual(a.map((e) => e.message),
+      Array.from({ length: 10 }, (_, i) => [`cut-${i}-a`, `cut-${i}-b`]).flat());
+    await assertNoMoreLogs(onB);
+    assert.match(B.output(), /redis bus .*reconnecting/, 'B did lose its bus connection');
+  });
+
   test('without Redis: ingest refused as retryable, /readyz false, history still served', async () => {
     const viewer = await connect(nodes[1], 'alice', 'app1');
     const before = (await history(viewer)).payload;
@@ -227,5 +252,65 @@ describe('cluster mode: three nodes on one Redis', { skip, timeout: 120000 }, ()
     assert.equal(h.gap, true);
     assert.deepEqual(h.payload.map((e) => e.message), ['after-restart']);
     await assertNoMoreLogs(viewer);
+  });
+});
+
+describe('cluster mode: apps spread over two Redis servers', { skip, timeout: 120000 }, () => {
+  const servers = [];
+  const nodes = [];
+  const clients = [];
+
+  before(async () => {
+    servers.push(await startRedis(), await startRedis());
+    // The same servers, listed in another order on each node: the ring does not depend on it.
+    const lists = [[0, 1], [1, 0]].map((order) => order.map((i) => servers[i].url).join(','));
+    for (const list of lists) {
+      nodes.push(await startServer({ args: ['--cluster-redis', list, '--durability', 'memory'] }));
+    }
+    for (const node of nodes) {
+      await waitFor(async () => (await readyz(node)).status === 200, { timeoutMs: 10000, what: 'readyz' });
+    }
+  });
+
+  after(async () => {
+    for (const c of clients) c.close();
+    for (const node of nodes) {
+      const { code } = await node.stop();
+      assert.equal(code, 0, `smartlogd exit code\n${node.output()}`);
+    }
+    for (const r of servers) await r.stop();
+  });
+
+  test('each app lives on one server, the same for every node, and is delivered alike', async () => {
+    const apps = Array.from({ length: 8 }, (_, i) => `shard-app-${i}`);
+    const viewers = {};
+    for (const app of apps) {
+      viewers[app] = [];
+      for (const node of nodes) {
+        const v = await as(node.wsUrl, 'viewer', app);
+        clients.push(v);
+        await history(v);
+        viewers[app].push(v);
+      }
+    }
+    for (const [k, app] of apps.entries()) {
+      const producer = await as(nodes[k % 2].wsUrl, 'producer', app, { mode: 'producer' });
+      clients.push(producer);
+      const ack = await sendLogs(producer, Array.from({ length: 3 }, (_, i) => ({ message: `${app}-${i}` })));
+      assert.equal(ack.payload.accepted, 3);
+    }
+    for (const app of apps) {
+      const [a, b] = await Promise.all(viewers[app].map((v) => v.entries(3)));
+      assert.deepEqual(ids(a), ids(b));
+      assert.deepEqual(a.map((e) => e.message), [`${app}-0`, `${app}-1`, `${app}-2`]);
+    }
+    // Where the apps went: each on exactly one server, and both servers used.
+    const held = [];
+    for (const r of servers) {
+      const keys = await redisCommand(r.port, ['KEYS', 'smartlog:*:meta']);
+      held.push(keys.map((k) => k.replace(/^smartlog:\{(.*)\}:meta$/, '$1')).sort());
+    }
+    assert.ok(held[0].length > 0 && held[1].length > 0, JSON.stringify(held));
+    assert.deepEqual([...held[0], ...held[1]].sort(), [...apps].sort());
   });
 });

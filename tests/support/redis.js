@@ -53,4 +53,50 @@ async function startRedis({ port, password, timeoutMs = 10000 } = {}) {
   };
 }
 
-module.exports = { startRedis, redisInstalled, freePort };
+// Sends one command to the Redis on `port` (after AUTH with `password` when given) and resolves
+// with its reply, parsed as far as the tests need: a bulk string, an integer, a status, or an
+// array of them.
+function redisCommand(port, args, password) {
+  const encode = (list) => `*${list.length}\r\n${list.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = Buffer.alloc(0);
+    socket.on('error', reject);
+    socket.on('data', (chunk) => {
+      data = Buffer.concat([data, chunk]);
+      let parsed = parseReply(data, 0);
+      if (parsed && password) parsed = parseReply(data, parsed.next);
+      if (parsed) { socket.end(); resolve(parsed.value); }
+    });
+    socket.write((password ? encode(['AUTH', password]) : '') + encode(args));
+  });
+}
+
+function parseReply(buf, at) {
+  const eol = buf.indexOf('\r\n', at);
+  if (eol < 0) return null;
+  const kind = String.fromCharCode(buf[at]);
+  const line = buf.toString('utf8', at + 1, eol);
+  if (kind === '+' || kind === '-') return { value: line, next: eol + 2 };
+  if (kind === ':') return { value: Number(line), next: eol + 2 };
+  if (kind === '$') {
+    const n = Number(line);
+    if (n < 0) return { value: null, next: eol + 2 };
+    if (buf.length < eol + 2 + n + 2) return null;
+    return { value: buf.toString('utf8', eol + 2, eol + 2 + n), next: eol + 2 + n + 2 };
+  }
+  if (kind === '*') {
+    const out = [];
+    let next = eol + 2;
+    for (let i = 0; i < Number(line); i++) {
+      const item = parseReply(buf, next);
+      if (!item) return null;
+      out.push(item.value);
+      next = item.next;
+    }
+    return { value: out, next };
+  }
+  throw new Error(`unexpected reply ${kind}${line}`);
+}
+
+module.exports = { startRedis, redisInstalled, freePort, redisCommand };

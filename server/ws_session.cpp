@@ -355,9 +355,11 @@ void WsSession::on_history(const protocol::HistoryRequest& req) {
         // Cluster mode: this node's history of the app is not in step with the bus yet (or has
         // not received `afterId`): answer once it is, and read nothing more meanwhile.
         held_history_ = req;
-        ctx_.hub.when_history_ready(*app_, req.after_id, [weak = weak_from_this()] {
+        const std::uint64_t seq = ++held_history_seq_;
+        ctx_.hub.when_history_ready(*app_, req.after_id, [weak = weak_from_this(), seq] {
             auto self = weak.lock();
-            if (!self || !self->held_history_) return;
+            // A re-authentication drops the held request; a later one has a waiter of its own.
+            if (!self || !self->held_history_ || self->held_history_seq_ != seq) return;
             auto held = std::move(*self->held_history_);
             self->held_history_.reset();
             if (!self->closing_ && self->app_) self->answer_history(held);

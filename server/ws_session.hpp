@@ -166,6 +166,7 @@ private:
     std::optional<std::pair<protocol::LogsRequest, std::string>> held_logs_;
     // Cluster mode: a request_history waiting for its app to be in step with the bus.
     std::optional<protocol::HistoryRequest> held_history_;
+    std::uint64_t held_history_seq_ = 0;  // which hold the hub's callback answers
 
     // Reading and liveness.
     bool reading_ = false;

@@ -160,6 +160,27 @@ describe('cluster mode: three nodes on one Redis', { skip, timeout: 120000 }, ()
     assert.equal(liveAfter().length, expected, 'nothing more');
   });
 
+  test('more than history_limit written while away: gap, from the oldest entry kept', async () => {
+    const [A, B, C] = nodes;
+    const reference = await connect(A, 'alice', 'app1');
+    await history(reference);
+    const viewer = await connect(B, 'alice', 'app1');
+    await history(viewer);
+    const producer = await connect(A, 'alice', 'app1', { mode: 'producer' });
+    await sendLogs(producer, [{ message: 'last seen' }]);
+    const [seen] = await viewer.entries(1);
+    viewer.close();
+    for (let i = 0; i < 26; i++) {
+      const ack = await sendLogs(producer, Array.from({ length: 20 }, (_, j) => ({ message: `away-${i}-${j}` })));
+      assert.equal(ack.payload.accepted, 20);
+    }
+    const all = await reference.entries(521, 10000);
+    const back = await connect(C, 'alice', 'app1');
+    const h = await history(back, { afterId: seen.id });
+    assert.equal(h.gap, true);
+    assert.deepEqual(ids(h.payload), ids(all).slice(-500), 'the history_limit newest, oldest first');
+  });
+
   test('clear on one node reaches every node; ids from before it answer gap', async () => {
     const viewers = [];
     const others = [];

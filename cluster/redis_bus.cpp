@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <cstdlib>
+
 #include "cluster/bus_message.hpp"
 #include "cluster/redis_functions.hpp"
 #include "core/cluster_id.hpp"
@@ -20,6 +22,8 @@ std::vector<std::string> addresses_of(const std::vector<RedisUrl>& servers) {
 }
 
 constexpr std::chrono::seconds kRetryDelay{1};
+constexpr std::chrono::seconds kHeartbeat{1};
+constexpr std::uint64_t kPositionCheckEvery = 5;  // heartbeats
 
 }  // namespace
 
@@ -27,7 +31,8 @@ RedisBus::RedisBus(net::io_context& ioc, Options options)
     : ioc_(ioc),
       options_(std::move(options)),
       ring_(addresses_of(options_.servers)),
-      retry_timer_(ioc) {
+      retry_timer_(ioc),
+      heartbeat_(ioc) {
     shards_.resize(options_.servers.size());
     for (std::size_t i = 0; i < shards_.size(); ++i) {
         RedisConnection::Options c = options_.connection;
@@ -68,12 +73,14 @@ void RedisBus::start() {
         s.commands->start();
         s.subscriber->start();
     }
+    arm_heartbeat();
 }
 
 void RedisBus::stop() {
     if (stopped_) return;
     stopped_ = true;
     retry_timer_.cancel();
+    heartbeat_.cancel();
     for (Shard& s : shards_) {
         s.commands->stop();
         s.subscriber->stop();
@@ -140,6 +147,52 @@ void RedisBus::arm_retry() {
             }
         }
     });
+}
+
+void RedisBus::arm_heartbeat() {
+    heartbeat_.expires_after(kHeartbeat);
+    heartbeat_.async_wait([this](boost::system::error_code ec) {
+        if (ec || stopped_) return;
+        const auto ignore = [](std::error_code, RedisReply) {};
+        for (Shard& s : shards_) {
+            if (s.commands->ready()) s.commands->command({"PING"}, ignore);
+            // Allowed while subscribed (RESP2 answers ["pong", ""]).
+            if (s.subscribed && s.subscriber->ready()) s.subscriber->command({"PING"}, ignore);
+        }
+        if (++heartbeats_ % kPositionCheckEvery == 0) check_positions();
+        arm_heartbeat();
+    });
+}
+
+void RedisBus::check_positions() {
+    for (auto& [app, feed] : feeds_) {
+        if (feed.state != FeedState::live || !shard_usable(shards_[feed.shard])) continue;
+        shards_[feed.shard].commands->command(
+            {"HMGET", meta_key(app), "epoch", "top"},
+            [this, app = app](std::error_code ec, RedisReply reply) {
+                auto it = feeds_.find(app);
+                if (ec || stopped_ || it == feeds_.end() || reply.elements.size() != 2) return;
+                Feed& f = it->second;
+                if (f.state != FeedState::live) return;
+                const std::string epoch = reply.elements[0].is_nil() ? "" : reply.elements[0].str;
+                const std::uint64_t top = reply.elements[1].is_nil()
+                                              ? 0
+                                              : std::strtoull(reply.elements[1].str.c_str(),
+                                                              nullptr, 10);
+                const bool behind = epoch != f.epoch || top >= f.next;
+                if (!behind) {
+                    f.behind_at = 0;
+                } else if (f.behind_at != f.next) {
+                    // Maybe only in flight on the bus: look again at the next check.
+                    f.behind_at = f.next;
+                } else {
+                    f.behind_at = 0;
+                    log("redis: app " + app + " was behind Redis with nothing arriving; reading "
+                        "its stream");
+                    read(app, f, f.next);
+                }
+            });
+    }
 }
 
 void RedisBus::open(const std::string& app) {

@@ -77,6 +77,9 @@ private:
         std::vector<std::string> held;  // messages that came while reading, in order
         std::size_t held_bytes = 0;
         bool held_overflow = false;  // some were dropped: read again after this read
+        // The next offset when a position check last found Redis ahead of this node: found so
+        // twice in a row, the app's newest message was lost and its stream is read.
+        std::uint64_t behind_at = 0;
     };
 
     bool shard_usable(const Shard& s) const noexcept {
@@ -94,6 +97,10 @@ private:
     void deliver(const std::string& app, Feed& feed, std::string_view text, bool live);
     void log(const std::string& line) const;
     void arm_retry();
+    // Every second: a PING on each connection (the watchdog then notices a server that stopped
+    // answering) and, every few seconds, a check of each app's position against Redis.
+    void arm_heartbeat();
+    void check_positions();
 
     boost::asio::io_context& ioc_;
     Options options_;
@@ -104,6 +111,8 @@ private:
     std::uint64_t next_read_id_ = 1;
     boost::asio::steady_timer retry_timer_;  // feeds whose read failed try again
     bool retry_armed_ = false;
+    boost::asio::steady_timer heartbeat_;
+    std::uint64_t heartbeats_ = 0;
     bool stopped_ = false;
 };
 

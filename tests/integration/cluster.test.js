@@ -239,6 +239,37 @@ describe('cluster mode: three nodes on one Redis', { skip, timeout: 120000 }, ()
     assert.match(B.output(), /redis bus .*reconnecting/, 'B did lose its bus connection');
   });
 
+  test('an app whose newest message never reached the bus is read from its stream', async () => {
+    const viewers = [];
+    for (const node of nodes) {
+      const v = await connect(node, 'bob', 'app2');
+      await history(v);
+      viewers.push(v);
+    }
+    // An append that publishes on another channel: in Redis, never on the bus (a lost message).
+    const field = (text) => {
+      const b = Buffer.from(text);
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(b.length);
+      return Buffer.concat([len, b]);
+    };
+    const ts = Buffer.alloc(8);
+    ts.writeBigUInt64LE(BigInt(Date.now()));
+    const payload = Buffer.concat([field('bob'), ts, Buffer.from([0]), field('warn'),
+      field('never on the bus'), field(''), field('')]);
+    const reply = await redisCommand(redis.port, ['FCALL', 'smartlog_append', '2',
+      'smartlog:{app2}:meta', 'smartlog:{app2}:stream', 'app2', '1', payload, '1000', 'elsewhere'],
+    PASSWORD);
+    assert.ok(Array.isArray(reply), String(reply));
+    // Each node's position check finds Redis ahead and reads the stream (within ~10 s).
+    const got = await Promise.all(viewers.map((v) => v.entries(1, 15000)));
+    for (const [e] of got) {
+      assert.equal(e.message, 'never on the bus');
+      assert.equal(e.level, 'warn');
+      assert.equal(e.id, got[0][0].id);
+    }
+  });
+
   test('without Redis: ingest refused as retryable, /readyz false, history still served', async () => {
     const viewer = await connect(nodes[1], 'alice', 'app1');
     const before = (await history(viewer)).payload;

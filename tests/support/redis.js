@@ -57,7 +57,11 @@ async function startRedis({ port, password, timeoutMs = 10000 } = {}) {
 // with its reply, parsed as far as the tests need: a bulk string, an integer, a status, or an
 // array of them.
 function redisCommand(port, args, password) {
-  const encode = (list) => `*${list.length}\r\n${list.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  // Arguments are strings or Buffers (binary payloads).
+  const encode = (list) => Buffer.concat([Buffer.from(`*${list.length}\r\n`), ...list.map((a) => {
+    const bytes = Buffer.isBuffer(a) ? a : Buffer.from(a);
+    return Buffer.concat([Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n')]);
+  })]);
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let data = Buffer.alloc(0);
@@ -68,7 +72,7 @@ function redisCommand(port, args, password) {
       if (parsed && password) parsed = parseReply(data, parsed.next);
       if (parsed) { socket.end(); resolve(parsed.value); }
     });
-    socket.write((password ? encode(['AUTH', password]) : '') + encode(args));
+    socket.write(Buffer.concat([password ? encode(['AUTH', password]) : Buffer.alloc(0), encode(args)]));
   });
 }
 

@@ -18,8 +18,8 @@ TEST(ClusterId, IsAUuidV7WhoseTimeTheSingleNodeReadsToo) {
 }
 
 TEST(ClusterId, DecodesWhatItEncodes) {
-    for (std::uint64_t offset :
-         {1ull, 2ull, (1ull << 30) - 1, 1ull << 30, kClusterOffsetLimit - 1}) {
+    const std::uint64_t offsets[] = {1, 2, (1ull << 30) - 1, 1ull << 30, kClusterOffsetLimit - 1};
+    for (std::uint64_t offset : offsets) {
         const ClusterId parts{1'764'000'000'000, offset, 0xdeadbeef};
         const auto back = parse_cluster_id(make_cluster_id(parts));
         ASSERT_TRUE(back);

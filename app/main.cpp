@@ -15,6 +15,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cluster/redis_bus.hpp"
 #include "core/clock.hpp"
 #include "server/config.hpp"
 #include "server/connection_limit.hpp"
@@ -93,6 +94,14 @@ void check_data_dir(const std::string& dir) {
     throw server::ConfigError(fmt::format(
         "data_dir \"{}\": {} (running as {}); choose another directory with --data-dir or data_dir",
         dir, std::strerror(err), current_user()));
+}
+
+// This node's name in Redis: node_id, or the host name and the port it listens on.
+std::string node_id(const server::Settings& settings, const server::tcp::endpoint& endpoint) {
+    if (!settings.node_id.empty()) return settings.node_id;
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "localhost");
+    return fmt::format("{}:{}", host, endpoint.port());
 }
 
 // --check-config: what would start, and the warnings it would start with; nothing is opened.
@@ -179,6 +188,18 @@ int run(int argc, char** argv) {
     server::reserve_descriptors(settings.max_connections);
     server::Server server(config, *store, clock);
     serve_dashboard(server.router());
+    // Cluster mode: the bus before the histories, which it then fills instead of the store.
+    std::unique_ptr<cluster::RedisBus> bus;
+    if (!settings.cluster_redis.empty()) {
+        cluster::RedisBus::Options options;
+        options.servers = cluster::parse_redis_urls(settings.cluster_redis);
+        options.node_id = node_id(settings, server.local_endpoint());
+        options.history_limit = settings.history_limit;
+        options.log = [](const std::string& line) { spdlog::warn("{}", line); };
+        bus = std::make_unique<cluster::RedisBus>(server.context().ioc, std::move(options));
+        server.context().hub.set_bus(bus.get());
+        bus->start();
+    }
     const std::size_t restored = server.context().hub.restore(settings.history_limit);
     const auto restore_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::steady_clock::now() - restore_started)
@@ -202,6 +223,13 @@ int run(int argc, char** argv) {
     spdlog::info("durability={} history_limit={} restored={} in {} ms config={}",
                  server::durability_name(settings.durability), settings.history_limit, restored,
                  restore_ms, config.config_file.empty() ? "(none)" : config.config_file);
+    if (bus) {
+        std::string servers;
+        for (const auto& url : cluster::parse_redis_urls(settings.cluster_redis))
+            servers += (servers.empty() ? "" : ", ") + url.address();
+        spdlog::info("cluster mode: node {} on Redis {}",
+                     node_id(settings, server.local_endpoint()), servers);
+    }
     server.run();
     spdlog::info("stopped");
     return 0;

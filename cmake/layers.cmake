@@ -44,3 +44,10 @@ foreach(library smartlog_core smartlog_protocol smartlog_protocol_ingest smartlo
                 smartlog_server smartlog_client smartlog_web)
     smartlog_forbid_links(${library} smartlog_storage SQLite::SQLite3)
 endforeach()
+
+# The server knows cluster mode through the Bus interface alone (smartlog_bus_interface): the
+# Redis client and hiredis are linked by app/ and the tests.
+foreach(library smartlog_core smartlog_protocol smartlog_protocol_ingest smartlog_store_interface
+                smartlog_server smartlog_client smartlog_web)
+    smartlog_forbid_links(${library} smartlog_cluster)
+endforeach()

@@ -12,6 +12,7 @@ std::string_view wire_name(errc e) noexcept {
         case errc::forbidden: return "forbidden";
         case errc::too_large: return "too_large";
         case errc::rate_limited: return "rate_limited";
+        case errc::unavailable: return "unavailable";
     }
     return "unknown";
 }

@@ -14,6 +14,8 @@ enum class errc {
     forbidden,
     too_large,
     rate_limited,
+    // Cluster mode: Redis did not take the entries (docs/cluster.md); retry later.
+    unavailable,
 };
 
 // Codes carried by `auth_error` messages.

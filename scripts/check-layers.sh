@@ -47,10 +47,14 @@ rules=(
   "store-interface;^storage/(store|memory_store)\.hpp$;std core/ storage/store.hpp"
   # Boost.Asio: the store worker's io_context and timers (storage/store_worker.hpp).
   "storage;^storage/;std sqlite3 boost.asio fcntl.h sys/file.h unistd.h core/ storage/"
-  "server;^server/;std boost.asio boost.beast boost.json boost.system openssl spdlog fmt cli11 toml++ unistd.h malloc.h sys/socket.h sys/types.h sys/ioctl.h sys/resource.h sys/statvfs.h linux/sockios.h core/ protocol/ server/ storage/store.hpp"
+  # smartlog_bus_interface: all the server may know of cluster mode.
+  "bus-interface;^cluster/(bus|redis_url)\.hpp$;std core/ protocol/messages.hpp"
+  # smartlog_cluster: the Redis client (Asio, hiredis's reader) and the bus on it.
+  "cluster;^cluster/;std boost.asio hiredis core/ protocol/ cluster/"
+  "server;^server/;std boost.asio boost.beast boost.json boost.system openssl spdlog fmt cli11 toml++ unistd.h malloc.h sys/socket.h sys/types.h sys/ioctl.h sys/resource.h sys/statvfs.h linux/sockios.h core/ protocol/ server/ storage/store.hpp cluster/bus.hpp cluster/redis_url.hpp"
   "web;^web/;std web/"
   # smartlogd's main: the one place that picks the concrete store and wires the layers.
-  "app;^app/;std spdlog fmt fcntl.h pwd.h unistd.h core/ server/ storage/ web/"
+  "app;^app/;std spdlog fmt fcntl.h pwd.h unistd.h core/ server/ storage/ cluster/ web/"
   # The load generator talks to smartlogd over the wire only: no smartlog header.
   "bench;^bench/;std boost.asio boost.beast boost.json boost.system fmt hiredis fcntl.h netinet/in.h signal.h string.h sys/prctl.h sys/resource.h sys/socket.h sys/wait.h unistd.h bench/"
   "examples;^examples/;std spdlog smartlog/"

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "cluster/redis_url.hpp"
 #include "core/closest_name.hpp"
 #include "core/units.hpp"
 #include "protocol/limits.hpp"
@@ -288,6 +289,24 @@ const std::vector<SettingSpec>& setting_specs() {
                                   "Control messages a connection may send at once above its rate "
                                   "(0: control_rate_limit; ignored when the rate is 0)",
                                   &Settings::control_rate_burst));
+        v.push_back({"cluster_redis",
+                     "Cluster mode: Redis servers that nodes share apps through, comma-separated "
+                     "redis://[:password@]host:port (unset: a single node)",
+                     [](Settings& s, const std::string& text) {
+                         cluster::parse_redis_urls(text);  // throws std::invalid_argument
+                         s.cluster_redis = text;
+                     },
+                     [](const Settings& s) {
+                         // Passwords stay out of --help and summaries.
+                         std::string out;
+                         for (const auto& url : cluster::parse_redis_urls(s.cluster_redis))
+                             out += (out.empty() ? "redis://" : ",redis://") + url.address();
+                         return out;
+                     }});
+        v.push_back(string_setting("node_id",
+                                   "Cluster mode: this node's name in Redis (unset: host name and "
+                                   "port)",
+                                   &Settings::node_id));
         v.push_back({"log_level", "Server log level: trace, debug, info, warn, error, off",
                      [](Settings& s, const std::string& text) {
                          static const std::set<std::string> levels{
@@ -857,6 +876,8 @@ LoadResult load_config(int argc, const char* const* argv) {
         try {
             spec.set(config.settings, value);
         } catch (const std::invalid_argument& e) {
+            // cluster_redis may carry passwords: its own message names the URL without them.
+            if (spec.key == "cluster_redis") throw ConfigError(origin + ": " + e.what());
             throw ConfigError(fmt::format("{}: \"{}\": {}", origin, value, e.what()));
         }
     }

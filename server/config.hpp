@@ -67,6 +67,10 @@ struct Settings {
     // Control messages (everything but `logs`) per second and connection; 0: unlimited.
     std::uint64_t control_rate_limit = 50;
     std::uint64_t control_rate_burst = 200;
+    // Cluster mode (docs/cluster.md): comma-separated redis://[:password@]host:port URLs; apps
+    // are spread over them. Empty: a single node, nothing shared.
+    std::string cluster_redis;
+    std::string node_id;  // names this node in Redis (CLIENT LIST); empty: host name and port
     std::string log_level = "info";
     bool insecure_open = false;
 };

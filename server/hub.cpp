@@ -2,12 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/level.hpp"
 #include "protocol/encode.hpp"
 #include "server/ingest_limit.hpp"
 #include "server/server_context.hpp"
 
 namespace smartlog::server {
+
+namespace {
+
+// How long a history request waits for its app to be in step with the bus (cluster mode).
+constexpr std::chrono::seconds kHistoryWaitLimit{3};
+
+}  // namespace
 
 AppChannel::AppChannel(net::io_context& ioc, std::string app_id, const Settings& settings,
                        std::chrono::steady_clock::time_point now)
@@ -28,13 +37,22 @@ std::string too_many_apps_message(const ServerContext& ctx) {
 }
 
 Hub::Hub(net::io_context& ioc, const Settings& settings, storage::Store& store, core::Clock& clock)
-    : ioc_(ioc), settings_(settings), store_(store), clock_(clock), ingest_poll_(ioc) {}
+    : ioc_(ioc),
+      settings_(settings),
+      store_(store),
+      clock_(clock),
+      ingest_poll_(ioc),
+      history_wait_timer_(ioc) {}
 
 Hub::~Hub() = default;
 
 AppChannel& Hub::channel(const std::string& app_id) {
     auto& slot = channels_[app_id];
-    if (!slot) slot = std::make_unique<AppChannel>(ioc_, app_id, settings_, clock_.steady_now());
+    if (!slot) {
+        slot = std::make_unique<AppChannel>(ioc_, app_id, settings_, clock_.steady_now());
+        // Cluster mode: the app's history is filled from Redis, then fed from the bus.
+        if (bus_) bus_->open(app_id);
+    }
     return *slot;
 }
 
@@ -52,13 +70,19 @@ bool Hub::idle(const AppChannel& app) noexcept {
 }
 
 std::size_t Hub::release_idle() {
-    return std::erase_if(channels_, [](const auto& kv) { return idle(*kv.second); });
+    return std::erase_if(channels_, [this](const auto& kv) {
+        if (!idle(*kv.second)) return false;
+        if (bus_) bus_->close(kv.first);
+        return true;
+    });
 }
 
 void Hub::release_later(const std::string& app_id) {
     net::post(ioc_, [this, app_id] {
         auto it = channels_.find(app_id);
-        if (it != channels_.end() && idle(*it->second)) channels_.erase(it);
+        if (it == channels_.end() || !idle(*it->second)) return;
+        if (bus_) bus_->close(app_id);
+        channels_.erase(it);
     });
 }
 
@@ -71,6 +95,7 @@ void Hub::join(AppChannel& app, Subscriber& member) { app.members.push_back(&mem
 
 void Hub::leave(AppChannel& app, Subscriber& member) {
     std::erase(app.members, &member);
+    std::erase(app.clear_requesters, &member);
     // An app nobody uses and that keeps nothing costs memory for nothing: open mode would
     // otherwise keep every app id a client ever named.
     if (idle(app)) release_later(app.id);
@@ -110,6 +135,12 @@ void Hub::ingest(AppChannel& app, const std::string& user_id,
                  std::vector<protocol::IncomingEntry> entries,
                  std::function<void(std::error_code)> done) {
     const std::int64_t now_ms = clock_.now_ms();
+    if (bus_) {
+        // Cluster mode: Redis orders the entries and gives them their ids; this node, like every
+        // other, keeps and delivers them when the bus brings them back (on_bus_entries).
+        for (auto& in : entries) in.timestamp = in.timestamp.value_or(now_ms);
+        return bus_->append(app.id, user_id, std::move(entries), std::move(done));
+    }
     const auto now = clock_.steady_now();
     std::vector<core::EntryPtr> stored;
     stored.reserve(entries.size());
@@ -200,9 +231,19 @@ void Hub::flush_all() {
 void Hub::stop() {
     flush_all();
     for (auto& [id, app] : channels_) app->flush_timer.cancel();
+    history_wait_timer_.cancel();
+    // Its connections would keep the loop running; nothing more goes to Redis after this.
+    if (bus_) bus_->stop();
 }
 
-std::size_t Hub::clear(AppChannel& app, const std::string& cleared_by, Subscriber& requester) {
+std::size_t Hub::clear(AppChannel& app, const std::string& cleared_by, Subscriber& requester,
+                       std::function<void(std::error_code)> failed) {
+    if (bus_) {
+        return clear_app(app, cleared_by, &requester,
+                         [failed = std::move(failed)](std::error_code ec) {
+                             if (ec && failed) failed(ec);
+                         });
+    }
     return clear_app(app, cleared_by, &requester, {});
 }
 
@@ -213,8 +254,24 @@ std::size_t Hub::clear(AppChannel& app, const std::string& cleared_by,
 
 std::size_t Hub::clear_app(AppChannel& app, const std::string& cleared_by, Subscriber* requester,
                            std::function<void(std::error_code)> done) {
+    if (bus_) {
+        // Cluster mode: a new epoch in Redis; every node, this one included, forgets the
+        // entries when the bus brings the clear (on_bus_cleared).
+        const std::size_t count = app.history.size();
+        if (requester && !requester->receives_live()) app.clear_requesters.push_back(requester);
+        bus_->clear(app.id, cleared_by, count, [done = std::move(done)](std::error_code ec) {
+            if (done) done(ec);
+        });
+        return count;
+    }
+    return forget(app, cleared_by, clock_.now_ms(), app.history.size(), requester, std::move(done));
+}
+
+std::size_t Hub::forget(AppChannel& app, const std::string& cleared_by, std::int64_t time_ms,
+                        std::size_t count, Subscriber* requester,
+                        std::function<void(std::error_code)> done) {
     flush(app);
-    const std::size_t count = app.history.clear();
+    app.history.clear();
     if (done) {
         store_.clear(app.id, [this, done = std::move(done)](std::error_code ec) {
             net::post(ioc_, [done, ec] { done(ec); });
@@ -223,14 +280,135 @@ std::size_t Hub::clear_app(AppChannel& app, const std::string& cleared_by, Subsc
         store_.clear(app.id, [](std::error_code) {});
     }
     const auto frame = std::make_shared<const std::string>(
-        protocol::cleared_frame(app.id, cleared_by, clock_.now_ms(), count));
+        protocol::cleared_frame(app.id, cleared_by, time_ms, count));
     fan_out(app, frame, FrameKind::notice);
     if (requester && !requester->receives_live()) requester->offer_frame(frame, FrameKind::notice);
     return count;
 }
 
+void Hub::set_bus(cluster::Bus* bus) {
+    bus_ = bus;
+    if (bus_) bus_->set_listener(this);
+}
+
+bool Hub::history_ready(const AppChannel& app, const std::optional<std::string>& after_id) const {
+    if (!bus_) return true;
+    return bus_->ready(app.id) && !(after_id && bus_->ahead(app.id, *after_id));
+}
+
+void Hub::when_history_ready(AppChannel& app, std::optional<std::string> after_id,
+                             std::function<void()> resume) {
+    history_waiters_.push_back(
+        {app.id, std::move(after_id), clock_.steady_now() + kHistoryWaitLimit, std::move(resume)});
+    arm_history_wait_timer();
+}
+
+void Hub::arm_history_wait_timer() {
+    if (history_wait_armed_ || history_waiters_.empty()) return;
+    // Deliveries wake the waiters at once (on_bus_entries, on_bus_ready); this timer only ends
+    // the waits of an app whose bus stays silent (Redis unreachable).
+    history_wait_armed_ = true;
+    history_wait_timer_.expires_after(std::chrono::milliseconds(100));
+    history_wait_timer_.async_wait([this](boost::system::error_code ec) {
+        history_wait_armed_ = false;
+        if (ec) return;
+        run_history_waiters(/*expire=*/true);
+        arm_history_wait_timer();
+    });
+}
+
+void Hub::run_history_waiters(bool expire) {
+    if (history_waiters_.empty()) return;
+    const auto now = clock_.steady_now();
+    std::vector<std::function<void()>> due;
+    std::erase_if(history_waiters_, [&](HistoryWaiter& w) {
+        const AppChannel* app = find(w.app_id);
+        if (app && !history_ready(*app, w.after_id) && !(expire && now >= w.deadline)) return false;
+        due.push_back(std::move(w.resume));
+        return true;
+    });
+    for (auto& resume : due) resume();
+}
+
+namespace {
+
+// An entry of the bus as the hub keeps it; the same fields as Hub::ingest makes.
+core::EntryPtr entry_from_bus(std::string id, protocol::IncomingEntry& in,
+                              const std::string& app_id, const std::string& user_id) {
+    auto e = std::make_shared<core::Entry>();
+    e->id = std::move(id);
+    e->timestamp = in.timestamp.value_or(0);
+    e->level = std::move(in.level);
+    e->message = std::move(in.message);
+    e->metadata = std::move(in.metadata);
+    e->encrypted = in.encrypted;
+    e->encryption = std::move(in.encryption);
+    e->app_id = app_id;
+    e->user_id = user_id;
+    protocol::encode_entry(*e, in.message_is_plain);
+    return e;
+}
+
+}  // namespace
+
+void Hub::on_bus_entries(const std::string& app_id, cluster::BusEntries bus_entries, bool live) {
+    AppChannel* found = find(app_id);
+    if (!found) return;
+    AppChannel& app = *found;
+    const auto now = clock_.steady_now();
+    std::vector<core::EntryPtr> stored;
+    stored.reserve(bus_entries.entries.size());
+    std::uint64_t errors = 0;
+    for (std::size_t i = 0; i < bus_entries.entries.size(); ++i) {
+        core::EntryPtr entry = entry_from_bus(std::move(bus_entries.ids[i]), bus_entries.entries[i],
+                                              app.id, bus_entries.user_id);
+        if (core::is_error_level(entry->level)) ++errors;
+        app.history.push(entry);
+        stored.push_back(entry);
+        if (live && app.batcher.add(std::move(entry), now)) flush(app);
+    }
+    if (live) {
+        // Counted from the bus: the rates are the app's over every node.
+        app.rate.record(stored.size(), errors);
+        app.ingested += stored.size();
+        if (!app.batcher.empty()) arm_flush_timer(app);
+        store_.append(std::move(stored), [](std::error_code) {});
+    }
+    run_history_waiters(/*expire=*/false);
+}
+
+void Hub::on_bus_cleared(const std::string& app_id, const std::string& cleared_by,
+                         std::int64_t time_ms, std::uint64_t count) {
+    AppChannel* app = find(app_id);
+    if (!app) return;
+    forget(*app, cleared_by, time_ms, static_cast<std::size_t>(count), nullptr, {});
+    // Those who asked and take no live data hear it too, if they are still here.
+    const auto frame = std::make_shared<const std::string>(
+        protocol::cleared_frame(app->id, cleared_by, time_ms, count));
+    auto requesters = std::move(app->clear_requesters);
+    app->clear_requesters.clear();
+    for (Subscriber* r : requesters) {
+        if (std::find(app->members.begin(), app->members.end(), r) != app->members.end() &&
+            !r->receives_live()) {
+            r->offer_frame(frame, FrameKind::notice);
+        }
+    }
+}
+
+void Hub::on_bus_reset(const std::string& app_id) {
+    AppChannel* app = find(app_id);
+    if (!app) return;
+    flush(*app);
+    app->history.clear();
+    store_.clear(app->id, [](std::error_code) {});
+}
+
+void Hub::on_bus_ready(const std::string&) { run_history_waiters(/*expire=*/false); }
+
 std::size_t Hub::restore(std::size_t per_app) {
     std::size_t count = 0;
+    // Cluster mode: each history is filled from Redis on first use instead.
+    if (bus_) return count;
     for (auto& [app_id, entries] : store_.load_recent(per_app)) {
         AppChannel& app = channel(app_id);
         // Ids grow within a history (RingHistory::push requires it), so the newest id of each

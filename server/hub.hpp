@@ -7,11 +7,13 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "cluster/bus.hpp"
 #include "core/batcher.hpp"
 #include "core/clock.hpp"
 #include "core/id_generator.hpp"
@@ -46,6 +48,9 @@ struct AppChannel {
     std::uint64_t delivered = 0;      // entries queued to viewers since start
     core::TokenBucket ingest_budget;  // app_rate_limit (server/ingest_limit.hpp)
     std::uint64_t rate_limited = 0;   // entries refused by a rate limit since start
+    // Cluster mode: members that asked for a clear and take no live data; they get the
+    // `cleared` notice when the bus brings it.
+    std::vector<Subscriber*> clear_requesters;
 };
 
 // The cap on apps `ctx`'s server may create on first use: max_apps in open mode; none when
@@ -54,7 +59,7 @@ std::size_t app_cap(const ServerContext& ctx) noexcept;
 // What a client is told when app_cap() refuses a new app.
 std::string too_many_apps_message(const ServerContext& ctx);
 
-class Hub {
+class Hub final : private cluster::BusListener {
 public:
     Hub(net::io_context& ioc, const Settings& settings, storage::Store& store, core::Clock& clock);
     ~Hub();
@@ -101,8 +106,11 @@ public:
 
     // Sends the pending batch, empties history (memory and store), then tells every viewer.
     // Returns how many entries were forgotten.
-    // `requester` gets the `cleared` notice even when it takes no live data.
-    std::size_t clear(AppChannel& app, const std::string& cleared_by, Subscriber& requester);
+    // `requester` gets the `cleared` notice even when it takes no live data. In cluster mode
+    // the history empties when the bus brings the clear back; `failed` runs (net thread) if
+    // Redis did not take it (core::errc::unavailable): then nothing was cleared.
+    std::size_t clear(AppChannel& app, const std::string& cleared_by, Subscriber& requester,
+                      std::function<void(std::error_code)> failed = {});
     // The same without a requesting connection (HTTP); `done` runs on the net thread once the
     // store has forgotten them too.
     std::size_t clear(AppChannel& app, const std::string& cleared_by,
@@ -115,6 +123,20 @@ public:
     std::size_t fan_out(AppChannel& app, const SharedFrame& frame, FrameKind kind,
                         std::span<const core::EntryPtr> batch = {});
 
+    // Cluster mode (docs/cluster.md): from now on entries are appended through `bus`, and each
+    // app's history and live batches are fed from it only. Null: a single node. Start-up only,
+    // before any channel exists. REQUIRES: `bus` outlives the hub's use.
+    void set_bus(cluster::Bus* bus);
+    cluster::Bus* bus() const noexcept { return bus_; }
+    // True when a history answer for `app` (after `after_id` when given) can be given now: always
+    // on a single node; in cluster mode once the app's history is in step with the bus and holds
+    // `after_id` if that id is of the current epoch.
+    bool history_ready(const AppChannel& app, const std::optional<std::string>& after_id) const;
+    // Runs `resume` on the net thread once history_ready() holds, or after a few seconds at the
+    // latest (the answer is then what this node has).
+    void when_history_ready(AppChannel& app, std::optional<std::string> after_id,
+                            std::function<void()> resume);
+
     // Loads what the store kept, oldest first, into the histories. Start-up only.
     std::size_t restore(std::size_t per_app);
 
@@ -123,6 +145,19 @@ public:
     storage::Store& store() { return store_; }
 
 private:
+    // cluster::BusListener: the bus feeds the histories and live batches (cluster mode).
+    void on_bus_entries(const std::string& app, cluster::BusEntries entries, bool live) override;
+    void on_bus_cleared(const std::string& app, const std::string& cleared_by, std::int64_t time_ms,
+                        std::uint64_t count) override;
+    void on_bus_reset(const std::string& app) override;
+    void on_bus_ready(const std::string& app) override;
+    void run_history_waiters(bool expire);
+    void arm_history_wait_timer();
+    // Empties the history of `app` (memory and store) and tells its viewers, and `requester`.
+    std::size_t forget(AppChannel& app, const std::string& cleared_by, std::int64_t time_ms,
+                       std::size_t count, Subscriber* requester,
+                       std::function<void(std::error_code)> done);
+
     void arm_flush_timer(AppChannel& app);
     void poll_ingest_ready();
     // Frees the channel of `app_id` if it is idle then; posted, so that no caller still holds it.
@@ -144,6 +179,18 @@ private:
     bool ingest_poll_armed_ = false;
     std::chrono::steady_clock::time_point throttled_since_;
     std::chrono::steady_clock::duration throttled_total_{};
+
+    // Cluster mode: the bus, and history requests waiting for their app to be in step.
+    cluster::Bus* bus_ = nullptr;
+    struct HistoryWaiter {
+        std::string app_id;
+        std::optional<std::string> after_id;
+        std::chrono::steady_clock::time_point deadline;
+        std::function<void()> resume;
+    };
+    std::vector<HistoryWaiter> history_waiters_;
+    net::steady_timer history_wait_timer_;
+    bool history_wait_armed_ = false;
 };
 
 }  // namespace smartlog::server

@@ -1,5 +1,6 @@
 #include "server/ingest_pipeline.hpp"
 
+#include "core/errc.hpp"
 #include "server/ingest_limit.hpp"
 
 namespace smartlog::server {
@@ -63,6 +64,13 @@ void ingest_entries(ServerContext& ctx, const IngestSource& source, protocol::Lo
                            outcome.status = full ? IngestOutcome::Status::storage_full
                                                  : IngestOutcome::Status::storage_error;
                            outcome.message = "the entries were not stored: " + ec.message();
+                           if (ec == core::errc::unavailable) {
+                               // Cluster mode: Redis is out of reach; retrying will do.
+                               outcome.status = IngestOutcome::Status::unavailable;
+                               outcome.retry_after = kBacklogRetry;
+                               outcome.message =
+                                   "the entries were not stored: Redis is unavailable; retry";
+                           }
                        } else {
                            counters.entries += outcome.accepted;
                        }
@@ -77,7 +85,8 @@ http::status http_status(const IngestOutcome& outcome) {
         case IngestOutcome::Status::rate_limited: return http::status::too_many_requests;
         case IngestOutcome::Status::too_large: return http::status::payload_too_large;
         case IngestOutcome::Status::storage_full: return http::status::insufficient_storage;
-        case IngestOutcome::Status::storage_error: return http::status::service_unavailable;
+        case IngestOutcome::Status::storage_error:
+        case IngestOutcome::Status::unavailable: return http::status::service_unavailable;
         case IngestOutcome::Status::no_access: return http::status::forbidden;
     }
     return http::status::internal_server_error;
@@ -85,7 +94,8 @@ http::status http_status(const IngestOutcome& outcome) {
 
 void set_retry_after(HttpResponse& res, const IngestOutcome& outcome) {
     if (outcome.status == IngestOutcome::Status::backlogged ||
-        outcome.status == IngestOutcome::Status::rate_limited) {
+        outcome.status == IngestOutcome::Status::rate_limited ||
+        outcome.status == IngestOutcome::Status::unavailable) {
         res.set(http::field::retry_after, std::to_string(outcome.retry_after_seconds()));
     }
 }

@@ -33,6 +33,7 @@ struct IngestOutcome {
         too_large,      // more entries than a rate budget can ever hold: never admitted whole
         storage_full,   // sync durability: the disk is full, nothing stored
         storage_error,  // sync durability: the store failed, nothing stored
+        unavailable,    // cluster mode: Redis did not take them, nothing stored; retry
         no_access,      // a new app beyond max_apps (open mode): nothing taken
     };
     Status status = Status::stored;

@@ -201,7 +201,8 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
 }
 
 bool WsSession::read_blocked() const noexcept {
-    return queue_.over_bound() || history_.has_value() || held_logs_.has_value();
+    return queue_.over_bound() || history_.has_value() || held_logs_.has_value() ||
+           held_history_.has_value();
 }
 
 void WsSession::resume_reading_if_room() {
@@ -252,7 +253,15 @@ void WsSession::dispatch(const std::string& ref, protocol::Request& request) {
                        reply(protocol::filter_applied_frame(filter_));
                    },
                    [&](protocol::ClearRequest&) {
-                       if (require(Permission::clear, ref)) ctx_.hub.clear(*app_, user_id_, *this);
+                       if (!require(Permission::clear, ref)) return;
+                       ctx_.hub.clear(*app_, user_id_, *this,
+                                      [weak = weak_from_this(), ref](std::error_code ec) {
+                                          auto self = weak.lock();
+                                          if (self && !self->closing_)
+                                              self->reject(core::errc::unavailable,
+                                                           "clear failed: Redis is " + ec.message(),
+                                                           ref);
+                                      });
                    },
                    [&](protocol::MetricsRequest&) {
                        if (require(Permission::read, ref)) reply(ctx_.metrics.frame_for(*app_));
@@ -308,6 +317,7 @@ void WsSession::on_auth(const protocol::AuthRequest& req) {
         missed_ = 0;
         held_notice_.reset();
         history_.reset();
+        held_history_.reset();
         history_high_water_.clear();
         app_ = app;
         ctx_.hub.join(*app_, *this);
@@ -341,6 +351,26 @@ bool WsSession::revalidate(const AccessControl& access) {
 }
 
 void WsSession::on_history(const protocol::HistoryRequest& req) {
+    if (!ctx_.hub.history_ready(*app_, req.after_id)) {
+        // Cluster mode: this node's history of the app is not in step with the bus yet (or has
+        // not received `afterId`): answer once it is, and read nothing more meanwhile.
+        held_history_ = req;
+        const std::uint64_t seq = ++held_history_seq_;
+        ctx_.hub.when_history_ready(*app_, req.after_id, [weak = weak_from_this(), seq] {
+            auto self = weak.lock();
+            // A re-authentication drops the held request; a later one has a waiter of its own.
+            if (!self || !self->held_history_ || self->held_history_seq_ != seq) return;
+            auto held = std::move(*self->held_history_);
+            self->held_history_.reset();
+            if (!self->closing_ && self->app_) self->answer_history(held);
+            self->resume_reading_if_room();
+        });
+        return;
+    }
+    answer_history(req);
+}
+
+void WsSession::answer_history(const protocol::HistoryRequest& req) {
     const std::size_t limit =
         std::min(req.limit.value_or(ctx_.settings.history_limit), ctx_.settings.history_limit);
     std::optional<std::string_view> after;
@@ -407,6 +437,11 @@ void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {
                 rejected = std::move(req.rejected)](std::error_code ec) mutable {
         auto self = weak.lock();
         if (!self) return;
+        if (ec == core::errc::unavailable) {
+            // Cluster mode: Redis did not take them; nothing was stored, the producer retries.
+            return self->reject(core::errc::unavailable,
+                                "entries not stored: Redis is unavailable; retry", ref);
+        }
         if (ec) {
             // Acknowledge nothing the store could not keep (durability=sync): the producer may
             // send those entries again.
@@ -708,6 +743,7 @@ void WsSession::close_with(websocket::close_code close_code, std::string reason,
     close_reason_ = websocket::close_reason(close_code, reason);
     history_.reset();
     held_logs_.reset();
+    held_history_.reset();
     // Only the frame being written finishes, unless asked to drain.
     if (!drain) queue_.drop_waiting();
     if (code)

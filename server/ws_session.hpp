@@ -70,6 +70,7 @@ private:
 
     void on_auth(const protocol::AuthRequest& req);
     void on_history(const protocol::HistoryRequest& req);
+    void answer_history(const protocol::HistoryRequest& req);
     // Queues the next page of the history answer in progress while room allows.
     void continue_history();
     void on_logs(protocol::LogsRequest& req, const std::string& ref);
@@ -163,6 +164,9 @@ private:
 
     // A `logs` message held while storage is behind (backpressure).
     std::optional<std::pair<protocol::LogsRequest, std::string>> held_logs_;
+    // Cluster mode: a request_history waiting for its app to be in step with the bus.
+    std::optional<protocol::HistoryRequest> held_history_;
+    std::uint64_t held_history_seq_ = 0;  // which hold the hub's callback answers
 
     // Reading and liveness.
     bool reading_ = false;

@@ -16,6 +16,11 @@ void add_health_routes(Router& router, ServerContext& ctx) {
             return json_error(req, http::status::service_unavailable, "storage_error",
                               store.health_message());
         }
+        // Cluster mode: without Redis this node can take no entry (docs/cluster.md, "Failures").
+        if (const cluster::Bus* bus = ctx.hub.bus(); bus && !bus->available()) {
+            return json_error(req, http::status::service_unavailable, "unavailable",
+                              "Redis: " + bus->unavailable_reason());
+        }
         return text_response(req, http::status::ok, "application/json", R"({"status":"ready"})");
     });
 }

@@ -156,6 +156,7 @@ std::string_view error_code(const IngestOutcome& outcome) {
         case IngestOutcome::Status::too_large: return "too_large";
         case IngestOutcome::Status::storage_full: return "storage_full";
         case IngestOutcome::Status::storage_error: return "storage_error";
+        case IngestOutcome::Status::unavailable: return "unavailable";
         case IngestOutcome::Status::no_access: return "no_access";
         default: return "rate_limited";
     }

@@ -1,0 +1,81 @@
+// cluster/bus.hpp: what the server knows of cluster mode (docs/cluster.md): a bus that appends
+// an app's entries for every node, clears an app everywhere, and feeds this node's per-app
+// windows in one order. The server sees only this interface; app/ picks the implementation
+// (cluster/redis_bus.hpp). Net thread only: every call and every callback is on the thread
+// that runs the server's io_context.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "protocol/messages.hpp"
+
+namespace smartlog::cluster {
+
+// Entries of one app as the bus delivers them: in the app's order, each once, with their ids
+// made by the bus (core/cluster_id.hpp) and their timestamps set.
+struct BusEntries {
+    std::string user_id;
+    std::vector<std::string> ids;                   // one per entry
+    std::vector<protocol::IncomingEntry> entries;   // ids.size() of them
+};
+
+// The hub, as the bus sees it. Called on the net thread, never from inside a Bus call.
+class BusListener {
+public:
+    // Entries of `app`, next in its order. `live`: new entries, to fan out; otherwise the
+    // window's first fill from what Redis keeps (history only).
+    virtual void on_bus_entries(const std::string& app, BusEntries entries, bool live) = 0;
+    // `app` was cleared, on this node or another: empty its window and tell its viewers.
+    virtual void on_bus_cleared(const std::string& app, const std::string& cleared_by,
+                                std::int64_t time_ms, std::uint64_t count) = 0;
+    // The window of `app` no longer follows Redis (a new epoch this node did not see begin: Redis
+    // lost its data): empty it without a notice; what Redis keeps follows as live entries.
+    virtual void on_bus_reset(const std::string& app) = 0;
+    // The window of `app` is in step with Redis (first fill done, or a hole repaired).
+    virtual void on_bus_ready(const std::string& app) = 0;
+
+protected:
+    ~BusListener() = default;
+};
+
+class Bus {
+public:
+    virtual ~Bus() = default;
+
+    // Where deliveries go. REQUIRES: set before open(); outlives the bus's use.
+    virtual void set_listener(BusListener* listener) = 0;
+    // Starts following `app`: its window is filled from Redis, then kept fed (on_bus_*).
+    virtual void open(const std::string& app) = 0;
+    // Stops following `app`; nothing more is delivered for it.
+    virtual void close(const std::string& app) = 0;
+    // True once the window of `app` was filled and no read of it (a repair) is in flight.
+    virtual bool ready(const std::string& app) const = 0;
+    // True when `id` is of the epoch this node follows for `app` but at an offset it has not
+    // received yet: an answer after it must wait for the bus.
+    virtual bool ahead(const std::string& app, std::string_view id) const = 0;
+
+    // Appends `entries` (timestamps set) for every node, one atomic step in Redis. `done` runs
+    // once Redis has answered: no error means every node will deliver them. Errors:
+    // core::errc::unavailable (Redis unreachable, too much waiting, or Redis refused).
+    virtual void append(const std::string& app, const std::string& user_id,
+                        std::vector<protocol::IncomingEntry> entries,
+                        std::function<void(std::error_code)> done) = 0;
+    // Clears `app` on every node (a new epoch); `count` is what the cleared notice says.
+    virtual void clear(const std::string& app, const std::string& cleared_by, std::uint64_t count,
+                       std::function<void(std::error_code)> done) = 0;
+
+    // True while every Redis server answers and is followed: what /readyz reports.
+    virtual bool available() const = 0;
+    // Why not, for /readyz and the log; empty when available().
+    virtual std::string unavailable_reason() const = 0;
+    // Closes the connections; nothing is called back afterwards. At shutdown.
+    virtual void stop() = 0;
+};
+
+}  // namespace smartlog::cluster

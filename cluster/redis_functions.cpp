@@ -1,0 +1,121 @@
+#include "cluster/redis_functions.hpp"
+
+namespace smartlog::cluster {
+
+namespace {
+
+// Numbers pass through string.format('%d') (Lua 5.1 would print 1e+15 with tostring); offsets
+// and times stay far below 2^53, where Lua's doubles are exact. Epochs come from TIME in
+// microseconds and only grow, so a restarted, emptied Redis makes an epoch no node has seen.
+constexpr std::string_view kLibrary = R"lua(#!lua name=smartlog
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function new_epoch(old)
+  local t = redis.call('TIME')
+  local e = tonumber(string.format('%d%06d', tonumber(t[1]), tonumber(t[2])))
+  if old and e <= tonumber(old) then e = tonumber(old) + 1 end
+  return string.format('%d', e)
+end
+
+local function header(kind, epoch, first, count, time, app)
+  return string.format('%s%s %d %d %d %d:%s\n', kind, epoch, first, count, time, #app, app)
+end
+
+-- KEYS: meta, stream. ARGV: app, count, payload, keep (entries to keep), channel.
+-- Returns {epoch, first offset, time}.
+local function append(keys, args)
+  local app, n, payload = args[1], tonumber(args[2]), args[3]
+  local keep, channel = tonumber(args[4]), args[5]
+  local m = redis.call('HMGET', keys[1], 'epoch', 'top', 'time')
+  local epoch = m[1]
+  local top = tonumber(m[2] or '0')
+  local time = now_ms()
+  if not epoch then
+    epoch = new_epoch(nil)
+  end
+  local last = tonumber(m[3] or '0')
+  if time < last then time = last end
+  local first = top + 1
+  top = top + n
+  redis.call('HSET', keys[1], 'epoch', epoch, 'top', string.format('%d', top),
+             'time', string.format('%d', time))
+  local msg = header('B', epoch, first, n, time, app) .. payload
+  local minid = top - keep + 1
+  if minid > 1 then
+    redis.call('XADD', keys[2], 'MINID', '~', string.format('%d', minid),
+               string.format('%d-0', first), 'm', msg)
+  else
+    redis.call('XADD', keys[2], string.format('%d-0', first), 'm', msg)
+  end
+  redis.call('PUBLISH', channel, msg)
+  return {epoch, first, time}
+end
+
+-- KEYS: meta, stream. ARGV: app, cleared_by, count, channel. A new epoch; offsets go on.
+local function clear(keys, args)
+  local app, by, count, channel = args[1], args[2], tonumber(args[3]), args[4]
+  local m = redis.call('HMGET', keys[1], 'epoch', 'top', 'time')
+  local epoch = new_epoch(m[1])
+  local top = tonumber(m[2] or '0')
+  local time = now_ms()
+  local last = tonumber(m[3] or '0')
+  if time < last then time = last end
+  redis.call('DEL', keys[2])
+  redis.call('HSET', keys[1], 'epoch', epoch, 'top', string.format('%d', top),
+             'time', string.format('%d', time))
+  redis.call('PUBLISH', channel, header('C', epoch, top + 1, count, time, app) .. by)
+  return {epoch, top + 1, time}
+end
+
+-- KEYS: meta, stream. ARGV: from (an offset; 0: the tail), limit (entries).
+-- Returns {epoch or false, top, batch messages oldest first}: every kept batch holding an
+-- offset >= max(from, top - limit + 1).
+local function read(keys, args)
+  local m = redis.call('HMGET', keys[1], 'epoch', 'top')
+  if not m[1] then return {false, 0} end
+  local top = tonumber(m[2] or '0')
+  local lowest = top - tonumber(args[2]) + 1
+  local from = tonumber(args[1])
+  if from > lowest then lowest = from end
+  local newest_first = {}
+  local last = '+'
+  local done = false
+  while not done do
+    local chunk = redis.call('XREVRANGE', keys[2], last, '-', 'COUNT', 64)
+    for _, e in ipairs(chunk) do
+      newest_first[#newest_first + 1] = e[2][2]
+      last = '(' .. e[1]
+      if tonumber(string.match(e[1], '^(%d+)')) <= lowest then
+        done = true
+        break
+      end
+    end
+    if #chunk < 64 then done = true end
+  end
+  local out = {m[1], top}
+  for i = #newest_first, 1, -1 do out[#out + 1] = newest_first[i] end
+  return out
+end
+
+redis.register_function('smartlog_append', append)
+redis.register_function('smartlog_clear', clear)
+redis.register_function{function_name = 'smartlog_read', callback = read, flags = {'no-writes'}}
+)lua";
+
+}  // namespace
+
+std::string_view function_library() { return kLibrary; }
+
+std::string meta_key(std::string_view app) {
+    return "smartlog:{" + std::string(app) + "}:meta";
+}
+
+std::string stream_key(std::string_view app) {
+    return "smartlog:{" + std::string(app) + "}:stream";
+}
+
+}  // namespace smartlog::cluster

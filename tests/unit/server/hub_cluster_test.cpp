@@ -1,0 +1,217 @@
+// The hub in cluster mode (docs/cluster.md) with a bus the test drives: ingest goes to the bus
+// and is acknowledged when the bus answers; histories and live batches come from the bus only;
+// history requests wait for the app to be in step; clear goes through the bus.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/cluster_id.hpp"
+#include "core/errc.hpp"
+#include "server/hub.hpp"
+#include "tests/unit/server/controlled_store.hpp"
+
+namespace smartlog::server {
+namespace {
+
+using namespace std::chrono_literals;
+
+class FakeBus final : public cluster::Bus {
+public:
+    struct Append {
+        std::string app, user;
+        std::vector<protocol::IncomingEntry> entries;
+        std::function<void(std::error_code)> done;
+    };
+    void set_listener(cluster::BusListener* l) override { listener = l; }
+    void open(const std::string& app) override { opened.push_back(app); }
+    void close(const std::string& app) override { closed.push_back(app); }
+    bool ready(const std::string& app) const override { return ready_apps.count(app) > 0; }
+    bool ahead(const std::string&, std::string_view id) const override {
+        const auto parts = core::parse_cluster_id(id);
+        return parts && parts->offset >= next_offset;
+    }
+    void append(const std::string& app, const std::string& user,
+                std::vector<protocol::IncomingEntry> entries,
+                std::function<void(std::error_code)> done) override {
+        appends.push_back({app, user, std::move(entries), std::move(done)});
+    }
+    void clear(const std::string& app, const std::string& by, std::uint64_t count,
+               std::function<void(std::error_code)> done) override {
+        clears.push_back({app, by, count});
+        clear_done.push_back(std::move(done));
+    }
+    bool available() const override { return true; }
+    std::string unavailable_reason() const override { return {}; }
+    void stop() override {}
+
+    // Brings `messages` back from Redis at the next offsets, as every node would get them.
+    void deliver(const std::string& app, std::vector<std::string> messages, bool live = true) {
+        cluster::BusEntries b;
+        b.user_id = "producer";
+        for (auto& m : messages) {
+            protocol::IncomingEntry e;
+            e.level = "info";
+            e.message = std::move(m);
+            e.timestamp = 1000;
+            b.entries.push_back(std::move(e));
+            b.ids.push_back(core::make_cluster_id({1000, next_offset++, 7}));
+        }
+        listener->on_bus_entries(app, std::move(b), live);
+    }
+
+    cluster::BusListener* listener = nullptr;
+    std::vector<std::string> opened, closed;
+    std::set<std::string> ready_apps;
+    std::uint64_t next_offset = 1;
+    std::deque<Append> appends;
+    struct Clear {
+        std::string app, by;
+        std::uint64_t count;
+    };
+    std::vector<Clear> clears;
+    std::vector<std::function<void(std::error_code)>> clear_done;
+};
+
+class Recorder final : public Subscriber {
+public:
+    explicit Recorder(bool live = true) : live_(live) {}
+    bool receives_live() const noexcept override { return live_; }
+    std::size_t offer_batch(std::span<const core::EntryPtr> batch, const SharedFrame&) override {
+        for (const auto& e : batch) messages.push_back(e->message);
+        return batch.size();
+    }
+    void offer_frame(const SharedFrame& frame, FrameKind kind) override {
+        if (kind == FrameKind::notice) notices.push_back(*frame);
+    }
+    std::vector<std::string> messages;
+    std::vector<std::string> notices;
+
+private:
+    bool live_;
+};
+
+std::vector<protocol::IncomingEntry> incoming(std::initializer_list<const char*> messages) {
+    std::vector<protocol::IncomingEntry> out;
+    for (const char* m : messages) {
+        protocol::IncomingEntry e;
+        e.level = "info";
+        e.message = m;
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+class HubClusterTest : public ::testing::Test {
+protected:
+    HubClusterTest() {
+        settings.batch_max_entries = 2;
+        hub.set_bus(&bus);
+    }
+
+    net::io_context ioc;
+    Settings settings;
+    test_support::ControlledStore store;
+    core::ManualClock clock;
+    Hub hub{ioc, settings, store, clock};
+    FakeBus bus;
+};
+
+TEST_F(HubClusterTest, IngestGoesToTheBusAndIsAcknowledgedWhenItAnswers) {
+    AppChannel& app = hub.channel("shop");
+    EXPECT_EQ(bus.opened, (std::vector<std::string>{"shop"})) << "followed from its first use";
+    Recorder viewer;
+    hub.join(app, viewer);
+    std::error_code acked = core::make_error_code(core::errc::bad_request);
+    hub.ingest(app, "alice", incoming({"one", "two"}), [&](std::error_code ec) { acked = ec; });
+
+    ASSERT_EQ(bus.appends.size(), 1u);
+    EXPECT_EQ(bus.appends[0].user, "alice");
+    EXPECT_TRUE(bus.appends[0].entries[0].timestamp.has_value()) << "the receive time is set";
+    EXPECT_EQ(app.history.size(), 0u) << "kept only when the bus brings it back";
+    EXPECT_TRUE(viewer.messages.empty());
+    EXPECT_EQ(acked, core::errc::bad_request) << "not acknowledged before Redis answers";
+    bus.appends[0].done({});
+    EXPECT_FALSE(acked);
+
+    bus.deliver("shop", {"one", "two"});
+    EXPECT_EQ(viewer.messages, (std::vector<std::string>{"one", "two"}));
+    EXPECT_EQ(app.history.size(), 2u);
+    EXPECT_EQ(app.ingested, 2u) << "counted from the bus";
+    ASSERT_EQ(store.appended.size(), 1u) << "the node's own store gets what the bus delivered";
+    EXPECT_EQ(store.appended[0].size(), 2u);
+}
+
+TEST_F(HubClusterTest, RedisRefusingIsTheProducersError) {
+    AppChannel& app = hub.channel("shop");
+    std::error_code acked;
+    hub.ingest(app, "alice", incoming({"x"}), [&](std::error_code ec) { acked = ec; });
+    bus.appends[0].done(core::make_error_code(core::errc::unavailable));
+    EXPECT_EQ(acked, core::errc::unavailable);
+    EXPECT_EQ(app.history.size(), 0u);
+}
+
+TEST_F(HubClusterTest, TheFirstFillIsHistoryNotLive) {
+    AppChannel& app = hub.channel("shop");
+    Recorder viewer;
+    hub.join(app, viewer);
+    bus.deliver("shop", {"old1", "old2"}, /*live=*/false);
+    EXPECT_TRUE(viewer.messages.empty());
+    EXPECT_EQ(app.history.size(), 2u);
+    EXPECT_TRUE(store.appended.empty());
+}
+
+TEST_F(HubClusterTest, HistoryWaitsUntilTheAppIsInStepAndHoldsTheResumedId) {
+    AppChannel& app = hub.channel("shop");
+    EXPECT_FALSE(hub.history_ready(app, std::nullopt));
+    int answered = 0;
+    hub.when_history_ready(app, std::nullopt, [&] { ++answered; });
+    bus.ready_apps.insert("shop");
+    bus.listener->on_bus_ready("shop");
+    EXPECT_EQ(answered, 1);
+
+    // An id this node has not received yet (the viewer came from a node ahead of it).
+    const std::string ahead = core::make_cluster_id({1000, 2, 7});
+    EXPECT_FALSE(hub.history_ready(app, ahead));
+    hub.when_history_ready(app, ahead, [&] { ++answered; });
+    bus.deliver("shop", {"first"});
+    EXPECT_EQ(answered, 1) << "offset 2 not here yet";
+    bus.deliver("shop", {"second"});
+    EXPECT_EQ(answered, 2);
+}
+
+TEST_F(HubClusterTest, ClearGoesThroughTheBusAndEmptiesWhenItComesBack) {
+    AppChannel& app = hub.channel("shop");
+    Recorder viewer, producer(/*live=*/false);
+    hub.join(app, viewer);
+    hub.join(app, producer);
+    bus.deliver("shop", {"a", "b", "c"});
+    hub.flush(app);
+    EXPECT_EQ(hub.clear(app, "alice", producer), 3u);
+    ASSERT_EQ(bus.clears.size(), 1u);
+    EXPECT_EQ(bus.clears[0].count, 3u);
+    EXPECT_EQ(app.history.size(), 3u) << "nothing forgotten before Redis has a new epoch";
+
+    bus.listener->on_bus_cleared("shop", "alice", 5000, 3);
+    EXPECT_EQ(app.history.size(), 0u);
+    ASSERT_EQ(viewer.notices.size(), 1u);
+    EXPECT_NE(viewer.notices[0].find("\"clearedBy\":\"alice\""), std::string::npos);
+    ASSERT_EQ(producer.notices.size(), 1u) << "the requester hears it though it takes no live data";
+}
+
+TEST_F(HubClusterTest, AClearRedisRefusesIsTheRequestersError) {
+    AppChannel& app = hub.channel("shop");
+    Recorder viewer;
+    hub.join(app, viewer);
+    std::error_code failed;
+    hub.clear(app, "alice", viewer, [&](std::error_code ec) { failed = ec; });
+    bus.clear_done[0](core::make_error_code(core::errc::unavailable));
+    EXPECT_EQ(failed, core::errc::unavailable);
+}
+
+TEST_F(HubClusterTest, RestoreLeavesHistoriesToTheBus) { EXPECT_EQ(hub.restore(100), 0u); }
+
+}  // namespace
+}  // namespace smartlog::server

@@ -2,11 +2,11 @@
 
 #include <array>
 
+#include "core/uuid_v7.hpp"
+
 namespace smartlog::core {
 
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
 
 int hex_value(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
@@ -38,26 +38,11 @@ std::uint32_t epoch_tag(std::string_view app_id, std::string_view epoch) noexcep
 }
 
 std::string make_cluster_id(const ClusterId& parts) {
-    const std::uint64_t ts = static_cast<std::uint64_t>(parts.time_ms) & 0xFFFF'FFFF'FFFFull;
     const std::uint64_t rand_a = (parts.offset >> kOffsetLowBits) & 0xFFF;
     const std::uint64_t rand_b =
         ((parts.offset & ((1ull << kOffsetLowBits) - 1)) << 32) | parts.tag;  // 62 bits
-
-    std::array<std::uint8_t, 16> bytes{};
-    for (int i = 0; i < 6; ++i) bytes[i] = static_cast<std::uint8_t>(ts >> (8 * (5 - i)));
-    bytes[6] = static_cast<std::uint8_t>(0x70 | (rand_a >> 8));
-    bytes[7] = static_cast<std::uint8_t>(rand_a & 0xFF);
-    bytes[8] = static_cast<std::uint8_t>(0x80 | (rand_b >> 56));
-    for (int i = 9; i < 16; ++i) bytes[i] = static_cast<std::uint8_t>(rand_b >> (8 * (15 - i)));
-
-    std::string text(36, '-');
-    std::size_t p = 0;
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) ++p;
-        text[p++] = kHex[bytes[i] >> 4];
-        text[p++] = kHex[bytes[i] & 0xF];
-    }
-    return text;
+    return format_uuid_v7(static_cast<std::uint64_t>(parts.time_ms),
+                          static_cast<std::uint32_t>(rand_a), rand_b);
 }
 
 std::optional<ClusterId> parse_cluster_id(std::string_view id) noexcept {

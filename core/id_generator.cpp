@@ -1,13 +1,12 @@
 #include "core/id_generator.hpp"
 
-#include <array>
+#include "core/uuid_v7.hpp"
 
 namespace smartlog::core {
 
 namespace {
 
 constexpr std::uint32_t kCounterMax = 0xFFF;
-constexpr char kHex[] = "0123456789abcdef";
 
 int hex_value(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
@@ -28,24 +27,8 @@ std::string IdGenerator::next(std::int64_t now_ms) {
         ++last_ms_;
         counter_ = 0;
     }
-    const std::uint64_t ts = static_cast<std::uint64_t>(last_ms_) & 0xFFFF'FFFF'FFFFull;
     const std::uint64_t rand_b = random_() & 0x3FFF'FFFF'FFFF'FFFFull;
-
-    std::array<std::uint8_t, 16> bytes{};
-    for (int i = 0; i < 6; ++i) bytes[i] = static_cast<std::uint8_t>(ts >> (8 * (5 - i)));
-    bytes[6] = static_cast<std::uint8_t>(0x70 | (counter_ >> 8));
-    bytes[7] = static_cast<std::uint8_t>(counter_ & 0xFF);
-    bytes[8] = static_cast<std::uint8_t>(0x80 | (rand_b >> 56));
-    for (int i = 9; i < 16; ++i) bytes[i] = static_cast<std::uint8_t>(rand_b >> (8 * (15 - i)));
-
-    char text[36];
-    char* p = text;
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
-        *p++ = kHex[bytes[i] >> 4];
-        *p++ = kHex[bytes[i] & 0xF];
-    }
-    return std::string(text, sizeof text);
+    return format_uuid_v7(static_cast<std::uint64_t>(last_ms_), counter_, rand_b);
 }
 
 void IdGenerator::observe(std::string_view id) {

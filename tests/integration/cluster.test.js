@@ -31,6 +31,22 @@ async function postLogs(node, logs, { user = 'alice', app = 'app1' } = {}) {
   return { status: res.status, body: await res.json(), retryAfter: res.headers.get('retry-after') };
 }
 
+// Every node answers /readyz 200: connected to Redis and serving.
+async function allReady(nodes) {
+  for (const node of nodes) {
+    await waitFor(async () => (await readyz(node)).status === 200, { timeoutMs: 10000, what: 'readyz' });
+  }
+}
+
+// Closes the clients, then stops every node; each must exit cleanly.
+async function stopAll(nodes, clients) {
+  for (const c of clients) c.close();
+  for (const node of nodes) {
+    const { code } = await node.stop();
+    assert.equal(code, 0, `smartlogd exit code\n${node.output()}`);
+  }
+}
+
 // Nothing more is on its way to `client`: what it was sent so far is all it gets.
 async function assertNoMoreLogs(client) {
   await client.sync();
@@ -56,17 +72,11 @@ describe('cluster mode: three nodes on one Redis', { skip, timeout: 120000 }, ()
           '--history-limit', '500'],
       }));
     }
-    for (const node of nodes) {
-      await waitFor(async () => (await readyz(node)).status === 200, { timeoutMs: 10000, what: 'readyz' });
-    }
+    await allReady(nodes);
   });
 
   after(async () => {
-    for (const c of clients) c.close();
-    for (const node of nodes) {
-      const { code } = await node.stop();
-      assert.equal(code, 0, `smartlogd exit code\n${node.output()}`);
-    }
+    await stopAll(nodes, clients);
     if (redis) await redis.stop();
   });
 
@@ -319,17 +329,11 @@ describe('cluster mode: apps spread over two Redis servers', { skip, timeout: 12
     for (const list of lists) {
       nodes.push(await startServer({ args: ['--cluster-redis', list, '--durability', 'memory'] }));
     }
-    for (const node of nodes) {
-      await waitFor(async () => (await readyz(node)).status === 200, { timeoutMs: 10000, what: 'readyz' });
-    }
+    await allReady(nodes);
   });
 
   after(async () => {
-    for (const c of clients) c.close();
-    for (const node of nodes) {
-      const { code } = await node.stop();
-      assert.equal(code, 0, `smartlogd exit code\n${node.output()}`);
-    }
+    await stopAll(nodes, clients);
     for (const r of servers) await r.stop();
   });
 

@@ -20,6 +20,11 @@ int hex_value(char c) noexcept {
 IdGenerator::IdGenerator() : random_(std::random_device{}()) {}
 
 std::string IdGenerator::next(std::int64_t now_ms) {
+    const Text text = next_text(now_ms);
+    return std::string(text.data(), text.size());
+}
+
+IdGenerator::Text IdGenerator::next_text(std::int64_t now_ms) {
     if (now_ms > last_ms_) {
         last_ms_ = now_ms;
         counter_ = 0;
@@ -38,14 +43,14 @@ std::string IdGenerator::next(std::int64_t now_ms) {
     bytes[8] = static_cast<std::uint8_t>(0x80 | (rand_b >> 56));
     for (int i = 9; i < 16; ++i) bytes[i] = static_cast<std::uint8_t>(rand_b >> (8 * (15 - i)));
 
-    char text[36];
-    char* p = text;
+    Text text;
+    char* p = text.data();
     for (int i = 0; i < 16; ++i) {
         if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
         *p++ = kHex[bytes[i] >> 4];
         *p++ = kHex[bytes[i] & 0xF];
     }
-    return std::string(text, sizeof text);
+    return text;
 }
 
 void IdGenerator::observe(std::string_view id) {

@@ -16,8 +16,7 @@ namespace {
 // An allocator that makes std::allocate_shared's one allocation (control block and Entry)
 // `extra` bytes longer, and says where those bytes start: the entry's text lives there. The
 // block's size comes from the allocator's own rebound type, so nothing assumes the library's
-// layout of a control block. The copy kept in the control block needs only `extra` (to free);
-// `out` is read during allocate_shared alone.
+// layout of a control block. `out` is read during allocate_shared alone.
 struct Placement {
     char* bytes = nullptr;
     std::size_t total = 0;  // the whole allocation
@@ -41,9 +40,8 @@ struct TrailingBytes {
         out->total = total;
         return reinterpret_cast<T*>(p);
     }
-    void deallocate(T* p, std::size_t n) noexcept {
-        ::operator delete(static_cast<void*>(p), n * sizeof(T) + extra);
-    }
+    // Unsized: clang leaves sized deallocation off by default.
+    void deallocate(T* p, std::size_t) noexcept { ::operator delete(static_cast<void*>(p)); }
     template <class U>
     bool operator==(const TrailingBytes<U>& other) const noexcept {
         return extra == other.extra;

@@ -99,6 +99,7 @@ class Writer {
 public:
     explicit Writer(char* base) noexcept : base_(base), p_(base) {}
     void put(std::string_view s) noexcept {
+        if (s.empty()) return;  // an empty view may have no data() at all: memcpy wants one
         std::memcpy(p_, s.data(), s.size());
         p_ += s.size();
     }

@@ -98,6 +98,7 @@ TEST(Entry, TheEncryptionModeIsKept) {
 
 // The store keeps only the encoded text: every field must come back from it.
 TEST(Entry, ComesBackFromItsEncodedText) {
+    const std::string with_nul("nul\0byte", 8);  // outlives the views of `cases`
     std::vector<EntryFields> cases;
     cases.push_back(fields());
     auto f = fields();
@@ -120,7 +121,7 @@ TEST(Entry, ComesBackFromItsEncodedText) {
     cases.push_back(f);
     f.encryption = {};
     cases.push_back(f);
-    f.message = std::string("nul\0byte", 8);
+    f.message = with_nul;
     cases.push_back(f);
     for (const auto& c : cases) {
         const EntryPtr e = make_entry(c);

@@ -75,23 +75,27 @@ TEST_F(SqliteSchemaTest, ADatabaseOfVersion1IsMigratedAndKeepsItsEntries) {
         ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
         run(db, "PRAGMA journal_mode=WAL");
         run(db, kVersion1);
-        Stmt insert(db,
-                    "INSERT INTO entries(app, id, received, ts, level, user_id, message, metadata,"
-                    " encoded) VALUES (1, ?, 0, ?, 'info', 'u1', ?, '{}', ?)");
-        Stmt index(db, "INSERT INTO entries_fts(rowid, message) VALUES (last_insert_rowid(), ?)");
-        for (int i = 0; i < 6; ++i) {
-            const std::string message = "message \"" + std::to_string(i) + "\"\n";
-            written.push_back(entry("a", message));
-            insert.reset();
-            insert.bind(1, written.back()->id());
-            insert.bind(2, written.back()->timestamp());
-            insert.bind(3, std::string_view(message));
-            insert.bind(4, written.back()->encoded());
-            insert.step();
-            index.reset();
-            index.bind(1, std::string_view(message));
-            index.step();
-        }
+        {
+            Stmt insert(
+                db,
+                "INSERT INTO entries(app, id, received, ts, level, user_id, message, metadata,"
+                " encoded) VALUES (1, ?, 0, ?, 'info', 'u1', ?, '{}', ?)");
+            Stmt index(db,
+                       "INSERT INTO entries_fts(rowid, message) VALUES (last_insert_rowid(), ?)");
+            for (int i = 0; i < 6; ++i) {
+                const std::string message = "message \"" + std::to_string(i) + "\"\n";
+                written.push_back(entry("a", message));
+                insert.reset();
+                insert.bind(1, written.back()->id());
+                insert.bind(2, written.back()->timestamp());
+                insert.bind(3, std::string_view(message));
+                insert.bind(4, written.back()->encoded());
+                insert.step();
+                index.reset();
+                index.bind(1, std::string_view(message));
+                index.step();
+            }
+        }  // statements finalised before the connection closes
         run(db, "DELETE FROM entries WHERE seq = 6");
         written.pop_back();
         sqlite3_close(db);

@@ -7,7 +7,7 @@
 
 namespace smartlog::client {
 
-LogEntry to_public(core::Entry&& e) {
+LogEntry to_public(protocol::DecodedEntry&& e) {
     LogEntry out;
     out.id = std::move(e.id);
     out.timestamp = e.timestamp;
@@ -68,7 +68,7 @@ std::string Resume::resume_request(std::string after) {
     return protocol::history_request(std::nullopt, after);
 }
 
-std::vector<LogEntry> Resume::take_new(std::vector<core::Entry>& entries) {
+std::vector<LogEntry> Resume::take_new(std::vector<protocol::DecodedEntry>& entries) {
     std::vector<LogEntry> out;
     out.reserve(entries.size());
     std::uint64_t skipped = 0;

@@ -72,7 +72,7 @@ private:
     // True while an initial or resume answer is awaited: live batches are held back meanwhile.
     bool syncing() const;
     // Keeps the entries newer than last_id() and moves last_id() to the newest.
-    std::vector<LogEntry> take_new(std::vector<core::Entry>& entries);
+    std::vector<LogEntry> take_new(std::vector<protocol::DecodedEntry>& entries);
     std::string resume_request(std::string after);
 
     const Options options_;
@@ -88,6 +88,6 @@ private:
 };
 
 // The library's LogEntry from a decoded entry.
-LogEntry to_public(core::Entry&& e);
+LogEntry to_public(protocol::DecodedEntry&& e);
 
 }  // namespace smartlog::client

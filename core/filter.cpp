@@ -38,12 +38,17 @@ bool Filter::accepts_all() const noexcept {
 }
 
 bool Filter::matches(const Entry& e) const noexcept {
-    if (!levels.empty() && std::find(levels.begin(), levels.end(), e.level) == levels.end()) {
+    if (!levels.empty() && std::find(levels.begin(), levels.end(), e.level()) == levels.end()) {
         return false;
     }
-    if (start_time && e.timestamp < *start_time) return false;
-    if (end_time && e.timestamp > *end_time) return false;
-    return contains_ignoring_case(e.message, search) && fields_match(e.metadata, fields);
+    if (start_time && e.timestamp() < *start_time) return false;
+    if (end_time && e.timestamp() > *end_time) return false;
+    if (!search.empty()) {
+        // The search is on the message's text: an entry keeps it escaped, as JSON holds it.
+        thread_local std::string unescaped;
+        if (!contains_ignoring_case(e.message(unescaped), search)) return false;
+    }
+    return fields_match(e.metadata(), fields);
 }
 
 }  // namespace smartlog::core

@@ -1,7 +1,5 @@
 #include "core/id_generator.hpp"
 
-#include "core/uuid_v7.hpp"
-
 namespace smartlog::core {
 
 namespace {
@@ -19,6 +17,11 @@ int hex_value(char c) noexcept {
 IdGenerator::IdGenerator() : random_(std::random_device{}()) {}
 
 std::string IdGenerator::next(std::int64_t now_ms) {
+    const Text text = next_text(now_ms);
+    return std::string(text.data(), text.size());
+}
+
+IdGenerator::Text IdGenerator::next_text(std::int64_t now_ms) {
     if (now_ms > last_ms_) {
         last_ms_ = now_ms;
         counter_ = 0;
@@ -28,7 +31,7 @@ std::string IdGenerator::next(std::int64_t now_ms) {
         counter_ = 0;
     }
     const std::uint64_t rand_b = random_() & 0x3FFF'FFFF'FFFF'FFFFull;
-    return format_uuid_v7(static_cast<std::uint64_t>(last_ms_), counter_, rand_b);
+    return format_uuid_v7_text(static_cast<std::uint64_t>(last_ms_), counter_, rand_b);
 }
 
 void IdGenerator::observe(std::string_view id) {

@@ -2,10 +2,13 @@
 // Not thread-safe: one generator per thread that assigns ids.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <random>
 #include <string>
 #include <string_view>
+
+#include "core/uuid_v7.hpp"
 
 namespace smartlog::core {
 
@@ -16,6 +19,9 @@ public:
     // were made, even when the wall clock steps back: the 12-bit rand_a field is a counter
     // (RFC 9562 section 6.2, method 1) and the timestamp never goes back.
     std::string next(std::int64_t now_ms);
+    // The same id as text in a value, without a heap allocation: the ingest path's form.
+    using Text = UuidText;
+    Text next_text(std::int64_t now_ms);
     // Makes every later id greater than `id` (ids loaded from storage after a restart).
     void observe(std::string_view id);
 

@@ -14,8 +14,8 @@
 
 namespace smartlog::core {
 
-// What one kept entry costs, approximately but consistently: its strings (the encoded form
-// included) and the Entry itself; not the allocator's overhead nor string capacity slack.
+// What one kept entry costs: the bytes of its one allocation (Entry::bytes()), not the
+// allocator's own overhead.
 std::size_t entry_bytes(const Entry& e) noexcept;
 
 class RingHistory {

@@ -1,67 +1,18 @@
 #include "protocol/encode.hpp"
 
-#include <algorithm>
-#include <array>
 #include <cmath>
-#include <cstdint>
-#include <cstring>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+
+#include "core/json_text.hpp"
 
 namespace smartlog::protocol {
 
 namespace json = boost::json;
 
 namespace {
-
-// The bytes Boost.JSON escapes in a string: '"', '\\' and control characters.
-constexpr std::array<bool, 256> kEscaped = [] {
-    std::array<bool, 256> table{};
-    for (int c = 0; c < 0x20; ++c) table[c] = true;
-    table['"'] = table['\\'] = true;
-    return table;
-}();
-
-// True when `s` holds a byte that kEscaped marks. This scan reads every byte of most strings
-// the server writes (entries, ids, names), so it tests sixteen bytes at a time with SSE2, which
-// every x86-64 has: a byte is a control character when min(byte, 0x1F) == byte, unsigned.
-// Elsewhere, eight at a time: the "has a byte less than n" and "has a zero byte" word tricks
-// (exact for n <= 128); bytes >= 0x80 never match either way.
-bool needs_escape(std::string_view s) noexcept {
-    std::size_t i = 0;
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i last_control = _mm_set1_epi8(0x1F);
-    for (; i + 16 <= s.size(); i += 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-        const __m128i hits =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                         _mm_cmpeq_epi8(_mm_min_epu8(v, last_control), v));
-        if (_mm_movemask_epi8(hits) != 0) return true;
-    }
-#endif
-    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
-    constexpr std::uint64_t kHighs = 0x8080808080808080ull;
-    for (; i + 8 <= s.size(); i += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, s.data() + i, 8);
-        const std::uint64_t quote = w ^ (kOnes * '"');
-        const std::uint64_t backslash = w ^ (kOnes * '\\');
-        const std::uint64_t hits = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
-                                   ((backslash - kOnes) & ~backslash);
-        if (hits & kHighs) return true;
-    }
-    for (; i < s.size(); ++i) {
-        if (kEscaped[static_cast<unsigned char>(s[i])]) return true;
-    }
-    return false;
-}
 
 std::string frame(std::string_view type, json::value payload) {
     json::object o;
@@ -73,13 +24,13 @@ std::string frame(std::string_view type, json::value payload) {
 std::string entries_frame(std::span<const core::EntryPtr> entries, std::string_view head,
                           std::string_view tail = "]}") {
     std::size_t size = head.size() + tail.size();
-    for (const auto& e : entries) size += e->encoded.size() + 1;
+    for (const auto& e : entries) size += e->encoded().size() + 1;
     std::string out;
     out.reserve(size);
     out += head;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         if (i) out.push_back(',');
-        out += entries[i]->encoded;
+        out += entries[i]->encoded();
     }
     out += tail;
     return out;
@@ -96,51 +47,13 @@ std::string finite_json_number(double d) {
 // A string without escaped bytes is copied between quotes as it is, without the temporary
 // string serialize() makes; the others go through it.
 void append_json_string(std::string& out, std::string_view s) {
-    if (needs_escape(s)) {
+    if (core::json_text::needs_escape(s)) {
         out += json::serialize(s);
         return;
     }
     out.push_back('"');
     out.append(s);
     out.push_back('"');
-}
-
-void encode_entry(core::Entry& e, bool message_is_plain) {
-    std::string& out = e.encoded;
-    out.clear();
-    // Every field, plus 160 for the keys, quotes and timestamp (132 at most): one allocation,
-    // unless a string needs escapes. (Leaving out the id and level once made the last append
-    // reallocate, copy and double the capacity of most entries.)
-    out.reserve(e.id.size() + e.level.size() + e.message.size() + e.metadata.size() +
-                e.encryption.size() + e.app_id.size() + e.user_id.size() + 160);
-    out += "{\"id\":";
-    append_json_string(out, e.id);
-    out += ",\"timestamp\":";
-    out += std::to_string(e.timestamp);
-    out += ",\"level\":";
-    append_json_string(out, e.level);
-    out += ",\"message\":";
-    if (message_is_plain) {
-        out.push_back('"');
-        out += e.message;
-        out.push_back('"');
-    } else {
-        append_json_string(out, e.message);
-    }
-    if (!e.metadata.empty()) {
-        out += ",\"metadata\":";
-        out += e.metadata;  // compact JSON as its decoder wrote it (and the store kept it)
-    }
-    if (e.encrypted) out += ",\"encrypted\":true";
-    if (!e.encryption.empty()) {
-        out += ",\"encryption\":";
-        out += e.encryption;  // built by the entry parser from two escaped strings
-    }
-    out += ",\"appId\":";
-    append_json_string(out, e.app_id);
-    out += ",\"userId\":";
-    append_json_string(out, e.user_id);
-    out += '}';
 }
 
 std::string logs_frame(std::span<const core::EntryPtr> entries) {

@@ -15,10 +15,6 @@
 
 namespace smartlog::protocol {
 
-// Fills e.encoded with the LogEntry object of the seed. `message_is_plain`: the message is known
-// to hold no byte JSON escapes (IncomingEntry::message_is_plain), so it is copied without a scan.
-void encode_entry(core::Entry& e, bool message_is_plain = false);
-
 // Appends `s` (valid UTF-8) as a JSON string, escaped byte for byte as Boost.JSON's serialiser
 // does.
 void append_json_string(std::string& out, std::string_view s);

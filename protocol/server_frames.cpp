@@ -63,7 +63,7 @@ boost::system::result<ServerFrame, ProtocolError> decode_logs(const json::object
     for (const json::value& v : p->get_array()) {
         if (!v.is_object()) return bad("logs.payload must hold entry objects");
         const json::object& o = v.get_object();
-        core::Entry e;
+        DecodedEntry e;
         e.id = string_or(o, "id");
         e.timestamp = int_or(o, "timestamp");
         e.level = string_or(o, "level", "info");

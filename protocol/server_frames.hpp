@@ -9,7 +9,6 @@
 #include <variant>
 #include <vector>
 
-#include "core/entry.hpp"
 #include "protocol/messages.hpp"
 
 namespace smartlog::protocol {
@@ -25,9 +24,21 @@ struct AuthErrorFrame {
     std::string code;  // empty when the server sent none (the seed's form)
     std::string message;
 };
+// One LogEntry of a `logs` frame, its fields decoded (docs/protocol.md).
+struct DecodedEntry {
+    std::string id;
+    std::int64_t timestamp = 0;
+    std::string level;
+    std::string message;
+    std::string metadata;  // JSON text; empty when absent
+    bool encrypted = false;
+    std::string app_id;
+    std::string user_id;
+    std::string encoded;  // the entry's JSON object text
+};
 // `logs`: a live batch, or the answer to request_history (history = true).
 struct LogsFrame {
-    std::vector<core::Entry> entries;  // Entry::encoded holds each entry's JSON object text
+    std::vector<DecodedEntry> entries;
     bool history = false;
     bool gap = false;
     bool more = false;  // a page of a history answer that continues in the next `logs` frame

@@ -38,7 +38,7 @@ rules=(
   "client;^client/;std boost.asio boost.beast smartlog/ client/ core/ protocol/"
   # The command-line tool is a user of the client library like any other.
   "cli;^cli/;std cli11 boost.json unistd.h smartlog/ cli/"
-  "core;^core/;std fmt core/"
+  "core;^core/;std fmt sse2 core/"
   # smartlog_protocol_ingest (protocol/CMakeLists.txt): the standard ingest formats; the rest of
   # protocol/ goes into the client library, which carries neither protobuf, zlib nor snappy.
   "protocol-ingest;^protocol/(ingest_common|decompress|otlp_decoder|loki_decoder|syslog|text_lines)\.(cpp|hpp)$;std fmt boost.json boost.system zlib snappy protobuf core/ protocol/"

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/level.hpp"
+#include "core/entry.hpp"
 #include "protocol/encode.hpp"
 #include "server/ingest_limit.hpp"
 #include "server/server_context.hpp"
@@ -146,19 +147,20 @@ void Hub::ingest(AppChannel& app, const std::string& user_id,
     stored.reserve(entries.size());
     std::uint64_t errors = 0;
     for (auto& in : entries) {
-        auto e = std::make_shared<core::Entry>();
-        e->id = ids_.next(now_ms);
-        e->timestamp = in.timestamp.value_or(now_ms);
-        e->level = std::move(in.level);
-        e->message = std::move(in.message);
-        e->metadata = std::move(in.metadata);
-        e->encrypted = in.encrypted;
-        e->encryption = std::move(in.encryption);
-        e->app_id = app.id;
-        e->user_id = user_id;
-        protocol::encode_entry(*e, in.message_is_plain);
-        if (core::is_error_level(e->level)) ++errors;
-        core::EntryPtr entry = std::move(e);
+        const core::IdGenerator::Text id = ids_.next_text(now_ms);
+        core::EntryPtr entry = core::make_entry({
+            .id = std::string_view(id.data(), id.size()),
+            .timestamp = in.timestamp.value_or(now_ms),
+            .level = in.level,
+            .message = in.message,
+            .metadata = in.metadata,
+            .encrypted = in.encrypted,
+            .encryption = in.encryption,
+            .app_id = app.id,
+            .user_id = user_id,
+            .message_is_plain = in.message_is_plain,
+        });
+        if (core::is_error_level(entry->level())) ++errors;
         app.history.push(entry);
         stored.push_back(entry);
         if (app.batcher.add(std::move(entry), now)) flush(app);
@@ -333,20 +335,20 @@ void Hub::run_history_waiters(bool expire) {
 namespace {
 
 // An entry of the bus as the hub keeps it; the same fields as Hub::ingest makes.
-core::EntryPtr entry_from_bus(std::string id, protocol::IncomingEntry& in,
-                              const std::string& app_id, const std::string& user_id) {
-    auto e = std::make_shared<core::Entry>();
-    e->id = std::move(id);
-    e->timestamp = in.timestamp.value_or(0);
-    e->level = std::move(in.level);
-    e->message = std::move(in.message);
-    e->metadata = std::move(in.metadata);
-    e->encrypted = in.encrypted;
-    e->encryption = std::move(in.encryption);
-    e->app_id = app_id;
-    e->user_id = user_id;
-    protocol::encode_entry(*e, in.message_is_plain);
-    return e;
+core::EntryPtr entry_from_bus(std::string_view id, const protocol::IncomingEntry& in,
+                              std::string_view app_id, std::string_view user_id) {
+    return core::make_entry({
+        .id = id,
+        .timestamp = in.timestamp.value_or(0),
+        .level = in.level,
+        .message = in.message,
+        .metadata = in.metadata,
+        .encrypted = in.encrypted,
+        .encryption = in.encryption,
+        .app_id = app_id,
+        .user_id = user_id,
+        .message_is_plain = in.message_is_plain,
+    });
 }
 
 }  // namespace
@@ -360,9 +362,9 @@ void Hub::on_bus_entries(const std::string& app_id, cluster::BusEntries bus_entr
     stored.reserve(bus_entries.entries.size());
     std::uint64_t errors = 0;
     for (std::size_t i = 0; i < bus_entries.entries.size(); ++i) {
-        core::EntryPtr entry = entry_from_bus(std::move(bus_entries.ids[i]), bus_entries.entries[i],
-                                              app.id, bus_entries.user_id);
-        if (core::is_error_level(entry->level)) ++errors;
+        core::EntryPtr entry =
+            entry_from_bus(bus_entries.ids[i], bus_entries.entries[i], app.id, bus_entries.user_id);
+        if (core::is_error_level(entry->level())) ++errors;
         app.history.push(entry);
         stored.push_back(entry);
         if (live && app.batcher.add(std::move(entry), now)) flush(app);
@@ -415,8 +417,8 @@ std::size_t Hub::restore(std::size_t per_app) {
         // app is the one the generator must stay above; an id that is not a UUIDv7 is skipped
         // by observe(), so then look further back.
         for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-            ids_.observe((*it)->id);
-            if (core::IdGenerator::timestamp_of((*it)->id) >= 0) break;
+            ids_.observe((*it)->id());
+            if (core::IdGenerator::timestamp_of((*it)->id()) >= 0) break;
         }
         count += entries.size();
         app.history.push_all(std::move(entries));

@@ -325,7 +325,7 @@ void WsSession::on_auth(const protocol::AuthRequest& req) {
         // them is where a `dropped` notice would tell it to resume from.
         const std::size_t kept =
             app_->history.size() - std::min(app_->history.size(), app_->batcher.size());
-        last_live_id_ = kept ? app_->history.at(kept - 1)->id : std::string();
+        last_live_id_ = kept ? std::string(app_->history.at(kept - 1)->id()) : std::string();
     }
     token_digest_ = token_digest(req.credentials);
     grant_ = std::move(*grant);
@@ -381,7 +381,7 @@ void WsSession::answer_history(const protocol::HistoryRequest& req) {
     HistoryAnswer answer{filter_, 0, ring.end_seq(), false, req.response_type};
     answer.next = ring.answer_start(filter_, limit, after, answer.end, answer.gap);
     if (ring.size() > 0) {
-        history_high_water_ = ring.at(ring.size() - 1)->id;
+        history_high_water_ = ring.at(ring.size() - 1)->id();
         last_live_id_ = history_high_water_;
     }
     // What this viewer missed so far is in the answer: only what comes after it counts.
@@ -535,7 +535,7 @@ std::size_t WsSession::offer_batch(std::span<const core::EntryPtr> batch,
     bool partial = false;
     if (!history_high_water_.empty()) {
         std::size_t skip = 0;
-        while (skip < batch.size() && batch[skip]->id <= history_high_water_) ++skip;
+        while (skip < batch.size() && batch[skip]->id() <= history_high_water_) ++skip;
         if (skip == batch.size()) return 0;
         if (skip > 0) {
             batch = batch.subspan(skip);
@@ -560,7 +560,7 @@ std::size_t WsSession::offer_batch(std::span<const core::EntryPtr> batch,
         return 0;
     }
     if (matching == 0) {
-        last_live_id_ = batch.back()->id;
+        last_live_id_ = batch.back()->id();
         return 0;
     }
     SharedFrame out =
@@ -573,7 +573,7 @@ std::size_t WsSession::offer_batch(std::span<const core::EntryPtr> batch,
         return 0;
     }
     if (!writing_) do_write();
-    last_live_id_ = batch.back()->id;
+    last_live_id_ = batch.back()->id();
     return matching;
 }
 

@@ -22,6 +22,7 @@ QueryReaders::QueryReaders(const std::string& path, std::size_t threads, bool fu
             exec_quietly(reader->db, "PRAGMA cache_size=-16384");
             exec_quietly(reader->db, "PRAGMA mmap_size=" SMARTLOG_MMAP_SIZE);
             readers_.push_back(std::move(reader));
+            register_entry_functions(readers_.back()->db);
         }
     } catch (...) {
         for (auto& reader : readers_) sqlite3_close(reader->db);

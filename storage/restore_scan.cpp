@@ -48,7 +48,7 @@ RestoreScan::Take RestoreScan::offer(Part& part, std::int64_t key, std::int64_t 
     if (t.disorder) return {};
     // Every row, taken or not, must be older by id than the last one taken: then the first
     // per_app rows by seq are the newest per_app by id.
-    if (!t.entries.empty() && !(id < std::string_view(t.entries.back()->id))) {
+    if (!t.entries.empty() && !(id < t.entries.back()->id())) {
         t.disorder = true;
         t.entries.clear();
         return {};
@@ -70,7 +70,7 @@ RestoreScan::Result RestoreScan::finish(std::vector<Part> parts) const {
             }
             if (t.entries.empty()) continue;
             // An older part's newest must be older than everything taken before it.
-            if (!merged.empty() && !(t.entries.front()->id < merged.back()->id)) {
+            if (!merged.empty() && !(t.entries.front()->id() < merged.back()->id())) {
                 disorder = true;
                 break;
             }

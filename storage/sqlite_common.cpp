@@ -5,6 +5,8 @@
 
 #include <system_error>
 
+#include "core/entry.hpp"
+
 namespace smartlog::storage {
 
 int code_of(const std::exception& e) {
@@ -112,17 +114,43 @@ AppTable load_apps(sqlite3* db) {
     return apps;
 }
 
-core::EntryPtr read_entry(Stmt& s, const std::string& app_id) {
-    auto e = std::make_shared<core::Entry>();
-    e->id = s.text(1);
-    e->timestamp = s.int64(2);
-    e->level = s.text(3);
-    e->user_id = s.text(4);
-    e->message = s.text(5);
-    e->metadata = s.text(6);
-    e->encoded = s.text(7);
-    e->app_id = app_id;
-    return e;
+core::EntryPtr read_entry(Stmt& s) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 1));
+    if (!p) return nullptr;
+    return core::entry_from_encoded(
+        std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s.get(), 1))));
+}
+
+namespace {
+
+void message_function(sqlite3_context* context, int, sqlite3_value** argv) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    thread_local std::string message;
+    if (!p ||
+        !core::message_of_encoded(
+            std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))), message)) {
+        sqlite3_result_null(context);
+        return;
+    }
+    sqlite3_result_text(context, message.data(), static_cast<int>(message.size()),
+                        SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+void register_entry_functions(sqlite3* db) {
+    check(db,
+          sqlite3_create_function_v2(db, "smartlog_message", 1,
+                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                     message_function, nullptr, nullptr, nullptr),
+          "sqlite create function");
+}
+
+void create_fts_delete_trigger(sqlite3* db) {
+    exec(db,
+         "CREATE TEMP TRIGGER IF NOT EXISTS entries_fts_delete AFTER DELETE ON main.entries "
+         "BEGIN INSERT INTO entries_fts(entries_fts, rowid, message) "
+         "VALUES ('delete', old.seq, smartlog_message(old.encoded)); END");
 }
 
 }  // namespace smartlog::storage

@@ -88,16 +88,22 @@ using AppTable = std::unordered_map<std::string, AppState>;
 // Every app of the database, counts unknown.
 AppTable load_apps(sqlite3* db);
 
-// The columns a query selects, as `e`, and those load_recent selects: a restored entry is never
-// stored again, and nothing else reads Entry::metadata (its `encoded` text holds it), so a NULL
-// stands in for the column. It is a fifth of the bytes a restart copies and one allocation per
-// entry (docs/storage.md, "Restart"). Same shape, so read_entry reads both.
-inline constexpr const char* kColumns =
-    "e.seq, e.id, e.ts, e.level, e.user_id, e.message, e.metadata, e.encoded";
-inline constexpr const char* kRestoreColumns =
-    "e.seq, e.id, e.ts, e.level, e.user_id, e.message, NULL, e.encoded";
+// The columns queries and load_recent select, as `e`: an entry is its encoded text
+// (core/entry.hpp), whose fields are views.
+inline constexpr const char* kColumns = "e.seq, e.encoded";
 
-// Reads a row selected with kColumns or kRestoreColumns into an entry of `app_id`.
-core::EntryPtr read_entry(Stmt& s, const std::string& app_id);
+// The entry of a row selected with kColumns; null when its text is not an entry's (a row
+// written by hand).
+core::EntryPtr read_entry(Stmt& s);
+
+// Registers smartlog_message(encoded), the message's text of an entry's encoded text (NULL when
+// it is not one), on `db`: the search without a full-text index, and the index's deletions.
+// Throws SqliteError.
+void register_entry_functions(sqlite3* db);
+// The writing connection's trigger that takes deleted rows out of the full-text index, given
+// the message's text as the writer put it in (SqliteWriter::append): a temporary trigger, so
+// that the file needs no function of ours (the sqlite3 shell opens it as it is; rows it deletes
+// stay in the index, where queries, which join on `entries`, never see them). Throws SqliteError.
+void create_fts_delete_trigger(sqlite3* db);
 
 }  // namespace smartlog::storage

@@ -90,7 +90,7 @@ QueryResult select_entries(sqlite3* db, const Query& q, bool full_text) {
         if (before_seq) sql += " AND f.rowid < :before_seq";
     } else {
         sql += " FROM entries e WHERE 1";
-        if (!f.search.empty()) sql += " AND e.message LIKE :like ESCAPE '\\'";
+        if (!f.search.empty()) sql += " AND smartlog_message(e.encoded) LIKE :like ESCAPE '\\'";
     }
     sql += " AND e.app = :app AND e.seq > :floor";
     if (q.before_id) sql += " AND e.id < :before";
@@ -128,8 +128,8 @@ QueryResult select_entries(sqlite3* db, const Query& q, bool full_text) {
     bind_name(":limit",
               f.fields.empty() ? static_cast<std::int64_t>(q.limit + 1) : std::int64_t{-1});
     while (s.step()) {
-        core::EntryPtr entry = read_entry(s, q.app_id);
-        if (!core::fields_match(entry->metadata, f.fields)) continue;
+        core::EntryPtr entry = read_entry(s);
+        if (!entry || !core::fields_match(entry->metadata(), f.fields)) continue;
         if (result.entries.size() == q.limit) {
             result.more = true;
             break;

@@ -13,29 +13,10 @@ namespace smartlog::storage {
 
 namespace {
 
-// The entry a restore row holds, columns from `first`: id, ts, level, user_id, message,
-// encoded (kScanColumns, kRestoreColumns without seq and metadata).
-core::EntryPtr restored_entry(sqlite3_stmt* s, int first, const std::string& app_id) {
-    auto text = [s](int col) {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, col)))
-                 : std::string();
-    };
-    auto e = std::make_shared<core::Entry>();
-    e->id = text(first);
-    e->timestamp = sqlite3_column_int64(s, first + 1);
-    e->level = text(first + 2);
-    e->user_id = text(first + 3);
-    e->message = text(first + 4);
-    e->encoded = text(first + 5);
-    e->app_id = app_id;
-    return e;
-}
-
-// One scan of the table, newest first: app and seq to pick the row, then the entry.
+// One scan of the table, newest first: app and seq to pick the row, then the entry, which is
+// its encoded text (its id is read from there too).
 constexpr const char* kScanSql =
-    "SELECT app, seq, id, ts, level, user_id, message, encoded FROM entries "
-    "WHERE seq BETWEEN ? AND ? ORDER BY seq DESC";
+    "SELECT app, seq, encoded FROM entries WHERE seq BETWEEN ? AND ? ORDER BY seq DESC";
 
 }  // namespace
 
@@ -67,7 +48,7 @@ Histories read_recent(sqlite3* db, const std::string& path, const AppTable& app_
     auto per_app_query = [per_app, &apps](sqlite3* conn, std::size_t from, std::size_t to,
                                           const std::vector<std::size_t>* only, Histories& into) {
         Stmt s(conn,
-               std::string("SELECT ") + kRestoreColumns +
+               std::string("SELECT ") + kColumns +
                    " FROM entries e WHERE e.app = ? AND e.seq > ? ORDER BY e.id DESC LIMIT ?");
         for (std::size_t k = from; k < to; ++k) {
             const auto& app = apps[only ? (*only)[k] : k];
@@ -77,7 +58,9 @@ Histories read_recent(sqlite3* db, const std::string& path, const AppTable& app_
             s.bind(3, static_cast<std::int64_t>(per_app));
             std::vector<core::EntryPtr> entries;
             entries.reserve(std::min<std::size_t>(per_app, 4096));
-            while (s.step()) entries.push_back(read_entry(s, app.name));
+            while (s.step()) {
+                if (core::EntryPtr e = read_entry(s)) entries.push_back(std::move(e));
+            }
             if (entries.empty()) continue;
             std::reverse(entries.begin(), entries.end());
             into.emplace_back(app.name, std::move(entries));
@@ -92,12 +75,17 @@ Histories read_recent(sqlite3* db, const std::string& path, const AppTable& app_
         s.bind(2, to);
         sqlite3_stmt* st = s.get();
         while (s.step()) {
-            const auto* id = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
-            const std::string_view id_view(id ? id : "",
+            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
+            const std::string_view encoded(text ? text : "",
                                            static_cast<std::size_t>(sqlite3_column_bytes(st, 2)));
             const RestoreScan::Take take =
-                plan.offer(part, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), id_view);
-            if (take.into) take.into->push_back(restored_entry(st, 2, *take.app_id));
+                plan.offer(part, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                           core::id_of_encoded(encoded));
+            if (!take.into) continue;
+            // Rows whose text is not an entry's (written by hand) are left out.
+            if (core::EntryPtr e = core::entry_from_encoded(encoded)) {
+                take.into->push_back(std::move(e));
+            }
         }
     };
 

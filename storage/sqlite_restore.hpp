@@ -14,7 +14,7 @@ namespace smartlog::storage {
 // The newest `per_app` entries of every app of `apps`, oldest first, read through `db` and one
 // more read-only connection to `path`. `how` picks one scan of the table in seq order or one
 // index query per app (automatic: the scan when the table holds at most about twice what is
-// wanted). The entries have an empty Entry::metadata (kRestoreColumns). Throws SqliteError.
+// wanted). Each entry comes from its row's `encoded` text alone. Throws SqliteError.
 Histories read_recent(sqlite3* db, const std::string& path, const AppTable& apps,
                       std::size_t per_app, SqliteOptions::RestoreRead how);
 

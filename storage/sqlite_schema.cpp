@@ -12,39 +12,51 @@ namespace smartlog::storage {
 
 namespace {
 
-// Version 1. `seq` is AUTOINCREMENT so that it never goes back, even when the newest rows are
+// Version 2. `seq` is AUTOINCREMENT so that it never goes back, even when the newest rows are
 // deleted: a clear is recorded as a floor on it. `received` is the arrival time in the id.
-constexpr const char* kSchema = R"sql(
-CREATE TABLE schema_version(version INTEGER NOT NULL);
-CREATE TABLE apps(
-    key INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    floor INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE entries(
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    app INTEGER NOT NULL,
-    id TEXT NOT NULL,
-    received INTEGER NOT NULL,
-    ts INTEGER NOT NULL,
-    level TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    message TEXT NOT NULL,
-    metadata TEXT NOT NULL,
-    encoded TEXT NOT NULL);
-CREATE INDEX entries_by_app ON entries(app, id);
-)sql";
+// `encoded` is the entry itself (core/entry.hpp); the other columns are what queries select on.
+// Version 1 kept `user_id`, `message` and `metadata` too, a second copy of most of each entry.
+#define SMARTLOG_ENTRIES_COLUMNS(table)            \
+    "CREATE TABLE " table                          \
+    "(\n"                                          \
+    "    seq INTEGER PRIMARY KEY AUTOINCREMENT,\n" \
+    "    app INTEGER NOT NULL,\n"                  \
+    "    id TEXT NOT NULL,\n"                      \
+    "    received INTEGER NOT NULL,\n"             \
+    "    ts INTEGER NOT NULL,\n"                   \
+    "    level TEXT NOT NULL,\n"                   \
+    "    encoded TEXT NOT NULL);\n"
+constexpr const char* kSchema =
+    "CREATE TABLE schema_version(version INTEGER NOT NULL);\n"
+    "CREATE TABLE apps(\n"
+    "    key INTEGER PRIMARY KEY,\n"
+    "    name TEXT NOT NULL UNIQUE,\n"
+    "    floor INTEGER NOT NULL DEFAULT 0);\n" SMARTLOG_ENTRIES_COLUMNS(
+        "entries") "CREATE INDEX entries_by_app ON entries(app, id);\n";
 
 // Substring search: the trigram tokenizer indexes every 3 characters, so a phrase query of 3
-// or more characters finds exactly the rows that contain it, case-folded.
-// Rows enter the index by a plain INSERT next to the entry's, not by a trigger: a trigger's
-// statement savepoint makes FTS5 flush its pending terms for every row (10x slower).
+// or more characters finds exactly the rows that contain it, case-folded. Contentless: the
+// message is in `encoded`, and queries read only rowids from the index. Rows enter it by a
+// plain INSERT next to the entry's, not by a trigger: a trigger's statement savepoint makes
+// FTS5 flush its pending terms for every row (10x slower); they leave it by the writer's
+// temporary trigger (register_entry_functions).
 constexpr const char* kFtsSchema = R"sql(
-CREATE VIRTUAL TABLE entries_fts USING fts5(message, content='entries', content_rowid='seq',
-                                            tokenize='trigram');
-CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
-    INSERT INTO entries_fts(entries_fts, rowid, message) VALUES ('delete', old.seq, old.message);
-END;
+CREATE VIRTUAL TABLE entries_fts USING fts5(message, content='', tokenize='trigram');
 )sql";
+
+// Version 1 -> 2: the table rebuilt without user_id, message and metadata, in one transaction
+// (ALTER TABLE DROP COLUMN would rewrite it once per column). seq values, the app index and
+// AUTOINCREMENT's high-water mark stay; so does version 1's search index, whose rows are the
+// same messages (its content='entries' is never read: queries read rowids only). The freed
+// pages are reused by new rows; `VACUUM` offline gives them back to the file system.
+constexpr const char* kMigrateToV2 =
+    "DROP TRIGGER IF EXISTS entries_fts_delete;\n" SMARTLOG_ENTRIES_COLUMNS("entries_v2")
+    "INSERT INTO entries_v2(seq, app, id, received, ts, level, encoded)\n"
+    "    SELECT seq, app, id, received, ts, level, encoded FROM entries ORDER BY seq;\n"
+    "DROP TABLE entries;\n"
+    "ALTER TABLE entries_v2 RENAME TO entries;\n"
+    "CREATE INDEX entries_by_app ON entries(app, id);\n";
+#undef SMARTLOG_ENTRIES_COLUMNS
 
 // The name the check goes by in messages ("quick_check: ...").
 const char* check_name(StartupCheck check) {
@@ -78,8 +90,8 @@ bool has_table(sqlite3* db, const char* name) {
     return s.step();
 }
 
-// Refuses a database of a newer schema version.
-void read_schema(sqlite3* db, const std::string& path) {
+// The database's schema version; refuses a newer one.
+std::int64_t read_schema(sqlite3* db, const std::string& path) {
     Stmt s(db, "SELECT max(version) FROM schema_version");
     const std::int64_t version = s.step() ? s.int64(0) : 0;
     if (version > kSchemaVersion) {
@@ -87,6 +99,47 @@ void read_schema(sqlite3* db, const std::string& path) {
                                  std::to_string(version) + ", this one knows " +
                                  std::to_string(kSchemaVersion) + ")");
     }
+    return version;
+}
+
+void set_version(sqlite3* db) {
+    exec(db, "DELETE FROM schema_version");
+    exec(db, ("INSERT INTO schema_version(version) VALUES (" + std::to_string(kSchemaVersion) + ")")
+                 .c_str());
+}
+
+// Brings a database of an older schema to kSchemaVersion, in one transaction, then empties the
+// WAL it filled (a copy of most of the table).
+void migrate(sqlite3* db, std::int64_t from) {
+    if (from < 1 || from >= kSchemaVersion) return;
+    exec(db, "BEGIN IMMEDIATE");
+    try {
+        // DROP TABLE forgets the table's AUTOINCREMENT mark, which may be above max(seq).
+        std::int64_t high_water = 0;
+        {
+            Stmt s(db, "SELECT seq FROM sqlite_sequence WHERE name = 'entries'");
+            if (s.step()) high_water = s.int64(0);
+        }
+        exec(db, kMigrateToV2);
+        {
+            Stmt s(db, "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'entries'");
+            s.bind(1, high_water);
+            s.step();
+        }
+        if (high_water > 0) {
+            Stmt s(db,
+                   "INSERT INTO sqlite_sequence(name, seq) SELECT 'entries', ? WHERE NOT EXISTS "
+                   "(SELECT 1 FROM sqlite_sequence WHERE name = 'entries')");
+            s.bind(1, high_water);
+            s.step();
+        }
+        set_version(db);
+        exec(db, "COMMIT");
+    } catch (...) {
+        exec_quietly(db, "ROLLBACK");
+        throw;
+    }
+    exec_quietly(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 void create_schema(sqlite3* db) {
@@ -98,8 +151,7 @@ void create_schema(sqlite3* db) {
     exec(db, "BEGIN");
     exec(db, kSchema);
     if (fts5) exec(db, kFtsSchema);
-    exec(db, ("INSERT INTO schema_version(version) VALUES (" + std::to_string(kSchemaVersion) + ")")
-                 .c_str());
+    set_version(db);
     exec(db, "COMMIT");
 }
 
@@ -195,7 +247,7 @@ OpenedDatabase open_database(const SqliteOptions& options,
             exec(db, "PRAGMA journal_mode=WAL");
             create_schema(db);
         } else {
-            read_schema(db, path);
+            const std::int64_t version = read_schema(db, path);
             out.apps = load_apps(db);
             if (while_checking) {
                 try {
@@ -212,6 +264,8 @@ OpenedDatabase open_database(const SqliteOptions& options,
             }
             join_check();
             exec(db, "PRAGMA journal_mode=WAL");
+            // After the check: nothing writes to a database before it has passed.
+            migrate(db, version);
         }
         out.full_text = has_table(db, "entries_fts");
     } catch (...) {

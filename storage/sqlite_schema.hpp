@@ -12,7 +12,8 @@
 
 namespace smartlog::storage {
 
-inline constexpr int kSchemaVersion = 1;
+// 2: the entries table without the copies of message and metadata (docs/storage.md, "Schema").
+inline constexpr int kSchemaVersion = 2;
 
 struct OpenedDatabase {
     sqlite3* db = nullptr;   // the writing connection; the caller closes it

@@ -42,8 +42,7 @@ public:
 
     void append(std::vector<core::EntryPtr> entries, Done done) override;
     void clear(const std::string& app_id, Done done) override;
-    // The entries it returns have an empty Entry::metadata: their `encoded` text holds it,
-    // and a restored entry is never stored again.
+    // Each entry comes from its row's `encoded` text (core::entry_from_encoded).
     std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> load_recent(
         std::size_t per_app) override;
     void query(Query q, QueryDone done) override;

@@ -51,17 +51,18 @@ SqliteWriter::~SqliteWriter() {
 }
 
 void SqliteWriter::prepare_statements() {
+    register_entry_functions(db_);
     check(db_,
           sqlite3_prepare_v2(db_,
-                             "INSERT INTO entries(app, id, received, ts, level, user_id, message, "
-                             "metadata, encoded) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             "INSERT INTO entries(app, id, received, ts, level, encoded) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
                              -1, &insert_, nullptr),
           "sqlite prepare");
     check(db_,
           sqlite3_prepare_v2(db_, "INSERT INTO apps(name) VALUES (?)", -1, &insert_app_, nullptr),
           "sqlite prepare");
     if (full_text_) {
+        create_fts_delete_trigger(db_);
         check(db_,
               sqlite3_prepare_v2(db_, "INSERT INTO entries_fts(rowid, message) VALUES (?, ?)", -1,
                                  &insert_fts_, nullptr),
@@ -105,23 +106,22 @@ void SqliteWriter::append(const std::vector<core::EntryPtr>& entries, Store::Don
     if (entries.empty()) return done({});
     try {
         begin_if_needed();
-        AppState& app = app_state(entries.front()->app_id);
+        AppState& app = app_state(std::string(entries.front()->app_id()));
         for (const auto& e : entries) {
             sqlite3_reset(insert_);
             sqlite3_bind_int64(insert_, 1, app.key);
-            bind_text(insert_, 2, e->id);
-            sqlite3_bind_int64(insert_, 3, core::IdGenerator::timestamp_of(e->id));
-            sqlite3_bind_int64(insert_, 4, e->timestamp);
-            bind_text(insert_, 5, e->level);
-            bind_text(insert_, 6, e->user_id);
-            bind_text(insert_, 7, e->message);
-            bind_text(insert_, 8, e->metadata);
-            bind_text(insert_, 9, e->encoded);
+            bind_text(insert_, 2, e->id());
+            sqlite3_bind_int64(insert_, 3, core::IdGenerator::timestamp_of(e->id()));
+            sqlite3_bind_int64(insert_, 4, e->timestamp());
+            bind_text(insert_, 5, e->level());
+            bind_text(insert_, 6, e->encoded());
             check(db_, sqlite3_step(insert_), "sqlite insert");
             if (insert_fts_) {
                 sqlite3_reset(insert_fts_);
                 sqlite3_bind_int64(insert_fts_, 1, sqlite3_last_insert_rowid(db_));
-                bind_text(insert_fts_, 2, e->message);
+                // The text smartlog_message() gives the delete trigger: the index's rows and
+                // their deletions agree byte for byte.
+                bind_text(insert_fts_, 2, e->message(message_scratch_));
                 check(db_, sqlite3_step(insert_fts_), "sqlite insert into the search index");
             }
         }

@@ -93,6 +93,7 @@ private:
     sqlite3_stmt* insert_ = nullptr;
     sqlite3_stmt* insert_app_ = nullptr;
     sqlite3_stmt* insert_fts_ = nullptr;  // null without the search index
+    std::string message_scratch_;         // the text of an escaped message, for the index
     bool in_txn_ = false;
     steady::time_point txn_started_;
     std::vector<std::pair<Store::Done, std::size_t>> pending_;  // run after the next commit

@@ -292,7 +292,8 @@ std::variant<storage::Query, HttpResponse> parse_logs_query(
 namespace {
 
 std::string next_before(const storage::QueryResult& result) {
-    return result.more && !result.entries.empty() ? result.entries.back()->id : std::string();
+    return result.more && !result.entries.empty() ? std::string(result.entries.back()->id())
+                                                  : std::string();
 }
 
 // One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
@@ -317,16 +318,16 @@ std::string page_export(const storage::QueryResult& result, PageFormat format) {
         out = "timestamp,time,level,message,metadata,id,appId,userId\r\n";
     for (const core::EntryPtr& e : result.entries) {
         if (format == PageFormat::ndjson) {
-            out += e->encoded;
+            out += e->encoded();
             out += '\n';
             continue;
         }
-        out += std::to_string(e->timestamp);
+        out += std::to_string(e->timestamp());
         out += ',';
-        out += iso8601(e->timestamp);
-        for (std::string_view field : {std::string_view(e->level), std::string_view(e->message),
-                                       std::string_view(e->metadata), std::string_view(e->id),
-                                       std::string_view(e->app_id), std::string_view(e->user_id)}) {
+        out += iso8601(e->timestamp());
+        const std::string message = e->message();
+        for (std::string_view field : {e->level(), std::string_view(message), e->metadata(),
+                                       e->id(), e->app_id(), e->user_id()}) {
             out += ',';
             append_csv_field(out, field);
         }
@@ -339,7 +340,7 @@ std::string page_json(const storage::QueryResult& result) {
     std::string out = R"({"logs":[)";
     for (std::size_t i = 0; i < result.entries.size(); ++i) {
         if (i) out += ',';
-        out += result.entries[i]->encoded;
+        out += result.entries[i]->encoded();
     }
     out += R"(],"nextBefore":)";
     const std::string next = next_before(result);
@@ -355,7 +356,7 @@ storage::QueryResult query_history(const AppChannel* app, const storage::Query& 
     for (std::size_t i = app->history.size(); i-- > 0;) {
         const core::EntryPtr& e = app->history.at(i);
         // Ids compare in arrival order.
-        if (q.before_id && e->id >= *q.before_id) continue;
+        if (q.before_id && e->id() >= *q.before_id) continue;
         if (!q.filter.matches(*e)) continue;
         if (result.entries.size() == q.limit) {
             result.more = true;

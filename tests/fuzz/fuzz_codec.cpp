@@ -38,18 +38,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto* logs = std::get_if<protocol::LogsRequest>(&*request)) {
         for (auto& in : logs->accepted) {
             if (in.message.size() > limits.max_message_bytes) std::abort();
-            core::Entry e;
-            e.id = "0190a5d0-0000-7000-8000-000000000001";
-            e.timestamp = in.timestamp.value_or(0);
-            e.level = in.level;
-            e.message = in.message;
-            e.metadata = in.metadata;
-            e.app_id = "app";
-            e.user_id = "user";
-            protocol::encode_entry(e);
+            const core::EntryPtr e = core::make_entry({.id = "0190a5d0-0000-7000-8000-000000000001",
+                                                       .timestamp = in.timestamp.value_or(0),
+                                                       .level = in.level,
+                                                       .message = in.message,
+                                                       .metadata = in.metadata,
+                                                       .encrypted = in.encrypted,
+                                                       .encryption = in.encryption,
+                                                       .app_id = "app",
+                                                       .user_id = "user",
+                                                       .message_is_plain = in.message_is_plain});
             boost::system::error_code ec;
-            auto back = boost::json::parse(e.encoded, ec);
+            auto back = boost::json::parse(e->encoded(), ec);
             if (ec || back.at("message").as_string() != in.message) std::abort();
+            // The store keeps only the encoded text: the entry must come back from it whole.
+            const core::EntryPtr stored = core::entry_from_encoded(e->encoded());
+            if (!stored || stored->message() != in.message || stored->metadata() != in.metadata ||
+                stored->level() != in.level || stored->encryption() != in.encryption ||
+                stored->bytes() != e->bytes()) {
+                std::abort();
+            }
         }
     }
     if (auto* filter = std::get_if<protocol::FilterRequest>(&*request)) {

@@ -64,15 +64,13 @@ TEST(ClientFrames, FilterAndHistoryRequestsRoundTrip) {
 }
 
 TEST(ServerFrames, DecodesWhatTheServerEncodes) {
-    auto e = std::make_shared<core::Entry>();
-    e->id = "id1";
-    e->timestamp = 7;
-    e->level = "warn";
-    e->message = "m";
-    e->metadata = R"({"a":1})";
-    e->app_id = "app";
-    e->user_id = "u";
-    encode_entry(*e);
+    auto e = core::make_entry({.id = "id1",
+                               .timestamp = 7,
+                               .level = "warn",
+                               .message = "m",
+                               .metadata = R"({"a":1})",
+                               .app_id = "app",
+                               .user_id = "u"});
     std::vector<core::EntryPtr> entries = {e};
 
     auto live = std::get<LogsFrame>(*decode_server_frame(logs_frame(entries)));
@@ -80,7 +78,7 @@ TEST(ServerFrames, DecodesWhatTheServerEncodes) {
     ASSERT_EQ(live.entries.size(), 1u);
     EXPECT_EQ(live.entries[0].id, "id1");
     EXPECT_EQ(live.entries[0].metadata, R"({"a":1})");
-    EXPECT_EQ(boost::json::parse(live.entries[0].encoded), boost::json::parse(e->encoded));
+    EXPECT_EQ(boost::json::parse(live.entries[0].encoded), boost::json::parse(e->encoded()));
 
     auto history = std::get<LogsFrame>(*decode_server_frame(history_frame(entries, true)));
     EXPECT_TRUE(history.history);

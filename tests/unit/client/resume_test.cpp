@@ -9,8 +9,8 @@
 namespace smartlog::client {
 namespace {
 
-core::Entry entry(std::string id) {
-    core::Entry e;
+protocol::DecodedEntry entry(std::string id) {
+    protocol::DecodedEntry e;
     e.id = std::move(id);
     e.message = "m " + e.id;
     return e;

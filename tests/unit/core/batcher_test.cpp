@@ -7,11 +7,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-EntryPtr entry(std::string message) {
-    auto e = std::make_shared<Entry>();
-    e->message = std::move(message);
-    return e;
-}
+EntryPtr entry(std::string message) { return make_entry({.message = message}); }
 
 TEST(Batcher, SaysFullAtMaxEntries) {
     Batcher b(3, 20ms);
@@ -21,8 +17,8 @@ TEST(Batcher, SaysFullAtMaxEntries) {
     EXPECT_TRUE(b.add(entry("c"), t));
     auto batch = b.take();
     ASSERT_EQ(batch.size(), 3u);
-    EXPECT_EQ(batch[0]->message, "a");
-    EXPECT_EQ(batch[2]->message, "c");
+    EXPECT_EQ(batch[0]->message(), "a");
+    EXPECT_EQ(batch[2]->message(), "c");
     EXPECT_TRUE(b.empty());
 }
 
@@ -60,7 +56,7 @@ TEST(Batcher, ARecycledVectorCarriesTheNextBatchAndReleasesItsEntries) {
     EXPECT_EQ(b.deadline(), t0 + 70ms);
     auto next = b.take();
     ASSERT_EQ(next.size(), 1u);
-    EXPECT_EQ(next[0]->message, "b");
+    EXPECT_EQ(next[0]->message(), "b");
     EXPECT_EQ(next.data(), storage);  // the same allocation, not a new one
 }
 

@@ -81,12 +81,9 @@ TEST(FieldQuery, MalformedMetadataMatchesNothingButNotEqual) {
 TEST(FieldQuery, FilterAppliesFieldsToEntries) {
     Filter f;
     f.fields = parse("status>=500").fields;
-    Entry e;
-    e.metadata = R"({"status":503})";
     EXPECT_FALSE(f.accepts_all());
-    EXPECT_TRUE(f.matches(e));
-    e.metadata = R"({"status":200})";
-    EXPECT_FALSE(f.matches(e));
+    EXPECT_TRUE(f.matches(*make_entry({.metadata = R"({"status":503})"})));
+    EXPECT_FALSE(f.matches(*make_entry({.metadata = R"({"status":200})"})));
 }
 
 }  // namespace

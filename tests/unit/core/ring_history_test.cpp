@@ -11,16 +11,12 @@ namespace {
 class RingHistoryTest : public ::testing::Test {
 protected:
     EntryPtr make(std::string message, std::string level = "info", std::int64_t ts = 1000) {
-        auto e = std::make_shared<Entry>();
-        e->id = ids_.next(now_++);
-        e->message = std::move(message);
-        e->level = std::move(level);
-        e->timestamp = ts;
-        return e;
+        const std::string id = ids_.next(now_++);
+        return make_entry({.id = id, .timestamp = ts, .level = level, .message = message});
     }
     std::vector<std::string> messages(const std::vector<EntryPtr>& entries) {
         std::vector<std::string> out;
-        for (const auto& e : entries) out.push_back(e->message);
+        for (const auto& e : entries) out.push_back(e->message());
         return out;
     }
 
@@ -71,7 +67,7 @@ TEST_F(RingHistoryTest, AfterIdReturnsOnlyLaterEntries) {
     h.push(b);
     h.push(make("c"));
     h.push(make("d"));
-    auto slice = h.query({}, 10, b->id);
+    auto slice = h.query({}, 10, b->id());
     EXPECT_FALSE(slice.gap);
     EXPECT_EQ(messages(slice.entries), (std::vector<std::string>{"c", "d"}));
 }
@@ -81,7 +77,7 @@ TEST_F(RingHistoryTest, AfterTheNewestIdReturnsNothingAndNoGap) {
     h.push(make("a"));
     auto last = make("b");
     h.push(last);
-    auto slice = h.query({}, 10, last->id);
+    auto slice = h.query({}, 10, last->id());
     EXPECT_FALSE(slice.gap);
     EXPECT_TRUE(slice.entries.empty());
 }
@@ -92,7 +88,7 @@ TEST_F(RingHistoryTest, EvictedAfterIdSaysGapAndStartsAtOldest) {
     h.push(a);
     h.push(make("b"));
     h.push(make("c"));
-    auto slice = h.query({}, 10, a->id);
+    auto slice = h.query({}, 10, a->id());
     EXPECT_TRUE(slice.gap);
     EXPECT_EQ(messages(slice.entries), (std::vector<std::string>{"b", "c"}));
 }
@@ -110,7 +106,7 @@ TEST_F(RingHistoryTest, LimitCuttingAResumeSaysGap) {
     auto a = make("a");
     h.push(a);
     for (auto m : {"b", "c", "d"}) h.push(make(m));
-    auto slice = h.query({}, 2, a->id);
+    auto slice = h.query({}, 2, a->id());
     EXPECT_TRUE(slice.gap);
     EXPECT_EQ(messages(slice.entries), (std::vector<std::string>{"c", "d"}));
 }
@@ -132,18 +128,17 @@ TEST_F(RingHistoryTest, ClearForgetsEverythingAndCounts) {
     EXPECT_EQ(messages(h.query({}, 10, std::nullopt).entries), (std::vector<std::string>{"e"}));
 }
 
-TEST(EntryBytes, CountsEveryStringAndTheEntry) {
-    Entry e;
-    const std::size_t empty = entry_bytes(e);
-    EXPECT_EQ(empty, sizeof(Entry));
-    e.id = "0123456789";
-    e.level = "info";
-    e.message = std::string(100, 'm');
-    e.metadata = R"({"k":1})";
-    e.app_id = "app";
-    e.user_id = "user";
-    e.encoded = std::string(200, 'x');
-    EXPECT_EQ(entry_bytes(e), empty + 10 + 4 + 100 + 7 + 3 + 4 + 200);
+TEST(EntryBytes, CountsTheOneAllocationOnce) {
+    const EntryPtr empty = make_entry({.id = "0123456789", .level = "info"});
+    EXPECT_EQ(entry_bytes(*empty), empty->bytes());
+    EXPECT_GT(entry_bytes(*empty), sizeof(Entry) + empty->encoded().size());
+    // The message and the metadata are held once, inside the encoded text.
+    const EntryPtr full = make_entry({.id = "0123456789",
+                                      .level = "info",
+                                      .message = std::string(100, 'm'),
+                                      .metadata = R"({"k":1})"});
+    EXPECT_EQ(entry_bytes(*full),
+              entry_bytes(*empty) + 100 + std::string_view(R"(,"metadata":{"k":1})").size());
 }
 
 TEST_F(RingHistoryTest, EvictsOldestBeyondTheByteBudget) {
@@ -159,8 +154,8 @@ TEST_F(RingHistoryTest, EvictsOldestBeyondTheByteBudget) {
     EXPECT_EQ(h.bytes(), 3 * one);
     const auto kept = h.query({}, 10, std::nullopt).entries;
     ASSERT_EQ(kept.size(), 3u);
-    EXPECT_EQ(kept.front()->id, pushed[2]->id);
-    EXPECT_EQ(kept.back()->id, pushed[4]->id);
+    EXPECT_EQ(kept.front()->id(), pushed[2]->id());
+    EXPECT_EQ(kept.back()->id(), pushed[4]->id());
 }
 
 TEST_F(RingHistoryTest, ABigEntryEvictsAsManySmallOnesAsItNeeds) {
@@ -174,7 +169,7 @@ TEST_F(RingHistoryTest, ABigEntryEvictsAsManySmallOnesAsItNeeds) {
     EXPECT_LE(h.bytes(), h.max_bytes());
     EXPECT_EQ(h.size(), 10u - 5u + 1u);
     EXPECT_EQ(h.evicted(), 5u);
-    EXPECT_EQ(h.at(h.size() - 1)->id, big->id);
+    EXPECT_EQ(h.at(h.size() - 1)->id(), big->id());
 }
 
 TEST_F(RingHistoryTest, KeepsTheNewestEntryEvenWhenItAloneIsOverBudget) {
@@ -183,7 +178,7 @@ TEST_F(RingHistoryTest, KeepsTheNewestEntryEvenWhenItAloneIsOverBudget) {
     auto huge = make(std::string(1000, 'h'));
     h.push(huge);
     EXPECT_EQ(h.size(), 1u);
-    EXPECT_EQ(h.at(0)->id, huge->id);
+    EXPECT_EQ(h.at(0)->id(), huge->id());
     EXPECT_EQ(h.evicted(), 1u);
 }
 
@@ -211,10 +206,10 @@ TEST_F(RingHistoryTest, AfterIdEvictedByBytesSaysGapAndStartsAtOldest) {
     h.push(b);
     h.push(make("c"));
     h.push(make("d"));
-    auto evicted = h.query({}, 10, a->id);
+    auto evicted = h.query({}, 10, a->id());
     EXPECT_TRUE(evicted.gap);
     EXPECT_EQ(messages(evicted.entries), (std::vector<std::string>{"c", "d"}));
-    auto kept = h.query({}, 10, h.at(0)->id);
+    auto kept = h.query({}, 10, h.at(0)->id());
     EXPECT_FALSE(kept.gap);
     EXPECT_EQ(messages(kept.entries), (std::vector<std::string>{"d"}));
 }
@@ -271,12 +266,8 @@ namespace {
 
 class RingHistoryPagesTest : public RingHistoryTest {
 protected:
-    // An entry whose encoded text is its message, so pages can be sized.
-    EntryPtr encoded(std::string message) {
-        auto e = std::make_shared<Entry>(*make(std::move(message)));
-        e->encoded = e->message;
-        return e;
-    }
+    // An entry whose encoded text grows with its message, so pages can be sized.
+    EntryPtr encoded(std::string message) { return make(std::move(message)); }
 };
 
 TEST_F(RingHistoryPagesTest, SequenceNumbersCountOnAcrossEvictionsAndClears) {
@@ -309,7 +300,7 @@ TEST_F(RingHistoryPagesTest, AnswerStartAfterAnIdThatIsGoneSaysGap) {
     ring.push(first);
     for (int i = 0; i < 3; ++i) ring.push(make("m" + std::to_string(i)));
     bool gap = false;
-    EXPECT_EQ(ring.answer_start(Filter{}, 10, std::string_view(first->id), ring.end_seq(), gap),
+    EXPECT_EQ(ring.answer_start(Filter{}, 10, std::string_view(first->id()), ring.end_seq(), gap),
               ring.first_seq());
     EXPECT_TRUE(gap);
 }
@@ -372,8 +363,8 @@ TEST_F(RingHistoryTest, SlotsGrowWithTheEntriesUpToCapacity) {
     for (int i = 40; i < 250; ++i) h.push(make(std::to_string(i)));
     EXPECT_EQ(h.slots(), 100u);
     EXPECT_EQ(h.size(), 100u);
-    EXPECT_EQ(h.at(0)->message, "150");
-    EXPECT_EQ(h.at(99)->message, "249");
+    EXPECT_EQ(h.at(0)->message(), "150");
+    EXPECT_EQ(h.at(99)->message(), "249");
 }
 
 TEST_F(RingHistoryTest, ClearGivesTheSlotsBack) {
@@ -383,7 +374,7 @@ TEST_F(RingHistoryTest, ClearGivesTheSlotsBack) {
     h.clear();
     EXPECT_EQ(h.slots(), 0u);
     h.push(make("y"));
-    EXPECT_EQ(h.at(0)->message, "y");
+    EXPECT_EQ(h.at(0)->message(), "y");
 }
 
 // Growing after evictions by bytes (the oldest entry no longer in slot 0) keeps arrival order:

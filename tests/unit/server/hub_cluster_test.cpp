@@ -80,7 +80,7 @@ public:
     explicit Recorder(bool live = true) : live_(live) {}
     bool receives_live() const noexcept override { return live_; }
     std::size_t offer_batch(std::span<const core::EntryPtr> batch, const SharedFrame&) override {
-        for (const auto& e : batch) messages.push_back(e->message);
+        for (const auto& e : batch) messages.push_back(e->message());
         return batch.size();
     }
     void offer_frame(const SharedFrame& frame, FrameKind kind) override {

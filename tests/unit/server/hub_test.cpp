@@ -38,7 +38,7 @@ public:
     std::vector<std::string> messages() const {
         std::vector<std::string> out;
         for (const auto& batch : batches) {
-            for (const auto& e : batch) out.push_back(e->message);
+            for (const auto& e : batch) out.push_back(e->message());
         }
         return out;
     }
@@ -148,12 +148,12 @@ TEST_F(HubTest, EachAppsViewersGetOnlyThatAppsEntriesInArrivalOrder) {
     EXPECT_EQ(shop_viewer.messages(), (std::vector<std::string>{"s1", "s2", "s3", "s4"}));
     EXPECT_EQ(bank_viewer.messages(), (std::vector<std::string>{"b1", "b2"}));
     for (const auto& batch : shop_viewer.batches) {
-        for (const auto& e : batch) EXPECT_EQ(e->app_id, "shop");
+        for (const auto& e : batch) EXPECT_EQ(e->app_id(), "shop");
     }
     // Ids grow within an app: resume by afterId depends on it.
     const auto& batches = shop_viewer.batches;
     for (std::size_t i = 1; i < batches.size(); ++i)
-        EXPECT_LT(batches[i - 1][0]->id, batches[i][0]->id);
+        EXPECT_LT(batches[i - 1][0]->id(), batches[i][0]->id());
 }
 
 TEST_F(HubTest, AnEntryIsInHistoryBeforeAnyViewerIsOfferedIt) {

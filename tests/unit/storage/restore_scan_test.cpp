@@ -22,16 +22,13 @@ bool offer(const RestoreScan& scan, RestoreScan::Part& part, std::int64_t key, s
     const std::string text = id_of(id);
     const RestoreScan::Take take = scan.offer(part, key, seq, text);
     if (!take.into) return false;
-    auto e = std::make_shared<core::Entry>();
-    e->id = text;
-    e->app_id = *take.app_id;
-    take.into->push_back(std::move(e));
+    take.into->push_back(core::make_entry({.id = text, .app_id = *take.app_id}));
     return true;
 }
 
 std::vector<std::string> ids(const std::vector<core::EntryPtr>& entries) {
     std::vector<std::string> out;
-    for (const auto& e : entries) out.push_back(e->id);
+    for (const auto& e : entries) out.emplace_back(e->id());
     return out;
 }
 
@@ -57,7 +54,7 @@ TEST(RestoreScanTest, KeepsTheNewestOfEachAppOldestFirst) {
     EXPECT_EQ(result.loaded[1].first, "b");
     EXPECT_EQ(ids(result.loaded[1].second),
               (std::vector<std::string>{id_of(6), id_of(8), id_of(10)}));
-    EXPECT_EQ(result.loaded[1].second[0]->app_id, "b");
+    EXPECT_EQ(result.loaded[1].second[0]->app_id(), "b");
 }
 
 TEST(RestoreScanTest, SkipsClearedRowsUnknownAppsAndAppsWithNothing) {

@@ -47,16 +47,14 @@ protected:
 
     core::EntryPtr entry(const std::string& app, std::string message, std::string level = "info",
                          std::int64_t timestamp = 0, std::string metadata = "{}") {
-        auto e = std::make_shared<core::Entry>();
-        e->id = ids_.next(clock_.now_ms());
-        e->timestamp = timestamp ? timestamp : clock_.now_ms();
-        e->level = std::move(level);
-        e->message = std::move(message);
-        e->app_id = app;
-        e->user_id = "u1";
-        e->metadata = std::move(metadata);
-        e->encoded = "{\"id\":\"" + e->id + "\"}";
-        return e;
+        const std::string id = ids_.next(clock_.now_ms());
+        return core::make_entry({.id = id,
+                                 .timestamp = timestamp ? timestamp : clock_.now_ms(),
+                                 .level = level,
+                                 .message = message,
+                                 .metadata = metadata,
+                                 .app_id = app,
+                                 .user_id = "u1"});
     }
 
     std::vector<core::EntryPtr> entries(const std::string& app, int n,

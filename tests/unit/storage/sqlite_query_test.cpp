@@ -38,7 +38,7 @@ protected:
     }
     static std::vector<std::string> messages(const QueryResult& r) {
         std::vector<std::string> out;
-        for (const auto& e : r.entries) out.push_back(e->message);
+        for (const auto& e : r.entries) out.push_back(e->message());
         return out;
     }
     sqlite3* reader_ = nullptr;
@@ -67,7 +67,7 @@ TEST_F(SqliteQueryTest, AnswersWhatTheSameFilterAcceptsLiveNewestFirst) {
         // What a WebSocket viewer with this filter is sent, newest first.
         std::vector<std::string> expected;
         for (auto it = all.rbegin(); it != all.rend(); ++it) {
-            if (filters[k].matches(**it)) expected.push_back((*it)->message);
+            if (filters[k].matches(**it)) expected.push_back((*it)->message());
         }
         const QueryOutcome out = run(of("a", filters[k]));
         EXPECT_FALSE(out.error) << k;
@@ -90,7 +90,7 @@ TEST_F(SqliteQueryTest, FieldConditionsStillStopAtTheLimitAndTellThatMoreRemain)
     EXPECT_EQ(messages(page.result), (std::vector<std::string>{"m9", "m8", "m7"}));
     EXPECT_TRUE(page.result.more);
     Query next = of("a", even, 3);
-    next.before_id = page.result.entries.back()->id;
+    next.before_id = page.result.entries.back()->id();
     const QueryOutcome last = run(next);
     EXPECT_EQ(messages(last.result), (std::vector<std::string>{"m6", "m5", "m4"}));
     EXPECT_FALSE(last.result.more);

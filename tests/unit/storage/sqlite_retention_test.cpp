@@ -53,15 +53,19 @@ TEST_F(RetentionTest, AStepBetweenTransactionsDeletesAtMostItsStepAndTheOldestFi
     EXPECT_TRUE(reopened.retention_step());
     EXPECT_EQ(kept("a"), 23);
     // The oldest went first.
-    EXPECT_EQ(committed("SELECT count(*) FROM entries WHERE message IN ('m0', 'm6')"), 0);
-    EXPECT_EQ(committed("SELECT count(*) FROM entries WHERE message = 'm7'"), 1);
+    EXPECT_EQ(committed("SELECT count(*) FROM entries WHERE json_extract(encoded, '$.message') IN "
+                        "('m0', 'm6')"),
+              0);
+    EXPECT_EQ(
+        committed("SELECT count(*) FROM entries WHERE json_extract(encoded, '$.message') = 'm7'"),
+        1);
     reopened.run_retention();
     EXPECT_EQ(kept("a"), 10);
     EXPECT_FALSE(reopened.retention_step());  // nothing left: retention rests
     EXPECT_FALSE(reopened.retention().active());
     auto loaded = reopened.read_recent(path(), 100, SqliteOptions::RestoreRead::automatic);
     ASSERT_EQ(loaded.size(), 1u);
-    EXPECT_EQ(loaded[0].second.front()->message, "m20");
+    EXPECT_EQ(loaded[0].second.front()->message(), "m20");
 }
 
 TEST_F(RetentionTest, AgeCountsFromArrivalNotFromTheEntrysOwnTimestamp) {
@@ -76,7 +80,10 @@ TEST_F(RetentionTest, AgeCountsFromArrivalNotFromTheEntrysOwnTimestamp) {
     append_and_commit(writer, {entry("a", "fresh")});
     writer.run_retention();
     EXPECT_EQ(kept("a"), 1);
-    EXPECT_EQ(committed("SELECT count(*) FROM entries WHERE message = 'fresh'"), 1);
+    EXPECT_EQ(
+        committed(
+            "SELECT count(*) FROM entries WHERE json_extract(encoded, '$.message') = 'fresh'"),
+        1);
 }
 
 TEST_F(RetentionTest, RestsAfterFindingNothingAndAClearWakesIt) {

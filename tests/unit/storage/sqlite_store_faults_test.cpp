@@ -51,14 +51,14 @@ protected:
     std::vector<core::EntryPtr> entries(const std::string& app, int n, const std::string& prefix) {
         std::vector<core::EntryPtr> out;
         for (int i = 0; i < n; ++i) {
-            auto e = std::make_shared<core::Entry>();
-            e->id = ids_.next(clock_.now_ms());
-            e->timestamp = clock_.now_ms();
-            e->level = "info";
-            e->message = prefix + std::to_string(i);
-            e->app_id = app;
-            e->user_id = "u1";
-            e->encoded = "{\"id\":\"" + e->id + "\"}";
+            const std::string id = ids_.next(clock_.now_ms());
+            const std::string message = prefix + std::to_string(i);
+            auto e = core::make_entry({.id = id,
+                                       .timestamp = clock_.now_ms(),
+                                       .level = "info",
+                                       .message = message,
+                                       .app_id = app,
+                                       .user_id = "u1"});
             out.push_back(std::move(e));
         }
         return out;
@@ -76,7 +76,7 @@ protected:
         std::vector<std::string> out;
         for (auto& [name, list] : store->load_recent(100'000)) {
             if (name != app) continue;
-            for (auto& e : list) out.push_back(e->message);
+            for (auto& e : list) out.push_back(e->message());
         }
         return out;
     }

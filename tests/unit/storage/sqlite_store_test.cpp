@@ -36,15 +36,13 @@ protected:
 
     core::EntryPtr entry(const std::string& app, std::string message, std::string level = "info",
                          std::int64_t timestamp = 0) {
-        auto e = std::make_shared<core::Entry>();
-        e->id = ids_.next(clock_.now_ms());
-        e->timestamp = timestamp ? timestamp : clock_.now_ms();
-        e->level = std::move(level);
-        e->message = std::move(message);
-        e->app_id = app;
-        e->user_id = "u1";
-        e->encoded = "{\"id\":\"" + e->id + "\"}";
-        return e;
+        const std::string id = ids_.next(clock_.now_ms());
+        return core::make_entry({.id = id,
+                                 .timestamp = timestamp ? timestamp : clock_.now_ms(),
+                                 .level = level,
+                                 .message = message,
+                                 .app_id = app,
+                                 .user_id = "u1"});
     }
 
     std::vector<core::EntryPtr> entries(const std::string& app, int n,
@@ -78,7 +76,7 @@ protected:
 
     static std::vector<std::string> messages(const QueryResult& r) {
         std::vector<std::string> out;
-        for (const auto& e : r.entries) out.push_back(e->message);
+        for (const auto& e : r.entries) out.push_back(e->message());
         return out;
     }
 
@@ -100,11 +98,11 @@ TEST_F(SqliteStoreTest, KeepsEntriesAcrossReopenInOrderWithTheirIds) {
     EXPECT_EQ(loaded[0].first, "a");
     ASSERT_EQ(loaded[0].second.size(), 5u);
     for (std::size_t i = 0; i < 5; ++i) {
-        EXPECT_EQ(loaded[0].second[i]->id, written[i]->id);
-        EXPECT_EQ(loaded[0].second[i]->message, written[i]->message);
-        EXPECT_EQ(loaded[0].second[i]->encoded, written[i]->encoded);
-        EXPECT_EQ(loaded[0].second[i]->app_id, "a");
-        EXPECT_EQ(loaded[0].second[i]->user_id, "u1");
+        EXPECT_EQ(loaded[0].second[i]->id(), written[i]->id());
+        EXPECT_EQ(loaded[0].second[i]->message(), written[i]->message());
+        EXPECT_EQ(loaded[0].second[i]->encoded(), written[i]->encoded());
+        EXPECT_EQ(loaded[0].second[i]->app_id(), "a");
+        EXPECT_EQ(loaded[0].second[i]->user_id(), "u1");
     }
 }
 
@@ -117,8 +115,8 @@ TEST_F(SqliteStoreTest, LoadRecentGivesTheNewestOfEachAppOldestFirst) {
     for (auto& [app, list] : loaded) {
         if (app == "a") {
             ASSERT_EQ(list.size(), 3u);
-            EXPECT_EQ(list[0]->message, "m7");
-            EXPECT_EQ(list[2]->message, "m9");
+            EXPECT_EQ(list[0]->message(), "m7");
+            EXPECT_EQ(list[2]->message(), "m9");
         } else {
             EXPECT_EQ(list.size(), 2u);
         }
@@ -132,8 +130,8 @@ std::map<std::string, std::vector<std::string>> by_app(
     for (const auto& [app, list] : loaded) {
         auto& ids = out[app];
         for (const auto& e : list) {
-            EXPECT_EQ(e->app_id, app);
-            ids.push_back(e->id);
+            EXPECT_EQ(e->app_id(), app);
+            ids.emplace_back(e->id());
         }
     }
     return out;
@@ -169,7 +167,7 @@ TEST_F(SqliteStoreTest, LoadRecentReadsTheSameByOneScanAsByTheIndex) {
         }
         ASSERT_EQ(expected.size(), 5u);
         EXPECT_EQ(expected["b"].size(), std::min<std::size_t>(per_app, 2));
-        EXPECT_EQ(expected["c"].back(), last.back()->id);  // the cleared ones are gone
+        EXPECT_EQ(expected["c"].back(), last.back()->id());  // the cleared ones are gone
         EXPECT_EQ(expected["c"].size(), std::min<std::size_t>(per_app, 3));
         EXPECT_EQ(expected["d"].size(), std::min<std::size_t>(per_app, 7));
         for (auto way : {SqliteOptions::RestoreRead::scan, SqliteOptions::RestoreRead::automatic}) {
@@ -210,7 +208,7 @@ TEST_F(SqliteStoreTest, PreloadedHistoriesAreWhatLoadRecentReadsUntilAWrite) {
         ASSERT_FALSE(append(*store, newer));
         auto loaded = by_app(store->load_recent(3));
         ASSERT_EQ(loaded["a"].size(), 3u);
-        EXPECT_EQ(loaded["a"].back(), newer[0]->id);
+        EXPECT_EQ(loaded["a"].back(), newer[0]->id());
         store->close();
     }
 }
@@ -260,7 +258,7 @@ TEST_F(SqliteStoreTest, ClearHidesTheAppsEntriesAndSurvivesReopen) {
     for (auto& [app, list] : loaded) {
         if (app == "a") {
             ASSERT_EQ(list.size(), 1u);
-            EXPECT_EQ(list[0]->message, "new0");
+            EXPECT_EQ(list[0]->message(), "new0");
         } else {
             EXPECT_EQ(list.size(), 2u);
         }
@@ -282,7 +280,7 @@ TEST_F(SqliteStoreTest, QueryIsNewestFirstAndPagesWithBefore) {
         Query q;
         q.app_id = "a";
         q.limit = 3;
-        q.before_id = first.entries.back()->id;
+        q.before_id = first.entries.back()->id();
         return q;
     }());
     EXPECT_EQ(messages(second), (std::vector<std::string>{"m3", "m2", "m1"}));
@@ -290,7 +288,7 @@ TEST_F(SqliteStoreTest, QueryIsNewestFirstAndPagesWithBefore) {
         Query q;
         q.app_id = "a";
         q.limit = 3;
-        q.before_id = second.entries.back()->id;
+        q.before_id = second.entries.back()->id();
         return q;
     }());
     EXPECT_EQ(messages(last), std::vector<std::string>{"m0"});
@@ -386,7 +384,7 @@ TEST_F(SqliteStoreTest, SearchIsACaseInsensitiveSubstring) {
         q.app_id = "a";
         q.filter.search = "disk full";
         q.limit = 2;
-        q.before_id = page.entries.back()->id;
+        q.before_id = page.entries.back()->id();
         return q;
     }());
     EXPECT_EQ(messages(page), std::vector<std::string>{"Disk FULL on /var"});
@@ -536,7 +534,7 @@ TEST_F(SqliteStoreTest, AcceptsEveryAppendPastItsQueueBoundAndClosingWritesThemA
     auto loaded = reopened->load_recent(1000);
     ASSERT_EQ(loaded.size(), 1u);
     EXPECT_EQ(loaded[0].second.size(), 101u);
-    EXPECT_EQ(loaded[0].second.back()->message, "b19-4");
+    EXPECT_EQ(loaded[0].second.back()->message(), "b19-4");
 }
 
 TEST_F(SqliteStoreTest, ASecondStoreOnTheSameDataDirRefusesToOpenNamingTheHolder) {
@@ -648,7 +646,7 @@ TEST_F(SqliteStoreTest, RetentionHoldsItsBoundWhileIngestNeverStops) {
         return q;
     }());
     ASSERT_EQ(newest.entries.size(), 100u);
-    EXPECT_EQ(newest.entries.front()->message, "a149-6");
+    EXPECT_EQ(newest.entries.front()->message(), "a149-6");
     EXPECT_EQ(store->stats().entries_removed, static_cast<std::uint64_t>(rounds * (7 + 23) - 200));
 }
 

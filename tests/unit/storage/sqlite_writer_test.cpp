@@ -111,7 +111,7 @@ TEST_F(SqliteWriterTest, AClearHidesWhatWasStoredBeforeItAndNotWhatComesAfter) {
     auto loaded = writer.read_recent(path(), 10, SqliteOptions::RestoreRead::automatic);
     ASSERT_EQ(loaded.size(), 1u);
     ASSERT_EQ(loaded[0].second.size(), 2u);
-    EXPECT_EQ(loaded[0].second[0]->message, "new0");
+    EXPECT_EQ(loaded[0].second[0]->message(), "new0");
 }
 
 TEST_F(SqliteWriterTest, AClearOfAnUnknownAppIsDoneAtOnceWithoutATransaction) {

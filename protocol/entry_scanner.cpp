@@ -98,17 +98,11 @@ struct Text {
     bool plain = true;
 };
 
-// Reads the string whose opening quote is at `p`; leaves `p` after its closing quote.
-bool read_string(const char*& p, const char* end, std::string& buffer, Text& out) {
-    const char* const begin = ++p;
-    const char* q = find_special(p, end);
-    if (q == end) return false;
-    if (*q == '"') {
-        out = {{begin, static_cast<std::size_t>(q - begin)}, true};
-        p = q + 1;
-        return true;
-    }
-    buffer.assign(begin, q);
+// The rest of read_string() below, from the first escape (or control character) at `q` on.
+bool read_escaped_string(const char*& p, const char* q, const char* end, std::string& buffer,
+                         Text& out) {
+    const char* const begin = p + 1;
+    buffer.assign(begin, static_cast<std::size_t>(q - begin));
     for (;;) {
         if (q == end || *q != '\\') return false;  // a control character, or no closing quote
         if (end - q < 2) return false;
@@ -161,6 +155,19 @@ bool read_string(const char*& p, const char* end, std::string& buffer, Text& out
     out = {buffer, false};
     p = q + 1;
     return true;
+}
+
+// Reads the string whose opening quote is at `p`; leaves `p` after its closing quote. Inline:
+// most strings have no escape and end at the first special byte.
+inline bool read_string(const char*& p, const char* end, std::string& buffer, Text& out) {
+    const char* const begin = p + 1;
+    const char* const q = find_special(begin, end);
+    if (q != end && *q == '"') {
+        out = {{begin, static_cast<std::size_t>(q - begin)}, true};
+        p = q + 1;
+        return true;
+    }
+    return read_escaped_string(p, q, end, buffer, out);
 }
 
 // The value `token` as the event parser would hand it over (int64, uint64 or double): most
@@ -244,31 +251,37 @@ private:
     }
 
     bool number(std::string_view& token) {
-        const char* const begin = p_;
-        if (peek() == '-') ++p_;
-        if (peek() == '0') {
-            ++p_;
-        } else if (peek() >= '1' && peek() <= '9') {
-            while (p_ < end_ && is_digit(*p_)) ++p_;
+        const char* p = p_;
+        const char* const end = end_;
+        auto digits = [&] {
+            while (p < end && is_digit(*p)) ++p;
+        };
+        if (p < end && *p == '-') ++p;
+        if (p == end) return false;
+        if (*p == '0') {
+            ++p;
+        } else if (*p >= '1' && *p <= '9') {
+            digits();
         } else {
             return false;
         }
-        if (peek() == '.') {
-            ++p_;
-            if (!is_digit(peek())) return false;
-            while (p_ < end_ && is_digit(*p_)) ++p_;
+        if (p < end && *p == '.') {
+            ++p;
+            if (p == end || !is_digit(*p)) return false;
+            digits();
         }
-        if (peek() == 'e' || peek() == 'E') {
-            ++p_;
-            if (peek() == '+' || peek() == '-') ++p_;
-            if (!is_digit(peek())) return false;
-            while (peek() == '0') ++p_;
-            const char* const significant = p_;
-            while (p_ < end_ && is_digit(*p_)) ++p_;
-            if (static_cast<std::size_t>(p_ - significant) > kMaxExponentDigits) return false;
+        if (p < end && (*p == 'e' || *p == 'E')) {
+            ++p;
+            if (p < end && (*p == '+' || *p == '-')) ++p;
+            if (p == end || !is_digit(*p)) return false;
+            while (p < end && *p == '0') ++p;
+            const char* const significant = p;
+            digits();
+            if (static_cast<std::size_t>(p - significant) > kMaxExponentDigits) return false;
         }
-        if (p_ - begin > kMaxNumberChars) return false;
-        token = {begin, static_cast<std::size_t>(p_ - begin)};
+        if (p - p_ > kMaxNumberChars) return false;
+        token = {p_, static_cast<std::size_t>(p - p_)};
+        p_ = p;
         return true;
     }
 

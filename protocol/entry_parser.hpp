@@ -1,13 +1,17 @@
 // protocol/entry_parser.hpp: producer entries (docs/protocol.md) decoded straight from JSON text.
 //
 // Ingest is the server's hot path: parsing a `logs` frame into a JSON document, walking it and
-// serialising each entry's metadata back to text cost more than half of the CPU per entry. This
-// parser reads the text once with Boost.JSON's event parser and fills IncomingEntry as it goes.
+// serialising each entry's metadata back to text cost more than half of the CPU per entry. The
+// text is read once, without a document, by a scanner made for the shapes of docs/protocol.md
+// (protocol/entry_scanner.cpp, a few instructions per byte); what it does not vouch for (text
+// that is not JSON, and a few rare forms) is read again by Boost.JSON's event parser
+// (protocol/entry_events.cpp, about 18 instructions per byte), whose answer, and error, counts.
 #pragma once
 
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -62,6 +66,17 @@ struct EntryParseOptions {
 // serialiser would print 1.5 as 1.5E0 and 1e400 as Infinity, which is not JSON) and whose duplicate
 // keys stay as sent. Duplicate keys elsewhere: the last one counts, as in a document.
 boost::system::result<ParsedEntries, boost::system::error_code> parse_entries(
+    std::string_view text, EntryLayout layout, const Limits& limits,
+    const EntryParseOptions& options = {});
+
+// The two readers behind parse_entries, each giving exactly what it gives (the tests hold one
+// against the other). scan_entries: nullopt when the text is not JSON, and for the forms it
+// leaves to the event parser: a number whose exponent has more than 9 digits or which is longer
+// than 1,000 characters, and a non-integer `timestamp` or `ref` number it reads through it.
+std::optional<ParsedEntries> scan_entries(std::string_view text, EntryLayout layout,
+                                          const Limits& limits,
+                                          const EntryParseOptions& options = {});
+boost::system::result<ParsedEntries, boost::system::error_code> parse_entries_with_events(
     std::string_view text, EntryLayout layout, const Limits& limits,
     const EntryParseOptions& options = {});
 

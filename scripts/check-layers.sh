@@ -16,6 +16,7 @@ declare -A family=(
   [boost.system]='boost/system/[a-z_/]+\.hpp'
   [boost.asio]='boost/asio(/[a-z_/]+)?\.hpp'
   [boost.beast]='boost/beast(/[a-z_/]+)?\.hpp'
+  [boost.beast.sources]='boost/beast/[a-z0-9_/]+\.(ipp|hpp)'  # Beast's compiled part and its detail headers (websocket/)
   [openssl]='openssl/[a-z0-9_]+\.h'
   [spdlog]='spdlog/[a-z_/]+\.h'
   [cli11]='CLI/CLI\.hpp'
@@ -26,6 +27,7 @@ declare -A family=(
   [protobuf]='google/protobuf/[a-z_/]+\.h'
   [sse2]='emmintrin\.h'
   [hiredis]='hiredis/[a-z_]+\.h'
+  [simdjson]='simdjson\.h'
 )
 
 # Layer rules, the first whose file pattern matches wins (so the narrower come first):
@@ -42,7 +44,9 @@ rules=(
   # smartlog_protocol_ingest (protocol/CMakeLists.txt): the standard ingest formats; the rest of
   # protocol/ goes into the client library, which carries neither protobuf, zlib nor snappy.
   "protocol-ingest;^protocol/(ingest_common|decompress|otlp_decoder|loki_decoder|syslog|text_lines)\.(cpp|hpp)$;std fmt boost.json boost.system zlib snappy protobuf core/ protocol/"
-  "protocol;^protocol/;std boost.json boost.system sse2 core/ protocol/"
+  "protocol;^protocol/;std boost.json boost.system sse2 simdjson core/ protocol/"
+  # Beast compiled once, with its own UTF-8 check of text frames replaced.
+  "websocket;^websocket/;std boost.beast boost.beast.sources simdjson"
   # smartlog_store_interface: all the server may know of storage.
   "store-interface;^storage/(store|memory_store)\.hpp$;std core/ storage/store.hpp"
   # Boost.Asio: the store worker's io_context and timers (storage/store_worker.hpp).

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
-  libfmt-dev libspdlog-dev libgtest-dev libhiredis-dev
+  libfmt-dev libspdlog-dev libgtest-dev libhiredis-dev libsimdjson-dev
   chromium redis-server
   # The standard ingest formats (docs/ingest.md): protobuf, snappy and gzip; rsyslog and
   # util-linux logger (bsdutils) for the syslog tests.

@@ -1,7 +1,8 @@
 // libFuzzer target: the WebSocket message codec, every client message's validation, and the
 // encoding of what it accepted (an accepted entry must encode to JSON that parses back). The
 // entries, read without a document (protocol/entry_parser.hpp), must be what a document says
-// (tests/support/entries_oracle.hpp), for the frame and for the HTTP layouts alike.
+// (tests/support/entries_oracle.hpp), for the frame and for the HTTP layouts alike; and the
+// scanner must read them exactly as the event parser does (tests/support/entries_compare.hpp).
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <cstddef>
@@ -14,9 +15,22 @@
 #include "protocol/codec.hpp"
 #include "protocol/encode.hpp"
 #include "protocol/entry_parser.hpp"
+#include "protocol/utf8.hpp"
+#include "tests/support/entries_compare.hpp"
 #include "tests/support/entries_oracle.hpp"
 
 using namespace smartlog;
+
+namespace {
+bool well_formed_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t n = protocol::utf8_sequence_length(s, i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -29,6 +43,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto document = testing::decode_with_document(text, layout, limits);
         if (bool(parsed) != bool(document)) std::abort();
         if (parsed && !testing::differences(*parsed, *document, limits).empty()) std::abort();
+        if (!testing::scanner_differences(text, layout, limits).empty()) std::abort();
+        // As WebSocket frames come: checked for UTF-8 already.
+        if (well_formed_utf8(text) &&
+            !testing::scanner_differences(text, layout, limits, {.utf8_checked = true}).empty())
+            std::abort();
     }
     auto frame = protocol::decode_frame(text, limits);
     if (!frame) return 0;

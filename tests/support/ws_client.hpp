@@ -59,6 +59,15 @@ public:
               "write");
     }
     void send(const json::value& message) { send_text(json::serialize(message)); }
+    // Sends `text` as one frame of a text message in parts, the message's last when `fin`.
+    void send_fragment(std::string_view text, bool fin) {
+        check(run(
+                  [&](auto h) {
+                      ws_.async_write_some(fin, net::buffer(text.data(), text.size()), h);
+                  },
+                  5s),
+              "write");
+    }
 
     // The next message of `type` not yet taken; other messages stay in `inbox` in order.
     json::object next(std::string_view type, std::chrono::milliseconds timeout = 5s) {

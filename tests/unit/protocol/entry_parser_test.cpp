@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "tests/support/entries_compare.hpp"
 #include "tests/support/entries_oracle.hpp"
 
 namespace smartlog::protocol {
@@ -393,6 +394,86 @@ TEST(EntryParser, AgreesWithADocumentOnRandomFrames) {
         if (!got) continue;
         const std::string diff = testing::differences(*got, *want, limits);
         ASSERT_EQ(diff, "") << text;
+        // The scanner reads it, and exactly as the event parser does.
+        ASSERT_TRUE(scan_entries(text, layout, limits)) << text;
+        ASSERT_EQ(testing::scanner_differences(text, layout, limits), "") << text;
+    }
+}
+
+// The scanner against the event parser on the same random frames, damaged: it must refuse
+// whatever the event parser refuses and read the rest to the byte. Whitespace and escapes are
+// added too, which take the metadata off its copied-whole path.
+TEST(EntryParser, TheScannerReadsExactlyAsTheEventParserOnDamagedFrames) {
+    std::mt19937_64 rng(20261205);
+    Limits limits;
+    limits.max_message_bytes = 12;
+    limits.max_metadata_bytes = 40;
+    static const char kNoise[] = {' ', '\n', '\t', '"', '\\', ',', ':', '{', '}', '[',
+                                  ']', '0', '-', 'e', '.', 'u', 'n', '\x01', '\xC3', '\xA9'};
+    std::size_t scanned = 0, valid = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string entries;
+        const int n = 1 + static_cast<int>(rng() % 4);
+        for (int i = 0; i < n; ++i) entries += (i ? "," : "") + random_entry(rng);
+        std::string text = R"({"type":"logs","ref":)" + random_scalar(rng) +
+                           R"(,"data":{"logs":[)" + entries + "]}}";
+        const int edits = static_cast<int>(rng() % 4);
+        for (int k = 0; k < edits && !text.empty(); ++k) {
+            const std::size_t at = rng() % text.size();
+            switch (rng() % 4) {
+                case 0: text.insert(at, 1, ' '); break;
+                case 1: text.insert(at, 1, kNoise[rng() % std::size(kNoise)]); break;
+                case 2: text.erase(at, 1); break;
+                default: text[at] = kNoise[rng() % std::size(kNoise)]; break;
+            }
+        }
+        for (auto layout : {EntryLayout::logs_frame, EntryLayout::ingest_body,
+                            EntryLayout::single_entry}) {
+            ASSERT_EQ(testing::scanner_differences(text, layout, limits), "") << text;
+            if (parse_entries_with_events(text, layout, limits)) {
+                ++valid;
+                if (scan_entries(text, layout, limits)) ++scanned;
+            }
+        }
+    }
+    // Everything valid here is the scanner's to read: no number in these frames is of the
+    // forms it leaves to the event parser.
+    EXPECT_GT(valid, 10000u);
+    EXPECT_EQ(scanned, valid);
+}
+
+TEST(EntryParser, TheScannerLeavesRareNumbersToTheEventParser) {
+    const std::string huge_exponent = frame_of(R"({"message":"m","metadata":1e1234567890})");
+    EXPECT_FALSE(scan_entries(huge_exponent, EntryLayout::logs_frame, Limits{}));
+    auto parsed = parse(huge_exponent);
+    ASSERT_EQ(parsed.entries.accepted.size(), 1u);
+    EXPECT_EQ(parsed.entries.accepted[0].metadata, "1e1234567890");
+    // What Boost.JSON refuses is refused, with its error.
+    auto overflow = parse_entries(frame_of(R"({"message":"m","metadata":1e99999999999})"),
+                                  EntryLayout::logs_frame, Limits{});
+    ASSERT_FALSE(overflow);
+    EXPECT_EQ(overflow.error(), boost::json::error::exponent_overflow);
+    // A fractional timestamp and ref are valued by Boost.JSON's own number reading.
+    auto fractional =
+        scan_entries(R"({"type":"logs","ref":2.5,"data":{"logs":[{"message":"m","timestamp":1.7e12}]}})",
+                     EntryLayout::logs_frame, Limits{});
+    ASSERT_TRUE(fractional);
+    EXPECT_EQ(fractional->ref, "2.5E0");
+    ASSERT_EQ(fractional->entries.accepted.size(), 1u);
+    EXPECT_EQ(fractional->entries.accepted[0].timestamp, 1700000000000);
+}
+
+TEST(EntryParser, TheScannerGivesTheEventParsersErrors) {
+    // parse_entries asks the event parser whenever the scanner refuses: the client is told
+    // what Boost.JSON says, as before.
+    for (std::string_view text : {"", "{", "[1,]", "{\"a\":tru}", "\"\\x\"", "\"\\ud800\"",
+                                  "\"\\udc00\"", "01", "\"\xC3\"", "{\"a\":1}x"}) {
+        auto events = parse_entries_with_events(text, EntryLayout::logs_frame, Limits{});
+        auto parsed = parse_entries(text, EntryLayout::logs_frame, Limits{});
+        ASSERT_FALSE(events) << text;
+        ASSERT_FALSE(parsed) << text;
+        EXPECT_EQ(parsed.error(), events.error()) << text;
+        EXPECT_FALSE(scan_entries(text, EntryLayout::logs_frame, Limits{})) << text;
     }
 }
 

@@ -112,6 +112,42 @@ TEST(WsSession, TheEleventhMessageBeforeAuthClosesWith1008) {
     EXPECT_EQ(reason.code, websocket::close_code::policy_error);
 }
 
+// RFC 6455 8.1: a text message that is not UTF-8 closes the connection with 1007, however the
+// session reads it (large messages in large pieces; the check is websocket/utf8_checker.cpp).
+TEST(WsSession, TextThatIsNotUtf8ClosesWith1007) {
+    LiveServer server(config_with());
+    WsClient producer(server.port());
+    auth(producer, "producer");
+    producer.send_text(R"({"type":"logs","data":{"logs":[{"message":")" + std::string(40000, 'x') +
+                       "caf\xC3\xA9 \xC3\x28" + R"("}]}})");
+    EXPECT_EQ(producer.wait_close(kPatience).code, websocket::close_code::bad_payload);
+}
+
+// "Fail fast": a message whose first part ends inside a sequence no byte can complete (0xED 0xA0
+// begins a UTF-16 surrogate) is refused before the rest of it comes.
+TEST(WsSession, TextThatCannotBecomeUtf8ClosesBeforeTheMessageEnds) {
+    LiveServer server(config_with());
+    WsClient client(server.port());
+    client.send_fragment("{\"type\":\"ping\",\"x\":\"\xED\xA0", false);
+    EXPECT_EQ(client.wait_close(kPatience).code, websocket::close_code::bad_payload);
+}
+
+TEST(WsSession, LargeMessagesOfNonAsciiTextAreReadWhole) {
+    LiveServer server(config_with());
+    WsClient producer(server.port());
+    auth(producer, "producer");
+    std::vector<std::string> messages;
+    for (int i = 0; i < 300; ++i) {
+        messages.push_back("caf\xC3\xA9 \xE2\x82\xAC " + std::to_string(i) + std::string(200, 'y') +
+                           "\xF0\x9F\x98\x80");
+    }
+    produce(producer, messages);  // one message of about 70 KB
+    WsClient viewer(server.port());
+    auth(viewer);
+    const auto history = viewer.request({{"type", "request_history"}}, "logs", kPatience);
+    EXPECT_EQ(messages_of(history.at("payload").as_array()).back(), messages.back());
+}
+
 TEST(WsSession, HistoryMeetsLiveWithNoEntryTwiceAndNoneMissing) {
     // The batch stays pending until it is full: the history answer is given while it waits.
     LiveServer server(config_with([](Settings& s) {

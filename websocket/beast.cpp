@@ -37,6 +37,12 @@
 #include <boost/beast/websocket/detail/prng.ipp>
 #include <boost/beast/websocket/detail/service.ipp>
 #include <boost/beast/websocket/impl/error.ipp>
+// utf8_checker.cpp defines the checker against the class as Boost 1.81 declares it (Debian 12's
+// Boost); with any other Boost, Beast's own definition is used.
+#include <boost/version.hpp>
+#if BOOST_VERSION != 108100
+#include <boost/beast/websocket/detail/utf8_checker.ipp>
+#endif
 #include <boost/beast/zlib/detail/deflate_stream.ipp>
 #include <boost/beast/zlib/detail/inflate_stream.ipp>
 #include <boost/beast/zlib/impl/error.ipp>

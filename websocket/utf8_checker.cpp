@@ -13,7 +13,12 @@
 // 3-7: no overlong forms, no surrogates, nothing above U+10FFFF).
 #include <algorithm>
 #include <boost/beast/websocket/detail/utf8_checker.hpp>
+#include <boost/version.hpp>
 #include <simdjson.h>
+
+// The members below are those of Boost 1.81's utf8_checker (need_, p_, cp_); websocket/beast.cpp
+// compiles Beast's own definition for any other version.
+#if BOOST_VERSION == 108100
 
 namespace boost::beast::websocket::detail {
 
@@ -96,3 +101,5 @@ bool check_utf8(char const* p, std::size_t n) {
 }
 
 }  // namespace boost::beast::websocket::detail
+
+#endif  // BOOST_VERSION == 108100

@@ -93,9 +93,8 @@ struct EntryFields {
             return "level is longer than 32 characters";
         }
         if (timestamp != Seen::absent) {
-            const bool valid =
-                timestamp_ms &&
-                (timestamp == Seen::string || (timestamp == Seen::number && *timestamp_ms >= 0));
+            const bool valid = timestamp_ms && (timestamp == Seen::string ||
+                                                (timestamp == Seen::number && *timestamp_ms >= 0));
             if (!valid) return "timestamp must be ms since the epoch or ISO-8601";
             entry.timestamp = timestamp_ms;
         }

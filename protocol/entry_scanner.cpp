@@ -199,7 +199,10 @@ class Scanner {
 public:
     Scanner(std::string_view text, EntryLayout layout, const Limits& limits,
             std::size_t first_index)
-        : p_(text.data()), end_(text.data() + text.size()), layout_(layout), limits_(limits),
+        : p_(text.data()),
+          end_(text.data() + text.size()),
+          layout_(layout),
+          limits_(limits),
           next_index_(first_index) {
         if (layout == EntryLayout::single_entry) out_.result.entries_found = true;
     }
@@ -297,8 +300,9 @@ private:
     bool value(Shape& shape) {
         const char* p = p_;
         const char* const end = end_;
-        std::uint64_t objects = 0;  // bit i: the container opened i-th (and still open) is an object
-        int open = 0;               // containers opened here and not closed; depth_ counts them too
+        std::uint64_t objects =
+            0;         // bit i: the container opened i-th (and still open) is an object
+        int open = 0;  // containers opened here and not closed; depth_ counts them too
         auto space = [&] {
             if (p < end && static_cast<unsigned char>(*p) <= ' ' && is_space(*p)) {
                 shape.spaced = true;
@@ -342,8 +346,8 @@ private:
                         --depth_;
                         break;  // empty: a whole value
                     }
-                    objects = (objects & ~(std::uint64_t{1} << open)) |
-                              (std::uint64_t{object} << open);
+                    objects =
+                        (objects & ~(std::uint64_t{1} << open)) | (std::uint64_t{object} << open);
                     ++open;
                     if (object && !key()) return false;
                     continue;  // its first element's value

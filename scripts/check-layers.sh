@@ -17,6 +17,7 @@ declare -A family=(
   [boost.asio]='boost/asio(/[a-z_/]+)?\.hpp'
   [boost.beast]='boost/beast(/[a-z_/]+)?\.hpp'
   [boost.beast.sources]='boost/beast/[a-z0-9_/]+\.(ipp|hpp)'  # Beast's compiled part and its detail headers (websocket/)
+  [boost.version]='boost/version\.hpp'  # which Boost, where a definition depends on it (websocket/)
   [openssl]='openssl/[a-z0-9_]+\.h'
   [spdlog]='spdlog/[a-z_/]+\.h'
   [cli11]='CLI/CLI\.hpp'
@@ -46,7 +47,7 @@ rules=(
   "protocol-ingest;^protocol/(ingest_common|decompress|otlp_decoder|loki_decoder|syslog|text_lines)\.(cpp|hpp)$;std fmt boost.json boost.system zlib snappy protobuf core/ protocol/"
   "protocol;^protocol/;std boost.json boost.system sse2 simdjson core/ protocol/"
   # Beast compiled once, with its own UTF-8 check of text frames replaced.
-  "websocket;^websocket/;std boost.beast boost.beast.sources simdjson"
+  "websocket;^websocket/;std boost.beast boost.beast.sources boost.version simdjson"
   # smartlog_store_interface: all the server may know of storage.
   "store-interface;^storage/(store|memory_store)\.hpp$;std core/ storage/store.hpp"
   # Boost.Asio: the store worker's io_context and timers (storage/store_worker.hpp).

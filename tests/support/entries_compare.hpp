@@ -54,8 +54,8 @@ inline std::string scanner_differences(std::string_view text, protocol::EntryLay
     auto scanned = protocol::scan_entries(text, layout, limits, options);
     auto events = protocol::parse_entries_with_events(text, layout, limits, options);
     if (!scanned) return {};
-    if (!events) return "the scanner accepted what the event parser refuses: " +
-                        events.error().message();
+    if (!events)
+        return "the scanner accepted what the event parser refuses: " + events.error().message();
     return exact_differences(*scanned, *events);
 }
 

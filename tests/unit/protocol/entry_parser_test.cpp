@@ -408,8 +408,8 @@ TEST(EntryParser, TheScannerReadsExactlyAsTheEventParserOnDamagedFrames) {
     Limits limits;
     limits.max_message_bytes = 12;
     limits.max_metadata_bytes = 40;
-    static const char kNoise[] = {' ', '\n', '\t', '"', '\\', ',', ':', '{', '}', '[',
-                                  ']', '0', '-', 'e', '.', 'u', 'n', '\x01', '\xC3', '\xA9'};
+    static const char kNoise[] = {' ', '\n', '\t', '"', '\\', ',', ':', '{',    '}',    '[',
+                                  ']', '0',  '-',  'e', '.',  'u', 'n', '\x01', '\xC3', '\xA9'};
     std::size_t scanned = 0, valid = 0;
     for (int round = 0; round < 20000; ++round) {
         std::string entries;
@@ -427,8 +427,8 @@ TEST(EntryParser, TheScannerReadsExactlyAsTheEventParserOnDamagedFrames) {
                 default: text[at] = kNoise[rng() % std::size(kNoise)]; break;
             }
         }
-        for (auto layout : {EntryLayout::logs_frame, EntryLayout::ingest_body,
-                            EntryLayout::single_entry}) {
+        for (auto layout :
+             {EntryLayout::logs_frame, EntryLayout::ingest_body, EntryLayout::single_entry}) {
             ASSERT_EQ(testing::scanner_differences(text, layout, limits), "") << text;
             if (parse_entries_with_events(text, layout, limits)) {
                 ++valid;
@@ -454,9 +454,9 @@ TEST(EntryParser, TheScannerLeavesRareNumbersToTheEventParser) {
     ASSERT_FALSE(overflow);
     EXPECT_EQ(overflow.error(), boost::json::error::exponent_overflow);
     // A fractional timestamp and ref are valued by Boost.JSON's own number reading.
-    auto fractional =
-        scan_entries(R"({"type":"logs","ref":2.5,"data":{"logs":[{"message":"m","timestamp":1.7e12}]}})",
-                     EntryLayout::logs_frame, Limits{});
+    auto fractional = scan_entries(
+        R"({"type":"logs","ref":2.5,"data":{"logs":[{"message":"m","timestamp":1.7e12}]}})",
+        EntryLayout::logs_frame, Limits{});
     ASSERT_TRUE(fractional);
     EXPECT_EQ(fractional->ref, "2.5E0");
     ASSERT_EQ(fractional->entries.accepted.size(), 1u);

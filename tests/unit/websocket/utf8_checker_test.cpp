@@ -40,8 +40,7 @@ bool can_begin_well_formed(std::string_view s) {
                        s.size() - start < 3)
                     --start;
                 if (start > 0) --start;
-                if (utf8_sequence_length(completed, start) == completed.size() - start)
-                    return true;
+                if (utf8_sequence_length(completed, start) == completed.size() - start) return true;
             }
         }
     }
@@ -49,8 +48,14 @@ bool can_begin_well_formed(std::string_view s) {
 }
 
 std::string random_text(std::mt19937_64& rng) {
-    static const char* kPieces[] = {"a", "{\"m\":", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
-                                    "\xED\x9F\xBF", "\xEF\xBF\xBF", "\xF4\x8F\xBF\xBF"};
+    static const char* kPieces[] = {"a",
+                                    "{\"m\":",
+                                    "\xC3\xA9",
+                                    "\xE2\x82\xAC",
+                                    "\xF0\x9F\x98\x80",
+                                    "\xED\x9F\xBF",
+                                    "\xEF\xBF\xBF",
+                                    "\xF4\x8F\xBF\xBF"};
     std::string out;
     const int n = static_cast<int>(rng() % 40);
     for (int i = 0; i < n; ++i) {
@@ -90,13 +95,13 @@ TEST(Utf8Checker, AgreesWithTheDefinitionOnEverySplit) {
 }
 
 TEST(Utf8Checker, RefusesWhatRfc3629Refuses) {
-    for (std::string_view bad : {"\xC0\x80", "\xC1\xBF", "\xE0\x9F\xBF", "\xED\xA0\x80",
-                                 "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80",
-                                 "\x80", "\xFF"}) {
+    for (std::string_view bad :
+         {"\xC0\x80", "\xC1\xBF", "\xE0\x9F\xBF", "\xED\xA0\x80", "\xF0\x8F\xBF\xBF",
+          "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\x80", "\xFF"}) {
         EXPECT_FALSE(check_utf8(bad.data(), bad.size())) << bad;
     }
-    for (std::string_view good : {"", "ascii", "caf\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
-                                  "\xEF\xBF\xBF"}) {
+    for (std::string_view good :
+         {"", "ascii", "caf\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xEF\xBF\xBF"}) {
         EXPECT_TRUE(check_utf8(good.data(), good.size())) << good;
     }
 }

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <cstdlib>
+#include <utility>
 
 #include "cluster/bus_message.hpp"
 #include "cluster/redis_functions.hpp"
@@ -128,7 +129,7 @@ void RedisBus::resume_feeds(std::size_t shard) {
     for (auto& [app, feed] : feeds_) {
         if (feed.shard != shard || feed.state == FeedState::reading) continue;
         // A live feed reads too: the connections were down, messages may have been missed.
-        read(app, feed, feed.filled ? feed.next : 0);
+        read(app, feed, read_from(feed));
     }
 }
 
@@ -143,7 +144,7 @@ void RedisBus::arm_retry() {
             if (!shard_usable(shards_[i])) continue;
             for (auto& [app, feed] : feeds_) {
                 if (feed.shard == i && feed.state == FeedState::waiting)
-                    read(app, feed, feed.filled ? feed.next : 0);
+                    read(app, feed, read_from(feed));
             }
         }
     });
@@ -195,11 +196,16 @@ void RedisBus::check_positions() {
     }
 }
 
-void RedisBus::open(const std::string& app) {
+void RedisBus::open(const std::string& app, std::string_view newest_kept_id) {
     auto [it, inserted] = feeds_.try_emplace(app);
     if (!inserted) return;
-    it->second.shard = ring_.pick(app);
-    if (shard_usable(shards_[it->second.shard])) read(app, it->second, 0);
+    Feed& feed = it->second;
+    feed.shard = ring_.pick(app);
+    if (const auto kept = core::parse_cluster_id(newest_kept_id)) {
+        feed.kept_tag = kept->tag;
+        feed.kept_next = kept->offset + 1;
+    }
+    if (shard_usable(shards_[feed.shard])) read(app, feed, read_from(feed));
 }
 
 void RedisBus::close(const std::string& app) { feeds_.erase(app); }
@@ -247,6 +253,28 @@ void RedisBus::on_read(const std::string& app, std::uint64_t read_id, std::uint6
     const std::uint64_t window_start =
         top >= options_.history_limit ? top - options_.history_limit + 1 : 1;
     bool live = true;
+    if (!feed.filled && feed.kept_next > 0) {
+        // This node restored a window from its storage, and this read began after its end.
+        const std::uint32_t tag = core::epoch_tag(app, epoch);
+        const std::uint64_t kept_next = std::exchange(feed.kept_next, 0);
+        if (epoch.empty() || tag != feed.kept_tag) {
+            // Cleared while this node was down, or Redis lost its data: another epoch.
+            listener_->on_bus_reset(app);
+        } else if (kept_next > top + 1) {
+            // Redis went back within the epoch (a failover lost acknowledged appends): what
+            // this node stored past Redis's top would take the offsets Redis gives next.
+            listener_->on_bus_reset(app);
+        } else if (kept_next < window_start) {
+            // What came in between was trimmed from Redis: Redis's window instead.
+            listener_->on_bus_window_lost(app);
+        } else {
+            feed.epoch = epoch;
+            feed.tag = tag;
+            feed.next = kept_next;
+            feed.filled = true;
+            live = false;
+        }
+    }
     if (!feed.filled || epoch != feed.epoch) {
         // The first fill, or an epoch this node did not see begin (Redis lost its data, or a
         // clear's notice was missed): start over from what Redis keeps.

@@ -52,7 +52,7 @@ AppChannel& Hub::channel(const std::string& app_id) {
     if (!slot) {
         slot = std::make_unique<AppChannel>(ioc_, app_id, settings_, clock_.steady_now());
         // Cluster mode: the app's history is filled from Redis, then fed from the bus.
-        if (bus_) bus_->open(app_id);
+        if (bus_) bus_->open(app_id, restored_newest_id(app_id));
     }
     return *slot;
 }
@@ -374,8 +374,10 @@ void Hub::on_bus_entries(const std::string& app_id, cluster::BusEntries bus_entr
         app.rate.record(stored.size(), errors);
         app.ingested += stored.size();
         if (!app.batcher.empty()) arm_flush_timer(app);
-        store_.append(std::move(stored), [](std::error_code) {});
     }
+    // A first fill or what this node missed is stored too: the bus brings each entry once
+    // (and the store skips an id it holds already), so each node's storage follows Redis.
+    store_.append(std::move(stored), [](std::error_code) {});
     run_history_waiters(/*expire=*/false);
 }
 
@@ -405,25 +407,41 @@ void Hub::on_bus_reset(const std::string& app_id) {
     store_.clear(app->id, [](std::error_code) {});
 }
 
+void Hub::on_bus_window_lost(const std::string& app_id) {
+    AppChannel* app = find(app_id);
+    if (!app) return;
+    flush(*app);
+    app->history.clear();
+}
+
 void Hub::on_bus_ready(const std::string&) { run_history_waiters(/*expire=*/false); }
 
 std::size_t Hub::restore(std::size_t per_app) {
     std::size_t count = 0;
-    // Cluster mode: each history is filled from Redis on first use instead.
-    if (bus_) return count;
     for (auto& [app_id, entries] : store_.load_recent(per_app)) {
-        AppChannel& app = channel(app_id);
-        // Ids grow within a history (RingHistory::push requires it), so the newest id of each
-        // app is the one the generator must stay above; an id that is not a UUIDv7 is skipped
-        // by observe(), so then look further back.
-        for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-            ids_.observe((*it)->id());
-            if (core::IdGenerator::timestamp_of((*it)->id()) >= 0) break;
+        if (bus_) {
+            // The bus, opened with the channel, asks Redis only for what came after these.
+            if (!entries.empty()) restored_newest_[app_id] = std::string(entries.back()->id());
+        } else {
+            // Ids grow within a history (RingHistory::push requires it), so the newest id of
+            // each app is the one the generator must stay above; an id that is not a UUIDv7 is
+            // skipped by observe(), so then look further back.
+            for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+                ids_.observe((*it)->id());
+                if (core::IdGenerator::timestamp_of((*it)->id()) >= 0) break;
+            }
         }
+        AppChannel& app = channel(app_id);
         count += entries.size();
         app.history.push_all(std::move(entries));
     }
+    restored_newest_.clear();
     return count;
+}
+
+std::string_view Hub::restored_newest_id(const std::string& app_id) const {
+    auto it = restored_newest_.find(app_id);
+    return it == restored_newest_.end() ? std::string_view() : std::string_view(it->second);
 }
 
 }  // namespace smartlog::server

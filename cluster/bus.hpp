@@ -69,11 +69,12 @@ public:
     virtual bool ahead(const std::string& app, std::string_view id) const = 0;
 
     // Appends `entries` (timestamps set) for every node, one atomic step in Redis. `done` runs
-    // once Redis has answered: no error means every node will deliver them. Errors:
+    // once Redis has answered: no error means every node will deliver them, and `last_id` is
+    // the id the last of them has (its entry arrives through on_bus_entries). Errors:
     // core::errc::unavailable (Redis unreachable, too much waiting, or Redis refused).
+    using Appended = std::function<void(std::error_code, std::string last_id)>;
     virtual void append(const std::string& app, const std::string& user_id,
-                        std::vector<protocol::IncomingEntry> entries,
-                        std::function<void(std::error_code)> done) = 0;
+                        std::vector<protocol::IncomingEntry> entries, Appended done) = 0;
     // Clears `app` on every node (a new epoch); `count` is what the cleared notice says.
     virtual void clear(const std::string& app, const std::string& cleared_by, std::uint64_t count,
                        std::function<void(std::error_code)> done) = 0;

@@ -26,6 +26,16 @@ constexpr std::chrono::seconds kRetryDelay{1};
 constexpr std::chrono::seconds kHeartbeat{1};
 constexpr std::uint64_t kPositionCheckEvery = 5;  // heartbeats
 
+// The id of the last of `count` entries smartlog_append answered {epoch, first offset, time}
+// for (the ids decode_batch gives); empty when the reply is not that.
+std::string last_appended_id(const std::string& app, std::size_t count, const RedisReply& reply) {
+    if (reply.elements.size() != 3 || count == 0) return {};
+    const std::string& epoch = reply.elements[0].str;
+    const std::uint64_t first = static_cast<std::uint64_t>(reply.elements[1].integer);
+    const std::int64_t time_ms = reply.elements[2].integer;
+    return core::make_cluster_id({time_ms, first + count - 1, core::epoch_tag(app, epoch)});
+}
+
 }  // namespace
 
 RedisBus::RedisBus(net::io_context& ioc, Options options)
@@ -372,13 +382,12 @@ void RedisBus::deliver(const std::string& app, Feed& feed, std::string_view text
 }
 
 void RedisBus::append(const std::string& app, const std::string& user_id,
-                      std::vector<protocol::IncomingEntry> entries,
-                      std::function<void(std::error_code)> done) {
-    if (entries.empty()) return net::post(ioc_, [done = std::move(done)] { done({}); });
+                      std::vector<protocol::IncomingEntry> entries, Appended done) {
+    if (entries.empty()) return net::post(ioc_, [done = std::move(done)] { done({}, {}); });
     const std::size_t shard = ring_.pick(app);
     if (!shard_usable(shards_[shard])) {
         return net::post(ioc_, [done = std::move(done)] {
-            done(core::make_error_code(core::errc::unavailable));
+            done(core::make_error_code(core::errc::unavailable), {});
         });
     }
     const std::string payload = encode_payload(user_id, entries);
@@ -389,12 +398,14 @@ void RedisBus::append(const std::string& app, const std::string& user_id,
     const std::string meta = meta_key(app), stream = stream_key(app);
     shards_[shard].commands->command(
         {"FCALL", "smartlog_append", "2", meta, stream, app, count, payload, keep, kBusChannel},
-        [this, app, done = std::move(done)](std::error_code ec, RedisReply reply) {
+        [this, app, n = entries.size(), done = std::move(done)](std::error_code ec,
+                                                                RedisReply reply) {
             if (!ec && reply.is_error()) {
                 log("redis: append to app " + app + " refused: " + reply.str);
                 ec = core::make_error_code(core::errc::unavailable);
             }
-            done(ec);
+            if (ec) return done(ec, {});
+            done({}, last_appended_id(app, n, reply));
         });
 }
 

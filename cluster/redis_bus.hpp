@@ -49,8 +49,7 @@ public:
     bool ready(const std::string& app) const override;
     bool ahead(const std::string& app, std::string_view id) const override;
     void append(const std::string& app, const std::string& user_id,
-                std::vector<protocol::IncomingEntry> entries,
-                std::function<void(std::error_code)> done) override;
+                std::vector<protocol::IncomingEntry> entries, Appended done) override;
     void clear(const std::string& app, const std::string& cleared_by, std::uint64_t count,
                std::function<void(std::error_code)> done) override;
     bool available() const override;

@@ -156,6 +156,10 @@ private:
     // What restore() read last for `app_id` (cluster mode, during restore only); else empty.
     std::string_view restored_newest_id(const std::string& app_id) const;
     void run_history_waiters(bool expire);
+    // Acknowledges the commit waiters whose entries are committed (and, with `expire`, fails
+    // those past their deadline as unavailable).
+    void run_commit_waiters(bool expire);
+    void fail_commit_waiters(const std::string& app_id, std::error_code ec);
     void arm_history_wait_timer();
     // Empties the history of `app` (memory and store) and tells its viewers, and `requester`.
     std::size_t forget(AppChannel& app, const std::string& cleared_by, std::int64_t time_ms,
@@ -195,6 +199,16 @@ private:
         std::function<void()> resume;
     };
     std::vector<HistoryWaiter> history_waiters_;
+    // Cluster mode with `sync`: acknowledgements waiting for this node's commit of the entries
+    // up to `last_id`, and the newest id committed per app.
+    struct CommitWaiter {
+        std::string app_id;
+        std::string last_id;
+        std::chrono::steady_clock::time_point deadline;
+        std::function<void(std::error_code)> done;
+    };
+    std::vector<CommitWaiter> commit_waiters_;
+    std::map<std::string, std::string> committed_;
     net::steady_timer history_wait_timer_;
     bool history_wait_armed_ = false;
 };

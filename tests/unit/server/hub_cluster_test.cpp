@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,7 +24,7 @@ public:
     struct Append {
         std::string app, user;
         std::vector<protocol::IncomingEntry> entries;
-        std::function<void(std::error_code)> done;
+        Appended done;
     };
     void set_listener(cluster::BusListener* l) override { listener = l; }
     void open(const std::string& app, std::string_view newest_kept_id) override {
@@ -37,8 +38,7 @@ public:
         return parts && parts->offset >= next_offset;
     }
     void append(const std::string& app, const std::string& user,
-                std::vector<protocol::IncomingEntry> entries,
-                std::function<void(std::error_code)> done) override {
+                std::vector<protocol::IncomingEntry> entries, Appended done) override {
         appends.push_back({app, user, std::move(entries), std::move(done)});
     }
     void clear(const std::string& app, const std::string& by, std::uint64_t count,
@@ -137,7 +137,7 @@ TEST_F(HubClusterTest, IngestGoesToTheBusAndIsAcknowledgedWhenItAnswers) {
     EXPECT_EQ(app.history.size(), 0u) << "kept only when the bus brings it back";
     EXPECT_TRUE(viewer.messages.empty());
     EXPECT_EQ(acked, core::errc::bad_request) << "not acknowledged before Redis answers";
-    bus.appends[0].done({});
+    bus.appends[0].done({}, core::make_cluster_id({1000, 2, 7}));
     EXPECT_FALSE(acked);
 
     bus.deliver("shop", {"one", "two"});
@@ -152,9 +152,54 @@ TEST_F(HubClusterTest, RedisRefusingIsTheProducersError) {
     AppChannel& app = hub.channel("shop");
     std::error_code acked;
     hub.ingest(app, "alice", incoming({"x"}), [&](std::error_code ec) { acked = ec; });
-    bus.appends[0].done(core::make_error_code(core::errc::unavailable));
+    bus.appends[0].done(core::make_error_code(core::errc::unavailable), {});
     EXPECT_EQ(acked, core::errc::unavailable);
     EXPECT_EQ(app.history.size(), 0u);
+}
+
+TEST_F(HubClusterTest, SyncAcknowledgesOnceThisNodeCommittedWhatRedisAppended) {
+    settings.durability = Durability::sync;
+    AppChannel& app = hub.channel("shop");
+    std::optional<std::error_code> acked;
+    hub.ingest(app, "alice", incoming({"one", "two"}), [&](std::error_code ec) { acked = ec; });
+    bus.appends[0].done({}, core::make_cluster_id({1000, 2, 7}));
+    EXPECT_FALSE(acked) << "Redis has them, this node has not committed them";
+
+    bus.deliver("shop", {"one"});
+    store.complete_next();
+    ioc.poll();
+    ioc.restart();
+    EXPECT_FALSE(acked) << "only the first of the two is committed";
+    bus.deliver("shop", {"two"});
+    store.complete_next();
+    ioc.poll();
+    ASSERT_TRUE(acked);
+    EXPECT_FALSE(*acked);
+}
+
+TEST_F(HubClusterTest, SyncAcknowledgesAtOnceWhatWasCommittedBeforeRedisAnswered) {
+    settings.durability = Durability::sync;
+    AppChannel& app = hub.channel("shop");
+    std::optional<std::error_code> acked;
+    hub.ingest(app, "alice", incoming({"one"}), [&](std::error_code ec) { acked = ec; });
+    // The bus message can overtake the command's reply: they come on two connections.
+    bus.deliver("shop", {"one"});
+    store.complete_next();
+    ioc.poll();
+    bus.appends[0].done({}, core::make_cluster_id({1000, 1, 7}));
+    ASSERT_TRUE(acked);
+    EXPECT_FALSE(*acked);
+}
+
+TEST_F(HubClusterTest, SyncFailsTheWaitWhenRedisLostTheEntries) {
+    settings.durability = Durability::sync;
+    AppChannel& app = hub.channel("shop");
+    std::optional<std::error_code> acked;
+    hub.ingest(app, "alice", incoming({"one"}), [&](std::error_code ec) { acked = ec; });
+    bus.appends[0].done({}, core::make_cluster_id({1000, 1, 7}));
+    bus.listener->on_bus_reset("shop");
+    ASSERT_TRUE(acked);
+    EXPECT_EQ(*acked, core::errc::unavailable) << "retryable: the producer sends them again";
 }
 
 TEST_F(HubClusterTest, TheFirstFillIsHistoryAndStorageNotLive) {

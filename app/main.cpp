@@ -178,6 +178,8 @@ int run(int argc, char** argv) {
                                                           : storage::StartupCheck::quick;
         // The histories are read while the check runs (docs/storage.md, "Restart").
         options.preload_per_app = settings.history_limit;
+        // Cluster mode: the bus may bring an entry this node stored already (docs/cluster.md).
+        options.skip_known_ids = !settings.cluster_redis.empty();
         check_data_dir(settings.data_dir);
         try {
             store = std::make_unique<storage::SqliteStore>(std::move(options), clock);
@@ -188,7 +190,7 @@ int run(int argc, char** argv) {
     server::reserve_descriptors(settings.max_connections);
     server::Server server(config, *store, clock);
     serve_dashboard(server.router());
-    // Cluster mode: the bus before the histories, which it then fills instead of the store.
+    // Cluster mode: the bus before the histories, which it then brings up to date from Redis.
     std::unique_ptr<cluster::RedisBus> bus;
     if (!settings.cluster_redis.empty()) {
         cluster::RedisBus::Options options;

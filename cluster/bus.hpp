@@ -28,8 +28,9 @@ struct BusEntries {
 // The hub, as the bus sees it. Called on the net thread, never from inside a Bus call.
 class BusListener {
 public:
-    // Entries of `app`, next in its order. `live`: new entries, to fan out; otherwise the
-    // window's first fill from what Redis keeps (history only).
+    // Entries of `app`, next in its order, to keep and store. `live`: new entries, to fan out;
+    // otherwise the window's first fill from what Redis keeps, or what this node missed while
+    // it was down (history and storage only).
     virtual void on_bus_entries(const std::string& app, BusEntries entries, bool live) = 0;
     // `app` was cleared, on this node or another: empty its window and tell its viewers.
     virtual void on_bus_cleared(const std::string& app, const std::string& cleared_by,
@@ -37,6 +38,10 @@ public:
     // The window of `app` no longer follows Redis (a new epoch this node did not see begin: Redis
     // lost its data): empty it without a notice; what Redis keeps follows as live entries.
     virtual void on_bus_reset(const std::string& app) = 0;
+    // Entries of `app` between this node's stored window and what Redis keeps were trimmed from
+    // Redis while this node was down: empty the window (keeping the stored rows), so that a
+    // resume from before the missing entries answers `gap`; Redis's window follows.
+    virtual void on_bus_window_lost(const std::string& app) = 0;
     // The window of `app` is in step with Redis (first fill done, or a hole repaired).
     virtual void on_bus_ready(const std::string& app) = 0;
 
@@ -51,7 +56,10 @@ public:
     // Where deliveries go. REQUIRES: set before open(); outlives the bus's use.
     virtual void set_listener(BusListener* listener) = 0;
     // Starts following `app`: its window is filled from Redis, then kept fed (on_bus_*).
-    virtual void open(const std::string& app) = 0;
+    // `newest_kept_id`: the newest entry this node restored from its own storage, if any; the
+    // fill then brings only what came after it, when Redis still holds all of that in the same
+    // epoch (else on_bus_window_lost or on_bus_reset first).
+    virtual void open(const std::string& app, std::string_view newest_kept_id = {}) = 0;
     // Stops following `app`; nothing more is delivered for it.
     virtual void close(const std::string& app) = 0;
     // True once the window of `app` was filled and no read of it (a repair) is in flight.
@@ -61,11 +69,12 @@ public:
     virtual bool ahead(const std::string& app, std::string_view id) const = 0;
 
     // Appends `entries` (timestamps set) for every node, one atomic step in Redis. `done` runs
-    // once Redis has answered: no error means every node will deliver them. Errors:
+    // once Redis has answered: no error means every node will deliver them, and `last_id` is
+    // the id the last of them has (its entry arrives through on_bus_entries). Errors:
     // core::errc::unavailable (Redis unreachable, too much waiting, or Redis refused).
+    using Appended = std::function<void(std::error_code, std::string last_id)>;
     virtual void append(const std::string& app, const std::string& user_id,
-                        std::vector<protocol::IncomingEntry> entries,
-                        std::function<void(std::error_code)> done) = 0;
+                        std::vector<protocol::IncomingEntry> entries, Appended done) = 0;
     // Clears `app` on every node (a new epoch); `count` is what the cleared notice says.
     virtual void clear(const std::string& app, const std::string& cleared_by, std::uint64_t count,
                        std::function<void(std::error_code)> done) = 0;

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <cstdlib>
+#include <utility>
 
 #include "cluster/bus_message.hpp"
 #include "cluster/redis_functions.hpp"
@@ -24,6 +25,16 @@ std::vector<std::string> addresses_of(const std::vector<RedisUrl>& servers) {
 constexpr std::chrono::seconds kRetryDelay{1};
 constexpr std::chrono::seconds kHeartbeat{1};
 constexpr std::uint64_t kPositionCheckEvery = 5;  // heartbeats
+
+// The id of the last of `count` entries smartlog_append answered {epoch, first offset, time}
+// for (the ids decode_batch gives); empty when the reply is not that.
+std::string last_appended_id(const std::string& app, std::size_t count, const RedisReply& reply) {
+    if (reply.elements.size() != 3 || count == 0) return {};
+    const std::string& epoch = reply.elements[0].str;
+    const std::uint64_t first = static_cast<std::uint64_t>(reply.elements[1].integer);
+    const std::int64_t time_ms = reply.elements[2].integer;
+    return core::make_cluster_id({time_ms, first + count - 1, core::epoch_tag(app, epoch)});
+}
 
 }  // namespace
 
@@ -128,7 +139,7 @@ void RedisBus::resume_feeds(std::size_t shard) {
     for (auto& [app, feed] : feeds_) {
         if (feed.shard != shard || feed.state == FeedState::reading) continue;
         // A live feed reads too: the connections were down, messages may have been missed.
-        read(app, feed, feed.filled ? feed.next : 0);
+        read(app, feed, read_from(feed));
     }
 }
 
@@ -143,7 +154,7 @@ void RedisBus::arm_retry() {
             if (!shard_usable(shards_[i])) continue;
             for (auto& [app, feed] : feeds_) {
                 if (feed.shard == i && feed.state == FeedState::waiting)
-                    read(app, feed, feed.filled ? feed.next : 0);
+                    read(app, feed, read_from(feed));
             }
         }
     });
@@ -195,11 +206,16 @@ void RedisBus::check_positions() {
     }
 }
 
-void RedisBus::open(const std::string& app) {
+void RedisBus::open(const std::string& app, std::string_view newest_kept_id) {
     auto [it, inserted] = feeds_.try_emplace(app);
     if (!inserted) return;
-    it->second.shard = ring_.pick(app);
-    if (shard_usable(shards_[it->second.shard])) read(app, it->second, 0);
+    Feed& feed = it->second;
+    feed.shard = ring_.pick(app);
+    if (const auto kept = core::parse_cluster_id(newest_kept_id)) {
+        feed.kept_tag = kept->tag;
+        feed.kept_next = kept->offset + 1;
+    }
+    if (shard_usable(shards_[feed.shard])) read(app, feed, read_from(feed));
 }
 
 void RedisBus::close(const std::string& app) { feeds_.erase(app); }
@@ -247,6 +263,28 @@ void RedisBus::on_read(const std::string& app, std::uint64_t read_id, std::uint6
     const std::uint64_t window_start =
         top >= options_.history_limit ? top - options_.history_limit + 1 : 1;
     bool live = true;
+    if (!feed.filled && feed.kept_next > 0) {
+        // This node restored a window from its storage, and this read began after its end.
+        const std::uint32_t tag = core::epoch_tag(app, epoch);
+        const std::uint64_t kept_next = std::exchange(feed.kept_next, 0);
+        if (epoch.empty() || tag != feed.kept_tag) {
+            // Cleared while this node was down, or Redis lost its data: another epoch.
+            listener_->on_bus_reset(app);
+        } else if (kept_next > top + 1) {
+            // Redis went back within the epoch (a failover lost acknowledged appends): what
+            // this node stored past Redis's top would take the offsets Redis gives next.
+            listener_->on_bus_reset(app);
+        } else if (kept_next < window_start) {
+            // What came in between was trimmed from Redis: Redis's window instead.
+            listener_->on_bus_window_lost(app);
+        } else {
+            feed.epoch = epoch;
+            feed.tag = tag;
+            feed.next = kept_next;
+            feed.filled = true;
+            live = false;
+        }
+    }
     if (!feed.filled || epoch != feed.epoch) {
         // The first fill, or an epoch this node did not see begin (Redis lost its data, or a
         // clear's notice was missed): start over from what Redis keeps.
@@ -344,13 +382,12 @@ void RedisBus::deliver(const std::string& app, Feed& feed, std::string_view text
 }
 
 void RedisBus::append(const std::string& app, const std::string& user_id,
-                      std::vector<protocol::IncomingEntry> entries,
-                      std::function<void(std::error_code)> done) {
-    if (entries.empty()) return net::post(ioc_, [done = std::move(done)] { done({}); });
+                      std::vector<protocol::IncomingEntry> entries, Appended done) {
+    if (entries.empty()) return net::post(ioc_, [done = std::move(done)] { done({}, {}); });
     const std::size_t shard = ring_.pick(app);
     if (!shard_usable(shards_[shard])) {
         return net::post(ioc_, [done = std::move(done)] {
-            done(core::make_error_code(core::errc::unavailable));
+            done(core::make_error_code(core::errc::unavailable), {});
         });
     }
     const std::string payload = encode_payload(user_id, entries);
@@ -361,12 +398,14 @@ void RedisBus::append(const std::string& app, const std::string& user_id,
     const std::string meta = meta_key(app), stream = stream_key(app);
     shards_[shard].commands->command(
         {"FCALL", "smartlog_append", "2", meta, stream, app, count, payload, keep, kBusChannel},
-        [this, app, done = std::move(done)](std::error_code ec, RedisReply reply) {
+        [this, app, n = entries.size(), done = std::move(done)](std::error_code ec,
+                                                                RedisReply reply) {
             if (!ec && reply.is_error()) {
                 log("redis: append to app " + app + " refused: " + reply.str);
                 ec = core::make_error_code(core::errc::unavailable);
             }
-            done(ec);
+            if (ec) return done(ec, {});
+            done({}, last_appended_id(app, n, reply));
         });
 }
 

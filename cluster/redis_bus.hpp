@@ -44,13 +44,12 @@ public:
     void start();
 
     void set_listener(BusListener* listener) override { listener_ = listener; }
-    void open(const std::string& app) override;
+    void open(const std::string& app, std::string_view newest_kept_id = {}) override;
     void close(const std::string& app) override;
     bool ready(const std::string& app) const override;
     bool ahead(const std::string& app, std::string_view id) const override;
     void append(const std::string& app, const std::string& user_id,
-                std::vector<protocol::IncomingEntry> entries,
-                std::function<void(std::error_code)> done) override;
+                std::vector<protocol::IncomingEntry> entries, Appended done) override;
     void clear(const std::string& app, const std::string& cleared_by, std::uint64_t count,
                std::function<void(std::error_code)> done) override;
     bool available() const override;
@@ -80,6 +79,10 @@ private:
         // The next offset when a position check last found Redis ahead of this node: found so
         // twice in a row, the app's newest message was lost and its stream is read.
         std::uint64_t behind_at = 0;
+        // Before the first fill: where this node's stored window ends (open()'s
+        // newest_kept_id); 0 when it has none.
+        std::uint32_t kept_tag = 0;
+        std::uint64_t kept_next = 0;
     };
 
     bool shard_usable(const Shard& s) const noexcept {
@@ -89,6 +92,11 @@ private:
     void on_subscriber_ready(std::size_t shard);
     void resume_feeds(std::size_t shard);
     void on_push(std::size_t shard, RedisReply push);
+    // Where the next read of `feed` begins: after what it has, or after what this node restored
+    // (0: the window's tail).
+    static std::uint64_t read_from(const Feed& feed) noexcept {
+        return feed.filled ? feed.next : feed.kept_next;
+    }
     // Reads the app's batches from offset `from` (0: the window's tail) to bring `feed` in step.
     void read(const std::string& app, Feed& feed, std::uint64_t from);
     void on_read(const std::string& app, std::uint64_t read_id, std::uint64_t from,

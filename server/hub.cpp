@@ -16,6 +16,9 @@ namespace {
 
 // How long a history request waits for its app to be in step with the bus (cluster mode).
 constexpr std::chrono::seconds kHistoryWaitLimit{3};
+// Cluster mode with `sync`: how long an acknowledgement waits for this node's own commit once
+// Redis has the entries (as long as a Redis reply may take).
+constexpr std::chrono::seconds kCommitWaitLimit{5};
 
 }  // namespace
 
@@ -52,7 +55,7 @@ AppChannel& Hub::channel(const std::string& app_id) {
     if (!slot) {
         slot = std::make_unique<AppChannel>(ioc_, app_id, settings_, clock_.steady_now());
         // Cluster mode: the app's history is filled from Redis, then fed from the bus.
-        if (bus_) bus_->open(app_id);
+        if (bus_) bus_->open(app_id, restored_newest_id(app_id));
     }
     return *slot;
 }
@@ -140,7 +143,19 @@ void Hub::ingest(AppChannel& app, const std::string& user_id,
         // Cluster mode: Redis orders the entries and gives them their ids; this node, like every
         // other, keeps and delivers them when the bus brings them back (on_bus_entries).
         for (auto& in : entries) in.timestamp = in.timestamp.value_or(now_ms);
-        return bus_->append(app.id, user_id, std::move(entries), std::move(done));
+        return bus_->append(
+            app.id, user_id, std::move(entries),
+            [this, app_id = app.id, done = std::move(done)](std::error_code ec,
+                                                            std::string last_id) mutable {
+                if (ec || settings_.durability != Durability::sync || last_id.empty())
+                    return done(ec);
+                // `sync`: also wait for this node's own commit of them (on_bus_entries).
+                commit_waiters_.push_back({std::move(app_id), std::move(last_id),
+                                           clock_.steady_now() + kCommitWaitLimit,
+                                           std::move(done)});
+                run_commit_waiters(/*expire=*/false);
+                arm_history_wait_timer();
+            });
     }
     const auto now = clock_.steady_now();
     std::vector<core::EntryPtr> stored;
@@ -306,7 +321,7 @@ void Hub::when_history_ready(AppChannel& app, std::optional<std::string> after_i
 }
 
 void Hub::arm_history_wait_timer() {
-    if (history_wait_armed_ || history_waiters_.empty()) return;
+    if (history_wait_armed_ || (history_waiters_.empty() && commit_waiters_.empty())) return;
     // Deliveries wake the waiters at once (on_bus_entries, on_bus_ready); this timer only ends
     // the waits of an app whose bus stays silent (Redis unreachable).
     history_wait_armed_ = true;
@@ -315,6 +330,7 @@ void Hub::arm_history_wait_timer() {
         history_wait_armed_ = false;
         if (ec) return;
         run_history_waiters(/*expire=*/true);
+        run_commit_waiters(/*expire=*/true);
         arm_history_wait_timer();
     });
 }
@@ -330,6 +346,36 @@ void Hub::run_history_waiters(bool expire) {
         return true;
     });
     for (auto& resume : due) resume();
+}
+
+void Hub::run_commit_waiters(bool expire) {
+    if (commit_waiters_.empty()) return;
+    const auto now = clock_.steady_now();
+    std::vector<std::pair<std::function<void(std::error_code)>, std::error_code>> due;
+    std::erase_if(commit_waiters_, [&](CommitWaiter& w) {
+        auto it = committed_.find(w.app_id);
+        // Ids of one epoch compare as their offsets (core/cluster_id.hpp).
+        if (it != committed_.end() && it->second >= w.last_id) {
+            due.emplace_back(std::move(w.done), std::error_code());
+        } else if (expire && now >= w.deadline) {
+            // Redis has them; this node did not get them in time (its bus is cut off).
+            due.emplace_back(std::move(w.done), core::make_error_code(core::errc::unavailable));
+        } else {
+            return false;
+        }
+        return true;
+    });
+    for (auto& [done, ec] : due) done(ec);
+}
+
+void Hub::fail_commit_waiters(const std::string& app_id, std::error_code ec) {
+    std::vector<std::function<void(std::error_code)>> due;
+    std::erase_if(commit_waiters_, [&](CommitWaiter& w) {
+        if (w.app_id != app_id) return false;
+        due.push_back(std::move(w.done));
+        return true;
+    });
+    for (auto& done : due) done(ec);
 }
 
 namespace {
@@ -374,6 +420,21 @@ void Hub::on_bus_entries(const std::string& app_id, cluster::BusEntries bus_entr
         app.rate.record(stored.size(), errors);
         app.ingested += stored.size();
         if (!app.batcher.empty()) arm_flush_timer(app);
+    }
+    // A first fill or what this node missed is stored too: the bus brings each entry once
+    // (and the store skips an id it holds already), so each node's storage follows Redis.
+    if (settings_.durability == Durability::sync && !stored.empty()) {
+        std::string newest(stored.back()->id());
+        store_.append(std::move(stored), [this, app_id, newest = std::move(newest)](
+                                             std::error_code ec) {
+            net::post(ioc_, [this, app_id, newest, ec] {
+                if (ec) return fail_commit_waiters(app_id, ec);
+                std::string& committed = committed_[app_id];
+                if (newest > committed) committed = newest;
+                run_commit_waiters(/*expire=*/false);
+            });
+        });
+    } else {
         store_.append(std::move(stored), [](std::error_code) {});
     }
     run_history_waiters(/*expire=*/false);
@@ -403,27 +464,45 @@ void Hub::on_bus_reset(const std::string& app_id) {
     flush(*app);
     app->history.clear();
     store_.clear(app->id, [](std::error_code) {});
+    // Redis lost data: what producers wait to see committed may be gone; they retry.
+    fail_commit_waiters(app_id, core::make_error_code(core::errc::unavailable));
+}
+
+void Hub::on_bus_window_lost(const std::string& app_id) {
+    AppChannel* app = find(app_id);
+    if (!app) return;
+    flush(*app);
+    app->history.clear();
 }
 
 void Hub::on_bus_ready(const std::string&) { run_history_waiters(/*expire=*/false); }
 
 std::size_t Hub::restore(std::size_t per_app) {
     std::size_t count = 0;
-    // Cluster mode: each history is filled from Redis on first use instead.
-    if (bus_) return count;
     for (auto& [app_id, entries] : store_.load_recent(per_app)) {
-        AppChannel& app = channel(app_id);
-        // Ids grow within a history (RingHistory::push requires it), so the newest id of each
-        // app is the one the generator must stay above; an id that is not a UUIDv7 is skipped
-        // by observe(), so then look further back.
-        for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-            ids_.observe((*it)->id());
-            if (core::IdGenerator::timestamp_of((*it)->id()) >= 0) break;
+        if (bus_) {
+            // The bus, opened with the channel, asks Redis only for what came after these.
+            if (!entries.empty()) restored_newest_[app_id] = std::string(entries.back()->id());
+        } else {
+            // Ids grow within a history (RingHistory::push requires it), so the newest id of
+            // each app is the one the generator must stay above; an id that is not a UUIDv7 is
+            // skipped by observe(), so then look further back.
+            for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+                ids_.observe((*it)->id());
+                if (core::IdGenerator::timestamp_of((*it)->id()) >= 0) break;
+            }
         }
+        AppChannel& app = channel(app_id);
         count += entries.size();
         app.history.push_all(std::move(entries));
     }
+    restored_newest_.clear();
     return count;
+}
+
+std::string_view Hub::restored_newest_id(const std::string& app_id) const {
+    auto it = restored_newest_.find(app_id);
+    return it == restored_newest_.end() ? std::string_view() : std::string_view(it->second);
 }
 
 }  // namespace smartlog::server

@@ -137,7 +137,8 @@ public:
     void when_history_ready(AppChannel& app, std::optional<std::string> after_id,
                             std::function<void()> resume);
 
-    // Loads what the store kept, oldest first, into the histories. Start-up only.
+    // Loads what the store kept, oldest first, into the histories. Start-up only. In cluster
+    // mode the bus then brings each app what this node missed while it was down.
     std::size_t restore(std::size_t per_app);
 
     const std::map<std::string, std::unique_ptr<AppChannel>>& channels() const { return channels_; }
@@ -150,8 +151,15 @@ private:
     void on_bus_cleared(const std::string& app, const std::string& cleared_by, std::int64_t time_ms,
                         std::uint64_t count) override;
     void on_bus_reset(const std::string& app) override;
+    void on_bus_window_lost(const std::string& app) override;
     void on_bus_ready(const std::string& app) override;
+    // What restore() read last for `app_id` (cluster mode, during restore only); else empty.
+    std::string_view restored_newest_id(const std::string& app_id) const;
     void run_history_waiters(bool expire);
+    // Acknowledges the commit waiters whose entries are committed (and, with `expire`, fails
+    // those past their deadline as unavailable).
+    void run_commit_waiters(bool expire);
+    void fail_commit_waiters(const std::string& app_id, std::error_code ec);
     void arm_history_wait_timer();
     // Empties the history of `app` (memory and store) and tells its viewers, and `requester`.
     std::size_t forget(AppChannel& app, const std::string& cleared_by, std::int64_t time_ms,
@@ -171,6 +179,8 @@ private:
     core::Clock& clock_;
     core::IdGenerator ids_;
     std::map<std::string, std::unique_ptr<AppChannel>> channels_;
+    // During restore() in cluster mode: the newest restored id of each app, for bus_->open().
+    std::map<std::string, std::string> restored_newest_;
     std::vector<Subscriber*> members_scratch_;  // fan_out()'s snapshot of an app's members
 
     // Backpressure: who waits for storage, since when, and the poll that wakes them.
@@ -189,6 +199,16 @@ private:
         std::function<void()> resume;
     };
     std::vector<HistoryWaiter> history_waiters_;
+    // Cluster mode with `sync`: acknowledgements waiting for this node's commit of the entries
+    // up to `last_id`, and the newest id committed per app.
+    struct CommitWaiter {
+        std::string app_id;
+        std::string last_id;
+        std::chrono::steady_clock::time_point deadline;
+        std::function<void(std::error_code)> done;
+    };
+    std::vector<CommitWaiter> commit_waiters_;
+    std::map<std::string, std::string> committed_;
     net::steady_timer history_wait_timer_;
     bool history_wait_armed_ = false;
 };

@@ -55,6 +55,12 @@ struct SqliteOptions {
     // table in seq order when it holds at most about twice what is wanted, else one index
     // query per app. The other values force a way, for tests.
     enum class RestoreRead { automatic, scan, per_app } restore_read = RestoreRead::automatic;
+    // Cluster mode: an entry whose id its app holds already is not stored again. Every node
+    // writes what the bus delivers, and the bus's ids are the same on every node for the same
+    // (app, epoch, offset) (docs/cluster.md, "Storage"), so a batch delivered twice (a read
+    // after a restart overlapping what was stored) stays one copy. Costs one index probe per
+    // entry.
+    bool skip_known_ids = false;
 };
 
 }  // namespace smartlog::storage

@@ -30,7 +30,7 @@ SqliteStore::SqliteStore(SqliteOptions options, const core::Clock& clock)
         std::move(opened),
         RetentionRules{options_.retention_entries, options_.retention_age,
                        options_.retention_interval, options_.retention_step},
-        clock, status_);
+        clock, status_, options_.skip_known_ids);
     try {
         readers_ = std::make_unique<QueryReaders>(path, options_.query_threads, full_text_,
                                                   options_.query_timeout, status_);

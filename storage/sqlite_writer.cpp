@@ -22,9 +22,10 @@ void bind_text(sqlite3_stmt* stmt, int i, std::string_view v) {
 }  // namespace
 
 SqliteWriter::SqliteWriter(OpenedDatabase opened, RetentionRules rules, const core::Clock& clock,
-                           StoreStatus& status)
+                           StoreStatus& status, bool skip_known_ids)
     : db_(opened.db),
       full_text_(opened.full_text),
+      skip_known_ids_(skip_known_ids),
       apps_(std::move(opened.apps)),
       status_(status),
       retention_(db_, apps_, rules, clock) {
@@ -52,12 +53,15 @@ SqliteWriter::~SqliteWriter() {
 
 void SqliteWriter::prepare_statements() {
     register_entry_functions(db_);
-    check(db_,
-          sqlite3_prepare_v2(db_,
-                             "INSERT INTO entries(app, id, received, ts, level, encoded) "
-                             "VALUES (?, ?, ?, ?, ?, ?)",
-                             -1, &insert_, nullptr),
-          "sqlite prepare");
+    // The probe reads entries_by_app(app, id), the index every app query uses.
+    const char* const insert =
+        skip_known_ids_
+            ? "INSERT INTO entries(app, id, received, ts, level, encoded) "
+              "SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
+              "WHERE NOT EXISTS (SELECT 1 FROM entries WHERE app = ?1 AND id = ?2)"
+            : "INSERT INTO entries(app, id, received, ts, level, encoded) "
+              "VALUES (?, ?, ?, ?, ?, ?)";
+    check(db_, sqlite3_prepare_v2(db_, insert, -1, &insert_, nullptr), "sqlite prepare");
     check(db_,
           sqlite3_prepare_v2(db_, "INSERT INTO apps(name) VALUES (?)", -1, &insert_app_, nullptr),
           "sqlite prepare");
@@ -107,6 +111,7 @@ void SqliteWriter::append(const std::vector<core::EntryPtr>& entries, Store::Don
     try {
         begin_if_needed();
         AppState& app = app_state(std::string(entries.front()->app_id()));
+        std::size_t added = 0;
         for (const auto& e : entries) {
             sqlite3_reset(insert_);
             sqlite3_bind_int64(insert_, 1, app.key);
@@ -116,6 +121,8 @@ void SqliteWriter::append(const std::vector<core::EntryPtr>& entries, Store::Don
             bind_text(insert_, 5, e->level());
             bind_text(insert_, 6, e->encoded());
             check(db_, sqlite3_step(insert_), "sqlite insert");
+            if (skip_known_ids_ && sqlite3_changes(db_) == 0) continue;  // stored already
+            ++added;
             if (insert_fts_) {
                 sqlite3_reset(insert_fts_);
                 sqlite3_bind_int64(insert_fts_, 1, sqlite3_last_insert_rowid(db_));
@@ -126,7 +133,7 @@ void SqliteWriter::append(const std::vector<core::EntryPtr>& entries, Store::Don
             }
         }
         sqlite3_clear_bindings(insert_);
-        retention_.added(app, entries.size());
+        retention_.added(app, added);
         pending_.emplace_back(std::move(done), entries.size());
         pending_entries_ += entries.size();
     } catch (const std::exception& e) {

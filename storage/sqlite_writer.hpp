@@ -27,8 +27,9 @@ public:
 
     // Takes `opened.db` (closing it when destroyed). `status` and `clock` outlive it. Throws
     // SqliteError when a statement cannot be prepared (then `opened.db` is closed).
+    // `skip_known_ids`: SqliteOptions::skip_known_ids.
     SqliteWriter(OpenedDatabase opened, RetentionRules rules, const core::Clock& clock,
-                 StoreStatus& status);
+                 StoreStatus& status, bool skip_known_ids = false);
     ~SqliteWriter();
     SqliteWriter(const SqliteWriter&) = delete;
     SqliteWriter& operator=(const SqliteWriter&) = delete;
@@ -87,6 +88,7 @@ private:
 
     sqlite3* db_;
     bool full_text_;
+    bool skip_known_ids_;
     AppTable apps_;
     StoreStatus& status_;
     SqliteRetention retention_;

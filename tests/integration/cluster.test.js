@@ -370,3 +370,117 @@ describe('cluster mode: apps spread over two Redis servers', { skip, timeout: 12
     assert.deepEqual([...held[0], ...held[1]].sort(), [...apps].sort());
   });
 });
+
+describe('cluster mode: each node stores what the bus brings, and catches up after a restart', { skip, timeout: 120000 }, () => {
+  const LIMIT = 20;
+  let redis;
+  let stored;   // the node with its own SQLite storage, restarted in the tests
+  let other;    // a node where the producer and a reference viewer stay
+  const clients = [];
+  const connect = async (node, user, app, extra) => {
+    const c = await as(node.wsUrl, user, app, extra);
+    clients.push(c);
+    return c;
+  };
+  const startStored = (dataDir) => startServer({
+    toml: TEST_TOML, dataDir,
+    args: ['--cluster-redis', redis.url, '--node-id', 'stored', '--durability', 'sync',
+      '--history-limit', String(LIMIT)],
+  });
+  // Every entry the node's storage holds for app1, oldest first (the HTTP query, newest first).
+  async function storedIds(node) {
+    const res = await fetch(`${node.url}api/v1/logs?app=app1&limit=1000`, {
+      headers: { Authorization: 'Bearer alice-token', 'X-Smartlog-User': 'alice' },
+    });
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    return ids(body.logs).reverse();
+  }
+  let producer;
+  let reference;
+  const all = [];  // every acknowledged entry's id, in order, as the reference viewer got them
+  async function produce(count, from = producer) {
+    for (let sent = 0; sent < count; sent += 10) {
+      const logs = Array.from({ length: Math.min(10, count - sent) }, (_, i) => ({ message: `e${all.length + sent + i}` }));
+      const ack = await sendLogs(from, logs);
+      assert.equal(ack.payload.accepted, logs.length, JSON.stringify(ack));
+    }
+    all.push(...ids(await reference.entries(count, 10000)));
+  }
+
+  before(async () => {
+    redis = await startRedis();
+    other = await startServer({
+      toml: TEST_TOML,
+      args: ['--cluster-redis', redis.url, '--node-id', 'other', '--durability', 'memory',
+        '--history-limit', String(LIMIT)],
+    });
+    stored = await startStored();
+    await allReady([other, stored]);
+    reference = await connect(other, 'alice', 'app1');
+    await history(reference);
+    producer = await connect(other, 'alice', 'app1', { mode: 'producer' });
+  });
+
+  after(async () => {
+    await stopAll([other, stored], clients);
+    if (redis) await redis.stop();
+  });
+
+  // The restarted node's storage holds `expected` once each, in order, and its window is the
+  // same as the reference node's.
+  async function assertCaughtUp(expected) {
+    await allReady([stored]);
+    const viewer = await connect(stored, 'alice', 'app1');
+    const window = ids((await history(viewer)).payload);
+    assert.deepEqual(window, all.slice(-LIMIT), 'the window is the newest entries of the app');
+    await waitFor(async () => (await storedIds(stored)).length >= expected.length,
+      { timeoutMs: 10000, what: 'the missed entries stored' });
+    assert.deepEqual(await storedIds(stored), expected, 'each entry stored once, in order');
+    viewer.close();
+  }
+
+  test('after a clean stop it stores exactly what it missed, and its window resumes exactly', async () => {
+    const watcher = await connect(stored, 'alice', 'app1');
+    await history(watcher);
+    await produce(40);
+    // With `sync`, the node's own producer is acknowledged once the node committed them.
+    const local = await connect(stored, 'alice', 'app1', { mode: 'producer' });
+    await produce(10, local);
+    assert.equal((await storedIds(stored)).length, 50, 'acknowledged, so committed here');
+    local.close();
+    assert.deepEqual(ids(await watcher.entries(50, 10000)), all);
+    watcher.close();
+    const newestBefore = all[all.length - 1];
+    assert.equal((await stored.stop()).code, 0);
+
+    await produce(LIMIT);  // exactly one window while the node is away: nothing trimmed
+    stored = await startStored(stored.dataDir);
+    await assertCaughtUp(all);
+    // A viewer that left with the node resumes on it by afterId: what it missed, no gap.
+    const resumed = await connect(stored, 'alice', 'app1');
+    const answer = await history(resumed, { afterId: newestBefore });
+    assert.notEqual(answer.gap, true);
+    assert.deepEqual(ids(answer.payload), all.slice(-LIMIT));
+  });
+
+  test('after kill -9 it stores what it missed once, whatever it had committed', async () => {
+    assert.equal((await stored.stop('SIGKILL')).signal, 'SIGKILL');
+    await produce(10);
+    stored = await startStored(stored.dataDir);
+    await assertCaughtUp(all);
+  });
+
+  test('when what it missed was trimmed from Redis, its window is Redis\'s and a resume from before answers gap', async () => {
+    const newestBefore = all[all.length - 1];
+    const kept = [...all];
+    assert.equal((await stored.stop()).code, 0);
+    await produce(300);  // more than the stream keeps (history_limit + 256)
+    stored = await startStored(stored.dataDir);
+    await assertCaughtUp([...kept, ...all.slice(-LIMIT)]);
+    const resumed = await connect(stored, 'alice', 'app1');
+    const answer = await history(resumed, { afterId: newestBefore });
+    assert.equal(answer.gap, true, JSON.stringify({ gap: answer.gap, n: answer.payload.length }));
+    assert.deepEqual(ids(answer.payload), all.slice(-LIMIT));
+  });
+});

@@ -23,7 +23,7 @@ public:
     }
     std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> load_recent(
         std::size_t) override {
-        return {};
+        return std::move(recent);
     }
     void query(storage::Query, QueryDone done) override {
         done(std::make_error_code(std::errc::not_supported), {});
@@ -44,6 +44,8 @@ public:
 
     std::vector<std::vector<core::EntryPtr>> appended;
     std::vector<std::string> cleared;
+    // What load_recent() hands over (once).
+    std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> recent;
     std::deque<Done> pending;
     bool backlog = false;
 };

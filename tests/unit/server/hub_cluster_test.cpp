@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,10 +24,13 @@ public:
     struct Append {
         std::string app, user;
         std::vector<protocol::IncomingEntry> entries;
-        std::function<void(std::error_code)> done;
+        Appended done;
     };
     void set_listener(cluster::BusListener* l) override { listener = l; }
-    void open(const std::string& app) override { opened.push_back(app); }
+    void open(const std::string& app, std::string_view newest_kept_id) override {
+        opened.push_back(app);
+        opened_after.emplace_back(newest_kept_id);
+    }
     void close(const std::string& app) override { closed.push_back(app); }
     bool ready(const std::string& app) const override { return ready_apps.count(app) > 0; }
     bool ahead(const std::string&, std::string_view id) const override {
@@ -34,8 +38,7 @@ public:
         return parts && parts->offset >= next_offset;
     }
     void append(const std::string& app, const std::string& user,
-                std::vector<protocol::IncomingEntry> entries,
-                std::function<void(std::error_code)> done) override {
+                std::vector<protocol::IncomingEntry> entries, Appended done) override {
         appends.push_back({app, user, std::move(entries), std::move(done)});
     }
     void clear(const std::string& app, const std::string& by, std::uint64_t count,
@@ -64,6 +67,7 @@ public:
 
     cluster::BusListener* listener = nullptr;
     std::vector<std::string> opened, closed;
+    std::vector<std::string> opened_after;  // open()'s newest_kept_id, per open
     std::set<std::string> ready_apps;
     std::uint64_t next_offset = 1;
     std::deque<Append> appends;
@@ -133,7 +137,7 @@ TEST_F(HubClusterTest, IngestGoesToTheBusAndIsAcknowledgedWhenItAnswers) {
     EXPECT_EQ(app.history.size(), 0u) << "kept only when the bus brings it back";
     EXPECT_TRUE(viewer.messages.empty());
     EXPECT_EQ(acked, core::errc::bad_request) << "not acknowledged before Redis answers";
-    bus.appends[0].done({});
+    bus.appends[0].done({}, core::make_cluster_id({1000, 2, 7}));
     EXPECT_FALSE(acked);
 
     bus.deliver("shop", {"one", "two"});
@@ -148,19 +152,65 @@ TEST_F(HubClusterTest, RedisRefusingIsTheProducersError) {
     AppChannel& app = hub.channel("shop");
     std::error_code acked;
     hub.ingest(app, "alice", incoming({"x"}), [&](std::error_code ec) { acked = ec; });
-    bus.appends[0].done(core::make_error_code(core::errc::unavailable));
+    bus.appends[0].done(core::make_error_code(core::errc::unavailable), {});
     EXPECT_EQ(acked, core::errc::unavailable);
     EXPECT_EQ(app.history.size(), 0u);
 }
 
-TEST_F(HubClusterTest, TheFirstFillIsHistoryNotLive) {
+TEST_F(HubClusterTest, SyncAcknowledgesOnceThisNodeCommittedWhatRedisAppended) {
+    settings.durability = Durability::sync;
+    AppChannel& app = hub.channel("shop");
+    std::optional<std::error_code> acked;
+    hub.ingest(app, "alice", incoming({"one", "two"}), [&](std::error_code ec) { acked = ec; });
+    bus.appends[0].done({}, core::make_cluster_id({1000, 2, 7}));
+    EXPECT_FALSE(acked) << "Redis has them, this node has not committed them";
+
+    bus.deliver("shop", {"one"});
+    store.complete_next();
+    ioc.poll();
+    ioc.restart();
+    EXPECT_FALSE(acked) << "only the first of the two is committed";
+    bus.deliver("shop", {"two"});
+    store.complete_next();
+    ioc.poll();
+    ASSERT_TRUE(acked);
+    EXPECT_FALSE(*acked);
+}
+
+TEST_F(HubClusterTest, SyncAcknowledgesAtOnceWhatWasCommittedBeforeRedisAnswered) {
+    settings.durability = Durability::sync;
+    AppChannel& app = hub.channel("shop");
+    std::optional<std::error_code> acked;
+    hub.ingest(app, "alice", incoming({"one"}), [&](std::error_code ec) { acked = ec; });
+    // The bus message can overtake the command's reply: they come on two connections.
+    bus.deliver("shop", {"one"});
+    store.complete_next();
+    ioc.poll();
+    bus.appends[0].done({}, core::make_cluster_id({1000, 1, 7}));
+    ASSERT_TRUE(acked);
+    EXPECT_FALSE(*acked);
+}
+
+TEST_F(HubClusterTest, SyncFailsTheWaitWhenRedisLostTheEntries) {
+    settings.durability = Durability::sync;
+    AppChannel& app = hub.channel("shop");
+    std::optional<std::error_code> acked;
+    hub.ingest(app, "alice", incoming({"one"}), [&](std::error_code ec) { acked = ec; });
+    bus.appends[0].done({}, core::make_cluster_id({1000, 1, 7}));
+    bus.listener->on_bus_reset("shop");
+    ASSERT_TRUE(acked);
+    EXPECT_EQ(*acked, core::errc::unavailable) << "retryable: the producer sends them again";
+}
+
+TEST_F(HubClusterTest, TheFirstFillIsHistoryAndStorageNotLive) {
     AppChannel& app = hub.channel("shop");
     Recorder viewer;
     hub.join(app, viewer);
     bus.deliver("shop", {"old1", "old2"}, /*live=*/false);
     EXPECT_TRUE(viewer.messages.empty());
     EXPECT_EQ(app.history.size(), 2u);
-    EXPECT_TRUE(store.appended.empty());
+    ASSERT_EQ(store.appended.size(), 1u) << "each node's storage follows what the bus brings";
+    EXPECT_EQ(store.appended[0].size(), 2u);
 }
 
 TEST_F(HubClusterTest, HistoryWaitsUntilTheAppIsInStepAndHoldsTheResumedId) {
@@ -211,7 +261,34 @@ TEST_F(HubClusterTest, AClearRedisRefusesIsTheRequestersError) {
     EXPECT_EQ(failed, core::errc::unavailable);
 }
 
-TEST_F(HubClusterTest, RestoreLeavesHistoriesToTheBus) { EXPECT_EQ(hub.restore(100), 0u); }
+core::EntryPtr stored_entry(const std::string& id, const char* message) {
+    return core::make_entry({.id = id, .timestamp = 1000, .level = "info", .message = message,
+                             .app_id = "shop", .user_id = "producer"});
+}
+
+TEST_F(HubClusterTest, RestoreLoadsTheStoredWindowAndTheBusTakesOverAfterIt) {
+    const std::string first = core::make_cluster_id({1000, 1, 7});
+    const std::string second = core::make_cluster_id({1000, 2, 7});
+    store.recent.push_back({"shop", {stored_entry(first, "a"), stored_entry(second, "b")}});
+    EXPECT_EQ(hub.restore(100), 2u);
+    ASSERT_EQ(bus.opened, std::vector<std::string>{"shop"});
+    EXPECT_EQ(bus.opened_after[0], second) << "Redis is asked only for what came after";
+    AppChannel* app = hub.find("shop");
+    ASSERT_NE(app, nullptr);
+    EXPECT_EQ(app->history.size(), 2u);
+
+    // An app opened later (a viewer's first use) has nothing restored to go on.
+    hub.channel("other");
+    EXPECT_EQ(bus.opened_after.back(), "");
+}
+
+TEST_F(HubClusterTest, AWindowLostWhileDownEmptiesTheHistoryButKeepsTheStoredRows) {
+    store.recent.push_back({"shop", {stored_entry(core::make_cluster_id({1000, 1, 7}), "a")}});
+    hub.restore(100);
+    bus.listener->on_bus_window_lost("shop");
+    EXPECT_EQ(hub.find("shop")->history.size(), 0u);
+    EXPECT_TRUE(store.cleared.empty());
+}
 
 }  // namespace
 }  // namespace smartlog::server

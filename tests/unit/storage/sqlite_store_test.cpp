@@ -106,6 +106,32 @@ TEST_F(SqliteStoreTest, KeepsEntriesAcrossReopenInOrderWithTheirIds) {
     }
 }
 
+TEST_F(SqliteStoreTest, SkippingKnownIdsStoresABatchDeliveredTwiceOnce) {
+    SqliteOptions options;
+    options.skip_known_ids = true;
+    auto store = open(std::move(options));
+    auto written = entries("a", 3, "message-");
+    ASSERT_FALSE(append(*store, written));
+    // The same three again with one new one after them, and the same ids in another app.
+    auto again = written;
+    again.push_back(entry("a", "new"));
+    ASSERT_FALSE(append(*store, again));
+    std::vector<core::EntryPtr> elsewhere;
+    for (const auto& e : written) {
+        elsewhere.push_back(core::make_entry({.id = e->id(), .timestamp = e->timestamp(),
+                                              .level = "info", .message = "other",
+                                              .app_id = "b", .user_id = "u1"}));
+    }
+    ASSERT_FALSE(append(*store, elsewhere));
+    EXPECT_EQ(messages(query(*store, {.app_id = "a", .limit = 100})),
+              (std::vector<std::string>{"new", "message-2", "message-1", "message-0"}));
+    EXPECT_EQ(query(*store, {.app_id = "b", .limit = 100}).entries.size(), 3u);
+    // The search index holds each stored message once.
+    Query search{.app_id = "a", .limit = 100};
+    search.filter.search = "age-1";
+    EXPECT_EQ(messages(query(*store, search)), std::vector<std::string>{"message-1"});
+}
+
 TEST_F(SqliteStoreTest, LoadRecentGivesTheNewestOfEachAppOldestFirst) {
     auto store = open();
     ASSERT_FALSE(append(*store, entries("a", 10)));

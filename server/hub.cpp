@@ -425,15 +425,15 @@ void Hub::on_bus_entries(const std::string& app_id, cluster::BusEntries bus_entr
     // (and the store skips an id it holds already), so each node's storage follows Redis.
     if (settings_.durability == Durability::sync && !stored.empty()) {
         std::string newest(stored.back()->id());
-        store_.append(std::move(stored), [this, app_id, newest = std::move(newest)](
-                                             std::error_code ec) {
-            net::post(ioc_, [this, app_id, newest, ec] {
-                if (ec) return fail_commit_waiters(app_id, ec);
-                std::string& committed = committed_[app_id];
-                if (newest > committed) committed = newest;
-                run_commit_waiters(/*expire=*/false);
-            });
-        });
+        store_.append(std::move(stored),
+                      [this, app_id, newest = std::move(newest)](std::error_code ec) {
+                          net::post(ioc_, [this, app_id, newest, ec] {
+                              if (ec) return fail_commit_waiters(app_id, ec);
+                              std::string& committed = committed_[app_id];
+                              if (newest > committed) committed = newest;
+                              run_commit_waiters(/*expire=*/false);
+                          });
+                      });
     } else {
         store_.append(std::move(stored), [](std::error_code) {});
     }

@@ -55,12 +55,11 @@ void SqliteWriter::prepare_statements() {
     register_entry_functions(db_);
     // The probe reads entries_by_app(app, id), the index every app query uses.
     const char* const insert =
-        skip_known_ids_
-            ? "INSERT INTO entries(app, id, received, ts, level, encoded) "
-              "SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
-              "WHERE NOT EXISTS (SELECT 1 FROM entries WHERE app = ?1 AND id = ?2)"
-            : "INSERT INTO entries(app, id, received, ts, level, encoded) "
-              "VALUES (?, ?, ?, ?, ?, ?)";
+        skip_known_ids_ ? "INSERT INTO entries(app, id, received, ts, level, encoded) "
+                          "SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
+                          "WHERE NOT EXISTS (SELECT 1 FROM entries WHERE app = ?1 AND id = ?2)"
+                        : "INSERT INTO entries(app, id, received, ts, level, encoded) "
+                          "VALUES (?, ?, ?, ?, ?, ?)";
     check(db_, sqlite3_prepare_v2(db_, insert, -1, &insert_, nullptr), "sqlite prepare");
     check(db_,
           sqlite3_prepare_v2(db_, "INSERT INTO apps(name) VALUES (?)", -1, &insert_app_, nullptr),

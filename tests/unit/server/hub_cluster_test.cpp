@@ -262,8 +262,12 @@ TEST_F(HubClusterTest, AClearRedisRefusesIsTheRequestersError) {
 }
 
 core::EntryPtr stored_entry(const std::string& id, const char* message) {
-    return core::make_entry({.id = id, .timestamp = 1000, .level = "info", .message = message,
-                             .app_id = "shop", .user_id = "producer"});
+    return core::make_entry({.id = id,
+                             .timestamp = 1000,
+                             .level = "info",
+                             .message = message,
+                             .app_id = "shop",
+                             .user_id = "producer"});
 }
 
 TEST_F(HubClusterTest, RestoreLoadsTheStoredWindowAndTheBusTakesOverAfterIt) {

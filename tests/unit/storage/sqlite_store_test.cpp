@@ -118,9 +118,12 @@ TEST_F(SqliteStoreTest, SkippingKnownIdsStoresABatchDeliveredTwiceOnce) {
     ASSERT_FALSE(append(*store, again));
     std::vector<core::EntryPtr> elsewhere;
     for (const auto& e : written) {
-        elsewhere.push_back(core::make_entry({.id = e->id(), .timestamp = e->timestamp(),
-                                              .level = "info", .message = "other",
-                                              .app_id = "b", .user_id = "u1"}));
+        elsewhere.push_back(core::make_entry({.id = e->id(),
+                                              .timestamp = e->timestamp(),
+                                              .level = "info",
+                                              .message = "other",
+                                              .app_id = "b",
+                                              .user_id = "u1"}));
     }
     ASSERT_FALSE(append(*store, elsewhere));
     EXPECT_EQ(messages(query(*store, {.app_id = "a", .limit = 100})),

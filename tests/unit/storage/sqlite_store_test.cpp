@@ -126,11 +126,15 @@ TEST_F(SqliteStoreTest, SkippingKnownIdsStoresABatchDeliveredTwiceOnce) {
                                               .user_id = "u1"}));
     }
     ASSERT_FALSE(append(*store, elsewhere));
-    EXPECT_EQ(messages(query(*store, {.app_id = "a", .limit = 100})),
+    Query of_a;
+    of_a.app_id = "a";
+    EXPECT_EQ(messages(query(*store, of_a)),
               (std::vector<std::string>{"new", "message-2", "message-1", "message-0"}));
-    EXPECT_EQ(query(*store, {.app_id = "b", .limit = 100}).entries.size(), 3u);
+    Query of_b;
+    of_b.app_id = "b";
+    EXPECT_EQ(query(*store, of_b).entries.size(), 3u);
     // The search index holds each stored message once.
-    Query search{.app_id = "a", .limit = 100};
+    Query search = of_a;
     search.filter.search = "age-1";
     EXPECT_EQ(messages(query(*store, search)), std::vector<std::string>{"message-1"});
 }

@@ -150,6 +150,8 @@ private:
     void on_bus_cleared(const std::string& app, const std::string& cleared_by, std::int64_t time_ms,
                         std::uint64_t count) override;
     void on_bus_reset(const std::string& app) override;
+    void on_bus_dropped(const std::string& app, std::uint64_t count,
+                        const std::string& after_id) override;
     void on_bus_ready(const std::string& app) override;
     void run_history_waiters(bool expire);
     void arm_history_wait_timer();

@@ -22,6 +22,7 @@ std::vector<std::string> addresses_of(const std::vector<RedisUrl>& servers) {
 }
 
 constexpr std::chrono::seconds kRetryDelay{1};
+constexpr std::chrono::milliseconds kLoadingRetry{100};
 constexpr std::chrono::seconds kHeartbeat{1};
 constexpr std::uint64_t kPositionCheckEvery = 5;  // heartbeats
 
@@ -41,6 +42,7 @@ RedisBus::RedisBus(net::io_context& ioc, Options options)
         shards_[i].commands = std::make_unique<RedisConnection>(ioc_, c);
         c.client_name = "smartlog:" + options_.node_id + ":bus";
         shards_[i].subscriber = std::make_unique<RedisConnection>(ioc_, c);
+        shards_[i].load_timer = std::make_unique<net::steady_timer>(ioc_);
 
         Shard& s = shards_[i];
         s.commands->on_ready([this, i] { on_commands_ready(i); });
@@ -82,6 +84,7 @@ void RedisBus::stop() {
     retry_timer_.cancel();
     heartbeat_.cancel();
     for (Shard& s : shards_) {
+        s.load_timer->cancel();
         s.commands->stop();
         s.subscriber->stop();
     }
@@ -97,6 +100,17 @@ void RedisBus::on_commands_ready(std::size_t shard) {
         [this, shard](std::error_code ec, RedisReply reply) {
             if (ec) return;  // the connection failed; its next on_ready loads again
             Shard& s = shards_[shard];
+            if (reply.is_error() && reply.str.rfind("LOADING", 0) == 0) {
+                // A restarted Redis answers so until it has read its data back: ask again.
+                s.problem = s.commands->address() + ": loading its data";
+                s.load_timer->expires_after(kLoadingRetry);
+                s.load_timer->async_wait([this, shard](boost::system::error_code ec) {
+                    const Shard& s = shards_[shard];
+                    if (!ec && !stopped_ && s.commands->ready() && !s.library_loaded)
+                        on_commands_ready(shard);
+                });
+                return;
+            }
             if (reply.is_error()) {
                 s.problem = s.commands->address() + ": FUNCTION LOAD failed (Redis 7 needed): " +
                             reply.str;

@@ -61,6 +61,7 @@ private:
     struct Shard {
         std::unique_ptr<RedisConnection> commands;
         std::unique_ptr<RedisConnection> subscriber;
+        std::unique_ptr<boost::asio::steady_timer> load_timer;  // Redis was loading: ask again
         bool library_loaded = false;  // and run_id read: appends may go
         bool subscribed = false;
         // This server's run id (INFO server), read at each connection: a new one means Redis

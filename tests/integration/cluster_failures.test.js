@@ -28,8 +28,14 @@ async function readyz(node) {
 }
 
 async function waitReady(node, status, timeoutMs = 15000) {
-  await waitFor(async () => (await readyz(node)) === status,
-    { timeoutMs, what: `readyz ${status} on ${node.url}` });
+  try {
+    await waitFor(async () => (await readyz(node)) === status,
+      { timeoutMs, what: `readyz ${status} on ${node.url}` });
+  } catch (e) {
+    const res = await fetch(`${node.url}readyz`);
+    e.message += `\nreadyz: ${await res.text()}\nnode output:\n${node.output().slice(-3000)}`;
+    throw e;
+  }
 }
 
 // The live entries a client received so far (history answers left out), in order.

@@ -197,6 +197,7 @@ int run(int argc, char** argv) {
         options.servers = cluster::parse_redis_urls(settings.cluster_redis);
         options.node_id = node_id(settings, server.local_endpoint());
         options.history_limit = settings.history_limit;
+        options.connection.command_timeout = settings.cluster_timeout;
         options.log = [](const std::string& line) { spdlog::warn("{}", line); };
         bus = std::make_unique<cluster::RedisBus>(server.context().ioc, std::move(options));
         server.context().hub.set_bus(bus.get());

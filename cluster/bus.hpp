@@ -36,12 +36,18 @@ public:
     virtual void on_bus_cleared(const std::string& app, const std::string& cleared_by,
                                 std::int64_t time_ms, std::uint64_t count) = 0;
     // The window of `app` no longer follows Redis (a new epoch this node did not see begin: Redis
-    // lost its data): empty it without a notice; what Redis keeps follows as live entries.
+    // lost data, or a clear's message was missed): empty it and tell its viewers (`cleared`,
+    // by no user); what Redis keeps follows as live entries.
     virtual void on_bus_reset(const std::string& app) = 0;
     // Entries of `app` between this node's stored window and what Redis keeps were trimmed from
     // Redis while this node was down: empty the window (keeping the stored rows), so that a
     // resume from before the missing entries answers `gap`; Redis's window follows.
     virtual void on_bus_window_lost(const std::string& app) = 0;
+    // `count` entries of `app` after `after_id` (empty: none delivered yet) were trimmed from
+    // Redis before this node could read them: tell its viewers (`dropped`). The entries that
+    // follow come next, through on_bus_entries.
+    virtual void on_bus_dropped(const std::string& app, std::uint64_t count,
+                                const std::string& after_id) = 0;
     // The window of `app` is in step with Redis (first fill done, or a hole repaired).
     virtual void on_bus_ready(const std::string& app) = 0;
 

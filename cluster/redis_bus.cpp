@@ -23,6 +23,7 @@ std::vector<std::string> addresses_of(const std::vector<RedisUrl>& servers) {
 }
 
 constexpr std::chrono::seconds kRetryDelay{1};
+constexpr std::chrono::milliseconds kLoadingRetry{100};
 constexpr std::chrono::seconds kHeartbeat{1};
 constexpr std::uint64_t kPositionCheckEvery = 5;  // heartbeats
 
@@ -52,6 +53,7 @@ RedisBus::RedisBus(net::io_context& ioc, Options options)
         shards_[i].commands = std::make_unique<RedisConnection>(ioc_, c);
         c.client_name = "smartlog:" + options_.node_id + ":bus";
         shards_[i].subscriber = std::make_unique<RedisConnection>(ioc_, c);
+        shards_[i].load_timer = std::make_unique<net::steady_timer>(ioc_);
 
         Shard& s = shards_[i];
         s.commands->on_ready([this, i] { on_commands_ready(i); });
@@ -93,6 +95,7 @@ void RedisBus::stop() {
     retry_timer_.cancel();
     heartbeat_.cancel();
     for (Shard& s : shards_) {
+        s.load_timer->cancel();
         s.commands->stop();
         s.subscriber->stop();
     }
@@ -108,15 +111,51 @@ void RedisBus::on_commands_ready(std::size_t shard) {
         [this, shard](std::error_code ec, RedisReply reply) {
             if (ec) return;  // the connection failed; its next on_ready loads again
             Shard& s = shards_[shard];
+            if (reply.is_error() && reply.str.rfind("LOADING", 0) == 0) {
+                // A restarted Redis answers so until it has read its data back: ask again.
+                s.problem = s.commands->address() + ": loading its data";
+                s.load_timer->expires_after(kLoadingRetry);
+                s.load_timer->async_wait([this, shard](boost::system::error_code ec) {
+                    const Shard& s = shards_[shard];
+                    if (!ec && !stopped_ && s.commands->ready() && !s.library_loaded)
+                        on_commands_ready(shard);
+                });
+                return;
+            }
             if (reply.is_error()) {
                 s.problem = s.commands->address() + ": FUNCTION LOAD failed (Redis 7 needed): " +
                             reply.str;
                 log(s.problem);
                 return;
             }
-            s.library_loaded = true;
-            s.problem.clear();
-            resume_feeds(shard);
+            // Nothing is appended or read before the run id is known: appends record it, and
+            // the feeds compare it with the one their position was read under.
+            s.commands->command({"INFO", "server"}, [this, shard](std::error_code ec,
+                                                                  RedisReply reply) {
+                if (ec) return;
+                Shard& s = shards_[shard];
+                const std::string_view info = reply.str;
+                const auto at = info.find("run_id:");
+                if (reply.is_error() || at == std::string_view::npos) {
+                    s.problem = s.commands->address() + ": INFO server gave no run_id: " +
+                                reply.str.substr(0, 200);
+                    log(s.problem);
+                    return;
+                }
+                const auto start = at + 7;
+                const auto end = info.find_first_of("\r\n", start);
+                std::string run_id(info.substr(start, end == std::string_view::npos
+                                                          ? std::string_view::npos
+                                                          : end - start));
+                if (!s.run_id.empty() && s.run_id != run_id) {
+                    log("redis " + s.commands->address() +
+                        ": a new run id (restarted or failed over): checking every app");
+                }
+                s.run_id = std::move(run_id);
+                s.library_loaded = true;
+                s.problem.clear();
+                resume_feeds(shard);
+            });
         });
 }
 
@@ -139,8 +178,46 @@ void RedisBus::resume_feeds(std::size_t shard) {
     for (auto& [app, feed] : feeds_) {
         if (feed.shard != shard || feed.state == FeedState::reading) continue;
         // A live feed reads too: the connections were down, messages may have been missed.
-        read(app, feed, read_from(feed));
+        catch_up(app, feed);
     }
+}
+
+void RedisBus::catch_up(const std::string& app, Feed& feed) {
+    const Shard& s = shards_[feed.shard];
+    if (feed.filled && !feed.epoch.empty() && !feed.run.empty() && feed.run != s.run_id) {
+        return verify(app, feed);
+    }
+    read(app, feed, read_from(feed));
+}
+
+void RedisBus::verify(const std::string& app, Feed& feed) {
+    // Held like a read: bus messages wait until the read that follows.
+    feed.state = FeedState::reading;
+    const std::uint64_t id = next_read_id_++;
+    feed.read_id = id;
+    const std::string top = std::to_string(feed.next - 1);
+    const std::string meta = meta_key(app), stream = stream_key(app);
+    Shard& s = shards_[feed.shard];
+    s.commands->command(
+        {"FCALL", "smartlog_verify", "2", meta, stream, feed.epoch, top, s.run_id},
+        [this, app, id](std::error_code ec, RedisReply reply) {
+            auto it = feeds_.find(app);
+            if (stopped_ || it == feeds_.end() || it->second.read_id != id) return;
+            Feed& f = it->second;
+            if (ec || reply.type != RedisReply::Type::array || reply.elements.size() != 2) {
+                if (!ec) log("redis: checking app " + app + " failed: " + reply.str);
+                f.state = FeedState::waiting;
+                arm_retry();
+                return;
+            }
+            if (reply.elements[1].integer == 1) {
+                log("redis: app " + app + " lost entries in Redis (up to offset " +
+                    std::to_string(f.next - 1) + " were acknowledged): a new epoch");
+            }
+            f.run = shards_[f.shard].run_id;
+            // A new epoch shows there as one this node did not see begin: the window resets.
+            read(app, f, f.next);
+        });
 }
 
 void RedisBus::arm_retry() {
@@ -153,8 +230,7 @@ void RedisBus::arm_retry() {
         for (std::size_t i = 0; i < shards_.size(); ++i) {
             if (!shard_usable(shards_[i])) continue;
             for (auto& [app, feed] : feeds_) {
-                if (feed.shard == i && feed.state == FeedState::waiting)
-                    read(app, feed, read_from(feed));
+                if (feed.shard == i && feed.state == FeedState::waiting) catch_up(app, feed);
             }
         }
     });
@@ -262,6 +338,7 @@ void RedisBus::on_read(const std::string& app, std::uint64_t read_id, std::uint6
     const std::uint64_t top = static_cast<std::uint64_t>(reply.elements[1].integer);
     const std::uint64_t window_start =
         top >= options_.history_limit ? top - options_.history_limit + 1 : 1;
+    feed.run = shards_[feed.shard].run_id;
     bool live = true;
     if (!feed.filled && feed.kept_next > 0) {
         // This node restored a window from its storage, and this read began after its end.
@@ -285,32 +362,44 @@ void RedisBus::on_read(const std::string& app, std::uint64_t read_id, std::uint6
             live = false;
         }
     }
+    bool reset = false;
     if (!feed.filled || epoch != feed.epoch) {
         // The first fill, or an epoch this node did not see begin (Redis lost its data, or a
         // clear's notice was missed): start over from what Redis keeps.
-        if (feed.filled) listener_->on_bus_reset(app);
+        if (feed.filled) {
+            // From no epoch (the app's first append): nothing was there to lose or to tell.
+            if (!feed.epoch.empty()) listener_->on_bus_reset(app);
+            reset = true;
+        }
         live = feed.filled;
         feed.epoch = epoch;
         feed.tag = core::epoch_tag(app, epoch);
         feed.next = window_start;
+        feed.last_id.clear();
     } else if (from > 0 && feed.next < from) {
         feed.next = from;
     }
+    // Offsets of this epoch the stream no longer keeps, that this node was following: trimmed
+    // before it could read them (it was stalled or cut off). Its viewers hear it before what
+    // follows. After a first fill or a reset nothing was being followed: nothing is lost.
     std::uint64_t lost = 0;
+    const auto trimmed = [&](std::uint64_t upto) {
+        if (upto <= feed.next) return;
+        if (feed.filled && !reset) {
+            lost += upto - feed.next;
+            listener_->on_bus_dropped(app, upto - feed.next, feed.last_id);
+        }
+        feed.next = upto;
+    };
     for (std::size_t i = 2; i < reply.elements.size(); ++i) {
         const std::string& text = reply.elements[i].str;
         const auto m = parse_bus_message(text);
         if (!m || m->kind != 'B') continue;
         if (m->first + m->count <= feed.next) continue;
-        // Trimmed from the stream before this node read them: they cannot be delivered.
-        if (m->first > feed.next && feed.filled && live) lost += m->first - feed.next;
-        if (m->first > feed.next) feed.next = m->first;
+        trimmed(m->first);
         deliver(app, feed, text, live);
     }
-    if (top + 1 > feed.next) {
-        if (feed.filled && live) lost += top + 1 - feed.next;
-        feed.next = top + 1;
-    }
+    trimmed(top + 1);
     if (lost) log("redis: app " + app + ": " + std::to_string(lost) +
                   " entries were trimmed from its stream before this node could read them");
     feed.filled = true;
@@ -354,6 +443,7 @@ void RedisBus::apply(const std::string& app, Feed& feed, std::string_view text) 
         feed.epoch = std::string(m->epoch);
         feed.tag = core::epoch_tag(app, feed.epoch);
         feed.next = std::max(feed.next, m->first);
+        feed.last_id.clear();
         listener_->on_bus_cleared(app, std::string(m->body), m->time_ms, m->count);
         return;
     }
@@ -378,7 +468,9 @@ void RedisBus::deliver(const std::string& app, Feed& feed, std::string_view text
         return log("redis bus: a damaged batch of app " + app + " was skipped (" +
                    std::to_string(m->count) + " entries)");
     }
-    if (!entries->entries.empty()) listener_->on_bus_entries(app, std::move(*entries), live);
+    if (entries->entries.empty()) return;
+    feed.last_id = entries->ids.back();
+    listener_->on_bus_entries(app, std::move(*entries), live);
 }
 
 void RedisBus::append(const std::string& app, const std::string& user_id,
@@ -397,7 +489,8 @@ void RedisBus::append(const std::string& app, const std::string& user_id,
     const std::string keep = std::to_string(limit + std::max<std::size_t>(limit / 2, 256));
     const std::string meta = meta_key(app), stream = stream_key(app);
     shards_[shard].commands->command(
-        {"FCALL", "smartlog_append", "2", meta, stream, app, count, payload, keep, kBusChannel},
+        {"FCALL", "smartlog_append", "2", meta, stream, app, count, payload, keep, kBusChannel,
+         shards_[shard].run_id},
         [this, app, n = entries.size(), done = std::move(done)](std::error_code ec,
                                                                 RedisReply reply) {
             if (!ec && reply.is_error()) {

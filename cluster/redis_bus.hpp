@@ -60,8 +60,12 @@ private:
     struct Shard {
         std::unique_ptr<RedisConnection> commands;
         std::unique_ptr<RedisConnection> subscriber;
-        bool library_loaded = false;
+        std::unique_ptr<boost::asio::steady_timer> load_timer;  // Redis was loading: ask again
+        bool library_loaded = false;  // and run_id read: appends may go
         bool subscribed = false;
+        // This server's run id (INFO server), read at each connection: a new one means Redis
+        // restarted or failed over, and may have lost what it had acknowledged.
+        std::string run_id;
         std::string problem;  // why it is not usable, when it is not
     };
     enum class FeedState { waiting, reading, live };
@@ -70,6 +74,8 @@ private:
         FeedState state = FeedState::waiting;
         bool filled = false;        // the first fill is done: ready() unless a repair is due
         std::string epoch;          // empty: not known yet (or the app was never written)
+        std::string run;            // the server's run id when this position was read
+        std::string last_id;        // the id of the newest entry delivered; empty: none yet
         std::uint32_t tag = 0;      // core::epoch_tag(app, epoch)
         std::uint64_t next = 1;     // the offset expected next
         std::uint64_t read_id = 0;  // the read in flight; older replies are stale
@@ -91,6 +97,11 @@ private:
     void on_commands_ready(std::size_t shard);
     void on_subscriber_ready(std::size_t shard);
     void resume_feeds(std::size_t shard);
+    // Brings a feed that is not reading in step: a read from where it stands, or first, when the
+    // server's run id changed since, a check that Redis did not lose what this node saw (verify).
+    void catch_up(const std::string& app, Feed& feed);
+    // Runs smartlog_verify for the feed's epoch and position, then reads from its next offset.
+    void verify(const std::string& app, Feed& feed);
     void on_push(std::size_t shard, RedisReply push);
     // Where the next read of `feed` begins: after what it has, or after what this node restored
     // (0: the window's tail).

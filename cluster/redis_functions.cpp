@@ -25,17 +25,23 @@ local function header(kind, epoch, first, count, time, app)
   return string.format('%s%s %d %d %d %d:%s\n', kind, epoch, first, count, time, #app, app)
 end
 
--- KEYS: meta, stream. ARGV: app, count, payload, keep (entries to keep), channel.
--- Returns {epoch, first offset, time}.
+-- KEYS: meta, stream. ARGV: app, count, payload, keep (entries to keep), channel, run (this
+-- Redis' run id as the caller read it; may be absent). Returns {epoch, first offset, time}.
+-- The first append under a new run id remembers, as 'base', the top it found: what survived
+-- from the previous run (a restart or a failover), which smartlog_verify compares with what
+-- the nodes had seen.
 local function append(keys, args)
   local app, n, payload = args[1], tonumber(args[2]), args[3]
-  local keep, channel = tonumber(args[4]), args[5]
-  local m = redis.call('HMGET', keys[1], 'epoch', 'top', 'time')
+  local keep, channel, run = tonumber(args[4]), args[5], args[6] or ''
+  local m = redis.call('HMGET', keys[1], 'epoch', 'top', 'time', 'run')
   local epoch = m[1]
   local top = tonumber(m[2] or '0')
   local time = now_ms()
   if not epoch then
     epoch = new_epoch(nil)
+  end
+  if run ~= '' and m[4] ~= run then
+    redis.call('HSET', keys[1], 'run', run, 'base', string.format('%d', top))
   end
   local last = tonumber(m[3] or '0')
   if time < last then time = last end
@@ -73,14 +79,15 @@ end
 
 -- KEYS: meta, stream. ARGV: from (an offset; 0: the tail), limit (entries).
 -- Returns {epoch or false, top, batch messages oldest first}: every kept batch holding an
--- offset >= max(from, top - limit + 1).
+-- offset >= from (a repair: all the stream still keeps of it), or with from = 0 the batches
+-- holding the last `limit` offsets.
 local function read(keys, args)
   local m = redis.call('HMGET', keys[1], 'epoch', 'top')
   if not m[1] then return {false, 0} end
   local top = tonumber(m[2] or '0')
   local lowest = top - tonumber(args[2]) + 1
   local from = tonumber(args[1])
-  if from > lowest then lowest = from end
+  if from > 0 then lowest = from end
   local newest_first = {}
   local last = '+'
   local done = false
@@ -101,8 +108,33 @@ local function read(keys, args)
   return out
 end
 
+-- KEYS: meta, stream. ARGV: epoch, top (the app's position as the caller last saw it, under
+-- another run id of this Redis), run (this Redis' run id now). When Redis has lost acknowledged
+-- entries of that epoch (the meta key is gone, or fewer offsets survived than the caller saw),
+-- a new epoch: the stream is deleted (what survived would resume viewers past a hole without
+-- a gap), offsets go on from the highest seen. Returns {epoch, 1 when a new one was made}.
+local function verify(keys, args)
+  local known_epoch, known_top, run = args[1], tonumber(args[2]), args[3]
+  local m = redis.call('HMGET', keys[1], 'epoch', 'top', 'time', 'run', 'base')
+  if m[1] and m[1] ~= known_epoch then return {m[1], 0} end
+  local top = tonumber(m[2] or '0')
+  local survived = top
+  if m[4] == run then survived = tonumber(m[5] or m[2] or '0') end
+  if m[1] and survived >= known_top then return {m[1], 0} end
+  local epoch = new_epoch(m[1] or known_epoch)
+  if known_top > top then top = known_top end
+  local time = now_ms()
+  local last = tonumber(m[3] or '0')
+  if time < last then time = last end
+  redis.call('DEL', keys[2])
+  redis.call('HSET', keys[1], 'epoch', epoch, 'top', string.format('%d', top),
+             'time', string.format('%d', time), 'run', run, 'base', string.format('%d', top))
+  return {epoch, 1}
+end
+
 redis.register_function('smartlog_append', append)
 redis.register_function('smartlog_clear', clear)
+redis.register_function('smartlog_verify', verify)
 redis.register_function{function_name = 'smartlog_read', callback = read, flags = {'no-writes'}}
 )lua";
 

@@ -307,6 +307,11 @@ const std::vector<SettingSpec>& setting_specs() {
                                    "Cluster mode: this node's name in Redis (unset: host name and "
                                    "port)",
                                    &Settings::node_id));
+        v.push_back(duration_setting("cluster_timeout",
+                                     "Cluster mode: a Redis command unanswered this long closes "
+                                     "the connection; ingest is refused as unavailable until it "
+                                     "is made again",
+                                     &Settings::cluster_timeout));
         v.push_back({"log_level", "Server log level: trace, debug, info, warn, error, off",
                      [](Settings& s, const std::string& text) {
                          static const std::set<std::string> levels{

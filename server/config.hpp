@@ -71,6 +71,8 @@ struct Settings {
     // are spread over them. Empty: a single node, nothing shared.
     std::string cluster_redis;
     std::string node_id;  // names this node in Redis (CLIENT LIST); empty: host name and port
+    // A Redis command unanswered this long closes its connection (Redis then counts as down).
+    milliseconds cluster_timeout{5000};
     std::string log_level = "info";
     bool insecure_open = false;
 };

@@ -461,11 +461,20 @@ void Hub::on_bus_cleared(const std::string& app_id, const std::string& cleared_b
 void Hub::on_bus_reset(const std::string& app_id) {
     AppChannel* app = find(app_id);
     if (!app) return;
-    flush(*app);
-    app->history.clear();
-    store_.clear(app->id, [](std::error_code) {});
+    // What the viewers saw is no longer in Redis: `cleared` by no user (docs/cluster.md).
+    forget(*app, "", clock_.now_ms(), app->history.size(), nullptr, {});
     // Redis lost data: what producers wait to see committed may be gone; they retry.
     fail_commit_waiters(app_id, core::make_error_code(core::errc::unavailable));
+}
+
+void Hub::on_bus_dropped(const std::string& app_id, std::uint64_t count,
+                         const std::string& after_id) {
+    AppChannel* app = find(app_id);
+    if (!app) return;
+    // After the entries before the hole, before those after it.
+    flush(*app);
+    fan_out(*app, std::make_shared<const std::string>(protocol::dropped_frame(count, after_id)),
+            FrameKind::notice);
 }
 
 void Hub::on_bus_window_lost(const std::string& app_id) {

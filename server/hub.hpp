@@ -152,6 +152,8 @@ private:
                         std::uint64_t count) override;
     void on_bus_reset(const std::string& app) override;
     void on_bus_window_lost(const std::string& app) override;
+    void on_bus_dropped(const std::string& app, std::uint64_t count,
+                        const std::string& after_id) override;
     void on_bus_ready(const std::string& app) override;
     // What restore() read last for `app_id` (cluster mode, during restore only); else empty.
     std::string_view restored_newest_id(const std::string& app_id) const;

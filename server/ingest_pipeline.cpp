@@ -54,8 +54,15 @@ void ingest_entries(ServerContext& ctx, const IngestSource& source, protocol::Lo
     outcome.accepted = logs.accepted.size();
     outcome.rejected = std::move(logs.rejected);
     if (outcome.accepted == 0) return done(std::move(outcome));
+    // Syslog over TCP retries what Redis could not take instead of losing it: it needs the
+    // entries back, and the bus consumes them, so keep a copy (cluster mode only).
+    std::vector<protocol::IncomingEntry> kept;
+    if (source.protocol == IngestProtocol::syslog && source.format == IngestFormat::tcp &&
+        !ctx.settings.cluster_redis.empty()) {
+        kept = logs.accepted;
+    }
     ctx.hub.ingest(app, source.user_id, std::move(logs.accepted),
-                   [&counters, outcome = std::move(outcome),
+                   [&counters, outcome = std::move(outcome), kept = std::move(kept),
                     done = std::move(done)](std::error_code ec) mutable {
                        if (ec) {
                            // A full disk is told apart: the client may wait for space.
@@ -70,6 +77,7 @@ void ingest_entries(ServerContext& ctx, const IngestSource& source, protocol::Lo
                                outcome.retry_after = kBacklogRetry;
                                outcome.message =
                                    "the entries were not stored: Redis is unavailable; retry";
+                               outcome.refused.accepted = std::move(kept);
                            }
                        } else {
                            counters.entries += outcome.accepted;

@@ -42,7 +42,8 @@ struct IngestOutcome {
     std::chrono::milliseconds retry_after{0};
     std::string message;  // for the client when not stored
     // backlogged, rate_limited, too_large: the batch, given back untouched for a caller that
-    // retries it later (syslog over TCP) rather than lose it.
+    // retries it later (syslog over TCP) rather than lose it; unavailable: its accepted entries,
+    // for syslog over TCP only (the others' clients retry).
     protocol::LogsRequest refused;
 
     bool stored() const noexcept { return status == Status::stored; }

@@ -103,8 +103,12 @@ private:
 
     void on_ingested(IngestOutcome outcome, bool last) {
         using Status = IngestOutcome::Status;
-        if (outcome.status == Status::backlogged || outcome.status == Status::rate_limited) {
+        const bool redis_down =
+            outcome.status == Status::unavailable && !outcome.refused.accepted.empty();
+        if (outcome.status == Status::backlogged || outcome.status == Status::rate_limited ||
+            redis_down) {
             // Not read further until the batch is taken: the sender's socket fills and it waits.
+            // Cluster mode with Redis unreachable: the same, every retry_after.
             retry_.expires_after(outcome.status == Status::backlogged ? kBacklogPoll
                                                                       : outcome.retry_after);
             retry_.async_wait([self = shared_from_this(), batch = std::move(outcome.refused),

@@ -1,5 +1,5 @@
 // Starts a throwaway redis-server on a free loopback port for the cluster tests
-// (docs/cluster.md): no persistence, killed at the end.
+// (docs/cluster.md): no persistence unless asked for, killed at the end.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const net = require('node:net');
@@ -21,10 +21,15 @@ function freePort() {
 }
 
 // Resolves to {port, url, password, proc, stop(signal), output()} once Redis accepts connections.
-async function startRedis({ port, password, timeoutMs = 10000 } = {}) {
+// `dir`: where Redis keeps its files; `persist`: 'aof' (every write fsynced before its reply, as
+// `appendfsync always` promises) or 'rdb' (only the snapshots the test makes with SAVE); without
+// it, nothing is kept.
+async function startRedis({ port, password, dir, persist, timeoutMs = 10000 } = {}) {
   port = port || await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--daemonize', 'no', '--logfile', ''];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+    '--appendonly', persist === 'aof' ? 'yes' : 'no', '--daemonize', 'no', '--logfile', ''];
+  if (persist === 'aof') args.push('--appendfsync', 'always');
+  if (dir) args.push('--dir', dir);
   if (password) args.push('--requirepass', password);
   const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -294,5 +294,40 @@ TEST_F(HubClusterTest, AWindowLostWhileDownEmptiesTheHistoryButKeepsTheStoredRow
     EXPECT_TRUE(store.cleared.empty());
 }
 
+TEST_F(HubClusterTest, EntriesTrimmedBeforeThisNodeReadThemAreAnnouncedBetweenTheirNeighbours) {
+    AppChannel& app = hub.channel("shop");
+    Recorder viewer;
+    hub.join(app, viewer);
+    bus.deliver("shop", {"before"});  // waits in the live batch (batch_max_entries = 2)
+    EXPECT_TRUE(viewer.messages.empty());
+    bus.listener->on_bus_dropped("shop", 7, "the-last-id");
+    EXPECT_EQ(viewer.messages, (std::vector<std::string>{"before"})) << "sent before the notice";
+    ASSERT_EQ(viewer.notices.size(), 1u);
+    EXPECT_NE(viewer.notices[0].find("\"type\":\"dropped\""), std::string::npos);
+    EXPECT_NE(viewer.notices[0].find("\"count\":7"), std::string::npos);
+    EXPECT_NE(viewer.notices[0].find("\"afterId\":\"the-last-id\""), std::string::npos);
+    bus.deliver("shop", {"after1", "after2"});
+    EXPECT_EQ(viewer.messages, (std::vector<std::string>{"before", "after1", "after2"}));
+
+    bus.listener->on_bus_dropped("shop", 3, "");
+    ASSERT_EQ(viewer.notices.size(), 2u);
+    EXPECT_NE(viewer.notices[1].find("\"afterId\":null"), std::string::npos);
+}
+
+TEST_F(HubClusterTest, AResetEmptiesTheHistoryAndTellsTheViewers) {
+    AppChannel& app = hub.channel("shop");
+    Recorder viewer;
+    hub.join(app, viewer);
+    bus.deliver("shop", {"a", "b", "c"});
+    bus.listener->on_bus_reset("shop");
+    EXPECT_EQ(viewer.messages, (std::vector<std::string>{"a", "b", "c"})) << "sent first";
+    EXPECT_EQ(app.history.size(), 0u);
+    ASSERT_EQ(viewer.notices.size(), 1u);
+    EXPECT_NE(viewer.notices[0].find("\"type\":\"cleared\""), std::string::npos);
+    EXPECT_NE(viewer.notices[0].find("\"clearedBy\":\"\""), std::string::npos);
+    EXPECT_NE(viewer.notices[0].find("\"count\":3"), std::string::npos);
+}
+
+
 }  // namespace
 }  // namespace smartlog::server

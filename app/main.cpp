@@ -195,6 +195,9 @@ int run(int argc, char** argv) {
         options.servers = cluster::parse_redis_urls(settings.cluster_redis);
         options.node_id = node_id(settings, server.local_endpoint());
         options.history_limit = settings.history_limit;
+        // Published every metrics interval: missing three in a row, this node no longer counts.
+        options.connections_ttl =
+            3 * std::chrono::duration_cast<std::chrono::milliseconds>(settings.metrics_interval);
         options.log = [](const std::string& line) { spdlog::warn("{}", line); };
         bus = std::make_unique<cluster::RedisBus>(server.context().ioc, std::move(options));
         server.context().hub.set_bus(bus.get());

@@ -295,6 +295,13 @@ void RedisBus::on_push(std::size_t shard, RedisReply push) {
     if (!m) return log("redis bus: a message that is not smartlog's was ignored");
     auto it = feeds_.find(m->app);
     if (it == feeds_.end() || it->second.shard != shard) return;  // an app not followed here
+    if (m->kind == 'M') {
+        // Not part of the app's order: for its viewers now, whatever state its window is in.
+        const auto metrics = decode_app_metrics(*m);
+        if (!metrics) return log("redis bus: damaged metrics of app " + it->first + " ignored");
+        return listener_->on_bus_app_metrics(it->first, std::string(metrics->user_id),
+                                             metrics->metrics, m->time_ms);
+    }
     apply(it->first, it->second, text);
 }
 
@@ -346,6 +353,18 @@ void RedisBus::deliver(const std::string& app, Feed& feed, std::string_view text
 void RedisBus::append(const std::string& app, const std::string& user_id,
                       std::vector<protocol::IncomingEntry> entries,
                       std::function<void(std::error_code)> done) {
+    append_batch(app, user_id, nullptr, std::move(entries), std::move(done));
+}
+
+void RedisBus::append_once(const std::string& app, const std::string& user_id, RetryKey key,
+                           std::vector<protocol::IncomingEntry> entries,
+                           std::function<void(std::error_code)> done) {
+    append_batch(app, user_id, &key, std::move(entries), std::move(done));
+}
+
+void RedisBus::append_batch(const std::string& app, const std::string& user_id, const RetryKey* key,
+                            std::vector<protocol::IncomingEntry> entries,
+                            std::function<void(std::error_code)> done) {
     if (entries.empty()) return net::post(ioc_, [done = std::move(done)] { done({}); });
     const std::size_t shard = ring_.pick(app);
     if (!shard_usable(shards_[shard])) {
@@ -359,9 +378,18 @@ void RedisBus::append(const std::string& app, const std::string& user_id,
     const std::size_t limit = options_.history_limit;
     const std::string keep = std::to_string(limit + std::max<std::size_t>(limit / 2, 256));
     const std::string meta = meta_key(app), stream = stream_key(app);
+    // A named batch adds its retry key to the keys and how long to keep it to the arguments.
+    std::string retry, window;
+    if (key) {
+        retry = retry_key(app, user_id, key->ref, key->digest);
+        window = std::to_string(options_.retry_window.count());
+    }
+    std::vector<std::string_view> args{"FCALL", "smartlog_append", key ? "3" : "2", meta, stream};
+    if (key) args.push_back(retry);
+    args.insert(args.end(), {app, count, payload, keep, kBusChannel});
+    if (key) args.push_back(window);
     shards_[shard].commands->command(
-        {"FCALL", "smartlog_append", "2", meta, stream, app, count, payload, keep, kBusChannel},
-        [this, app, done = std::move(done)](std::error_code ec, RedisReply reply) {
+        args, [this, app, done = std::move(done)](std::error_code ec, RedisReply reply) {
             if (!ec && reply.is_error()) {
                 log("redis: append to app " + app + " refused: " + reply.str);
                 ec = core::make_error_code(core::errc::unavailable);
@@ -388,6 +416,42 @@ void RedisBus::clear(const std::string& app, const std::string& cleared_by, std:
                 ec = core::make_error_code(core::errc::unavailable);
             }
             done(ec);
+        });
+}
+
+void RedisBus::publish_app_metrics(const std::string& app, const std::string& user_id,
+                                   std::string_view metrics, std::int64_t timestamp,
+                                   std::function<void(std::error_code)> done) {
+    const std::size_t shard = ring_.pick(app);
+    if (!shard_usable(shards_[shard])) {
+        return net::post(ioc_, [done = std::move(done)] {
+            done(core::make_error_code(core::errc::unavailable));
+        });
+    }
+    const std::string message = encode_app_metrics(app, user_id, metrics, timestamp);
+    shards_[shard].commands->command(
+        {"PUBLISH", kBusChannel, message},
+        [done = std::move(done)](std::error_code ec, RedisReply reply) {
+            if (!ec && reply.is_error()) ec = core::make_error_code(core::errc::unavailable);
+            done(ec);
+        });
+}
+
+void RedisBus::share_connections(const std::string& app, std::uint64_t connections,
+                                 std::function<void(std::optional<std::uint64_t>)> done) {
+    const std::size_t shard = ring_.pick(app);
+    if (!shard_usable(shards_[shard])) {
+        return net::post(ioc_, [done = std::move(done)] { done(std::nullopt); });
+    }
+    const std::string key = connections_key(app);
+    const std::string count = std::to_string(connections);
+    const std::string ttl = std::to_string(options_.connections_ttl.count());
+    shards_[shard].commands->command(
+        {"FCALL", "smartlog_connections", "1", key, options_.node_id, count, ttl},
+        [done = std::move(done)](std::error_code ec, RedisReply reply) {
+            if (ec || reply.type != RedisReply::Type::integer || reply.integer < 0)
+                return done(std::nullopt);
+            done(static_cast<std::uint64_t>(reply.integer));
         });
 }
 

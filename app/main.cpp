@@ -198,6 +198,9 @@ int run(int argc, char** argv) {
         options.node_id = node_id(settings, server.local_endpoint());
         options.history_limit = settings.history_limit;
         options.connection.command_timeout = settings.cluster_timeout;
+        // Published every metrics interval: missing three in a row, this node no longer counts.
+        options.connections_ttl =
+            3 * std::chrono::duration_cast<std::chrono::milliseconds>(settings.metrics_interval);
         options.log = [](const std::string& line) { spdlog::warn("{}", line); };
         bus = std::make_unique<cluster::RedisBus>(server.context().ioc, std::move(options));
         server.context().hub.set_bus(bus.get());

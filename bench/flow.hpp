@@ -68,6 +68,10 @@ struct FlowSettings {
     std::uint64_t max_batches = 0;    // per producer; 0 = until stopped
     std::uint64_t lag_limit = 16384;  // entries a producer may run ahead of its slowest viewer
     int sample_every = 64;            // viewers parse every n-th batch in full
+    // smartlogd viewers ask for the app's (empty) history before they count as ready: a
+    // cluster node delivers live entries only once it follows the app, and that answer waits
+    // for it (docs/cluster.md).
+    bool history_before_ready = false;
 };
 
 struct Flow {

@@ -25,8 +25,9 @@ constexpr const char* kUsage = R"(usage: smartlog-bench suite [options]
   --redis-server PATH    redis-server binary (default /usr/bin/redis-server)
   --out FILE             where to write the report (default bench/RESULTS.md; - for none)
   --only ID[,ID...]      scenarios to run: ingest fanout latency latency-default idle history
-                         restart
-  --targets T[,T...]     smartlogd, redis (default both)
+                         cluster-ingest cluster-fanout restart
+  --targets T[,T...]     smartlogd, redis (default both); the cluster scenarios always run
+                         their 3 nodes on redis-server, and the single smartlogd if named
   --threads N            client io_context threads (default 1)
   --seconds-scale X      multiply every throughput scenario's duration (default 1)
   --set K=V[,K=V...]     override a throughput scenario's settings, for experiments:
@@ -129,17 +130,18 @@ int main(int argc, char** argv) {
         }
         ScenarioOutcomes r{sc, {}};
         // Targets alternate within each repetition, so both see the machine in the same mood.
-        std::vector<std::vector<Outcome>> runs(cfg.targets.size());
+        const std::vector<std::string> targets = scenario_targets(sc, cfg.targets);
+        std::vector<std::vector<Outcome>> runs(targets.size());
         // The restart scenario's repetitions share one fill: filling takes most of its time.
         Config run_cfg = cfg;
         const bool shared_fill =
             sc.kind == Kind::restart && cfg.restart_dir.empty() && cfg.repeat > 1;
         if (shared_fill) run_cfg.restart_dir = make_temp_dir("smartlogd-restart");
         for (int rep = 0; rep < cfg.repeat; ++rep) {
-            for (std::size_t t = 0; t < cfg.targets.size(); ++t) {
+            for (std::size_t t = 0; t < targets.size(); ++t) {
                 std::fprintf(stderr, "running %s against %s (%d of %d)...\n", sc.id.c_str(),
-                             cfg.targets[t].c_str(), rep + 1, cfg.repeat);
-                runs[t].push_back(run_scenario(sc, cfg.targets[t], run_cfg));
+                             targets[t].c_str(), rep + 1, cfg.repeat);
+                runs[t].push_back(run_scenario(sc, targets[t], run_cfg));
             }
         }
         if (shared_fill) remove_tree(run_cfg.restart_dir);

@@ -1,11 +1,15 @@
 // bench/redis_target.cpp: the reference. The same batch bytes go through a local
 // redis-server: PUBLISH per batch (its integer reply is the ack), SUBSCRIBE per viewer,
 // RPUSH + LRANGE for history. hiredis encodes the commands and parses the replies; Asio
-// does the I/O, on the same threads and loop as the smartlog clients.
+// does the I/O, on the same threads and loop as the smartlog clients. Also what the Redis of a
+// cluster run holds (read_redis_holding), read with hiredis' blocking calls.
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <cstdlib>
 
 #include "bench/sample_parse.hpp"
 #include "bench/targets.hpp"
@@ -365,5 +369,67 @@ public:
 }  // namespace
 
 std::unique_ptr<Target> make_redis_target() { return std::make_unique<RedisTarget>(); }
+
+RedisHolding read_redis_holding(Endpoint ep, const std::string& app) {
+    RedisHolding h;
+    const timeval timeout{5, 0};
+    redisContext* c = redisConnectWithTimeout("127.0.0.1", ep.port, timeout);
+    if (c == nullptr || c->err) {
+        if (c) redisFree(c);
+        return h;
+    }
+    // One command; its integer, its string, or nothing.
+    auto run = [c](const std::vector<std::string>& args) {
+        std::vector<const char*> argv;
+        std::vector<std::size_t> lens;
+        for (const auto& a : args) {
+            argv.push_back(a.data());
+            lens.push_back(a.size());
+        }
+        auto* r = static_cast<redisReply*>(
+            redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+        std::pair<long long, std::string> out{-1, {}};
+        if (r && r->type == REDIS_REPLY_INTEGER) out.first = r->integer;
+        if (r && r->type == REDIS_REPLY_STRING) out.second.assign(r->str, r->len);
+        // XRANGE ... COUNT 1: [[id, [field, value]]]; the id is what we want.
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+            r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements > 0 &&
+            r->element[0]->element[0]->type == REDIS_REPLY_STRING) {
+            out.second.assign(r->element[0]->element[0]->str, r->element[0]->element[0]->len);
+        }
+        if (r) freeReplyObject(r);
+        return out;
+    };
+    const std::string stream = "smartlog:{" + app + "}:stream";
+    const std::string meta = "smartlog:{" + app + "}:meta";
+    const std::string info = run({"INFO", "memory"}).second;
+    if (const auto at = info.find("used_memory:"); at != std::string::npos)
+        h.used_memory = std::strtoull(info.c_str() + at + 12, nullptr, 10);
+    h.keys = static_cast<std::uint64_t>(std::max(0LL, run({"DBSIZE"}).first));
+    h.stream_bytes = static_cast<std::uint64_t>(
+        std::max(0LL, run({"MEMORY", "USAGE", stream, "SAMPLES", "0"}).first));
+    h.stream_batches = static_cast<std::uint64_t>(std::max(0LL, run({"XLEN", stream}).first));
+    // One of the batches' retry keys (a producer's refs, kept 60 s), for what each costs.
+    if (auto* r = static_cast<redisReply*>(
+            redisCommand(c, "SCAN 0 MATCH smartlog:{%s}:ref:* COUNT 1000", app.c_str()))) {
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+            r->element[1]->type == REDIS_REPLY_ARRAY && r->element[1]->elements > 0) {
+            const std::string key(r->element[1]->element[0]->str, r->element[1]->element[0]->len);
+            h.retry_key_bytes =
+                static_cast<std::uint64_t>(std::max(0LL, run({"MEMORY", "USAGE", key}).first));
+        }
+        freeReplyObject(r);
+    }
+    const std::string oldest = run({"XRANGE", stream, "-", "+", "COUNT", "1"}).second;
+    const std::string top = run({"HGET", meta, "top"}).second;
+    if (!oldest.empty() && !top.empty()) {
+        const auto first = std::strtoull(oldest.c_str(), nullptr, 10);
+        const auto last = std::strtoull(top.c_str(), nullptr, 10);
+        if (last >= first) h.stream_entries = last - first + 1;
+    }
+    h.read = info.find("used_memory:") != std::string::npos;
+    redisFree(c);
+    return h;
+}
 
 }  // namespace smartlog::bench

@@ -41,10 +41,15 @@ std::string ratio(double a, double b) {
     return fmt::format("{:.2f}×", a / b);
 }
 
-std::string table(const std::vector<Row>& rows) {
-    std::string s =
-        "| figure | smartlogd | redis-server | smartlogd ÷ redis | goal | smartlogd vs goal |\n"
-        "| --- | --- | --- | --- | --- | --- |\n";
+// `a` and `b`: the two columns' servers (smartlogd and redis-server; in a cluster scenario the
+// cluster and the single smartlogd).
+std::string table(const std::vector<Row>& rows, std::string_view a = "smartlogd",
+                  std::string_view b = "redis-server", std::string_view a_short = "smartlogd",
+                  std::string_view b_short = "redis") {
+    std::string s = fmt::format(
+        "| figure | {} | {} | {} ÷ {} | goal | {} vs goal |\n"
+        "| --- | --- | --- | --- | --- | --- |\n",
+        a, b, a_short, b_short, a_short);
     for (const auto& r : rows) {
         s += fmt::format("| {} | {} | {} | {} | {} | {} |\n", r.name, r.smartlog, r.redis, r.ratio,
                          r.goal, r.vs_goal);
@@ -76,8 +81,9 @@ std::string verdict(bool ok) { return ok ? "met" : "**not met**"; }
 std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
     const auto& sc = r.scenario;
     const Outcome none;
-    const Outcome* sl = r.find("smartlogd");
-    const Outcome* rd = r.find("redis-server");
+    const bool cluster = sc.cluster_nodes > 0;
+    const Outcome* sl = r.find(cluster ? "cluster" : "smartlogd");
+    const Outcome* rd = r.find(cluster ? "smartlogd" : "redis-server");
     const Outcome& a = sl ? *sl : none;
     const Outcome& b = rd ? *rd : none;
     auto both = [&](auto f) {
@@ -173,6 +179,38 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
         add(
             "server peak RSS (VmHWM)", [](const Outcome& o) { return mib(o.server_hwm); },
             ratio(static_cast<double>(a.server_hwm), static_cast<double>(b.server_hwm)));
+        if (cluster) {
+            const bool per_delivery = sc.flow.viewers > 0;
+            add("of which redis-server: CPU per entry ingested", [](const Outcome& o) {
+                return o.target == "cluster" && o.acked > 0
+                           ? fmt::format("{:.3f} µs ({:.2f} s)",
+                                         o.redis_cpu * 1e6 / static_cast<double>(o.acked),
+                                         o.redis_cpu)
+                           : std::string("–");
+            });
+            add(per_delivery ? "of which the smartlogd nodes: CPU per delivered entry"
+                             : "of which the smartlogd nodes: CPU per ingested entry",
+                [per_delivery](const Outcome& o) {
+                    const auto n = per_delivery ? o.delivered : o.acked;
+                    return n > 0 ? fmt::format("{:.3f} µs", (o.server_cpu - o.redis_cpu) * 1e6 /
+                                                                static_cast<double>(n))
+                                 : std::string("–");
+                });
+            add("Redis after the run (docs/cluster.md, \"Sizing Redis\")", [](const Outcome& o) {
+                const auto& h = o.redis_holding;
+                if (o.target != "cluster") return std::string("–");
+                if (!h.read) return std::string("not read");
+                return fmt::format(
+                    "used_memory {}; {} keys (one retry key: {} bytes); the app's stream: {} "
+                    "batches holding {} entries in {} ({:.0f} bytes per entry)",
+                    mib(h.used_memory), grouped(static_cast<double>(h.keys)), h.retry_key_bytes,
+                    grouped(static_cast<double>(h.stream_batches)),
+                    grouped(static_cast<double>(h.stream_entries)), mib(h.stream_bytes),
+                    h.stream_entries ? static_cast<double>(h.stream_bytes) /
+                                           static_cast<double>(h.stream_entries)
+                                     : 0.0);
+            });
+        }
         add("load generator CPU seconds",
             [](const Outcome& o) { return fmt::format("{:.2f} s", o.bench_cpu); });
     } else if (sc.kind == Kind::idle) {
@@ -265,7 +303,9 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
     rows.push_back({"checks", checks(a, sc.kind), checks(b, sc.kind), "", "", ""});
     if (sc.kind == Kind::history && a.ran)
         rows.push_back({"history meets live (docs/protocol.md)", a.history_probe, "–", "", "", ""});
-    s += table(rows);
+    s += cluster ? table(rows, fmt::format("{} smartlogd nodes + redis-server", sc.cluster_nodes),
+                         "single smartlogd", "cluster", "single")
+                 : table(rows);
     s += "\n";
     for (const Outcome* o : {sl, rd}) {
         if (!o) continue;
@@ -400,6 +440,21 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
                 "| restart with 1,000 apps × 1,000 entries < 1 s | {} | – | {} |\n",
                 val(a, [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); }),
                 ok(a && a->restart_seconds < 1));
+        } else if (r.scenario.cluster_nodes > 0) {
+            // No goal: what a cluster costs against one node under the same load.
+            const auto* c = r.find("cluster");
+            const auto* one = r.find("smartlogd");
+            auto cpu = [](const Outcome& o) {
+                return fmt::format("{:.3f} µs", o.cpu_per_entry_us());
+            };
+            const double rc = c ? c->cpu_per_entry_us() : 0, r1 = one ? one->cpu_per_entry_us() : 0;
+            s += fmt::format(
+                "| {} (no goal): server CPU per {}, {} nodes + redis-server / single node | {} / "
+                "{} | – | {} |\n",
+                r.scenario.id, r.scenario.flow.viewers > 0 ? "delivery" : "entry",
+                r.scenario.cluster_nodes, val(c, cpu), val(one, cpu),
+                rc > 0 && r1 > 0 ? fmt::format("{:.2f} × the single node", rc / r1)
+                                 : std::string("–"));
         } else if (r.scenario.id == "history") {
             s += fmt::format(
                 "| request_history of 1,000 entries (no goal), p99 | {} | {} | – |\n",
@@ -435,6 +490,16 @@ std::string render_summary(const ScenarioOutcomes& r) {
                 ms(o.latency.percentile(0.5)), ms(o.latency.percentile(0.99)),
                 ms(o.latency.percentile(0.999)), o.server_cpu, o.cpu_per_entry_us(),
                 mib(o.server_hwm), o.bench_cpu);
+            if (o.target == "cluster") {
+                const auto& h = o.redis_holding;
+                s += fmt::format(
+                    ", of which redis-server cpu {:.2f}s ({:.3f} µs/entry ingested); redis "
+                    "used_memory {}, {} keys (retry key {} bytes), stream {} batches / {} "
+                    "entries in {} bytes",
+                    o.redis_cpu, o.acked ? o.redis_cpu * 1e6 / static_cast<double>(o.acked) : 0.0,
+                    mib(h.used_memory), h.keys, h.retry_key_bytes, h.stream_batches,
+                    h.stream_entries, h.stream_bytes);
+            }
         } else if (r.scenario.kind == Kind::idle) {
             s += fmt::format("{} ready in {:.2f}s, rss {} → {}, hwm {}", o.idle_ready,
                              o.connect_seconds, mib(o.rss_before), mib(o.rss_after),

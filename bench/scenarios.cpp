@@ -66,8 +66,10 @@ std::string quote(const std::string& arg) {
     return "'" + arg + "'";
 }
 
+// `extra`: smartlogd flags after the scenario's (a cluster node's).
 std::unique_ptr<Server> start_server(const Scenario& sc, const std::string& target,
-                                     const Config& cfg) {
+                                     const Config& cfg,
+                                     const std::vector<std::string>& extra = {}) {
     auto s = std::make_unique<Server>();
     s->dir = make_temp_dir(target);
     std::vector<std::string> argv;
@@ -77,6 +79,7 @@ std::unique_ptr<Server> start_server(const Scenario& sc, const std::string& targ
         argv = {cfg.smartlogd, "--listen", "127.0.0.1:0",       "--durability", "memory",
                 "--data-dir",  s->dir,     "--max-connections", "12000"};
         argv.insert(argv.end(), sc.smartlog_flags.begin(), sc.smartlog_flags.end());
+        argv.insert(argv.end(), extra.begin(), extra.end());
     } else {
         s->ep.port = static_cast<unsigned short>(free_loopback_port());
         argv = {cfg.redis_server, "--bind", "127.0.0.1", "--port", std::to_string(s->ep.port),
@@ -100,21 +103,84 @@ std::unique_ptr<Server> start_server(const Scenario& sc, const std::string& targ
     return s;
 }
 
+// What a scenario runs against: one server, or a cluster: smartlogd nodes on one
+// redis-server. Clients are dealt over the nodes in turn.
+struct Deployment {
+    std::vector<std::unique_ptr<Server>> nodes;  // one unless a cluster
+    std::unique_ptr<Server> redis;               // the cluster's
+
+    Server& first() { return *nodes.front(); }
+    Endpoint endpoint(int client) const {
+        return nodes[static_cast<std::size_t>(client) % nodes.size()]->ep;
+    }
+    bool running() {
+        for (auto& n : nodes)
+            if (!n->child.running()) return false;
+        return !redis || redis->child.running();
+    }
+    // CPU and peak RSS summed over every process serving.
+    ProcStats stats() const {
+        ProcStats total;
+        for (const auto& n : nodes) add(total, n->child.stats());
+        if (redis) add(total, redis->child.stats());
+        return total;
+    }
+    static void add(ProcStats& total, const ProcStats& s) {
+        total.cpu_seconds += s.cpu_seconds;
+        total.rss_bytes += s.rss_bytes;
+        total.hwm_bytes += s.hwm_bytes;
+    }
+};
+
 template <class Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout, Child& server) {
+bool wait_until(Pred pred, std::chrono::milliseconds timeout, Deployment& d) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!pred()) {
-        if (std::chrono::steady_clock::now() >= deadline || !server.running()) return false;
+        if (std::chrono::steady_clock::now() >= deadline || !d.running()) return false;
         std::this_thread::sleep_for(1ms);
     }
     return true;
+}
+
+// True when GET `path` on `ep` answers 200 (a plain blocking request: start-up only).
+bool http_ok(Endpoint ep, const std::string& path) {
+    try {
+        net::io_context io;
+        net::ip::tcp::socket sock(io);
+        sock.connect({ep.address, ep.port});
+        const std::string request =
+            "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        net::write(sock, net::buffer(request));
+        std::string status(12, '\0');
+        net::read(sock, net::buffer(status));
+        return status == "HTTP/1.1 200";
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+// redis-server, then cfg nodes of smartlogd on it; returns once every node answers /readyz
+// (connected to Redis).
+void start_cluster(const Scenario& sc, const Config& cfg, Deployment& d) {
+    d.redis = start_server(sc, "redis", cfg);
+    const std::string url = fmt::format("redis://127.0.0.1:{}", d.redis->ep.port);
+    for (int i = 0; i < sc.cluster_nodes; ++i) {
+        d.nodes.push_back(
+            start_server(sc, "smartlogd", cfg,
+                         {"--cluster-redis", url, "--node-id", fmt::format("bench{}", i)}));
+    }
+    for (auto& n : d.nodes) {
+        const Endpoint ep = n->ep;
+        if (!wait_until([&] { return http_ok(ep, "/readyz"); }, 10s, d))
+            throw std::runtime_error("a cluster node was not ready within 10 s");
+    }
 }
 
 std::unique_ptr<Target> make_target(const std::string& name) {
     return name == "smartlogd" ? make_smartlog_target() : make_redis_target();
 }
 
-void run_throughput(const Scenario& sc, Target& target, Server& server, const Config& cfg,
+void run_throughput(const Scenario& sc, Target& target, Deployment& server, const Config& cfg,
                     Outcome& out) {
     FlowSettings fs = sc.flow;
     const double seconds = sc.seconds * cfg.seconds_scale;
@@ -161,16 +227,15 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
     };
 
     for (int p = 0; p < fs.producers; ++p) {
-        producers.push_back(
-            target.producer(pool.next(), flow, p, server.ep, batches[static_cast<std::size_t>(p)]));
+        producers.push_back(target.producer(pool.next(), flow, p, server.endpoint(p),
+                                            batches[static_cast<std::size_t>(p)]));
         all.push_back(producers.back());
     }
     for (int v = 0; v < fs.viewers; ++v) {
-        viewers.push_back(target.viewer(pool.next(), flow, v, server.ep));
+        viewers.push_back(target.viewer(pool.next(), flow, v, server.endpoint(v)));
         all.push_back(viewers.back());
     }
-    if (!wait_until([&] { return flow.ready.load() == fs.producers + fs.viewers; }, 15s,
-                    server.child)) {
+    if (!wait_until([&] { return flow.ready.load() == fs.producers + fs.viewers; }, 15s, server)) {
         out.failure = fmt::format("only {} of {} connections authenticated within 15 s",
                                   flow.ready.load(), fs.producers + fs.viewers);
         finish();
@@ -183,7 +248,8 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
         };
     }
 
-    const auto s0 = server.child.stats();
+    const auto s0 = server.stats();
+    const auto r0 = server.redis ? server.redis->child.stats().cpu_seconds : 0.0;
     const auto b0 = self_cpu_seconds();
     const auto t0 = now_ns();
     flow.start_ns.store(t0);
@@ -198,8 +264,8 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
             flow.stop.store(true);
             flow.wake_all();
         }
-        if (now >= give_up || !server.child.running()) {
-            out.failure = server.child.running()
+        if (now >= give_up || !server.running()) {
+            out.failure = server.running()
                               ? "producers still had unacknowledged batches 15 s after the end"
                               : "the server died during the run";
             break;
@@ -210,10 +276,11 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
         return flow.acked_entries.load() * static_cast<std::uint64_t>(fs.viewers);
     };
     if (out.failure.empty() && fs.viewers > 0 &&
-        !wait_until([&] { return flow.delivered.load() >= expected(); }, 10s, server.child)) {
+        !wait_until([&] { return flow.delivered.load() >= expected(); }, 10s, server)) {
         out.failure = "viewers were still missing entries 10 s after the last ack";
     }
-    const auto s1 = server.child.stats();
+    const auto s1 = server.stats();
+    if (server.redis) out.redis_cpu = server.redis->child.stats().cpu_seconds - r0;
     const auto b1 = self_cpu_seconds();
     const auto t1 = now_ns();
 
@@ -232,7 +299,9 @@ void run_throughput(const Scenario& sc, Target& target, Server& server, const Co
     }
 }
 
-void run_idle(const Scenario& sc, Target& target, Server& server, const Config& cfg, Outcome& out) {
+void run_idle(const Scenario& sc, Target& target, Deployment& deployment, const Config& cfg,
+              Outcome& out) {
+    Server& server = deployment.first();
     IdleResult result;
     IoPool pool(cfg.threads);
     std::vector<std::shared_ptr<Connection>> all;
@@ -256,7 +325,7 @@ void run_idle(const Scenario& sc, Target& target, Server& server, const Config& 
         [&] { return result.ready.load() + result.failed.load() >= static_cast<int>(all.size()); },
         std::chrono::milliseconds(
             std::max<std::int64_t>(1, static_cast<std::int64_t>(give_up - now_ns()) / 1'000'000)),
-        server.child);
+        deployment);
     out.connect_seconds = static_cast<double>(now_ns() - t0) / 1e9;
     // Let the server settle (buffers returned, first metrics tick) before reading RSS.
     std::this_thread::sleep_for(2s);
@@ -544,6 +613,51 @@ std::vector<Scenario> default_scenarios() {
     }
     {
         Scenario s;
+        s.id = "cluster-ingest";
+        s.title = "Cluster: ingest through 3 nodes on one Redis";
+        s.cluster_nodes = 3;
+        s.flow.producers = 4;
+        s.flow.viewers = 0;
+        s.flow.batch = 100;
+        s.flow.window = 8;
+        s.flow.max_batches = 200000;
+        s.seconds = 5;
+        s.smartlog_flags = {"--max-outbound-bytes", "64MiB"};
+        s.note =
+            "The ingest load (4 producers, batches of 100, full speed, no viewer) spread over "
+            "3 smartlogd nodes in cluster mode on one redis-server (docs/cluster.md): every "
+            "batch is appended to Redis by one function call and comes back to all 3 nodes on "
+            "the bus, each of which keeps it in its history. Server CPU is the 3 nodes' and "
+            "redis-server's together, per ingested entry; the reference is the single "
+            "smartlogd under the same load.";
+        v.push_back(s);
+    }
+    {
+        Scenario s;
+        s.id = "cluster-fanout";
+        s.title = "Cluster: fan-out to 10 viewers over 3 nodes";
+        s.cluster_nodes = 3;
+        s.flow.producers = 2;
+        s.flow.viewers = 10;
+        s.flow.batch = 100;
+        s.flow.window = 8;
+        s.flow.lag_limit = 16384;
+        s.flow.max_batches = 200000;
+        s.seconds = 5;
+        s.smartlog_flags = {"--max-outbound-bytes", "64MiB"};
+        s.note =
+            "The fan-out load (2 producers, 10 viewers of one app, full speed) with the "
+            "producers on nodes 1 and 2 and the viewers dealt over the 3 nodes (4, 3, 3); every "
+            "node delivers from the bus. Server CPU is the 3 nodes' and redis-server's "
+            "together, per delivery; the reference is the single smartlogd under the same load.";
+        v.push_back(s);
+    }
+    for (auto& s : v) {
+        // Both columns of a cluster scenario: a node answers history once it follows the app.
+        if (s.cluster_nodes > 0) s.flow.history_before_ready = true;
+    }
+    {
+        Scenario s;
         s.id = "restart";
         s.title = "Restart with 1,000 apps × 1,000 entries";
         s.kind = Kind::restart;
@@ -561,10 +675,20 @@ std::vector<Scenario> default_scenarios() {
     return v;
 }
 
+std::vector<std::string> scenario_targets(const Scenario& sc,
+                                          const std::vector<std::string>& requested) {
+    if (sc.cluster_nodes == 0) return requested;
+    std::vector<std::string> out{"cluster"};
+    if (std::find(requested.begin(), requested.end(), "smartlogd") != requested.end())
+        out.push_back("smartlogd");
+    return out;
+}
+
 Outcome run_scenario(const Scenario& sc, const std::string& target_name, const Config& cfg) {
     Outcome out;
-    out.target = target_name == "smartlogd" ? "smartlogd" : "redis-server";
-    if (target_name == "smartlogd" && !std::filesystem::exists(cfg.smartlogd)) {
+    out.target =
+        target_name == "smartlogd" || target_name == "cluster" ? target_name : "redis-server";
+    if (target_name != "redis" && !std::filesystem::exists(cfg.smartlogd)) {
         out.failure = "no smartlogd binary at " + cfg.smartlogd;
         return out;
     }
@@ -573,29 +697,51 @@ Outcome run_scenario(const Scenario& sc, const std::string& target_name, const C
         if (target_name == "smartlogd") run_restart(sc, cfg, out);
         return out;
     }
-    std::unique_ptr<Server> server;
+    Deployment d;
+    const bool cluster = target_name == "cluster";
     try {
-        server = start_server(sc, target_name, cfg);
-        out.server_command = server->command;
-        auto target = make_target(target_name);
+        if (cluster) {
+            start_cluster(sc, cfg, d);
+            out.server_command =
+                fmt::format("{}, then {} nodes as `{}` (node ids bench0...)", d.redis->command,
+                            d.nodes.size(), d.nodes.front()->command);
+        } else {
+            d.nodes.push_back(start_server(sc, target_name, cfg));
+            out.server_command = d.first().command;
+        }
+        // The cluster's clients speak smartlogd's protocol to its nodes.
+        auto target = make_target(cluster ? "smartlogd" : target_name);
         switch (sc.kind) {
-            case Kind::throughput: run_throughput(sc, *target, *server, cfg, out); break;
-            case Kind::idle: run_idle(sc, *target, *server, cfg, out); break;
-            case Kind::history: run_history(sc, *target, *server, out); break;
+            case Kind::throughput: run_throughput(sc, *target, d, cfg, out); break;
+            case Kind::idle: run_idle(sc, *target, d, cfg, out); break;
+            case Kind::history: run_history(sc, *target, d.first(), out); break;
             case Kind::restart: break;
         }
+        if (cluster && d.redis->child.running())
+            out.redis_holding = read_redis_holding(d.redis->ep, "a");
     } catch (const std::exception& e) {
         out.failure = e.what();
     }
-    if (server) {
+    // The nodes first: the Redis they use goes last.
+    std::vector<Server*> all;
+    for (auto& n : d.nodes) all.push_back(n.get());
+    if (d.redis) all.push_back(d.redis.get());
+    std::vector<std::string> exits;
+    for (Server* server : all) {
         const bool died = !server->child.running();
-        out.server_exit = server->child.stop();
+        exits.push_back(server->child.stop());
         if (died) {
             out.failure += (out.failure.empty() ? "" : "; ") + std::string("server ") +
-                           out.server_exit +
+                           exits.back() +
                            " during the run; log tail: " + server->child.log_tail(600);
         }
         remove_tree(server->dir);
+    }
+    out.server_exit = exits.empty() ? std::string() : exits.front();
+    if (exits.size() > 1) {
+        out.server_exit = "ended: ";
+        for (std::size_t i = 0; i < exits.size(); ++i)
+            out.server_exit += (i ? ", " : "") + exits[i];
     }
     return out;
 }

@@ -27,7 +27,16 @@ struct Scenario {
     RestartSettings restart;
     std::vector<std::string> smartlog_flags;  // besides --listen, --durability, --data-dir
     std::string note;
+    // Cluster mode: this many smartlogd nodes on one redis-server (the "cluster" target), with
+    // producers and viewers dealt over the nodes in turn; 0: not a cluster scenario. Its
+    // reference is the single smartlogd under the same load, not Redis alone.
+    int cluster_nodes = 0;
 };
+
+// The targets a scenario runs against: "cluster" and "smartlogd" (those of `requested` only,
+// "cluster" always) for a cluster scenario; `requested` for the others.
+std::vector<std::string> scenario_targets(const Scenario& sc,
+                                          const std::vector<std::string>& requested);
 
 struct Config {
     std::string smartlogd = "build/bench/app/smartlogd";
@@ -91,8 +100,12 @@ struct Outcome {
     std::uint64_t restored = 0;  // as the server logged it
     double restore_ms = 0;       // the server's own timing of Hub::restore
 
+    // cluster: redis-server's part of server_cpu, and what Redis held after the run
+    double redis_cpu = 0;
+    RedisHolding redis_holding;
+
     // cost, over the measured window
-    double server_cpu = 0;
+    double server_cpu = 0;  // cluster: every node and redis-server
     double bench_cpu = 0;
     double window_seconds = 0;
     std::uint64_t server_hwm = 0;

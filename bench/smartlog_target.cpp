@@ -203,6 +203,17 @@ private:
             if (type == "auth_error" || type == "error")
                 throw std::runtime_error("auth refused: " + shorten(text));
         }
+        if (flow_.settings.history_before_ready) {
+            co_await ws_.write_text(R"({"type":"request_history","limit":1})");
+            for (int i = 0;; ++i) {
+                if (i == 16) throw std::runtime_error("no history answer among 16 frames");
+                const auto text = (co_await ws_.read()).data;
+                const auto type = frame_type(text);
+                if (type == "logs" && text.find("\"history\":true") != std::string_view::npos)
+                    break;
+                if (type == "error") throw std::runtime_error("history refused: " + shorten(text));
+            }
+        }
         flow_.ready.fetch_add(1);
         for (;;) {
             const auto message = co_await ws_.read();

@@ -107,6 +107,19 @@ public:
                                          HistoryResult& result) = 0;
 };
 
+// What the Redis of a cluster run holds for app `app` (docs/cluster.md, "In Redis").
+struct RedisHolding {
+    bool read = false;
+    std::uint64_t used_memory = 0;      // INFO memory: used_memory
+    std::uint64_t keys = 0;             // DBSIZE (the app's meta and stream, retry keys, ...)
+    std::uint64_t stream_bytes = 0;     // MEMORY USAGE of the app's stream
+    std::uint64_t stream_batches = 0;   // XLEN: one stream entry per batch
+    std::uint64_t stream_entries = 0;   // log entries those batches hold
+    std::uint64_t retry_key_bytes = 0;  // MEMORY USAGE of one batch's retry key
+};
+// Reads it with hiredis; `read` stays false when Redis did not answer.
+RedisHolding read_redis_holding(Endpoint ep, const std::string& app);
+
 std::unique_ptr<Target> make_smartlog_target();
 std::unique_ptr<Target> make_redis_target();
 

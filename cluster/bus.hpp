@@ -17,6 +17,44 @@
 
 namespace smartlog::cluster {
 
+// A producer's batch as it named it (the WebSocket `ref`, docs/protocol.md), so that a batch
+// sent again after a lost acknowledgement is appended once: the same ref, user and entries.
+struct RetryKey {
+    std::string ref;           // the ref as JSON text (decode_frame); REQUIRES: not empty
+    std::uint64_t digest = 0;  // retry_digest() of the entries as the producer sent them
+};
+
+// A digest of `entries` as the producer sent them: before the receive time is set, which a
+// retry on another node would not share. Batches that differ in any field of any entry get
+// different digests (but for a chance of 2^-64).
+inline std::uint64_t retry_digest(const std::vector<protocol::IncomingEntry>& entries) noexcept {
+    std::uint64_t h = 14695981039346656037ull;  // FNV-1a, 64 bits
+    const auto mix_number = [&h](std::uint64_t n) {
+        for (int i = 0; i < 8; ++i, n >>= 8) {
+            h ^= n & 0xff;
+            h *= 1099511628211ull;
+        }
+    };
+    const auto mix = [&](std::string_view s) {
+        mix_number(s.size());  // the length first, so that ("ab", "c") and ("a", "bc") differ
+        for (unsigned char c : s) {
+            h ^= c;
+            h *= 1099511628211ull;
+        }
+    };
+    for (const auto& e : entries) {
+        mix_number(e.index);
+        mix_number(e.timestamp ? 1 : 0);
+        mix_number(static_cast<std::uint64_t>(e.timestamp.value_or(0)));
+        mix_number(e.encrypted ? 1 : 0);
+        mix(e.level);
+        mix(e.message);
+        mix(e.metadata);
+        mix(e.encryption);
+    }
+    return h;
+}
+
 // Entries of one app as the bus delivers them: in the app's order, each once, with their ids
 // made by the bus (core/cluster_id.hpp) and their timestamps set.
 struct BusEntries {
@@ -32,6 +70,9 @@ public:
     // otherwise the window's first fill from what Redis keeps, or what this node missed while
     // it was down (history and storage only).
     virtual void on_bus_entries(const std::string& app, BusEntries entries, bool live) = 0;
+    // A producer of `app` sent metrics (send_metrics), on this node or another: for its viewers.
+    virtual void on_bus_app_metrics(const std::string& app, const std::string& user_id,
+                                    std::string_view metrics, std::int64_t timestamp) = 0;
     // `app` was cleared, on this node or another: empty its window and tell its viewers.
     virtual void on_bus_cleared(const std::string& app, const std::string& cleared_by,
                                 std::int64_t time_ms, std::uint64_t count) = 0;
@@ -81,9 +122,26 @@ public:
     using Appended = std::function<void(std::error_code, std::string last_id)>;
     virtual void append(const std::string& app, const std::string& user_id,
                         std::vector<protocol::IncomingEntry> entries, Appended done) = 0;
+    // append() for a batch the producer named: when Redis took a batch with the same key (ref
+    // and digest) of the same user for `app` within about a minute, nothing is appended and
+    // `done` answers as it did the first time (the same `last_id`).
+    virtual void append_once(const std::string& app, const std::string& user_id, RetryKey key,
+                             std::vector<protocol::IncomingEntry> entries, Appended done) = 0;
     // Clears `app` on every node (a new epoch); `count` is what the cleared notice says.
     virtual void clear(const std::string& app, const std::string& cleared_by, std::uint64_t count,
                        std::function<void(std::error_code)> done) = 0;
+
+    // Sends a producer's metrics for `app` to every node, this one included
+    // (on_bus_app_metrics). `done` runs once Redis has answered; on an error
+    // (core::errc::unavailable) no node got them.
+    virtual void publish_app_metrics(const std::string& app, const std::string& user_id,
+                                     std::string_view metrics, std::int64_t timestamp,
+                                     std::function<void(std::error_code)> done) = 0;
+    // Counts this node's `connections` on `app` for the other nodes, for a few metrics intervals
+    // (a node that stops publishing stops counting), and gives `done` the sum of the other
+    // nodes' counts; nullopt when Redis did not answer.
+    virtual void share_connections(const std::string& app, std::uint64_t connections,
+                                   std::function<void(std::optional<std::uint64_t>)> done) = 0;
 
     // True while every Redis server answers and is followed: what /readyz reports.
     virtual bool available() const = 0;

@@ -65,7 +65,7 @@ bool take_number(std::string_view& in, char end, T& out) {
 
 std::optional<BusMessage> parse_bus_message(std::string_view text) noexcept {
     BusMessage m;
-    if (text.empty() || (text[0] != 'B' && text[0] != 'C')) return std::nullopt;
+    if (text.empty() || (text[0] != 'B' && text[0] != 'C' && text[0] != 'M')) return std::nullopt;
     m.kind = text[0];
     text.remove_prefix(1);
     const auto space = text.find(' ');
@@ -130,6 +130,27 @@ std::optional<BusEntries> decode_batch(const BusMessage& m, std::uint64_t from) 
     }
     if (!in.done()) return std::nullopt;
     return out;
+}
+
+std::string encode_app_metrics(std::string_view app, std::string_view user_id,
+                               std::string_view metrics, std::int64_t timestamp) {
+    std::string out =
+        "M0 0 0 " + std::to_string(timestamp) + " " + std::to_string(app.size()) + ":";
+    out.append(app);
+    out += '\n';
+    out += std::to_string(user_id.size());
+    out += ':';
+    out.append(user_id);
+    out.append(metrics);
+    return out;
+}
+
+std::optional<AppMetrics> decode_app_metrics(const BusMessage& m) noexcept {
+    if (m.kind != 'M') return std::nullopt;
+    std::string_view body = m.body;
+    std::size_t user_len = 0;
+    if (!take_number(body, ':', user_len) || body.size() < user_len) return std::nullopt;
+    return AppMetrics{body.substr(0, user_len), body.substr(user_len)};
 }
 
 }  // namespace smartlog::cluster

@@ -4,7 +4,10 @@
 //   <kind><epoch> <first> <count> <time_ms> <app length>:<app>\n<body>
 // kind 'B': a batch; body = the payload; first..first+count-1 are its entries' offsets.
 // kind 'C': a clear; epoch is the new one, first the next offset, count what the notice says,
-// body the user who cleared. Pure functions; any thread.
+// body the user who cleared.
+// kind 'M': a producer's metrics (send_metrics), published by its node, not kept: epoch, first
+// and count 0, time the metrics' timestamp, body <user length>:<user><metrics JSON>.
+// Pure functions; any thread.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +21,7 @@
 namespace smartlog::cluster {
 
 struct BusMessage {
-    char kind = 0;  // 'B' or 'C'
+    char kind = 0;  // 'B', 'C' or 'M'
     std::string_view epoch;
     std::uint64_t first = 0;
     std::uint64_t count = 0;
@@ -39,5 +42,16 @@ std::string encode_payload(std::string_view user_id,
 // cluster ids (core/cluster_id.hpp) for `app` in m.epoch; nullopt when the payload is damaged or
 // does not hold m.count entries.
 std::optional<BusEntries> decode_batch(const BusMessage& m, std::uint64_t from);
+
+// A metrics message ('M') for `app`.
+std::string encode_app_metrics(std::string_view app, std::string_view user_id,
+                               std::string_view metrics, std::int64_t timestamp);
+
+struct AppMetrics {
+    std::string_view user_id;
+    std::string_view metrics;  // JSON text
+};
+// The user and metrics of metrics message `m` (views into its body); nullopt when damaged.
+std::optional<AppMetrics> decode_app_metrics(const BusMessage& m) noexcept;
 
 }  // namespace smartlog::cluster

@@ -30,7 +30,8 @@ constexpr std::uint64_t kPositionCheckEvery = 5;  // heartbeats
 // The id of the last of `count` entries smartlog_append answered {epoch, first offset, time}
 // for (the ids decode_batch gives); empty when the reply is not that.
 std::string last_appended_id(const std::string& app, std::size_t count, const RedisReply& reply) {
-    if (reply.elements.size() != 3 || count == 0) return {};
+    // A retried batch's answer has a 4th element; its ids are those of the first append.
+    if (reply.elements.size() < 3 || count == 0) return {};
     const std::string& epoch = reply.elements[0].str;
     const std::uint64_t first = static_cast<std::uint64_t>(reply.elements[1].integer);
     const std::int64_t time_ms = reply.elements[2].integer;
@@ -366,15 +367,18 @@ void RedisBus::on_read(const std::string& app, std::uint64_t read_id, std::uint6
     if (!feed.filled || epoch != feed.epoch) {
         // The first fill, or an epoch this node did not see begin (Redis lost its data, or a
         // clear's notice was missed): start over from what Redis keeps.
-        if (feed.filled) {
-            // From no epoch (the app's first append): nothing was there to lose or to tell.
-            if (!feed.epoch.empty()) listener_->on_bus_reset(app);
+        // From no epoch (the app's first appends, met on the bus): nothing was there to lose or
+        // to tell, and every entry of the new epoch is new to this node's viewers, so all the
+        // stream keeps from `from` is delivered live (what it no longer keeps is `dropped`).
+        const bool first_epoch = feed.filled && feed.epoch.empty();
+        if (feed.filled && !first_epoch) {
+            listener_->on_bus_reset(app);
             reset = true;
         }
         live = feed.filled;
         feed.epoch = epoch;
         feed.tag = core::epoch_tag(app, epoch);
-        feed.next = window_start;
+        feed.next = first_epoch && from > 0 ? from : window_start;
         feed.last_id.clear();
     } else if (from > 0 && feed.next < from) {
         feed.next = from;
@@ -422,6 +426,13 @@ void RedisBus::on_push(std::size_t shard, RedisReply push) {
     if (!m) return log("redis bus: a message that is not smartlog's was ignored");
     auto it = feeds_.find(m->app);
     if (it == feeds_.end() || it->second.shard != shard) return;  // an app not followed here
+    if (m->kind == 'M') {
+        // Not part of the app's order: for its viewers now, whatever state its window is in.
+        const auto metrics = decode_app_metrics(*m);
+        if (!metrics) return log("redis bus: damaged metrics of app " + it->first + " ignored");
+        return listener_->on_bus_app_metrics(it->first, std::string(metrics->user_id),
+                                             metrics->metrics, m->time_ms);
+    }
     apply(it->first, it->second, text);
 }
 
@@ -447,7 +458,8 @@ void RedisBus::apply(const std::string& app, Feed& feed, std::string_view text) 
         listener_->on_bus_cleared(app, std::string(m->body), m->time_ms, m->count);
         return;
     }
-    if (m->epoch != feed.epoch) return read(app, feed, 0);  // the read resets the window
+    // Another epoch: the read resets the window, or, after no epoch at all, takes everything.
+    if (m->epoch != feed.epoch) return read(app, feed, feed.epoch.empty() ? feed.next : 0);
     if (m->first + m->count <= feed.next) return;              // seen already
     if (m->first > feed.next) {
         // A hole: some message was lost. Repair from the stream; this one follows the repair.
@@ -475,6 +487,16 @@ void RedisBus::deliver(const std::string& app, Feed& feed, std::string_view text
 
 void RedisBus::append(const std::string& app, const std::string& user_id,
                       std::vector<protocol::IncomingEntry> entries, Appended done) {
+    append_batch(app, user_id, nullptr, std::move(entries), std::move(done));
+}
+
+void RedisBus::append_once(const std::string& app, const std::string& user_id, RetryKey key,
+                           std::vector<protocol::IncomingEntry> entries, Appended done) {
+    append_batch(app, user_id, &key, std::move(entries), std::move(done));
+}
+
+void RedisBus::append_batch(const std::string& app, const std::string& user_id, const RetryKey* key,
+                            std::vector<protocol::IncomingEntry> entries, Appended done) {
     if (entries.empty()) return net::post(ioc_, [done = std::move(done)] { done({}, {}); });
     const std::size_t shard = ring_.pick(app);
     if (!shard_usable(shards_[shard])) {
@@ -488,11 +510,19 @@ void RedisBus::append(const std::string& app, const std::string& user_id,
     const std::size_t limit = options_.history_limit;
     const std::string keep = std::to_string(limit + std::max<std::size_t>(limit / 2, 256));
     const std::string meta = meta_key(app), stream = stream_key(app);
+    // A named batch adds its retry key to the keys and how long to keep it to the arguments.
+    std::string retry, window;
+    if (key) {
+        retry = retry_key(app, user_id, key->ref, key->digest);
+        window = std::to_string(options_.retry_window.count());
+    }
+    std::vector<std::string_view> args{"FCALL", "smartlog_append", key ? "3" : "2", meta, stream};
+    if (key) args.push_back(retry);
+    args.insert(args.end(), {app, count, payload, keep, kBusChannel, shards_[shard].run_id});
+    if (key) args.push_back(window);
     shards_[shard].commands->command(
-        {"FCALL", "smartlog_append", "2", meta, stream, app, count, payload, keep, kBusChannel,
-         shards_[shard].run_id},
-        [this, app, n = entries.size(), done = std::move(done)](std::error_code ec,
-                                                                RedisReply reply) {
+        args, [this, app, n = entries.size(), done = std::move(done)](std::error_code ec,
+                                                                      RedisReply reply) {
             if (!ec && reply.is_error()) {
                 log("redis: append to app " + app + " refused: " + reply.str);
                 ec = core::make_error_code(core::errc::unavailable);
@@ -520,6 +550,42 @@ void RedisBus::clear(const std::string& app, const std::string& cleared_by, std:
                 ec = core::make_error_code(core::errc::unavailable);
             }
             done(ec);
+        });
+}
+
+void RedisBus::publish_app_metrics(const std::string& app, const std::string& user_id,
+                                   std::string_view metrics, std::int64_t timestamp,
+                                   std::function<void(std::error_code)> done) {
+    const std::size_t shard = ring_.pick(app);
+    if (!shard_usable(shards_[shard])) {
+        return net::post(ioc_, [done = std::move(done)] {
+            done(core::make_error_code(core::errc::unavailable));
+        });
+    }
+    const std::string message = encode_app_metrics(app, user_id, metrics, timestamp);
+    shards_[shard].commands->command(
+        {"PUBLISH", kBusChannel, message},
+        [done = std::move(done)](std::error_code ec, RedisReply reply) {
+            if (!ec && reply.is_error()) ec = core::make_error_code(core::errc::unavailable);
+            done(ec);
+        });
+}
+
+void RedisBus::share_connections(const std::string& app, std::uint64_t connections,
+                                 std::function<void(std::optional<std::uint64_t>)> done) {
+    const std::size_t shard = ring_.pick(app);
+    if (!shard_usable(shards_[shard])) {
+        return net::post(ioc_, [done = std::move(done)] { done(std::nullopt); });
+    }
+    const std::string key = connections_key(app);
+    const std::string count = std::to_string(connections);
+    const std::string ttl = std::to_string(options_.connections_ttl.count());
+    shards_[shard].commands->command(
+        {"FCALL", "smartlog_connections", "1", key, options_.node_id, count, ttl},
+        [done = std::move(done)](std::error_code ec, RedisReply reply) {
+            if (ec || reply.type != RedisReply::Type::integer || reply.integer < 0)
+                return done(std::nullopt);
+            done(static_cast<std::uint64_t>(reply.integer));
         });
 }
 

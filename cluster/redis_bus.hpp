@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -32,6 +33,11 @@ public:
         // Messages held per app while its window is filled or repaired; past it they are
         // dropped and read again from the stream.
         std::size_t max_held_bytes = 16u << 20;
+        // How long Redis remembers a batch its producer named (append_once).
+        std::chrono::milliseconds retry_window{60000};
+        // How long a node's connection count stands without being published again
+        // (share_connections): a few metrics intervals.
+        std::chrono::milliseconds connections_ttl{15000};
         RedisConnection::Options connection;  // url and client_name are set per server
         // Where problems go (connection lost, a damaged message): one line each.
         std::function<void(const std::string&)> log;
@@ -50,8 +56,15 @@ public:
     bool ahead(const std::string& app, std::string_view id) const override;
     void append(const std::string& app, const std::string& user_id,
                 std::vector<protocol::IncomingEntry> entries, Appended done) override;
+    void append_once(const std::string& app, const std::string& user_id, RetryKey key,
+                     std::vector<protocol::IncomingEntry> entries, Appended done) override;
     void clear(const std::string& app, const std::string& cleared_by, std::uint64_t count,
                std::function<void(std::error_code)> done) override;
+    void publish_app_metrics(const std::string& app, const std::string& user_id,
+                             std::string_view metrics, std::int64_t timestamp,
+                             std::function<void(std::error_code)> done) override;
+    void share_connections(const std::string& app, std::uint64_t connections,
+                           std::function<void(std::optional<std::uint64_t>)> done) override;
     bool available() const override;
     std::string unavailable_reason() const override;
     void stop() override;
@@ -108,6 +121,9 @@ private:
     static std::uint64_t read_from(const Feed& feed) noexcept {
         return feed.filled ? feed.next : feed.kept_next;
     }
+    // append() and append_once(): `key` null when the producer did not name the batch.
+    void append_batch(const std::string& app, const std::string& user_id, const RetryKey* key,
+                      std::vector<protocol::IncomingEntry> entries, Appended done);
     // Reads the app's batches from offset `from` (0: the window's tail) to bring `feed` in step.
     void read(const std::string& app, Feed& feed, std::uint64_t from);
     void on_read(const std::string& app, std::uint64_t read_id, std::uint64_t from,

@@ -25,14 +25,24 @@ local function header(kind, epoch, first, count, time, app)
   return string.format('%s%s %d %d %d %d:%s\n', kind, epoch, first, count, time, #app, app)
 end
 
--- KEYS: meta, stream. ARGV: app, count, payload, keep (entries to keep), channel, run (this
--- Redis' run id as the caller read it; may be absent). Returns {epoch, first offset, time}.
+-- KEYS: meta, stream, and the batch's retry key when its producer named it. ARGV: app, count,
+-- payload, keep (entries to keep), channel, run (this Redis' run id as the caller read it; may be
+-- empty); with a retry key, how long to remember it (ms). Returns {epoch, first offset, time},
+-- and a 4th element 1 when a batch was appended under that key already: then nothing is done
+-- now, and the answer is the first one's.
 -- The first append under a new run id remembers, as 'base', the top it found: what survived
 -- from the previous run (a restart or a failover), which smartlog_verify compares with what
 -- the nodes had seen.
 local function append(keys, args)
   local app, n, payload = args[1], tonumber(args[2]), args[3]
   local keep, channel, run = tonumber(args[4]), args[5], args[6] or ''
+  if keys[3] then
+    local seen = redis.call('GET', keys[3])
+    if seen then
+      local e, f, t = string.match(seen, '^(%S+) (%d+) (%d+)$')
+      if e then return {e, tonumber(f), tonumber(t), 1} end
+    end
+  end
   local m = redis.call('HMGET', keys[1], 'epoch', 'top', 'time', 'run')
   local epoch = m[1]
   local top = tonumber(m[2] or '0')
@@ -58,6 +68,9 @@ local function append(keys, args)
     redis.call('XADD', keys[2], string.format('%d-0', first), 'm', msg)
   end
   redis.call('PUBLISH', channel, msg)
+  if keys[3] then
+    redis.call('SET', keys[3], string.format('%s %d %d', epoch, first, time), 'PX', args[7])
+  end
   return {epoch, first, time}
 end
 
@@ -132,7 +145,33 @@ local function verify(keys, args)
   return {epoch, 1}
 end
 
+-- KEYS: the app's connections hash (a field per node: "<count> <expiry ms>"). ARGV: node, count,
+-- ttl (ms). Sets this node's count (0 removes it), forgets the counts of nodes that stopped
+-- publishing, and returns the sum of the other nodes' counts.
+local function connections(keys, args)
+  local node, count, ttl = args[1], tonumber(args[2]), tonumber(args[3])
+  local now = now_ms()
+  if count > 0 then
+    redis.call('HSET', keys[1], node, string.format('%d %d', count, now + ttl))
+    if redis.call('PTTL', keys[1]) < ttl then redis.call('PEXPIRE', keys[1], ttl) end
+  else
+    redis.call('HDEL', keys[1], node)
+  end
+  local others = 0
+  local all = redis.call('HGETALL', keys[1])
+  for i = 1, #all, 2 do
+    local c, expiry = string.match(all[i + 1], '^(%d+) (%d+)$')
+    if not c or tonumber(expiry) <= now then
+      redis.call('HDEL', keys[1], all[i])
+    elseif all[i] ~= node then
+      others = others + tonumber(c)
+    end
+  end
+  return others
+end
+
 redis.register_function('smartlog_append', append)
+redis.register_function('smartlog_connections', connections)
 redis.register_function('smartlog_clear', clear)
 redis.register_function('smartlog_verify', verify)
 redis.register_function{function_name = 'smartlog_read', callback = read, flags = {'no-writes'}}
@@ -148,6 +187,16 @@ std::string meta_key(std::string_view app) {
 
 std::string stream_key(std::string_view app) {
     return "smartlog:{" + std::string(app) + "}:stream";
+}
+
+std::string retry_key(std::string_view app, std::string_view user_id, std::string_view ref,
+                      std::uint64_t digest) {
+    return "smartlog:{" + std::string(app) + "}:ref:" + std::to_string(digest) + ":" +
+           std::to_string(user_id.size()) + ":" + std::string(user_id) + ":" + std::string(ref);
+}
+
+std::string connections_key(std::string_view app) {
+    return "smartlog:{" + std::string(app) + "}:connections";
 }
 
 }  // namespace smartlog::cluster

@@ -143,19 +143,8 @@ void Hub::ingest(AppChannel& app, const std::string& user_id,
         // Cluster mode: Redis orders the entries and gives them their ids; this node, like every
         // other, keeps and delivers them when the bus brings them back (on_bus_entries).
         for (auto& in : entries) in.timestamp = in.timestamp.value_or(now_ms);
-        return bus_->append(
-            app.id, user_id, std::move(entries),
-            [this, app_id = app.id, done = std::move(done)](std::error_code ec,
-                                                            std::string last_id) mutable {
-                if (ec || settings_.durability != Durability::sync || last_id.empty())
-                    return done(ec);
-                // `sync`: also wait for this node's own commit of them (on_bus_entries).
-                commit_waiters_.push_back({std::move(app_id), std::move(last_id),
-                                           clock_.steady_now() + kCommitWaitLimit,
-                                           std::move(done)});
-                run_commit_waiters(/*expire=*/false);
-                arm_history_wait_timer();
-            });
+        return bus_->append(app.id, user_id, std::move(entries),
+                            after_append(app, std::move(done)));
     }
     const auto now = clock_.steady_now();
     std::vector<core::EntryPtr> stored;
@@ -306,6 +295,66 @@ std::size_t Hub::forget(AppChannel& app, const std::string& cleared_by, std::int
 void Hub::set_bus(cluster::Bus* bus) {
     bus_ = bus;
     if (bus_) bus_->set_listener(this);
+}
+
+void Hub::ingest_once(AppChannel& app, const std::string& user_id, const std::string& ref,
+                      std::vector<protocol::IncomingEntry> entries,
+                      std::function<void(std::error_code)> done) {
+    if (!bus_ || ref.empty()) return ingest(app, user_id, std::move(entries), std::move(done));
+    // Before the receive time is set: a retry on another node gets another one.
+    cluster::RetryKey key{ref, cluster::retry_digest(entries)};
+    const std::int64_t now_ms = clock_.now_ms();
+    for (auto& in : entries) in.timestamp = in.timestamp.value_or(now_ms);
+    bus_->append_once(app.id, user_id, std::move(key), std::move(entries),
+                      after_append(app, std::move(done)));
+}
+
+cluster::Bus::Appended Hub::after_append(AppChannel& app,
+                                         std::function<void(std::error_code)> done) {
+    return [this, app_id = app.id, done = std::move(done)](std::error_code ec,
+                                                           std::string last_id) mutable {
+        if (ec || settings_.durability != Durability::sync || last_id.empty()) return done(ec);
+        // `sync`: also wait for this node's own commit of them (on_bus_entries).
+        commit_waiters_.push_back({std::move(app_id), std::move(last_id),
+                                   clock_.steady_now() + kCommitWaitLimit, std::move(done)});
+        run_commit_waiters(/*expire=*/false);
+        arm_history_wait_timer();
+    };
+}
+
+void Hub::send_app_metrics(AppChannel& app, const std::string& user_id, const std::string& metrics,
+                           std::int64_t timestamp) {
+    if (!bus_) return on_bus_app_metrics(app.id, user_id, metrics, timestamp);
+    // Every node, this one included, delivers them when the bus brings them back.
+    bus_->publish_app_metrics(
+        app.id, user_id, metrics, timestamp,
+        [this, app_id = app.id, user_id, metrics, timestamp](std::error_code ec) {
+            if (ec) on_bus_app_metrics(app_id, user_id, metrics, timestamp);
+        });
+}
+
+void Hub::on_bus_app_metrics(const std::string& app_id, const std::string& user_id,
+                             std::string_view metrics, std::int64_t timestamp) {
+    AppChannel* app = find(app_id);
+    if (!app || app->members.empty()) return;
+    const auto frame = std::make_shared<const std::string>(
+        protocol::app_metrics_frame(app->id, user_id, metrics, timestamp));
+    fan_out(*app, frame, FrameKind::live);
+}
+
+void Hub::share_connection_counts() {
+    if (!bus_) return;
+    for (const auto& [id, app] : channels_) {
+        const std::uint64_t here = app->members.size();
+        // Nobody here to show the sum to, and nothing of ours counted in Redis: no call.
+        if (here == 0 && !app->connections_shared) continue;
+        app->connections_shared = here > 0;
+        bus_->share_connections(id, here, [this, app_id = id](std::optional<std::uint64_t> others) {
+            // Redis out of reach: this node's count alone, rather than a figure that may
+            // never be corrected.
+            if (AppChannel* a = find(app_id)) a->other_nodes_connections = others.value_or(0);
+        });
+    }
 }
 
 bool Hub::history_ready(const AppChannel& app, const std::optional<std::string>& after_id) const {

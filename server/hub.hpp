@@ -51,6 +51,10 @@ struct AppChannel {
     // Cluster mode: members that asked for a clear and take no live data; they get the
     // `cleared` notice when the bus brings it.
     std::vector<Subscriber*> clear_requesters;
+    // Cluster mode: connections on the app at the other nodes, as Redis last counted them
+    // (Hub::share_connection_counts); activeConnections adds this node's members.
+    std::uint64_t other_nodes_connections = 0;
+    bool connections_shared = false;  // Redis counts some of this node's connections on it
 };
 
 // The cap on apps `ctx`'s server may create on first use: max_apps in open mode; none when
@@ -97,6 +101,23 @@ public:
     void ingest(AppChannel& app, const std::string& user_id,
                 std::vector<protocol::IncomingEntry> entries,
                 std::function<void(std::error_code)> done);
+
+    // ingest() for a producer's message named `ref` (WebSocket `logs`, as JSON text; empty:
+    // none). In cluster mode a batch sent again after its acknowledgement was lost (the same
+    // ref, user and entries, within about a minute, on any node) is acknowledged as the first
+    // time without being appended again (docs/cluster.md). Otherwise as ingest().
+    void ingest_once(AppChannel& app, const std::string& user_id, const std::string& ref,
+                     std::vector<protocol::IncomingEntry> entries,
+                     std::function<void(std::error_code)> done);
+
+    // A producer's metrics (send_metrics) for the viewers of `app`: on every node in cluster
+    // mode (over the bus; this node's alone when Redis cannot take them), here otherwise.
+    void send_app_metrics(AppChannel& app, const std::string& user_id, const std::string& metrics,
+                          std::int64_t timestamp);
+    // Cluster mode: publishes each app's connection count on this node and learns the other
+    // nodes' (AppChannel::other_nodes_connections) for the next metrics. Every metrics
+    // interval. Nothing on a single node.
+    void share_connection_counts();
 
     // Sends the pending batch of `app` to its viewers now.
     void flush(AppChannel& app);
@@ -148,6 +169,8 @@ public:
 private:
     // cluster::BusListener: the bus feeds the histories and live batches (cluster mode).
     void on_bus_entries(const std::string& app, cluster::BusEntries entries, bool live) override;
+    void on_bus_app_metrics(const std::string& app, const std::string& user_id,
+                            std::string_view metrics, std::int64_t timestamp) override;
     void on_bus_cleared(const std::string& app, const std::string& cleared_by, std::int64_t time_ms,
                         std::uint64_t count) override;
     void on_bus_reset(const std::string& app) override;
@@ -157,6 +180,9 @@ private:
     void on_bus_ready(const std::string& app) override;
     // What restore() read last for `app_id` (cluster mode, during restore only); else empty.
     std::string_view restored_newest_id(const std::string& app_id) const;
+    // What runs when Redis answers an append: `done`, and with `sync` once this node has
+    // committed the entries too.
+    cluster::Bus::Appended after_append(AppChannel& app, std::function<void(std::error_code)> done);
     void run_history_waiters(bool expire);
     // Acknowledges the commit waiters whose entries are committed (and, with `expire`, fails
     // those past their deadline as unavailable).

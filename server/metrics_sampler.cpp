@@ -113,7 +113,8 @@ core::PerformanceMetrics MetricsSampler::with_app(const AppChannel& app) const {
     m.network.bytes_received = stats_.bytes_received;
     m.network.bytes_sent = stats_.bytes_sent;
     m.network.connections = stats_.open_connections;
-    m.active_connections = app.members.size();
+    // Cluster mode: with the other nodes' connections, as Redis counted them at the last tick.
+    m.active_connections = app.members.size() + app.other_nodes_connections;
     m.message_rate = app.rate.message_rate();
     m.error_rate = app.rate.error_rate();
     m.rejected_entries = app.rejected + app.rate_limited;
@@ -129,6 +130,7 @@ void MetricsSampler::on_tick(boost::system::error_code ec) {
     sample();
     const std::int64_t now_ms = hub_.clock().now_ms();
     const std::int64_t since_ms = std::exchange(last_roll_ms_, now_ms);
+    hub_.share_connection_counts();
     for (const auto& [id, app] : hub_.channels()) {
         app->rate.roll(since_ms, now_ms);
         if (app->members.empty()) continue;

@@ -457,8 +457,8 @@ void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {
         }
         self->reply(protocol::logs_ack_frame(ref, indices.size(), rejected));
     };
-    ctx_.hub.ingest(*app_, user_id_, std::move(req.accepted),
-                    std::function<void(std::error_code)>(std::move(ack)));
+    ctx_.hub.ingest_once(*app_, user_id_, ref, std::move(req.accepted),
+                         std::function<void(std::error_code)>(std::move(ack)));
 }
 
 void WsSession::resume_held_logs() {
@@ -492,9 +492,8 @@ bool WsSession::admit_control(const std::string& ref) {
 }
 
 void WsSession::on_send_metrics(const protocol::SendMetricsRequest& req) {
-    const auto frame = std::make_shared<const std::string>(protocol::app_metrics_frame(
-        app_->id, user_id_, req.metrics, req.timestamp.value_or(ctx_.hub.clock().now_ms())));
-    ctx_.hub.fan_out(*app_, frame, FrameKind::live);
+    ctx_.hub.send_app_metrics(*app_, user_id_, req.metrics,
+                              req.timestamp.value_or(ctx_.hub.clock().now_ms()));
 }
 
 void WsSession::on_check_status(const protocol::CheckStatusRequest& req) {

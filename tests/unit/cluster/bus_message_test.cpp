@@ -92,5 +92,23 @@ TEST(BusMessage, ReadsAClear) {
     EXPECT_EQ(m->body, "alice");
 }
 
+TEST(BusMessage, CarriesAProducersMetrics) {
+    const std::string text = encode_app_metrics("shop", "u:1", R"({"rps":[1,2]})", 1700000000123);
+    const auto m = parse_bus_message(text);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->kind, 'M');
+    EXPECT_EQ(m->app, "shop");
+    EXPECT_EQ(m->time_ms, 1700000000123);
+    const auto metrics = decode_app_metrics(*m);
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->user_id, "u:1");
+    EXPECT_EQ(metrics->metrics, R"({"rps":[1,2]})");
+    EXPECT_FALSE(decode_batch(*m, 0)) << "not a batch";
+
+    EXPECT_FALSE(decode_app_metrics(*parse_bus_message("M0 0 0 5 1:a\n9:ab")));
+    EXPECT_FALSE(decode_app_metrics(*parse_bus_message("M0 0 0 5 1:a\nab")));
+    EXPECT_FALSE(decode_app_metrics(*parse_bus_message("C17 41 3 1234 3:app\nalice")));
+}
+
 }  // namespace
 }  // namespace smartlog::cluster

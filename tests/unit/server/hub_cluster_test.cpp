@@ -25,6 +25,7 @@ public:
         std::string app, user;
         std::vector<protocol::IncomingEntry> entries;
         Appended done;
+        std::optional<cluster::RetryKey> key;  // append_once
     };
     void set_listener(cluster::BusListener* l) override { listener = l; }
     void open(const std::string& app, std::string_view newest_kept_id) override {
@@ -39,12 +40,27 @@ public:
     }
     void append(const std::string& app, const std::string& user,
                 std::vector<protocol::IncomingEntry> entries, Appended done) override {
-        appends.push_back({app, user, std::move(entries), std::move(done)});
+        appends.push_back({app, user, std::move(entries), std::move(done), std::nullopt});
+    }
+    void append_once(const std::string& app, const std::string& user, cluster::RetryKey key,
+                     std::vector<protocol::IncomingEntry> entries, Appended done) override {
+        appends.push_back({app, user, std::move(entries), std::move(done), std::move(key)});
     }
     void clear(const std::string& app, const std::string& by, std::uint64_t count,
                std::function<void(std::error_code)> done) override {
         clears.push_back({app, by, count});
         clear_done.push_back(std::move(done));
+    }
+    void publish_app_metrics(const std::string& app, const std::string& user,
+                             std::string_view metrics, std::int64_t timestamp,
+                             std::function<void(std::error_code)> done) override {
+        published.push_back({app, user, std::string(metrics), timestamp});
+        publish_done.push_back(std::move(done));
+    }
+    void share_connections(const std::string& app, std::uint64_t connections,
+                           std::function<void(std::optional<std::uint64_t>)> done) override {
+        shared.push_back({app, connections});
+        share_done.push_back(std::move(done));
     }
     bool available() const override { return true; }
     std::string unavailable_reason() const override { return {}; }
@@ -77,6 +93,14 @@ public:
     };
     std::vector<Clear> clears;
     std::vector<std::function<void(std::error_code)>> clear_done;
+    struct Published {
+        std::string app, user, metrics;
+        std::int64_t timestamp;
+    };
+    std::vector<Published> published;
+    std::vector<std::function<void(std::error_code)>> publish_done;
+    std::vector<std::pair<std::string, std::uint64_t>> shared;
+    std::vector<std::function<void(std::optional<std::uint64_t>)>> share_done;
 };
 
 class Recorder final : public Subscriber {
@@ -88,10 +112,11 @@ public:
         return batch.size();
     }
     void offer_frame(const SharedFrame& frame, FrameKind kind) override {
-        if (kind == FrameKind::notice) notices.push_back(*frame);
+        (kind == FrameKind::notice ? notices : frames).push_back(*frame);
     }
     std::vector<std::string> messages;
     std::vector<std::string> notices;
+    std::vector<std::string> frames;  // shared live data: metrics, app_metrics
 
 private:
     bool live_;
@@ -328,6 +353,82 @@ TEST_F(HubClusterTest, AResetEmptiesTheHistoryAndTellsTheViewers) {
     EXPECT_NE(viewer.notices[0].find("\"count\":3"), std::string::npos);
 }
 
+
+TEST_F(HubClusterTest, ANamedBatchIsAppendedOnceWithItsRefAndADigestOfWhatWasSent) {
+    AppChannel& app = hub.channel("shop");
+    std::vector<std::error_code> acks;
+    auto batch = incoming({"one", "two"});
+    batch[1].timestamp = 1234;
+    hub.ingest_once(app, "alice", "\"r1\"", batch, [&](std::error_code ec) { acks.push_back(ec); });
+    clock.advance(5000);
+    // The same batch again, later (its first entry gets another receive time).
+    hub.ingest_once(app, "alice", "\"r1\"", batch, [&](std::error_code ec) { acks.push_back(ec); });
+    ASSERT_EQ(bus.appends.size(), 2u);
+    ASSERT_TRUE(bus.appends[0].key && bus.appends[1].key);
+    EXPECT_EQ(bus.appends[0].key->ref, "\"r1\"");
+    EXPECT_EQ(bus.appends[0].key->digest, cluster::retry_digest(batch));
+    EXPECT_EQ(bus.appends[1].key->digest, bus.appends[0].key->digest)
+        << "the receive time is not part of what the producer sent";
+    EXPECT_NE(bus.appends[0].entries[0].timestamp, bus.appends[1].entries[0].timestamp);
+    EXPECT_EQ(bus.appends[0].entries[1].timestamp, 1234);
+    bus.appends[0].done({}, {});
+    bus.appends[1].done({}, {});
+    EXPECT_EQ(acks, (std::vector<std::error_code>{{}, {}}));
+
+    // Without a ref there is nothing to know a retry by.
+    hub.ingest_once(app, "alice", "", incoming({"x"}), [](std::error_code) {});
+    ASSERT_EQ(bus.appends.size(), 3u);
+    EXPECT_FALSE(bus.appends[2].key);
+}
+
+TEST_F(HubClusterTest, ProducerMetricsGoOverTheBusAndReachTheViewersWhenTheyComeBack) {
+    AppChannel& app = hub.channel("shop");
+    Recorder viewer;
+    hub.join(app, viewer);
+    hub.send_app_metrics(app, "alice", R"({"cpu":3})", 777);
+    ASSERT_EQ(bus.published.size(), 1u);
+    EXPECT_EQ(bus.published[0].metrics, R"({"cpu":3})");
+    EXPECT_EQ(bus.published[0].timestamp, 777);
+    EXPECT_TRUE(viewer.frames.empty()) << "delivered from the bus, as on every other node";
+    bus.publish_done[0]({});
+    EXPECT_TRUE(viewer.frames.empty());
+
+    bus.listener->on_bus_app_metrics("shop", "alice", R"({"cpu":3})", 777);
+    ASSERT_EQ(viewer.frames.size(), 1u);
+    EXPECT_NE(viewer.frames[0].find(R"("type":"app_metrics")"), std::string::npos);
+    EXPECT_NE(viewer.frames[0].find(R"("metrics":{"cpu":3})"), std::string::npos);
+
+    // Redis cannot take them: this node's viewers get them all the same.
+    hub.send_app_metrics(app, "alice", R"({"cpu":4})", 778);
+    bus.publish_done[1](core::make_error_code(core::errc::unavailable));
+    ASSERT_EQ(viewer.frames.size(), 2u);
+    EXPECT_NE(viewer.frames[1].find(R"("metrics":{"cpu":4})"), std::string::npos);
+}
+
+TEST_F(HubClusterTest, ConnectionCountsAreSharedAndTheOtherNodesAreAdded) {
+    AppChannel& shop = hub.channel("shop");
+    hub.channel("quiet");
+    Recorder a, b;
+    hub.join(shop, a);
+    hub.join(shop, b);
+    hub.share_connection_counts();
+    ASSERT_EQ(bus.shared.size(), 1u) << "an app with no connection anywhere costs no call";
+    EXPECT_EQ(bus.shared[0], (std::pair<std::string, std::uint64_t>{"shop", 2}));
+    bus.share_done[0](5);
+    EXPECT_EQ(shop.other_nodes_connections, 5u);
+
+    // Gone from this node: its count is taken back once, then nothing more is sent.
+    hub.leave(shop, a);
+    hub.leave(shop, b);
+    hub.share_connection_counts();
+    ASSERT_EQ(bus.shared.size(), 2u);
+    EXPECT_EQ(bus.shared[1].second, 0u);
+    hub.share_connection_counts();
+    EXPECT_EQ(bus.shared.size(), 2u);
+    // Redis did not answer: the other nodes are not counted rather than counted wrong forever.
+    bus.share_done[1](std::nullopt);
+    EXPECT_EQ(shop.other_nodes_connections, 0u);
+}
 
 }  // namespace
 }  // namespace smartlog::server

@@ -1,0 +1,50 @@
+// Starts one redis-server and several smartlogd nodes on it for the cluster tests
+// (docs/cluster.md), and stops them all; every node must exit cleanly unless a test killed it.
+'use strict';
+const assert = require('node:assert/strict');
+const { startServer } = require('./server');
+const { startRedis } = require('./redis');
+const { waitFor } = require('./client');
+
+async function readyz(node) {
+  const res = await fetch(`${node.url}readyz`);
+  return { status: res.status, body: await res.json() };
+}
+
+// Resolves to {redis, nodes, stop(clients)} once every node answers /readyz 200. `args` are
+// given to every node after --cluster-redis and --node-id (A, B, C, ...).
+async function startCluster({ count = 3, toml, args = [], password } = {}) {
+  const redis = await startRedis({ password });
+  const nodes = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      nodes.push(await startServer({
+        toml,
+        args: ['--cluster-redis', redis.url, '--node-id', String.fromCharCode(65 + i), ...args],
+      }));
+    }
+    for (const node of nodes) {
+      await waitFor(async () => (await readyz(node)).status === 200, { timeoutMs: 10000, what: 'readyz' });
+    }
+  } catch (e) {
+    for (const node of nodes) await node.stop('SIGKILL');
+    await redis.stop();
+    throw e;
+  }
+  return {
+    redis,
+    nodes,
+    // Closes `clients`, stops every node still running (each must exit 0), then Redis.
+    async stop(clients = []) {
+      for (const c of clients) c.close();
+      for (const node of nodes) {
+        if (node.killed) continue;
+        const { code } = await node.stop();
+        assert.equal(code, 0, `smartlogd exit code\n${node.output()}`);
+      }
+      await redis.stop();
+    },
+  };
+}
+
+module.exports = { startCluster, readyz };

@@ -29,6 +29,8 @@ struct Recorder final : BusListener {
     void on_bus_cleared(const std::string&, const std::string&, std::int64_t,
                         std::uint64_t) override {}
     void on_bus_reset(const std::string&) override {}
+    void on_bus_dropped(const std::string&, std::uint64_t, const std::string&) override {}
+    void on_bus_window_lost(const std::string&) override {}
     void on_bus_ready(const std::string&) override {}
 
     std::map<std::string, std::vector<std::string>> messages;
@@ -116,7 +118,10 @@ protected:
                            std::vector<protocol::IncomingEntry> batch,
                            std::optional<std::string> ref = std::nullopt) {
         std::optional<std::error_code> result;
-        auto done = [&](std::error_code ec) { result = ec; };
+        auto done = [&](std::error_code ec, std::string last_id) {
+            result = ec;
+            last_id_ = std::move(last_id);
+        };
         if (ref) {
             RetryKey key{*ref, retry_digest(batch)};
             bus.append_once("shop", user, std::move(key), std::move(batch), done);
@@ -131,6 +136,7 @@ protected:
     std::unique_ptr<test::RedisProcess> redis_;
     std::vector<std::unique_ptr<Recorder>> listeners_;
     std::vector<std::unique_ptr<RedisBus>> buses_;
+    std::string last_id_;  // what the last append() answered
     std::unique_ptr<RedisConnection> probe_;
 };
 
@@ -138,8 +144,11 @@ TEST_F(RedisBusTest, ABatchSentAgainUnderItsRefIsAppendedOnceWhateverNodeTakesIt
     RedisBus& a = node("a", {"shop"});
     RedisBus& b = node("b", {"shop"});
     EXPECT_FALSE(append(a, "alice", entries({"one", "two"}), "\"r1\""));
+    const std::string first_last_id = last_id_;
+    EXPECT_FALSE(first_last_id.empty());
     // The producer lost the acknowledgement (its node died) and sends it again elsewhere.
     EXPECT_FALSE(append(b, "alice", entries({"one", "two"}), "\"r1\"")) << "acknowledged again";
+    EXPECT_EQ(last_id_, first_last_id) << "the ids of the first append";
     // Another batch under the same ref, the same batch of another user, and one without a ref.
     EXPECT_FALSE(append(b, "alice", entries({"three"}), "\"r1\""));
     EXPECT_FALSE(append(a, "bob", entries({"three"}), "\"r1\""));
@@ -201,7 +210,8 @@ TEST_F(RedisBusTest, AProducersMetricsReachEveryNodeFollowingTheApp) {
     // A barrier: an append published after the metrics reaches c, which follows another app.
     RedisBus& c = *buses_[2];
     std::optional<std::error_code> appended;
-    c.append("other", "bob", entries({"x"}), [&](std::error_code ec) { appended = ec; });
+    c.append("other", "bob", entries({"x"}),
+             [&](std::error_code ec, std::string) { appended = ec; });
     run_until([&] { return listener_of(2).messages["other"].size() == 1; }, "c's own app");
     EXPECT_TRUE(listener_of(2).metrics.empty()) << "nothing of an app c does not follow";
 }

@@ -353,7 +353,6 @@ TEST_F(HubClusterTest, AResetEmptiesTheHistoryAndTellsTheViewers) {
     EXPECT_NE(viewer.notices[0].find("\"count\":3"), std::string::npos);
 }
 
-
 TEST_F(HubClusterTest, ANamedBatchIsAppendedOnceWithItsRefAndADigestOfWhatWasSent) {
     AppChannel& app = hub.channel("shop");
     std::vector<std::error_code> acks;

@@ -51,6 +51,9 @@ long hex4(const char* p) noexcept {
     return v;
 }
 
+
+}  // namespace
+
 void append_utf8(std::string& out, unsigned long cp) {
     if (cp < 0x80) {
         out.push_back(static_cast<char>(cp));
@@ -68,8 +71,6 @@ void append_utf8(std::string& out, unsigned long cp) {
         out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
     }
 }
-
-}  // namespace
 
 // This scan reads every byte of most strings the server writes (entries, ids, names), so it
 // tests sixteen bytes at a time with SSE2, which every x86-64 has: a byte is a control

@@ -25,6 +25,9 @@ char* write_escaped(char* out, std::string_view s) noexcept;
 // the character they pair into; a lone surrogate gives U+FFFD.
 bool append_unescaped(std::string_view escaped, std::string& out);
 
+// Appends code point `cp` (at most U+10FFFF) as UTF-8.
+void append_utf8(std::string& out, unsigned long cp);
+
 // Where the string whose contents start at `at` ends: the index of its closing quote, or npos.
 std::size_t string_end(std::string_view text, std::size_t at) noexcept;
 // Where the JSON value starting at `at` ends (one past its last byte), or npos when it does

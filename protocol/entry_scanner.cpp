@@ -16,6 +16,7 @@
 #include <optional>
 #include <simdjson.h>
 
+#include "core/json_text.hpp"
 #include "protocol/encode.hpp"
 #include "protocol/entry_parser.hpp"
 #include "protocol/entry_rules.hpp"
@@ -73,23 +74,7 @@ inline int hex_value(char c) {
     return -1;
 }
 
-void append_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
+using core::json_text::append_utf8;
 
 // A string's text: a view of the input when it held no escape (`plain`), else decoded into the
 // caller's buffer.

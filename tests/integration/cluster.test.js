@@ -6,6 +6,7 @@
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer } = require('../support/server');
+const { clientPool } = require('../support/cluster');
 const { startRedis, redisInstalled, redisCommand } = require('../support/redis');
 const { as, sendLogs, history, waitFor, TEST_TOML } = require('../support/client');
 
@@ -56,12 +57,7 @@ async function assertNoMoreLogs(client) {
 describe('cluster mode: three nodes on one Redis', { skip, timeout: 120000 }, () => {
   let redis;
   const nodes = [];
-  const clients = [];
-  const connect = async (node, user, app, extra) => {
-    const c = await as(node.wsUrl, user, app, extra);
-    clients.push(c);
-    return c;
-  };
+  const { clients, connect } = clientPool();
 
   before(async () => {
     redis = await startRedis({ password: PASSWORD });
@@ -376,12 +372,7 @@ describe('cluster mode: each node stores what the bus brings, and catches up aft
   let redis;
   let stored;   // the node with its own SQLite storage, restarted in the tests
   let other;    // a node where the producer and a reference viewer stay
-  const clients = [];
-  const connect = async (node, user, app, extra) => {
-    const c = await as(node.wsUrl, user, app, extra);
-    clients.push(c);
-    return c;
-  };
+  const { clients, connect } = clientPool();
   const startStored = (dataDir) => startServer({
     toml: TEST_TOML, dataDir,
     args: ['--cluster-redis', redis.url, '--node-id', 'stored', '--durability', 'sync',

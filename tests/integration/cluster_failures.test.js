@@ -11,6 +11,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { startServer } = require('../support/server');
+const { clientPool } = require('../support/cluster');
 const { startRedis, redisInstalled, redisCommand } = require('../support/redis');
 const { as, history, waitFor, TEST_TOML } = require('../support/client');
 
@@ -141,12 +142,7 @@ async function startProxy(targetPort) {
 describe('cluster failures: a node killed under load', { skip, timeout: 120000 }, () => {
   let redis;
   const nodes = [];
-  const clients = [];
-  const connect = async (node, user, app, extra) => {
-    const c = await as(node.wsUrl, user, app, extra);
-    clients.push(c);
-    return c;
-  };
+  const { clients, connect } = clientPool();
 
   before(async () => {
     redis = await startRedis({ password: PASSWORD });
@@ -249,12 +245,7 @@ describe('cluster failures: Redis killed and restarted', { skip, timeout: 180000
   let redis;
   let dir;
   const nodes = [];
-  const clients = [];
-  const connect = async (node, user, app, extra) => {
-    const c = await as(node.wsUrl, user, app, extra);
-    clients.push(c);
-    return c;
-  };
+  const { clients, connect } = clientPool();
   const SYSLOG_TOML = `${TEST_TOML}
 [[syslog]]
 listen = "127.0.0.1:0"
@@ -419,12 +410,7 @@ user = "bob"
 describe('cluster failures: a node stalled past Redis\' output-buffer limit', { skip, timeout: 180000 }, () => {
   let redis;
   const nodes = [];
-  const clients = [];
-  const connect = async (node, user, app, extra) => {
-    const c = await as(node.wsUrl, user, app, extra);
-    clients.push(c);
-    return c;
-  };
+  const { clients, connect } = clientPool();
   const HISTORY = 1000;  // the stream keeps HISTORY + 500 entries
 
   before(async () => {
@@ -533,12 +519,7 @@ describe('cluster failures: a node cut off from Redis for three seconds', { skip
   let redis;
   let proxy;
   const nodes = [];
-  const clients = [];
-  const connect = async (node, user, app, extra) => {
-    const c = await as(node.wsUrl, user, app, extra);
-    clients.push(c);
-    return c;
-  };
+  const { clients, connect } = clientPool();
 
   before(async () => {
     redis = await startRedis({ password: PASSWORD });

@@ -5,7 +5,7 @@
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { redisInstalled } = require('../support/redis');
-const { startCluster } = require('../support/cluster');
+const { startCluster, clientPool } = require('../support/cluster');
 const { as, history, TEST_TOML } = require('../support/client');
 
 const skip = redisInstalled() ? false : 'redis-server is not installed';
@@ -26,12 +26,7 @@ async function connectionsReach(client, count, timeoutMs = 10000) {
 
 describe('cluster mode: metrics over three nodes', { skip, timeout: 120000 }, () => {
   let cluster;
-  const clients = [];
-  const connect = async (node, user, app, extra) => {
-    const c = await as(node.wsUrl, user, app, extra);
-    clients.push(c);
-    return c;
-  };
+  const { clients, connect } = clientPool();
 
   before(async () => {
     cluster = await startCluster({

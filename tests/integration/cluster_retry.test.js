@@ -5,7 +5,7 @@
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { redisInstalled, redisCommand } = require('../support/redis');
-const { startCluster } = require('../support/cluster');
+const { startCluster, clientPool } = require('../support/cluster');
 const { as, sendLogs, history, TEST_TOML } = require('../support/client');
 
 const skip = redisInstalled() ? false : 'redis-server is not installed';
@@ -13,12 +13,7 @@ const ids = (entries) => entries.map((e) => e.id);
 
 describe('cluster mode: a batch sent again under its ref', { skip, timeout: 120000 }, () => {
   let cluster;
-  const clients = [];
-  const connect = async (node, user, app, extra) => {
-    const c = await as(node.wsUrl, user, app, extra);
-    clients.push(c);
-    return c;
-  };
+  const { clients, connect } = clientPool();
 
   before(async () => {
     cluster = await startCluster({ toml: TEST_TOML, args: ['--durability', 'memory'] });

@@ -4,7 +4,7 @@
 const assert = require('node:assert/strict');
 const { startServer } = require('./server');
 const { startRedis } = require('./redis');
-const { waitFor } = require('./client');
+const { as, waitFor } = require('./client');
 
 async function readyz(node) {
   const res = await fetch(`${node.url}readyz`);
@@ -47,4 +47,17 @@ async function startCluster({ count = 3, toml, args = [], password } = {}) {
   };
 }
 
-module.exports = { startCluster, readyz };
+// The clients a test block opens, to close together at its end: `connect` opens one as `as` does.
+function clientPool() {
+  const clients = [];
+  return {
+    clients,
+    async connect(node, user, app, extra) {
+      const c = await as(node.wsUrl, user, app, extra);
+      clients.push(c);
+      return c;
+    },
+  };
+}
+
+module.exports = { startCluster, readyz, clientPool };

@@ -51,7 +51,6 @@ long hex4(const char* p) noexcept {
     return v;
 }
 
-
 }  // namespace
 
 void append_utf8(std::string& out, unsigned long cp) {

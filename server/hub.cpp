@@ -1,6 +1,7 @@
 #include "server/hub.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -45,10 +46,21 @@ Hub::Hub(net::io_context& ioc, const Settings& settings, storage::Store& store, 
       settings_(settings),
       store_(store),
       clock_(clock),
+      relay_(std::make_shared<PostRelay>()),
       ingest_poll_(ioc),
-      history_wait_timer_(ioc) {}
+      history_wait_timer_(ioc) {
+    relay_->ioc = &ioc_;
+}
 
-Hub::~Hub() = default;
+Hub::~Hub() {
+    std::lock_guard lock(relay_->mu);
+    relay_->ioc = nullptr;
+}
+
+void Hub::post_from_store(std::function<void()> fn) {
+    std::lock_guard lock(relay_->mu);
+    if (relay_->ioc) net::post(*relay_->ioc, std::move(fn));
+}
 
 AppChannel& Hub::channel(const std::string& app_id) {
     auto& slot = channels_[app_id];
@@ -69,7 +81,7 @@ AppChannel* Hub::open_channel(const std::string& app_id, std::size_t max_apps) {
 }
 
 bool Hub::idle(const AppChannel& app) noexcept {
-    return app.members.empty() && app.batcher.empty() && !app.flush_timer_armed &&
+    return app.members.empty() && app.batcher.empty() && !app.flush_timer_armed && !app.loading &&
            app.history.size() == 0;
 }
 
@@ -77,6 +89,7 @@ std::size_t Hub::release_idle() {
     return std::erase_if(channels_, [this](const auto& kv) {
         if (!idle(*kv.second)) return false;
         if (bus_) bus_->close(kv.first);
+        committed_.erase(kv.first);
         return true;
     });
 }
@@ -86,6 +99,7 @@ void Hub::release_later(const std::string& app_id) {
         auto it = channels_.find(app_id);
         if (it == channels_.end() || !idle(*it->second)) return;
         if (bus_) bus_->close(app_id);
+        committed_.erase(app_id);
         channels_.erase(it);
     });
 }
@@ -138,6 +152,16 @@ double Hub::throttled_seconds() const {
 void Hub::ingest(AppChannel& app, const std::string& user_id,
                  std::vector<protocol::IncomingEntry> entries,
                  std::function<void(std::error_code)> done) {
+    if (app.loading) {
+        // The restored entries come first (RingHistory::push wants growing ids).
+        const std::size_t n = entries.size();
+        waiting_entries_ += n;
+        return when_loaded(app, [this, &app, user_id, n, entries = std::move(entries),
+                                 done = std::move(done)]() mutable {
+            waiting_entries_ -= n;
+            ingest(app, user_id, std::move(entries), std::move(done));
+        });
+    }
     const std::int64_t now_ms = clock_.now_ms();
     if (bus_) {
         // Cluster mode: Redis orders the entries and gives them their ids; this node, like every
@@ -253,13 +277,32 @@ std::size_t Hub::clear(AppChannel& app, const std::string& cleared_by, Subscribe
     return clear_app(app, cleared_by, &requester, {});
 }
 
-std::size_t Hub::clear(AppChannel& app, const std::string& cleared_by,
-                       std::function<void(std::error_code)> done) {
-    return clear_app(app, cleared_by, nullptr, std::move(done));
+void Hub::clear(AppChannel& app, const std::string& cleared_by,
+                std::function<void(std::error_code, std::size_t)> done) {
+    if (app.loading) {
+        return when_loaded(app, [this, &app, cleared_by, done = std::move(done)]() mutable {
+            clear(app, cleared_by, std::move(done));
+        });
+    }
+    auto count = std::make_shared<std::size_t>(0);
+    *count = clear_app(app, cleared_by, nullptr,
+                       [count, done = std::move(done)](std::error_code ec) { done(ec, *count); });
 }
 
 std::size_t Hub::clear_app(AppChannel& app, const std::string& cleared_by, Subscriber* requester,
                            std::function<void(std::error_code)> done) {
+    if (app.loading) {
+        // What the store reads for this app must not come back after the clear.
+        when_loaded(app, [this, &app, cleared_by, requester, done = std::move(done)]() mutable {
+            // The requester may have left meanwhile.
+            if (requester &&
+                std::find(app.members.begin(), app.members.end(), requester) == app.members.end()) {
+                requester = nullptr;
+            }
+            clear_app(app, cleared_by, requester, std::move(done));
+        });
+        return 0;
+    }
     if (bus_) {
         // Cluster mode: a new epoch in Redis; every node, this one included, forgets the
         // entries when the bus brings the clear (on_bus_cleared).
@@ -358,12 +401,19 @@ void Hub::share_connection_counts() {
 }
 
 bool Hub::history_ready(const AppChannel& app, const std::optional<std::string>& after_id) const {
+    if (app.loading) return false;
     if (!bus_) return true;
     return bus_->ready(app.id) && !(after_id && bus_->ahead(app.id, *after_id));
 }
 
 void Hub::when_history_ready(AppChannel& app, std::optional<std::string> after_id,
                              std::function<void()> resume) {
+    if (app.loading) {
+        return when_loaded(app, [this, &app, after_id, resume = std::move(resume)]() mutable {
+            if (history_ready(app, after_id)) return resume();
+            when_history_ready(app, std::move(after_id), std::move(resume));
+        });
+    }
     history_waiters_.push_back(
         {app.id, std::move(after_id), clock_.steady_now() + kHistoryWaitLimit, std::move(resume)});
     arm_history_wait_timer();
@@ -478,6 +528,8 @@ void Hub::on_bus_entries(const std::string& app_id, cluster::BusEntries bus_entr
                       [this, app_id, newest = std::move(newest)](std::error_code ec) {
                           net::post(ioc_, [this, app_id, newest, ec] {
                               if (ec) return fail_commit_waiters(app_id, ec);
+                              // Released meanwhile: nobody of it waits on this node.
+                              if (!find(app_id)) return run_commit_waiters(/*expire=*/false);
                               std::string& committed = committed_[app_id];
                               if (newest > committed) committed = newest;
                               run_commit_waiters(/*expire=*/false);
@@ -556,6 +608,120 @@ std::size_t Hub::restore(std::size_t per_app) {
     }
     restored_newest_.clear();
     return count;
+}
+
+void Hub::restore_in_background(std::size_t per_app,
+                                std::function<void(const RestoreSummary&)> finished) {
+    restore_per_app_ = per_app;
+    restore_finished_ = std::move(finished);
+    for (const std::string& app_id : store_.stored_apps()) {
+        AppChannel& app = channel(app_id);
+        app.loading = true;
+        ++loading_apps_;
+    }
+    restored_.apps = loading_apps_;
+    store_.load_recent_async(per_app, [this](std::error_code ec, storage::Store::Histories read) {
+        auto shared = std::make_shared<storage::Store::Histories>(std::move(read));
+        post_from_store([this, ec, shared] { on_histories_loaded(ec, std::move(*shared)); });
+    });
+}
+
+void Hub::when_loaded(AppChannel& app, std::function<void()> use) {
+    if (!app.loading) return use();
+    app.after_load.push_back(std::move(use));
+    if (!app.load_asked) {
+        app.load_asked = true;
+        early_loads_.push_back(app.id);
+        start_early_loads();
+    }
+}
+
+void Hub::start_early_loads() {
+    // Two at a time: the store's read of every history runs beside them, and a thousand
+    // producers coming back at once must not turn into a thousand queries.
+    constexpr std::size_t kMaxEarlyLoads = 2;
+    while (early_loads_running_ < kMaxEarlyLoads && !early_loads_.empty()) {
+        const std::string app_id = std::move(early_loads_.front());
+        early_loads_.pop_front();
+        AppChannel* app = find(app_id);
+        if (!app || !app->loading) continue;
+        ++early_loads_running_;
+        storage::Query q;
+        q.app_id = app_id;
+        q.limit = std::max<std::size_t>(restore_per_app_, 1);
+        store_.query(std::move(q), [this, app_id](std::error_code ec, storage::QueryResult r) {
+            auto shared = std::make_shared<storage::QueryResult>(std::move(r));
+            post_from_store([this, app_id, ec, shared] {
+                --early_loads_running_;
+                AppChannel* app = find(app_id);
+                if (app && app->loading) {
+                    if (!ec) {
+                        ++restored_.read_first;
+                        std::reverse(shared->entries.begin(), shared->entries.end());
+                        finish_load(*app, std::move(shared->entries));
+                    } else if (histories_read_) {
+                        // Nothing else will bring it: serve with an empty history rather than
+                        // hold its producers and viewers for good.
+                        spdlog::error("restoring the history of app {} failed: {}", app_id,
+                                      ec.message());
+                        finish_load(*app, {});
+                    } else {
+                        // The store's read of every history brings it.
+                        app->load_asked = false;
+                    }
+                }
+                start_early_loads();
+            });
+        });
+    }
+}
+
+void Hub::finish_load(AppChannel& app, std::vector<core::EntryPtr> entries) {
+    if (!app.loading) return;
+    // As restore(): the generator stays above the newest UUIDv7 of the app.
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+        ids_.observe((*it)->id());
+        if (core::IdGenerator::timestamp_of((*it)->id()) >= 0) break;
+    }
+    restored_.entries += entries.size();
+    app.history.push_all(std::move(entries));
+    app.loading = false;
+    app.load_asked = false;
+    auto waiting = std::move(app.after_load);
+    app.after_load.clear();
+    --loading_apps_;
+    for (auto& use : waiting) use();
+    if (loading_apps_ == 0 && histories_read_ && restore_finished_) {
+        std::exchange(restore_finished_, nullptr)(restored_);
+    }
+}
+
+void Hub::on_histories_loaded(std::error_code ec, storage::Store::Histories histories) {
+    histories_read_ = true;
+    for (auto& [app_id, entries] : histories) {
+        if (AppChannel* app = find(app_id)) finish_load(*app, std::move(entries));
+    }
+    std::vector<AppChannel*> left;
+    for (auto& [app_id, app] : channels_) {
+        if (app->loading) left.push_back(app.get());
+    }
+    if (ec) {
+        // Read what is left one app at a time instead.
+        spdlog::error("restoring the histories failed ({}): reading the {} apps left one by one",
+                      ec.message(), left.size());
+        for (AppChannel* app : left) {
+            if (!app->load_asked) {
+                app->load_asked = true;
+                early_loads_.push_back(app->id);
+            }
+        }
+        return start_early_loads();
+    }
+    // The read holds every app that has entries: the rest have none.
+    for (AppChannel* app : left) finish_load(*app, {});
+    if (loading_apps_ == 0 && restore_finished_) {
+        std::exchange(restore_finished_, nullptr)(restored_);
+    }
 }
 
 std::string_view Hub::restored_newest_id(const std::string& app_id) const {

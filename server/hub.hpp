@@ -5,8 +5,10 @@
 // tested without sockets or waiting (tests/unit/server/hub_test.cpp).
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <memory>
@@ -55,6 +57,18 @@ struct AppChannel {
     // (Hub::share_connection_counts); activeConnections adds this node's members.
     std::uint64_t other_nodes_connections = 0;
     bool connections_shared = false;  // Redis counts some of this node's connections on it
+    // Hub::restore_in_background: the history is not in yet. What needs it waits in
+    // `after_load`, in order; `load_asked`: the app is queued to be read at once.
+    bool loading = false;
+    bool load_asked = false;
+    std::vector<std::function<void()>> after_load;
+};
+
+// What Hub::restore_in_background tells once every history is in.
+struct RestoreSummary {
+    std::size_t entries = 0;     // loaded into the histories
+    std::size_t apps = 0;        // that the store held
+    std::size_t read_first = 0;  // of them read at once, because something needed them first
 };
 
 // The cap on apps `ctx`'s server may create on first use: max_apps in open mode; none when
@@ -74,8 +88,8 @@ public:
     // no idle one can be freed to make room: then nullptr (docs/security.md, "Apps").
     AppChannel* open_channel(const std::string& app_id, std::size_t max_apps);
     // True when freeing `app` loses nothing anyone can see: no member, nothing pending, no
-    // flush timer armed, and no entry in its history (what the store kept of an app whose
-    // history is empty, clear() removed too).
+    // flush timer armed, its history loaded and without entries (what the store kept of an app
+    // whose history is empty, clear() removed too).
     static bool idle(const AppChannel& app) noexcept;
     // Frees every idle channel; returns how many. Not from inside a use of a channel.
     std::size_t release_idle();
@@ -84,9 +98,13 @@ public:
     void join(AppChannel& app, Subscriber& member);
     void leave(AppChannel& app, Subscriber& member);
 
-    // True while storage is behind: callers must not ingest now (docs/security.md,
-    // "Backpressure"): WebSocket sessions hold the message and stop reading, HTTP answers 429.
-    bool ingest_throttled() const { return store_.backlogged(); }
+    // True while storage is behind, or while the ingests waiting for their app's history
+    // (restore_in_background) hold as many entries as the store's queue may: callers must not
+    // ingest now (docs/security.md, "Backpressure"): WebSocket sessions hold the message and
+    // stop reading, HTTP answers 429.
+    bool ingest_throttled() const {
+        return store_.backlogged() || waiting_entries_ >= settings_.storage_queue_entries;
+    }
     // Runs `resume` on the net thread once storage has caught up (ingest_throttled() is false).
     // The time during which someone waits is counted in throttled_seconds().
     void when_ingest_ready(std::function<void()> resume);
@@ -126,16 +144,17 @@ public:
     void stop();
 
     // Sends the pending batch, empties history (memory and store), then tells every viewer.
-    // Returns how many entries were forgotten.
+    // Returns how many entries were forgotten (0 while the app's history is loading: the clear
+    // then waits for it).
     // `requester` gets the `cleared` notice even when it takes no live data. In cluster mode
     // the history empties when the bus brings the clear back; `failed` runs (net thread) if
     // Redis did not take it (core::errc::unavailable): then nothing was cleared.
     std::size_t clear(AppChannel& app, const std::string& cleared_by, Subscriber& requester,
                       std::function<void(std::error_code)> failed = {});
     // The same without a requesting connection (HTTP); `done` runs on the net thread once the
-    // store has forgotten them too.
-    std::size_t clear(AppChannel& app, const std::string& cleared_by,
-                      std::function<void(std::error_code)> done);
+    // store has forgotten them too, with how many entries were forgotten.
+    void clear(AppChannel& app, const std::string& cleared_by,
+               std::function<void(std::error_code, std::size_t cleared)> done);
 
     // The one fan-out: offers `frame` to every member of `app` that receives live data, as a
     // live batch carrying `batch` when it is not empty (each member filters it), otherwise as
@@ -149,18 +168,27 @@ public:
     // before any channel exists. REQUIRES: `bus` outlives the hub's use.
     void set_bus(cluster::Bus* bus);
     cluster::Bus* bus() const noexcept { return bus_; }
-    // True when a history answer for `app` (after `after_id` when given) can be given now: always
-    // on a single node; in cluster mode once the app's history is in step with the bus and holds
-    // `after_id` if that id is of the current epoch.
+    // True when a history answer for `app` (after `after_id` when given) can be given now: on a
+    // single node once the app's history is loaded (restore_in_background); in cluster mode
+    // once the app's history is in step with the bus and holds `after_id` if that id is of the
+    // current epoch.
     bool history_ready(const AppChannel& app, const std::optional<std::string>& after_id) const;
-    // Runs `resume` on the net thread once history_ready() holds, or after a few seconds at the
-    // latest (the answer is then what this node has).
+    // Runs `resume` on the net thread once history_ready() holds; in cluster mode after a few
+    // seconds at the latest (the answer is then what this node has).
     void when_history_ready(AppChannel& app, std::optional<std::string> after_id,
                             std::function<void()> resume);
 
     // Loads what the store kept, oldest first, into the histories. Start-up only. In cluster
     // mode the bus then brings each app what this node missed while it was down.
     std::size_t restore(std::size_t per_app);
+    // The same while the server serves (a single node; docs/performance.md, "Restart"): makes
+    // a channel for every app the store holds, its history loading, asks the store for them
+    // (Store::load_recent_async) and returns. Until an app's history is in, what needs it
+    // waits for that app alone: ingest, clear and history answers (history_ready() is false);
+    // such an app is read at once with one query, at most two at a time. `finished` runs on
+    // the net thread once every history is in. Start-up only, before the loop runs.
+    void restore_in_background(std::size_t per_app,
+                               std::function<void(const RestoreSummary&)> finished);
 
     const std::map<std::string, std::unique_ptr<AppChannel>>& channels() const { return channels_; }
     core::Clock& clock() { return clock_; }
@@ -180,6 +208,16 @@ private:
     void on_bus_ready(const std::string& app) override;
     // What restore() read last for `app_id` (cluster mode, during restore only); else empty.
     std::string_view restored_newest_id(const std::string& app_id) const;
+    // restore_in_background: runs `use` once the history of `app` is loaded (at once if it
+    // is), asking for that app first.
+    void when_loaded(AppChannel& app, std::function<void()> use);
+    void start_early_loads();
+    // The history of `app` from `entries` (oldest first), unless it is loaded already; then
+    // what waited for it.
+    void finish_load(AppChannel& app, std::vector<core::EntryPtr> entries);
+    void on_histories_loaded(std::error_code ec, storage::Store::Histories histories);
+    // Runs `fn` on the net thread, from any thread, unless the hub is gone by then.
+    void post_from_store(std::function<void()> fn);
     // What runs when Redis answers an append: `done`, and with `sync` once this node has
     // committed the entries too.
     cluster::Bus::Appended after_append(AppChannel& app, std::function<void(std::error_code)> done);
@@ -209,6 +247,22 @@ private:
     std::map<std::string, std::unique_ptr<AppChannel>> channels_;
     // During restore() in cluster mode: the newest restored id of each app, for bus_->open().
     std::map<std::string, std::string> restored_newest_;
+    // restore_in_background: apps asked for before the store's read reached them, how many of
+    // their queries run, whether that read is in, and what the waiting ingests hold.
+    std::size_t restore_per_app_ = 0;
+    std::deque<std::string> early_loads_;
+    std::size_t early_loads_running_ = 0;
+    bool histories_read_ = false;
+    std::size_t loading_apps_ = 0;
+    RestoreSummary restored_;
+    std::uint64_t waiting_entries_ = 0;
+    std::function<void(const RestoreSummary&)> restore_finished_;
+    // Store threads post through this; the destructor cuts it.
+    struct PostRelay {
+        std::mutex mu;
+        net::io_context* ioc = nullptr;
+    };
+    std::shared_ptr<PostRelay> relay_;
     std::vector<Subscriber*> members_scratch_;  // fan_out()'s snapshot of an app's members
 
     // Backpressure: who waits for storage, since when, and the poll that wakes them.

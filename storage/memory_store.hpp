@@ -10,10 +10,9 @@ class MemoryStore final : public Store {
 public:
     void append(std::vector<core::EntryPtr>, Done done) override { done({}); }
     void clear(const std::string&, Done done) override { done({}); }
-    std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> load_recent(
-        std::size_t) override {
-        return {};
-    }
+    Histories load_recent(std::size_t) override { return {}; }
+    void load_recent_async(std::size_t, Loaded done) override { done({}, {}); }
+    std::vector<std::string> stored_apps() const override { return {}; }
     // Nothing is kept here: callers answer from the in-memory histories instead.
     void query(Query, QueryDone done) override {
         done(std::make_error_code(std::errc::not_supported), {});

@@ -51,6 +51,10 @@ struct SqliteOptions {
     // load_recent(preload_per_app) (smartlogd sets its history_limit: the restart of
     // docs/performance.md).
     std::size_t preload_per_app = 0;
+    // With preload_per_app: read them after the check instead, on a thread of the store, while
+    // the caller goes on; load_recent_async hands them over (smartlogd on a single node: it
+    // serves while the histories load, docs/performance.md "Restart").
+    bool preload_in_background = false;
     // How load_recent reads (docs/storage.md, "Restart"): automatic picks one scan of the
     // table in seq order when it holds at most about twice what is wanted, else one index
     // query per app. The other values force a way, for tests.

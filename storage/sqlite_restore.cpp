@@ -153,4 +153,18 @@ Histories read_recent(sqlite3* db, const std::string& path, const AppTable& app_
     return out;
 }
 
+Histories read_recent(const std::string& path, const AppTable& apps, std::size_t per_app,
+                      SqliteOptions::RestoreRead how) {
+    sqlite3* db = open_read_only(path);
+    exec_quietly(db, "PRAGMA mmap_size=" SMARTLOG_MMAP_SIZE);
+    try {
+        Histories out = read_recent(db, path, apps, per_app, how);
+        sqlite3_close(db);
+        return out;
+    } catch (...) {
+        sqlite3_close(db);
+        throw;
+    }
+}
+
 }  // namespace smartlog::storage

@@ -18,4 +18,8 @@ namespace smartlog::storage {
 Histories read_recent(sqlite3* db, const std::string& path, const AppTable& apps,
                       std::size_t per_app, SqliteOptions::RestoreRead how);
 
+// The same through a read-only connection of its own, for a thread that has none.
+Histories read_recent(const std::string& path, const AppTable& apps, std::size_t per_app,
+                      SqliteOptions::RestoreRead how);
+
 }  // namespace smartlog::storage

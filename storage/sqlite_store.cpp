@@ -17,7 +17,7 @@ SqliteStore::SqliteStore(SqliteOptions options, const core::Clock& clock)
     : options_(std::move(options)), lock_(options_.data_dir), status_(options_.on_event) {
     const std::string path = database_path(options_);
     std::function<void(sqlite3*, const AppTable&)> preload;
-    if (options_.preload_per_app > 0) {
+    if (options_.preload_per_app > 0 && !options_.preload_in_background) {
         // Read while the start-up check runs: the restart of docs/performance.md.
         preload = [this, &path](sqlite3* db, const AppTable& apps) {
             preloaded_ =
@@ -26,6 +26,9 @@ SqliteStore::SqliteStore(SqliteOptions options, const core::Clock& clock)
     }
     OpenedDatabase opened = open_database(options_, preload);
     full_text_ = opened.full_text;
+    AppTable apps = opened.apps;
+    app_names_.reserve(apps.size());
+    for (const auto& [name, app] : apps) app_names_.push_back(name);
     writer_ = std::make_unique<SqliteWriter>(
         std::move(opened),
         RetentionRules{options_.retention_entries, options_.retention_age,
@@ -47,6 +50,45 @@ SqliteStore::SqliteStore(SqliteOptions options, const core::Clock& clock)
     }
     worker_ = std::make_unique<StoreWorker>(*writer_,
                                             WorkerRules{options_.sync, options_.commit_interval});
+    if (options_.preload_per_app > 0 && options_.preload_in_background) {
+        // After the check, so that nothing is read from a database it would refuse.
+        loader_ = std::thread([this, path, apps = std::move(apps)] {
+            Histories read;
+            std::error_code ec;
+            try {
+                read = read_recent(path, apps, options_.preload_per_app, options_.restore_read);
+            } catch (const std::exception& e) {
+                ec = std::make_error_code(std::errc::io_error);
+                status_.emit(StoreEvent::Kind::error,
+                             std::string("reading the histories: ") + e.what());
+            }
+            finish_preload(std::move(read), ec);
+        });
+    }
+}
+
+void SqliteStore::finish_preload(Histories read, std::error_code ec) {
+    Loaded done;
+    {
+        std::lock_guard lock(load_mu_);
+        preloaded_ = std::move(read);
+        preload_error_ = ec;
+        preload_finished_ = true;
+        done = std::move(load_waiter_);
+    }
+    if (done) hand_over_preload(std::move(done));
+}
+
+void SqliteStore::hand_over_preload(Loaded done) {
+    Histories read;
+    std::error_code ec;
+    {
+        std::lock_guard lock(load_mu_);
+        if (preloaded_) read = std::move(*preloaded_);
+        preloaded_.reset();
+        ec = preload_error_;
+    }
+    done(ec, std::move(read));
 }
 
 SqliteStore::~SqliteStore() { close(); }
@@ -113,13 +155,15 @@ void SqliteStore::query(Query q, QueryDone done) {
     });
 }
 
-std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> SqliteStore::load_recent(
-    std::size_t per_app) {
+Store::Histories SqliteStore::load_recent(std::size_t per_app) {
+    if (loader_.joinable()) loader_.join();
     Histories out;
     // After the commit: the helper connection sees only what is committed.
     worker_->run_after_writes([&] {
-        // What the constructor read, unless something was written since.
-        if (preloaded_ && options_.preload_per_app == per_app && writer_->writes() == 0) {
+        std::lock_guard lock(load_mu_);
+        // What was read at start, unless something was written since.
+        if (preloaded_ && !preload_error_ && options_.preload_per_app == per_app &&
+            writer_->writes() == 0) {
             out = std::move(*preloaded_);
         } else {
             out = writer_->read_recent(database_path(options_), per_app, options_.restore_read);
@@ -128,6 +172,25 @@ std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> SqliteStore::lo
     });
     return out;
 }
+
+void SqliteStore::load_recent_async(std::size_t per_app, Loaded done) {
+    bool preloaded = false;
+    {
+        std::lock_guard lock(load_mu_);
+        const bool preloading = loader_.joinable() && options_.preload_per_app == per_app;
+        if (preloading && !preload_finished_) {
+            load_waiter_ = std::move(done);
+            return;
+        }
+        preloaded = preloading && preloaded_.has_value();
+    }
+    if (preloaded) return hand_over_preload(std::move(done));
+    // Not what was preloaded (or handed over already): read now, blocking, as load_recent.
+    Histories read = load_recent(per_app);
+    done(std::error_code(), std::move(read));
+}
+
+std::vector<std::string> SqliteStore::stored_apps() const { return app_names_; }
 
 void SqliteStore::run_retention() {
     worker_->run_after_writes([this] { writer_->run_retention(); });
@@ -146,6 +209,8 @@ StoreStats SqliteStore::stats() const {
 }
 
 void SqliteStore::close() {
+    // The histories' read first: its callback may still post to the caller.
+    if (loader_.joinable()) loader_.join();
     // Readers first: a read open while the writer checkpoints at the end would keep the WAL.
     if (readers_) readers_->stop();
     {

@@ -5,7 +5,8 @@
 // QueryReaders' `query_threads` reader threads each own a read-only connection (WAL lets them
 // read beside the writer).
 // Thread rule: the public methods may be called from any one thread (the net thread). Callers
-// never wait for the store's threads except in the constructor, load_recent and close.
+// never wait for the store's threads except in the constructor, load_recent and close (and
+// load_recent_async when it cannot hand over a preload).
 #pragma once
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -43,8 +45,12 @@ public:
     void append(std::vector<core::EntryPtr> entries, Done done) override;
     void clear(const std::string& app_id, Done done) override;
     // Each entry comes from its row's `encoded` text (core::entry_from_encoded).
-    std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> load_recent(
-        std::size_t per_app) override;
+    Histories load_recent(std::size_t per_app) override;
+    // With SqliteOptions::preload_in_background, hands over what the store reads after the
+    // check (from the reading thread once it is done, else at once); otherwise, or when
+    // `per_app` is not preload_per_app, reads now, blocking.
+    void load_recent_async(std::size_t per_app, Loaded done) override;
+    std::vector<std::string> stored_apps() const override;
     void query(Query q, QueryDone done) override;
     bool healthy() const override;
     std::string health_message() const override;
@@ -58,8 +64,10 @@ public:
     bool full_text() const noexcept { return full_text_; }
 
 private:
-    using Histories = std::vector<std::pair<std::string, std::vector<core::EntryPtr>>>;
-
+    // The loading thread (preload_in_background), with what it read: hands it to
+    // load_recent_async's caller if that waits already, else keeps it for the call.
+    void finish_preload(Histories read, std::error_code ec);
+    void hand_over_preload(Loaded done);
     // Worker thread: the backlog's start and end, to on_event.
     void report_backlog();
 
@@ -71,9 +79,15 @@ private:
     std::unique_ptr<QueryReaders> readers_;
     std::unique_ptr<StoreWorker> worker_;
 
-    // The constructor, then the worker thread: what it read for preload_per_app, good until
-    // the writer's first write.
+    std::vector<std::string> app_names_;  // stored_apps()
+    // What was read for preload_per_app (in the constructor or on loader_), under load_mu_;
+    // for load_recent, good until the writer's first write.
+    std::thread loader_;
+    std::mutex load_mu_;
     std::optional<Histories> preloaded_;
+    std::error_code preload_error_;
+    bool preload_finished_ = false;
+    Loaded load_waiter_;             // load_recent_async's callback, while loader_ reads
     bool backlog_reported_ = false;  // worker thread
 
     // The caller's side.

@@ -80,9 +80,20 @@ public:
     virtual void append(std::vector<core::EntryPtr> entries, Done done) = 0;
     // Forgets every entry of `app_id` that was appended before this call.
     virtual void clear(const std::string& app_id, Done done) = 0;
+    using Histories = std::vector<std::pair<std::string, std::vector<core::EntryPtr>>>;
+    using Loaded = std::function<void(std::error_code, Histories)>;
+
     // At start: the newest `per_app` entries of every app, oldest first. Blocking.
-    virtual std::vector<std::pair<std::string, std::vector<core::EntryPtr>>> load_recent(
-        std::size_t per_app) = 0;
+    virtual Histories load_recent(std::size_t per_app) = 0;
+    // At start, instead of load_recent: the same histories, handed to `done` once, from a
+    // thread of the store, while the caller goes on. They may or may not hold what is appended
+    // to an app after this call, so a caller must not append to an app (nor clear it) before
+    // it holds that app's history, from here or from a query(). On a failure `done` gets the
+    // error and what was read. Not blocking (close() waits for the read).
+    virtual void load_recent_async(std::size_t per_app, Loaded done) = 0;
+    // The apps whose entries load_recent and load_recent_async give, as of the start: some
+    // may hold none.
+    virtual std::vector<std::string> stored_apps() const = 0;
     // Searches everything kept; sees every entry appended before the call. `done` runs on a
     // thread of the store. A store that keeps nothing fails with std::errc::not_supported; a
     // query that runs out of its time budget with std::errc::timed_out; a `search` of 1 or 2

@@ -448,16 +448,16 @@ void delete_logs(ServerContext& ctx, const HttpRequest& req, Router::Respond res
         return respond(
             json_error(req, http::status::forbidden, "no_access", too_many_apps_message(ctx)));
     AppChannel& app = *opened;
-    auto count = std::make_shared<std::size_t>(0);
-    *count = ctx.hub.clear(
+    ctx.hub.clear(
         app, caller.user_id,
-        [&req, count, app_id = caller.app_id, respond = std::move(respond)](std::error_code ec) {
+        [&req, app_id = caller.app_id, respond = std::move(respond)](std::error_code ec,
+                                                                     std::size_t count) {
             if (ec) {
                 return respond(json_error(req, http::status::service_unavailable, "storage_error",
                                           "clear failed: " + ec.message()));
             }
-            respond(json_ok(req,
-                            json::serialize(json::object{{"appId", app_id}, {"cleared", *count}})));
+            respond(
+                json_ok(req, json::serialize(json::object{{"appId", app_id}, {"cleared", count}})));
         });
 }
 

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <future>
@@ -242,6 +243,50 @@ TEST_F(SqliteStoreTest, PreloadedHistoriesAreWhatLoadRecentReadsUntilAWrite) {
         auto loaded = by_app(store->load_recent(3));
         ASSERT_EQ(loaded["a"].size(), 3u);
         EXPECT_EQ(loaded["a"].back(), newer[0]->id());
+        store->close();
+    }
+}
+
+TEST_F(SqliteStoreTest, HistoriesReadInTheBackgroundAreHandedOverOnce) {
+    {
+        auto store = open();
+        ASSERT_FALSE(append(*store, entries("a", 10)));
+        ASSERT_FALSE(append(*store, entries("b", 2)));
+        store->close();
+    }
+    std::map<std::string, std::vector<std::string>> expected;
+    {
+        auto store = open();
+        expected = by_app(store->load_recent(3));
+        store->close();
+    }
+    SqliteOptions options;
+    options.preload_per_app = 3;
+    options.preload_in_background = true;
+    auto load = [](SqliteStore& store, std::size_t per_app) {
+        std::promise<std::pair<std::error_code, Store::Histories>> got;
+        store.load_recent_async(per_app, [&](std::error_code ec, Store::Histories h) {
+            got.set_value({ec, std::move(h)});
+        });
+        return got.get_future().get();
+    };
+    {
+        auto store = open(options);
+        auto apps = store->stored_apps();
+        std::sort(apps.begin(), apps.end());
+        EXPECT_EQ(apps, (std::vector<std::string>{"a", "b"}));
+        auto [ec, read] = load(*store, 3);
+        EXPECT_FALSE(ec);
+        EXPECT_EQ(by_app(read), expected);
+        // Handed over already: read again, now.
+        auto [ec2, again] = load(*store, 3);
+        EXPECT_EQ(by_app(again), expected);
+        EXPECT_EQ(by_app(load(*store, 2).second)["a"].size(), 2u) << "another size: read now";
+        store->close();
+    }
+    {
+        // Closed before anyone asked: close() waits for the read.
+        auto store = open(options);
         store->close();
     }
 }

@@ -246,19 +246,25 @@ std::string scenario_section(const ScenarioOutcomes& r, const Config& cfg) {
                                          o.fill_seconds);
             });
         add("database size (smartlog.db + WAL)", [](const Outcome& o) { return mib(o.db_bytes); });
+        add("time from start to listening again",
+            [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); });
         add(
-            "time from start to listening again",
-            [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); }, "",
+            "time from start to the first whole history answer (the first app checked, asked "
+            "as soon as it listens)",
+            [](const Outcome& o) { return fmt::format("{:.3f} s", o.first_answer_seconds); }, "",
             "< 1 s",
-            a.ran ? fmt::format("{:.0f}% — {}", 100 * a.restart_seconds,
-                                verdict(a.restart_seconds < 1 && clean(a)))
+            a.ran ? fmt::format("{:.0f}% — {}", 100 * a.first_answer_seconds,
+                                verdict(a.first_answer_seconds < 1 && clean(a)))
                   : "");
-        add("of which restoring the histories (the server's own log)", [](const Outcome& o) {
-            return fmt::format("{} entries in {:.0f} ms", grouped(static_cast<double>(o.restored)),
-                               o.restore_ms);
-        });
-        add("server CPU seconds until listening (all threads)",
-            [](const Outcome& o) { return fmt::format("{:.2f} s", o.server_cpu); });
+        add("time from start to every history in memory (the server's own log)",
+            [](const Outcome& o) {
+                return fmt::format("{} entries in {:.0f} ms",
+                                   grouped(static_cast<double>(o.restored)), o.restore_ms);
+            });
+        add("server CPU seconds until listening / until every history is in and checked",
+            [](const Outcome& o) {
+                return fmt::format("{:.2f} s / {:.2f} s", o.server_cpu, o.loaded_cpu);
+            });
         add("server RSS when listening / peak (VmHWM)",
             [](const Outcome& o) { return mib(o.rss_after) + " / " + mib(o.server_hwm); });
         add("entries read back and checked",
@@ -437,9 +443,15 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
                    a->idle_ready == r.scenario.idle_connections));
         } else if (r.scenario.kind == Kind::restart) {
             s += fmt::format(
-                "| restart with 1,000 apps × 1,000 entries < 1 s | {} | – | {} |\n",
-                val(a, [](const Outcome& o) { return fmt::format("{:.3f} s", o.restart_seconds); }),
-                ok(a && a->restart_seconds < 1));
+                "| restart with 1,000 apps × 1,000 entries < 1 s (to the first whole history "
+                "answer; every history in memory: {}) | {} | – | {} |\n",
+                val(a,
+                    [](const Outcome& o) { return fmt::format("{:.3f} s", o.restore_ms / 1e3); }),
+                val(a,
+                    [](const Outcome& o) {
+                        return fmt::format("{:.3f} s", o.first_answer_seconds);
+                    }),
+                ok(a && a->first_answer_seconds < 1));
         } else if (r.scenario.cluster_nodes > 0) {
             // No goal: what a cluster costs against one node under the same load.
             const auto* c = r.find("cluster");
@@ -506,11 +518,12 @@ std::string render_summary(const ScenarioOutcomes& r) {
                              mib(o.server_hwm));
         } else if (r.scenario.kind == Kind::restart) {
             s += fmt::format(
-                "filled {} in {:.1f}s ({}), listening again after {:.3f}s, restored {} in {:.0f} "
-                "ms, "
-                "cpu {:.2f}s, rss {} hwm {}, checked {}",
-                o.filled, o.fill_seconds, mib(o.db_bytes), o.restart_seconds, o.restored,
-                o.restore_ms, o.server_cpu, mib(o.rss_after), mib(o.server_hwm), o.delivered);
+                "filled {} in {:.1f}s ({}), listening again after {:.3f}s, first answer after "
+                "{:.3f}s, restored {} in {:.0f} ms, cpu {:.2f}s / {:.2f}s, rss {} hwm {}, "
+                "checked {}",
+                o.filled, o.fill_seconds, mib(o.db_bytes), o.restart_seconds,
+                o.first_answer_seconds, o.restored, o.restore_ms, o.server_cpu, o.loaded_cpu,
+                mib(o.rss_after), mib(o.server_hwm), o.delivered);
         } else {
             s += fmt::format("{} answers, p50 {} p99 {}, cpu {:.2f}s; {}", o.history_answers,
                              ms(o.latency.percentile(0.5)), ms(o.latency.percentile(0.99)),

@@ -449,23 +449,29 @@ void run_restart(const Scenario& sc, const Config& cfg, Outcome& out) {
         out.server_cpu = s1.cpu_seconds;
         out.rss_after = s1.rss_bytes;
         out.server_hwm = s1.hwm_bytes;
-        // "... restored=N in M ms ..."
-        const auto line = second->child.wait_for_line("restored=", 5s);
+        // 3. Check what came back, at once: the histories may still be loading, and each
+        // answer must wait for its own app's.
+        net::io_context io(1);
+        net::co_spawn(
+            io,
+            smartlog_check_apps(
+                second->ep, rs, problems, out.delivered,
+                [&] { out.first_answer_seconds = static_cast<double>(now_ns() - t0) / 1e9; }),
+            [&problems](std::exception_ptr e) {
+                if (e) problems.add("restart check: " + describe_failure(e));
+            });
+        if (!run_io(io, 60s)) out.failure = "the history check did not finish within 60 s";
+        // "... restored=N in M ms ...": once every history is in memory.
+        const auto line = second->child.wait_for_line("restored=", 60s);
         out.restored = std::stoull(line);
         out.restore_ms = std::stod(line.substr(line.find(" in ") + 4));
+        out.loaded_cpu = second->child.stats().cpu_seconds;
         const auto expected =
             static_cast<std::uint64_t>(rs.apps) * static_cast<std::uint64_t>(rs.per_app);
         if (out.filled != expected || out.restored != expected) {
             problems.add(fmt::format("{} entries acknowledged and {} restored; {} expected",
                                      out.filled, out.restored, expected));
         }
-        // 3. Check what came back.
-        net::io_context io(1);
-        net::co_spawn(io, smartlog_check_apps(second->ep, rs, problems, out.delivered),
-                      [&problems](std::exception_ptr e) {
-                          if (e) problems.add("restart check: " + describe_failure(e));
-                      });
-        if (!run_io(io, 60s)) out.failure = "the history check did not finish within 60 s";
         const bool died = !second->child.running();
         out.server_exit = second->child.stop();
         if (died)
@@ -491,8 +497,8 @@ Outcome pick_median(const Scenario& sc, std::vector<Outcome> runs) {
     std::string name;
     auto key = [&](const Outcome& o) -> double {
         if (sc.kind == Kind::restart) {
-            name = "time to listen again, s";
-            return o.restart_seconds;
+            name = "time to the first whole history answer, s";
+            return o.first_answer_seconds;
         }
         if (sc.kind == Kind::idle) {
             name = "server RSS, MiB";

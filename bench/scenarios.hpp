@@ -93,12 +93,14 @@ struct Outcome {
     std::string history_probe;
 
     // restart
-    std::uint64_t filled = 0;    // entries acknowledged before the restart
-    double fill_seconds = 0;     // < 0: the data was stored by an earlier run
-    std::uint64_t db_bytes = 0;  // smartlog.db and its WAL after the first server stopped
-    double restart_seconds = 0;  // spawn → "listening" line (restore runs before listening)
-    std::uint64_t restored = 0;  // as the server logged it
-    double restore_ms = 0;       // the server's own timing of Hub::restore
+    std::uint64_t filled = 0;         // entries acknowledged before the restart
+    double fill_seconds = 0;          // < 0: the data was stored by an earlier run
+    std::uint64_t db_bytes = 0;       // smartlog.db and its WAL after the first server stopped
+    double restart_seconds = 0;       // spawn → "listening" line
+    double first_answer_seconds = 0;  // spawn → the first app's whole history answer
+    std::uint64_t restored = 0;       // as the server logged it
+    double restore_ms = 0;            // the server's own timing: start → every history in memory
+    double loaded_cpu = 0;            // server CPU once every history is in and the check is done
 
     // cluster: redis-server's part of server_cpu, and what Redis held after the run
     double redis_cpu = 0;

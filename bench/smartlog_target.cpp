@@ -537,7 +537,8 @@ net::awaitable<void> smartlog_fill_apps(Endpoint ep, RestartSettings settings, i
 }
 
 net::awaitable<void> smartlog_check_apps(Endpoint ep, RestartSettings settings, Problems& problems,
-                                         std::uint64_t& entries) {
+                                         std::uint64_t& entries,
+                                         std::function<void()> first_answer) {
     auto ex = co_await net::this_coro::executor;
     beast::flat_buffer buf;
     Ws ws(ex);
@@ -562,6 +563,7 @@ net::awaitable<void> smartlog_check_apps(Endpoint ep, RestartSettings settings, 
             co_await ws.async_read(buf, net::use_awaitable);
             if (is_history_answer(as_view(buf))) break;
         }
+        if (i == 0 && first_answer) first_answer();
         std::uint64_t expected = 0;
         bool in_order = true;
         const long n = scan_marks(as_view(buf), [&](const Mark& m) {

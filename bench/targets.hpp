@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -84,9 +85,11 @@ net::awaitable<void> smartlog_fill_apps(Endpoint ep, RestartSettings settings, i
                                         std::vector<BatchTemplate> batches, Problems& problems,
                                         std::atomic<std::uint64_t>& acked);
 // Asks for the history of settings.checked_apps apps spread over all of them and checks that
-// each holds its settings.per_app entries, oldest first, none missing. Counts the entries read.
+// each holds its settings.per_app entries, oldest first, none missing. Counts the entries read;
+// `first_answer` (may be empty) runs once the first app's whole answer is in.
 net::awaitable<void> smartlog_check_apps(Endpoint ep, RestartSettings settings, Problems& problems,
-                                         std::uint64_t& entries);
+                                         std::uint64_t& entries,
+                                         std::function<void()> first_answer = {});
 
 class Target {
 public:

@@ -375,8 +375,9 @@ void run_history(const Scenario& sc, Target& target, Server& server, Outcome& ou
 }
 
 // Fills a durable smartlogd, stops it, starts it again on the same data directory and times
-// how long it takes to listen again (it restores every app's history first), then checks a
-// spread of apps' histories.
+// how long it takes to listen again and to give the first whole history answer (asked as soon
+// as it listens, while the histories may still be loading), then checks a spread of apps'
+// histories and reads when every history was in from the server's log.
 void run_restart(const Scenario& sc, const Config& cfg, Outcome& out) {
     const auto& rs = sc.restart;
     // --restart-dir keeps the filled data for repeated restarts of different builds.
@@ -672,9 +673,11 @@ std::vector<Scenario> default_scenarios() {
             "smartlogd with durability=sync stores 1,000 entries in each of 1,000 apps (8 "
             "producer connections; every ack means committed), stops on SIGTERM, then starts "
             "again on the same data directory with durability=batch. The figure is the time "
-            "from starting the process to its \"listening\" line: it restores every app's "
-            "history before it listens. Then 25 apps' histories are read back and checked "
-            "(1,000 entries each, in order). No Redis reference: Redis has no per-app "
+            "from starting the process to the first whole history answer: the checker asks "
+            "for the first app's history as soon as the server listens, while the histories "
+            "still load (each request waits for its own app's). Then 25 apps' histories are "
+            "read back and checked (1,000 entries each, in order), and the server's log says "
+            "when every history was in memory. No Redis reference: Redis has no per-app "
             "history to restore.";
         v.push_back(s);
     }

@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
+#include "core/entry.hpp"
 #include "core/errc.hpp"
 #include "core/filter.hpp"
 
@@ -53,6 +55,25 @@ struct IncomingEntry {
     // '\\' or control character: encoding can copy it without looking (protocol/encode.hpp).
     bool message_is_plain = false;
 };
+// The entry the server keeps for `in`, with the id and owners the server gives it, and
+// `received_ms` as its timestamp when the producer gave none.
+inline core::EntryPtr make_entry(const IncomingEntry& in, std::string_view id,
+                                 std::int64_t received_ms, std::string_view app_id,
+                                 std::string_view user_id) {
+    return core::make_entry({
+        .id = id,
+        .timestamp = in.timestamp.value_or(received_ms),
+        .level = in.level,
+        .message = in.message,
+        .metadata = in.metadata,
+        .encrypted = in.encrypted,
+        .encryption = in.encryption,
+        .app_id = app_id,
+        .user_id = user_id,
+        .message_is_plain = in.message_is_plain,
+    });
+}
+
 struct EntryRejection {
     std::size_t index = 0;
     std::string message;

@@ -176,18 +176,8 @@ void Hub::ingest(AppChannel& app, const std::string& user_id,
     std::uint64_t errors = 0;
     for (auto& in : entries) {
         const core::IdGenerator::Text id = ids_.next_text(now_ms);
-        core::EntryPtr entry = core::make_entry({
-            .id = std::string_view(id.data(), id.size()),
-            .timestamp = in.timestamp.value_or(now_ms),
-            .level = in.level,
-            .message = in.message,
-            .metadata = in.metadata,
-            .encrypted = in.encrypted,
-            .encryption = in.encryption,
-            .app_id = app.id,
-            .user_id = user_id,
-            .message_is_plain = in.message_is_plain,
-        });
+        core::EntryPtr entry = protocol::make_entry(in, std::string_view(id.data(), id.size()),
+                                                    now_ms, app.id, user_id);
         if (core::is_error_level(entry->level())) ++errors;
         app.history.push(entry);
         stored.push_back(entry);
@@ -477,27 +467,6 @@ void Hub::fail_commit_waiters(const std::string& app_id, std::error_code ec) {
     for (auto& done : due) done(ec);
 }
 
-namespace {
-
-// An entry of the bus as the hub keeps it; the same fields as Hub::ingest makes.
-core::EntryPtr entry_from_bus(std::string_view id, const protocol::IncomingEntry& in,
-                              std::string_view app_id, std::string_view user_id) {
-    return core::make_entry({
-        .id = id,
-        .timestamp = in.timestamp.value_or(0),
-        .level = in.level,
-        .message = in.message,
-        .metadata = in.metadata,
-        .encrypted = in.encrypted,
-        .encryption = in.encryption,
-        .app_id = app_id,
-        .user_id = user_id,
-        .message_is_plain = in.message_is_plain,
-    });
-}
-
-}  // namespace
-
 void Hub::on_bus_entries(const std::string& app_id, cluster::BusEntries bus_entries, bool live) {
     AppChannel* found = find(app_id);
     if (!found) return;
@@ -507,8 +476,9 @@ void Hub::on_bus_entries(const std::string& app_id, cluster::BusEntries bus_entr
     stored.reserve(bus_entries.entries.size());
     std::uint64_t errors = 0;
     for (std::size_t i = 0; i < bus_entries.entries.size(); ++i) {
-        core::EntryPtr entry =
-            entry_from_bus(bus_entries.ids[i], bus_entries.entries[i], app.id, bus_entries.user_id);
+        // The bus's entries carry the timestamp their producer's node gave them.
+        core::EntryPtr entry = protocol::make_entry(bus_entries.entries[i], bus_entries.ids[i], 0,
+                                                    app.id, bus_entries.user_id);
         if (core::is_error_level(entry->level())) ++errors;
         app.history.push(entry);
         stored.push_back(entry);

@@ -57,16 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto* logs = std::get_if<protocol::LogsRequest>(&*request)) {
         for (auto& in : logs->accepted) {
             if (in.message.size() > limits.max_message_bytes) std::abort();
-            const core::EntryPtr e = core::make_entry({.id = "0190a5d0-0000-7000-8000-000000000001",
-                                                       .timestamp = in.timestamp.value_or(0),
-                                                       .level = in.level,
-                                                       .message = in.message,
-                                                       .metadata = in.metadata,
-                                                       .encrypted = in.encrypted,
-                                                       .encryption = in.encryption,
-                                                       .app_id = "app",
-                                                       .user_id = "user",
-                                                       .message_is_plain = in.message_is_plain});
+            const core::EntryPtr e =
+                protocol::make_entry(in, "0190a5d0-0000-7000-8000-000000000001", 0, "app", "user");
             boost::system::error_code ec;
             auto back = boost::json::parse(e->encoded(), ec);
             if (ec || back.at("message").as_string() != in.message) std::abort();

@@ -13,11 +13,13 @@
 #include "core/errc.hpp"
 #include "server/hub.hpp"
 #include "tests/unit/server/controlled_store.hpp"
+#include "tests/unit/server/incoming_entries.hpp"
 
 namespace smartlog::server {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::incoming;
 
 class FakeBus final : public cluster::Bus {
 public:
@@ -121,17 +123,6 @@ public:
 private:
     bool live_;
 };
-
-std::vector<protocol::IncomingEntry> incoming(std::initializer_list<const char*> messages) {
-    std::vector<protocol::IncomingEntry> out;
-    for (const char* m : messages) {
-        protocol::IncomingEntry e;
-        e.level = "info";
-        e.message = m;
-        out.push_back(std::move(e));
-    }
-    return out;
-}
 
 class HubClusterTest : public ::testing::Test {
 protected:

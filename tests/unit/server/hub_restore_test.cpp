@@ -10,11 +10,13 @@
 #include "core/id_generator.hpp"
 #include "server/hub.hpp"
 #include "tests/unit/server/controlled_store.hpp"
+#include "tests/unit/server/incoming_entries.hpp"
 
 namespace smartlog::server {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::incoming;
 
 class Viewer final : public Subscriber {
 public:
@@ -29,17 +31,6 @@ public:
     std::vector<std::string> messages;
     int notices = 0;
 };
-
-std::vector<protocol::IncomingEntry> incoming(std::initializer_list<const char*> messages) {
-    std::vector<protocol::IncomingEntry> out;
-    for (const char* m : messages) {
-        protocol::IncomingEntry e;
-        e.level = "info";
-        e.message = m;
-        out.push_back(std::move(e));
-    }
-    return out;
-}
 
 class HubRestoreTest : public ::testing::Test {
 protected:

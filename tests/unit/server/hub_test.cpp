@@ -11,11 +11,13 @@
 
 #include "core/level.hpp"
 #include "tests/unit/server/controlled_store.hpp"
+#include "tests/unit/server/incoming_entries.hpp"
 
 namespace smartlog::server {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::incoming;
 
 // Records what the hub offers it, as a session would be offered it.
 class RecordingSubscriber final : public Subscriber {
@@ -53,18 +55,6 @@ private:
     bool live_;
 };
 
-std::vector<protocol::IncomingEntry> entries(std::initializer_list<const char*> messages,
-                                             const char* level = "info") {
-    std::vector<protocol::IncomingEntry> out;
-    for (const char* m : messages) {
-        protocol::IncomingEntry e;
-        e.level = level;
-        e.message = m;
-        out.push_back(std::move(e));
-    }
-    return out;
-}
-
 class HubTest : public ::testing::Test {
 protected:
     HubTest() {
@@ -79,7 +69,7 @@ protected:
     // Ingests `messages` into `app` and returns whether `done` has run.
     bool ingest(AppChannel& app, std::initializer_list<const char*> messages) {
         bool acked = false;
-        hub().ingest(app, "producer", entries(messages),
+        hub().ingest(app, "producer", incoming(messages),
                      [&acked](std::error_code) { acked = true; });
         ioc.poll();
         return acked;
@@ -239,7 +229,7 @@ TEST_F(HubTest, SyncDurabilityAcknowledgesOnlyOnceTheStoreHasCommitted) {
     store.complete_next();
     ioc.poll();
     bool acked = false;
-    hub().ingest(app, "producer", entries({"second"}), [&](std::error_code) { acked = true; });
+    hub().ingest(app, "producer", incoming({"second"}), [&](std::error_code) { acked = true; });
     EXPECT_FALSE(acked);
     store.complete_next();
     ioc.poll();

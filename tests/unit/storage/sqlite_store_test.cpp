@@ -46,6 +46,8 @@ protected:
                                  .user_id = "u1"});
     }
 
+    std::map<std::string, std::vector<std::string>> store_two_apps_and_read(std::size_t per_app);
+
     std::vector<core::EntryPtr> entries(const std::string& app, int n,
                                         const std::string& prefix = "m") {
         std::vector<core::EntryPtr> out;
@@ -214,19 +216,23 @@ TEST_F(SqliteStoreTest, LoadRecentReadsTheSameByOneScanAsByTheIndex) {
     }
 }
 
+// Stores 10 entries in "a" and 2 in "b", then reads them back without a preload.
+std::map<std::string, std::vector<std::string>> SqliteStoreTest::store_two_apps_and_read(
+    std::size_t per_app) {
+    {
+        auto store = open();
+        EXPECT_FALSE(append(*store, entries("a", 10)));
+        EXPECT_FALSE(append(*store, entries("b", 2)));
+        store->close();
+    }
+    auto store = open();
+    auto read = by_app(store->load_recent(per_app));
+    store->close();
+    return read;
+}
+
 TEST_F(SqliteStoreTest, PreloadedHistoriesAreWhatLoadRecentReadsUntilAWrite) {
-    {
-        auto store = open();
-        ASSERT_FALSE(append(*store, entries("a", 10)));
-        ASSERT_FALSE(append(*store, entries("b", 2)));
-        store->close();
-    }
-    std::map<std::string, std::vector<std::string>> expected;
-    {
-        auto store = open();
-        expected = by_app(store->load_recent(3));
-        store->close();
-    }
+    const auto expected = store_two_apps_and_read(3);
     SqliteOptions options;
     options.preload_per_app = 3;
     {
@@ -248,18 +254,7 @@ TEST_F(SqliteStoreTest, PreloadedHistoriesAreWhatLoadRecentReadsUntilAWrite) {
 }
 
 TEST_F(SqliteStoreTest, HistoriesReadInTheBackgroundAreHandedOverOnce) {
-    {
-        auto store = open();
-        ASSERT_FALSE(append(*store, entries("a", 10)));
-        ASSERT_FALSE(append(*store, entries("b", 2)));
-        store->close();
-    }
-    std::map<std::string, std::vector<std::string>> expected;
-    {
-        auto store = open();
-        expected = by_app(store->load_recent(3));
-        store->close();
-    }
+    const auto expected = store_two_apps_and_read(3);
     SqliteOptions options;
     options.preload_per_app = 3;
     options.preload_in_background = true;

@@ -57,9 +57,9 @@ Hub::~Hub() {
     relay_->ioc = nullptr;
 }
 
-void Hub::post_from_store(std::function<void()> fn) {
-    std::lock_guard lock(relay_->mu);
-    if (relay_->ioc) net::post(*relay_->ioc, std::move(fn));
+void Hub::PostRelay::post(std::function<void()> fn) {
+    std::lock_guard lock(mu);
+    if (ioc) net::post(*ioc, std::move(fn));
 }
 
 AppChannel& Hub::channel(const std::string& app_id) {
@@ -134,7 +134,8 @@ void Hub::poll_ingest_ready() {
     ingest_poll_.async_wait([this](boost::system::error_code ec) {
         ingest_poll_armed_ = false;
         if (ec || ingest_waiters_.empty()) return;
-        if (ingest_throttled()) return poll_ingest_ready();
+        // Still behind: wait on. An app's own wait for its history is its caller's to judge.
+        if (store_.backlogged()) return poll_ingest_ready();
         throttled_total_ += clock_.steady_now() - throttled_since_;
         auto waiters = std::move(ingest_waiters_);
         ingest_waiters_.clear();
@@ -152,7 +153,7 @@ double Hub::throttled_seconds() const {
 void Hub::ingest(AppChannel& app, const std::string& user_id,
                  std::vector<protocol::IncomingEntry> entries,
                  std::function<void(std::error_code)> done) {
-    if (app.loading) {
+    if (app.loading && !entries.empty()) {
         // The restored entries come first (RingHistory::push wants growing ids).
         const std::size_t n = entries.size();
         waiting_entries_ += n;
@@ -590,10 +591,11 @@ void Hub::restore_in_background(std::size_t per_app,
         ++loading_apps_;
     }
     restored_.apps = loading_apps_;
-    store_.load_recent_async(per_app, [this](std::error_code ec, storage::Store::Histories read) {
-        auto shared = std::make_shared<storage::Store::Histories>(std::move(read));
-        post_from_store([this, ec, shared] { on_histories_loaded(ec, std::move(*shared)); });
-    });
+    store_.load_recent_async(
+        per_app, [this, relay = relay_](std::error_code ec, storage::Store::Histories read) {
+            auto shared = std::make_shared<storage::Store::Histories>(std::move(read));
+            relay->post([this, ec, shared] { on_histories_loaded(ec, std::move(*shared)); });
+        });
 }
 
 void Hub::when_loaded(AppChannel& app, std::function<void()> use) {
@@ -619,30 +621,31 @@ void Hub::start_early_loads() {
         storage::Query q;
         q.app_id = app_id;
         q.limit = std::max<std::size_t>(restore_per_app_, 1);
-        store_.query(std::move(q), [this, app_id](std::error_code ec, storage::QueryResult r) {
-            auto shared = std::make_shared<storage::QueryResult>(std::move(r));
-            post_from_store([this, app_id, ec, shared] {
-                --early_loads_running_;
-                AppChannel* app = find(app_id);
-                if (app && app->loading) {
-                    if (!ec) {
-                        ++restored_.read_first;
-                        std::reverse(shared->entries.begin(), shared->entries.end());
-                        finish_load(*app, std::move(shared->entries));
-                    } else if (histories_read_) {
-                        // Nothing else will bring it: serve with an empty history rather than
-                        // hold its producers and viewers for good.
-                        spdlog::error("restoring the history of app {} failed: {}", app_id,
-                                      ec.message());
-                        finish_load(*app, {});
-                    } else {
-                        // The store's read of every history brings it.
-                        app->load_asked = false;
-                    }
-                }
-                start_early_loads();
-            });
-        });
+        store_.query(std::move(q),
+                     [this, app_id, relay = relay_](std::error_code ec, storage::QueryResult r) {
+                         auto shared = std::make_shared<storage::QueryResult>(std::move(r));
+                         relay->post([this, app_id, ec, shared] {
+                             --early_loads_running_;
+                             AppChannel* app = find(app_id);
+                             if (app && app->loading) {
+                                 if (!ec) {
+                                     ++restored_.read_first;
+                                     std::reverse(shared->entries.begin(), shared->entries.end());
+                                     finish_load(*app, std::move(shared->entries));
+                                 } else if (histories_read_) {
+                                     // Nothing else will bring it: serve with an empty history
+                                     // rather than hold its producers and viewers for good.
+                                     spdlog::error("restoring the history of app {} failed: {}",
+                                                   app_id, ec.message());
+                                     finish_load(*app, {});
+                                 } else {
+                                     // The store's read of every history brings it.
+                                     app->load_asked = false;
+                                 }
+                             }
+                             start_early_loads();
+                         });
+                     });
     }
 }
 
@@ -661,6 +664,10 @@ void Hub::finish_load(AppChannel& app, std::vector<core::EntryPtr> entries) {
     app.after_load.clear();
     --loading_apps_;
     for (auto& use : waiting) use();
+    report_restore_if_done();
+}
+
+void Hub::report_restore_if_done() {
     if (loading_apps_ == 0 && histories_read_ && restore_finished_) {
         std::exchange(restore_finished_, nullptr)(restored_);
     }
@@ -685,13 +692,12 @@ void Hub::on_histories_loaded(std::error_code ec, storage::Store::Histories hist
                 early_loads_.push_back(app->id);
             }
         }
-        return start_early_loads();
+        start_early_loads();
+    } else {
+        // The read holds every app that has entries: the rest have none.
+        for (AppChannel* app : left) finish_load(*app, {});
     }
-    // The read holds every app that has entries: the rest have none.
-    for (AppChannel* app : left) finish_load(*app, {});
-    if (loading_apps_ == 0 && restore_finished_) {
-        std::exchange(restore_finished_, nullptr)(restored_);
-    }
+    report_restore_if_done();
 }
 
 std::string_view Hub::restored_newest_id(const std::string& app_id) const {

@@ -98,15 +98,18 @@ public:
     void join(AppChannel& app, Subscriber& member);
     void leave(AppChannel& app, Subscriber& member);
 
-    // True while storage is behind, or while the ingests waiting for their app's history
-    // (restore_in_background) hold as many entries as the store's queue may: callers must not
-    // ingest now (docs/security.md, "Backpressure"): WebSocket sessions hold the message and
-    // stop reading, HTTP answers 429.
-    bool ingest_throttled() const {
-        return store_.backlogged() || waiting_entries_ >= settings_.storage_queue_entries;
+    // True while storage is behind; for an app whose history is still loading
+    // (restore_in_background), also while the ingests waiting for their apps' histories hold
+    // as many entries as the store's queue may (an app already loaded is not held for them).
+    // Callers must not ingest into `app` now (docs/security.md, "Backpressure"): WebSocket
+    // sessions hold the message and stop reading, HTTP answers 429.
+    bool ingest_throttled(const AppChannel& app) const {
+        return store_.backlogged() ||
+               (app.loading && waiting_entries_ >= settings_.storage_queue_entries);
     }
-    // Runs `resume` on the net thread once storage has caught up (ingest_throttled() is false).
-    // The time during which someone waits is counted in throttled_seconds().
+    // Runs `resume` on the net thread once storage has caught up (and at least every few
+    // milliseconds while an app is loading): `resume` asks ingest_throttled() again. The time
+    // during which someone waits is counted in throttled_seconds().
     void when_ingest_ready(std::function<void()> resume);
     double throttled_seconds() const;
     // HTTP ingest requests answered 429 because storage was behind.
@@ -216,8 +219,8 @@ private:
     // what waited for it.
     void finish_load(AppChannel& app, std::vector<core::EntryPtr> entries);
     void on_histories_loaded(std::error_code ec, storage::Store::Histories histories);
-    // Runs `fn` on the net thread, from any thread, unless the hub is gone by then.
-    void post_from_store(std::function<void()> fn);
+    // If every history is in, says so (restore_finished_), once.
+    void report_restore_if_done();
     // What runs when Redis answers an append: `done`, and with `sync` once this node has
     // committed the entries too.
     cluster::Bus::Appended after_append(AppChannel& app, std::function<void(std::error_code)> done);
@@ -257,10 +260,13 @@ private:
     RestoreSummary restored_;
     std::uint64_t waiting_entries_ = 0;
     std::function<void(const RestoreSummary&)> restore_finished_;
-    // Store threads post through this; the destructor cuts it.
+    // The store's threads post through this, held by their callbacks, not through the hub,
+    // which may be gone by the time they run: the destructor cuts it.
     struct PostRelay {
         std::mutex mu;
         net::io_context* ioc = nullptr;
+        // Runs `fn` on the net thread unless the hub is gone.
+        void post(std::function<void()> fn);
     };
     std::shared_ptr<PostRelay> relay_;
     std::vector<Subscriber*> members_scratch_;  // fan_out()'s snapshot of an app's members

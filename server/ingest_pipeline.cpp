@@ -16,8 +16,6 @@ std::int64_t IngestOutcome::retry_after_seconds() const noexcept {
     return std::max<std::int64_t>(1, (retry_after.count() + 999) / 1000);
 }
 
-bool ingest_backlogged(ServerContext& ctx) { return ctx.hub.ingest_throttled(); }
-
 void ingest_entries(ServerContext& ctx, const IngestSource& source, protocol::LogsRequest logs,
                     std::function<void(IngestOutcome)> done) {
     IngestCounters& counters = ctx.stats.ingest.at(source.protocol, source.format);
@@ -37,7 +35,7 @@ void ingest_entries(ServerContext& ctx, const IngestSource& source, protocol::Lo
     AppChannel* opened = ctx.hub.open_channel(source.app_id, app_cap(ctx));
     if (!opened) return refuse(IngestOutcome::Status::no_access, {}, too_many_apps_message(ctx));
     AppChannel& app = *opened;
-    if (!logs.accepted.empty() && ingest_backlogged(ctx)) {
+    if (!logs.accepted.empty() && ctx.hub.ingest_throttled(app)) {
         ++ctx.hub.throttled_requests;
         return refuse(IngestOutcome::Status::backlogged, kBacklogRetry,
                       "storage is behind; retry shortly");

@@ -51,10 +51,6 @@ struct IngestOutcome {
     std::int64_t retry_after_seconds() const noexcept;
 };
 
-// True while storage is too far behind to take more entries: every ingest path asks this one
-// function, so the rule lives in one place.
-bool ingest_backlogged(ServerContext& ctx);
-
 // Admits `logs` (already decoded and validated entry by entry) for `source` and stores the
 // accepted entries. `done` runs exactly once on the net thread, possibly before this returns.
 // Counts the batch in ctx.stats.ingest and the app's counters.

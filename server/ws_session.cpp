@@ -414,9 +414,10 @@ void WsSession::continue_history() {
 }
 
 void WsSession::on_logs(protocol::LogsRequest& req, const std::string& ref) {
-    if (ctx_.hub.ingest_throttled()) {
-        // Storage is behind: hold this message and read nothing more from this producer until
-        // it has caught up. Nothing is refused and nothing acknowledged is lost.
+    if (ctx_.hub.ingest_throttled(*app_)) {
+        // Storage is behind (or this app's history is loading behind many waiting entries):
+        // hold this message and read nothing more from this producer until it has caught up.
+        // Nothing is refused and nothing acknowledged is lost.
         held_logs_.emplace(std::move(req), ref);
         ctx_.hub.when_ingest_ready([weak = weak_from_this()] {
             if (auto self = weak.lock()) self->resume_held_logs();

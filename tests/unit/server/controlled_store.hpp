@@ -45,12 +45,12 @@ public:
     void close() override {}
 
     // Hands what `recent` holds to load_recent_async's caller, as the store's thread would;
-    // with an error, nothing (`recent` stays, for queries).
-    void finish_load(std::error_code ec = {}) {
+    // with an error, only `partial`, what it read before failing (`recent` stays, for queries).
+    void finish_load(std::error_code ec = {}, Histories partial = {}) {
         ASSERT_TRUE(loaded);
         auto done = std::move(loaded);
         loaded = nullptr;
-        done(ec, ec ? Histories{} : std::move(recent));
+        done(ec, ec ? std::move(partial) : std::move(recent));
     }
     // Answers the oldest query held with `result` (newest first).
     void answer_next_query(storage::QueryResult result, std::error_code ec = {}) {

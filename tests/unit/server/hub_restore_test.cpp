@@ -200,15 +200,29 @@ TEST_F(HubRestoreTest, AtMostTwoAppsAreReadAtOnceAndTheRestWaitTheirTurn) {
 TEST_F(HubRestoreTest, IngestsWaitingForTheirAppAreBoundedLikeTheStoresQueue) {
     settings.storage_queue_entries = 3;
     keep("shop", {"s1"});
+    keep("blog", {"b1"});
     start();
+    AppChannel& shop = *hub.find("shop");
     ingest("shop", {"1", "2"});
-    EXPECT_FALSE(hub.ingest_throttled());
+    EXPECT_FALSE(hub.ingest_throttled(shop));
     ingest("shop", {"3"});
-    EXPECT_TRUE(hub.ingest_throttled()) << "callers hold further messages";
+    EXPECT_TRUE(hub.ingest_throttled(shop)) << "callers hold further messages";
+    EXPECT_TRUE(hub.ingest_throttled(*hub.find("blog"))) << "another app still loading too";
+    EXPECT_FALSE(hub.ingest_throttled(hub.channel("new-app"))) << "an app not loading is not held";
     store.answer_next_query(answer_for("shop"));
     poll();
-    EXPECT_FALSE(hub.ingest_throttled());
+    EXPECT_FALSE(hub.ingest_throttled(shop));
+    EXPECT_FALSE(hub.ingest_throttled(*hub.find("blog")));
     EXPECT_EQ(history("shop"), (Strings{"s1", "1", "2", "3"}));
+}
+
+TEST_F(HubRestoreTest, AMessageWithoutEntriesIsAnsweredAtOnceNotQueued) {
+    keep("shop", {"s1"});
+    start();
+    bool acked = false;
+    hub.ingest(*hub.find("shop"), "producer", {}, [&](std::error_code) { acked = true; });
+    EXPECT_TRUE(acked) << "nothing to order after the restored entries";
+    EXPECT_TRUE(hub.find("shop")->after_load.empty());
 }
 
 TEST_F(HubRestoreTest, AnAppStillLoadingIsNeverReleasedAsIdle) {
@@ -230,19 +244,37 @@ TEST_F(HubRestoreTest, AFailedQueryLeavesTheAppToTheStoresRead) {
     EXPECT_EQ(history("shop"), (Strings{"s1", "new"}));
 }
 
-TEST_F(HubRestoreTest, AFailedReadOfEveryHistoryFallsBackToOneQueryPerApp) {
+TEST_F(HubRestoreTest, AFailedReadOfEveryHistoryKeepsWhatItReadAndQueriesTheRest) {
     keep("a", {"a1"});
     keep("b", {"b1"});
+    keep("c", {"c1"});
     start();
-    store.finish_load(std::make_error_code(std::errc::io_error));
-    poll();
-    ASSERT_EQ(store.queries.size(), 2u);
-    store.answer_next_query(answer_for(store.queries.front().first.app_id));
-    store.answer_next_query(answer_for(store.queries.front().first.app_id));
+    storage::Store::Histories partial;
+    partial.emplace_back("a", store.recent[0].second);
+    store.finish_load(std::make_error_code(std::errc::io_error), std::move(partial));
     poll();
     EXPECT_EQ(history("a"), (Strings{"a1"}));
+    ASSERT_EQ(store.queries.size(), 2u) << "b and c, one query each";
+    store.answer_next_query(answer_for(store.queries.front().first.app_id));
+    store.answer_next_query(answer_for(store.queries.front().first.app_id));
+    poll();
     EXPECT_EQ(history("b"), (Strings{"b1"}));
+    EXPECT_EQ(history("c"), (Strings{"c1"}));
     EXPECT_EQ(finished, 1);
+    EXPECT_EQ(finished_entries, 3u);
+}
+
+TEST_F(HubRestoreTest, TheRestoreIsReportedWhenTheReadFailsAfterEveryAppWasReadFirst) {
+    keep("shop", {"s1"});
+    start();
+    ingest("shop", {"new"});
+    store.answer_next_query(answer_for("shop"));
+    poll();
+    EXPECT_EQ(finished, 0) << "the store's read is not in yet";
+    store.finish_load(std::make_error_code(std::errc::io_error));
+    poll();
+    EXPECT_EQ(finished, 1);
+    EXPECT_EQ(read_first, 1u);
 }
 
 TEST_F(HubRestoreTest, WhenNothingElseCanBringAnAppItIsServedEmptyRatherThanHeldForGood) {

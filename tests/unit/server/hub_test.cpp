@@ -245,7 +245,7 @@ TEST_F(HubTest, BatchDurabilityAcknowledgesAtOnceAndStillHandsEveryEntryToTheSto
 
 TEST_F(HubTest, ThrottledTimeIsCountedOnTheClockUntilStorageCatchesUp) {
     store.backlog = true;
-    EXPECT_TRUE(hub().ingest_throttled());
+    EXPECT_TRUE(hub().ingest_throttled(hub().channel("shop")));
     bool resumed = false;
     hub().when_ingest_ready([&] { resumed = true; });
     clock.advance(3000);

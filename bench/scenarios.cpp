@@ -622,18 +622,15 @@ std::vector<Scenario> default_scenarios() {
             "LRANGE 0 -1.";
         v.push_back(s);
     }
+    // The cluster scenarios run the single node's load: the single node is their reference.
+    auto same_load_as = [&v](const char* id) {
+        return *std::find_if(v.begin(), v.end(), [id](const Scenario& sc) { return sc.id == id; });
+    };
     {
-        Scenario s;
+        Scenario s = same_load_as("ingest");
         s.id = "cluster-ingest";
         s.title = "Cluster: ingest through 3 nodes on one Redis";
         s.cluster_nodes = 3;
-        s.flow.producers = 4;
-        s.flow.viewers = 0;
-        s.flow.batch = 100;
-        s.flow.window = 8;
-        s.flow.max_batches = 200000;
-        s.seconds = 5;
-        s.smartlog_flags = {"--max-outbound-bytes", "64MiB"};
         s.note =
             "The ingest load (4 producers, batches of 100, full speed, no viewer) spread over "
             "3 smartlogd nodes in cluster mode on one redis-server (docs/cluster.md): every "
@@ -644,18 +641,10 @@ std::vector<Scenario> default_scenarios() {
         v.push_back(s);
     }
     {
-        Scenario s;
+        Scenario s = same_load_as("fanout");
         s.id = "cluster-fanout";
         s.title = "Cluster: fan-out to 10 viewers over 3 nodes";
         s.cluster_nodes = 3;
-        s.flow.producers = 2;
-        s.flow.viewers = 10;
-        s.flow.batch = 100;
-        s.flow.window = 8;
-        s.flow.lag_limit = 16384;
-        s.flow.max_batches = 200000;
-        s.seconds = 5;
-        s.smartlog_flags = {"--max-outbound-bytes", "64MiB"};
         s.note =
             "The fan-out load (2 producers, 10 viewers of one app, full speed) with the "
             "producers on nodes 1 and 2 and the viewers dealt over the 3 nodes (4, 3, 3); every "

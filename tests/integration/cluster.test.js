@@ -6,7 +6,7 @@
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer } = require('../support/server');
-const { clientPool } = require('../support/cluster');
+const { clientPool, readyz, waitReady, stopAll } = require('../support/cluster');
 const { startRedis, redisInstalled, redisCommand } = require('../support/redis');
 const { as, sendLogs, history, waitFor, TEST_TOML } = require('../support/client');
 
@@ -14,11 +14,6 @@ const skip = redisInstalled() ? false : 'redis-server is not installed';
 const PASSWORD = 'cluster-test-password';
 
 const ids = (entries) => entries.map((e) => e.id);
-
-async function readyz(node) {
-  const res = await fetch(`${node.url}readyz`);
-  return { status: res.status, body: await res.json() };
-}
 
 async function postLogs(node, logs, { user = 'alice', app = 'app1' } = {}) {
   const res = await fetch(`${node.url}api/v1/logs`, {
@@ -34,18 +29,7 @@ async function postLogs(node, logs, { user = 'alice', app = 'app1' } = {}) {
 
 // Every node answers /readyz 200: connected to Redis and serving.
 async function allReady(nodes) {
-  for (const node of nodes) {
-    await waitFor(async () => (await readyz(node)).status === 200, { timeoutMs: 10000, what: 'readyz' });
-  }
-}
-
-// Closes the clients, then stops every node; each must exit cleanly.
-async function stopAll(nodes, clients) {
-  for (const c of clients) c.close();
-  for (const node of nodes) {
-    const { code } = await node.stop();
-    assert.equal(code, 0, `smartlogd exit code\n${node.output()}`);
-  }
+  for (const node of nodes) await waitReady(node, 200, 10000);
 }
 
 // Nothing more is on its way to `client`: what it was sent so far is all it gets.

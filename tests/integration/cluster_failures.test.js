@@ -11,7 +11,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { startServer } = require('../support/server');
-const { clientPool } = require('../support/cluster');
+const { clientPool, readyz, waitReady, stopAll } = require('../support/cluster');
 const { startRedis, redisInstalled, redisCommand } = require('../support/redis');
 const { as, history, waitFor, TEST_TOML } = require('../support/client');
 
@@ -21,23 +21,6 @@ const PASSWORD = 'cluster-failures-password';
 const ids = (entries) => entries.map((e) => e.id);
 // The last 8 hex digits of a cluster id: the tag of (app, epoch) (core/cluster_id.hpp).
 const epochTag = (id) => id.slice(-8);
-
-async function readyz(node) {
-  const res = await fetch(`${node.url}readyz`);
-  await res.arrayBuffer();
-  return res.status;
-}
-
-async function waitReady(node, status, timeoutMs = 15000) {
-  try {
-    await waitFor(async () => (await readyz(node)) === status,
-      { timeoutMs, what: `readyz ${status} on ${node.url}` });
-  } catch (e) {
-    const res = await fetch(`${node.url}readyz`);
-    e.message += `\nreadyz: ${await res.text()}\nnode output:\n${node.output().slice(-3000)}`;
-    throw e;
-  }
-}
 
 // The live entries a client received so far (history answers left out), in order.
 const liveEntries = (client, from = 0) => client.received.slice(from)
@@ -74,17 +57,6 @@ async function sendUntilAcked(producer, logs, { timeoutMs = 20000 } = {}) {
 const batchOf = (prefix, n, size = 0) => Array.from({ length: n }, (_, i) => ({
   message: `${prefix}-${i}${size ? ` ${'x'.repeat(size)}` : ''}`,
 }));
-
-// Every client closed, then every node that is still running stopped; each must exit cleanly.
-async function stopAll(nodes, clients) {
-  for (const c of clients) c.close();
-  for (const node of nodes) {
-    if (node.proc.exitCode !== null || node.proc.signalCode !== null) continue;
-    node.proc.kill('SIGCONT');  // a test that failed while it was stopped
-    const { code } = await node.stop();
-    assert.equal(code, 0, `smartlogd exit code\n${node.output()}`);
-  }
-}
 
 // The names of the clients connected to Redis (CLIENT LIST).
 async function redisClients(redis) {
@@ -571,8 +543,8 @@ describe('cluster failures: a node cut off from Redis for three seconds', { skip
     proxy.cut();
     cutAt = Date.now();
     const during = (async () => { for (let i = 5; i < 10; i++) await sendB(`b-${i}`); })();
-    await waitFor(async () => (await readyz(B)) === 503, { timeoutMs: 2900, what: 'B unavailable during the cut' });
-    assert.equal(await readyz(A), 200, 'A is not cut off');
+    await waitFor(async () => (await readyz(B)).status === 503, { timeoutMs: 2900, what: 'B unavailable during the cut' });
+    assert.equal((await readyz(A)).status, 200, 'A is not cut off');
     await new Promise((r) => setTimeout(r, Math.max(0, 3000 - (Date.now() - cutAt))));  // the cut lasts 3 s
     proxy.repair();
     await waitReady(B, 200);

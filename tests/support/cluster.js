@@ -11,6 +11,30 @@ async function readyz(node) {
   return { status: res.status, body: await res.json() };
 }
 
+// Resolves once `node` answers /readyz with `status`; on a timeout the error carries the last
+// answer and the node's output.
+async function waitReady(node, status = 200, timeoutMs = 15000) {
+  try {
+    await waitFor(async () => (await readyz(node)).status === status,
+      { timeoutMs, what: `readyz ${status} on ${node.url}` });
+  } catch (e) {
+    const res = await fetch(`${node.url}readyz`);
+    e.message += `\nreadyz: ${await res.text()}\nnode output:\n${node.output().slice(-3000)}`;
+    throw e;
+  }
+}
+
+// Closes `clients`, then stops every node still running; each must exit cleanly.
+async function stopAll(nodes, clients = []) {
+  for (const c of clients) c.close();
+  for (const node of nodes) {
+    if (node.proc.exitCode !== null || node.proc.signalCode !== null) continue;
+    node.proc.kill('SIGCONT');  // a test that failed while it was stopped
+    const { code } = await node.stop();
+    assert.equal(code, 0, `smartlogd exit code\n${node.output()}`);
+  }
+}
+
 // Resolves to {redis, nodes, stop(clients)} once every node answers /readyz 200. `args` are
 // given to every node after --cluster-redis and --node-id (A, B, C, ...).
 async function startCluster({ count = 3, toml, args = [], password } = {}) {
@@ -23,9 +47,7 @@ async function startCluster({ count = 3, toml, args = [], password } = {}) {
         args: ['--cluster-redis', redis.url, '--node-id', String.fromCharCode(65 + i), ...args],
       }));
     }
-    for (const node of nodes) {
-      await waitFor(async () => (await readyz(node)).status === 200, { timeoutMs: 10000, what: 'readyz' });
-    }
+    for (const node of nodes) await waitReady(node);
   } catch (e) {
     for (const node of nodes) await node.stop('SIGKILL');
     await redis.stop();
@@ -36,12 +58,7 @@ async function startCluster({ count = 3, toml, args = [], password } = {}) {
     nodes,
     // Closes `clients`, stops every node still running (each must exit 0), then Redis.
     async stop(clients = []) {
-      for (const c of clients) c.close();
-      for (const node of nodes) {
-        if (node.killed) continue;
-        const { code } = await node.stop();
-        assert.equal(code, 0, `smartlogd exit code\n${node.output()}`);
-      }
+      await stopAll(nodes, clients);
       await redis.stop();
     },
   };
@@ -60,4 +77,4 @@ function clientPool() {
   };
 }
 
-module.exports = { startCluster, readyz, clientPool };
+module.exports = { startCluster, readyz, waitReady, stopAll, clientPool };

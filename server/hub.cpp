@@ -561,18 +561,8 @@ void Hub::on_bus_ready(const std::string&) { run_history_waiters(/*expire=*/fals
 std::size_t Hub::restore(std::size_t per_app) {
     std::size_t count = 0;
     for (auto& [app_id, entries] : store_.load_recent(per_app)) {
-        if (bus_) {
-            // The bus, opened with the channel, asks Redis only for what came after these.
-            if (!entries.empty()) restored_newest_[app_id] = std::string(entries.back()->id());
-        } else {
-            // Ids grow within a history (RingHistory::push requires it), so the newest id of
-            // each app is the one the generator must stay above; an id that is not a UUIDv7 is
-            // skipped by observe(), so then look further back.
-            for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-                ids_.observe((*it)->id());
-                if (core::IdGenerator::timestamp_of((*it)->id()) >= 0) break;
-            }
-        }
+        // The bus, opened with the channel, asks Redis only for what came after these.
+        if (!entries.empty()) restored_newest_[app_id] = std::string(entries.back()->id());
         AppChannel& app = channel(app_id);
         count += entries.size();
         app.history.push_all(std::move(entries));
@@ -651,7 +641,9 @@ void Hub::start_early_loads() {
 
 void Hub::finish_load(AppChannel& app, std::vector<core::EntryPtr> entries) {
     if (!app.loading) return;
-    // As restore(): the generator stays above the newest UUIDv7 of the app.
+    // Ids grow within a history (RingHistory::push requires it), so the newest id of the app is
+    // the one the generator must stay above; an id that is not a UUIDv7 is skipped by
+    // observe(), so then look further back.
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
         ids_.observe((*it)->id());
         if (core::IdGenerator::timestamp_of((*it)->id()) >= 0) break;

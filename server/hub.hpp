@@ -181,10 +181,10 @@ public:
     void when_history_ready(AppChannel& app, std::optional<std::string> after_id,
                             std::function<void()> resume);
 
-    // Loads what the store kept, oldest first, into the histories. Start-up only. In cluster
-    // mode the bus then brings each app what this node missed while it was down.
+    // Cluster mode: loads what the store kept, oldest first, into the histories; the bus then
+    // brings each app what this node missed while it was down. Start-up only, after set_bus().
     std::size_t restore(std::size_t per_app);
-    // The same while the server serves (a single node; docs/performance.md, "Restart"): makes
+    // A single node: the same while the server serves (docs/performance.md, "Restart"): makes
     // a channel for every app the store holds, its history loading, asks the store for them
     // (Store::load_recent_async) and returns. Until an app's history is in, what needs it
     // waits for that app alone: ingest, clear and history answers (history_ready() is false);

@@ -235,6 +235,9 @@ private:
                        std::size_t count, Subscriber* requester,
                        std::function<void(std::error_code)> done);
 
+    // Into the app's live batch, which leaves first if `entry` does not fit and then if full.
+    void batch_live(AppChannel& app, core::EntryPtr entry,
+                    std::chrono::steady_clock::time_point now);
     void arm_flush_timer(AppChannel& app);
     void poll_ingest_ready();
     // Frees the channel of `app_id` if it is idle then; posted, so that no caller still holds it.

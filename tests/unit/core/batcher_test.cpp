@@ -60,5 +60,31 @@ TEST(Batcher, ARecycledVectorCarriesTheNextBatchAndReleasesItsEntries) {
     EXPECT_EQ(next.data(), storage);  // the same allocation, not a new one
 }
 
+TEST(Batcher, AnEntryThatWouldPassTheByteBoundDoesNotFit) {
+    const auto t = std::chrono::steady_clock::time_point{} + 1s;
+    const auto small = entry("a");
+    const std::size_t one = small->encoded().size() + 1;  // an entry and its separator
+    Batcher b(100, 20ms, 2 * one);
+    EXPECT_TRUE(b.fits(*small)) << "an empty batch takes anything";
+    EXPECT_FALSE(b.add(small, t));
+    EXPECT_TRUE(b.fits(*entry("b")));
+    EXPECT_FALSE(b.add(entry("b"), t)) << "the byte bound is not the entry count";
+    EXPECT_FALSE(b.fits(*entry("c")));
+    EXPECT_EQ(b.take().size(), 2u);
+    EXPECT_TRUE(b.fits(*entry("c"))) << "a new batch counts from zero";
+}
+
+TEST(Batcher, AnEntryLargerThanTheBoundIsABatchOfItsOwn) {
+    const auto t = std::chrono::steady_clock::time_point{} + 1s;
+    Batcher b(100, 20ms, 64);
+    const auto large = entry(std::string(200, 'x'));
+    EXPECT_FALSE(b.add(entry("a"), t));
+    EXPECT_FALSE(b.fits(*large)) << "the batch before it leaves first";
+    b.take();
+    EXPECT_TRUE(b.fits(*large));
+    b.add(large, t);
+    EXPECT_FALSE(b.fits(*entry("b"))) << "nothing joins a batch already past its bound";
+}
+
 }  // namespace
 }  // namespace smartlog::core

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/level.hpp"
+#include "protocol/encode.hpp"
 #include "tests/unit/server/controlled_store.hpp"
 #include "tests/unit/server/incoming_entries.hpp"
 
@@ -100,6 +101,39 @@ TEST_F(HubTest, AFullBatchLeavesAtOnceAsOneSharedFrame) {
     EXPECT_EQ(a.frames[0], b.frames[0]) << "one frame, serialised once, shared by every viewer";
     EXPECT_NE(a.frames[0]->find("\"three\""), std::string::npos);
     EXPECT_EQ(app.delivered, 6u);
+}
+
+TEST_F(HubTest, ALiveFrameStaysWithinOneWrite) {
+    // 256 entries of about 1 KiB would be a 256 KiB frame; each frame must fit in the 65,536
+    // bytes one write takes, with its 4-byte WebSocket header.
+    settings.batch_max_entries = 256;
+    AppChannel& app = hub().channel("shop");
+    RecordingSubscriber viewer;
+    hub().join(app, viewer);
+    std::vector<protocol::IncomingEntry> entries(300);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        entries[i].level = "info";
+        entries[i].message = std::to_string(i) + std::string(1000, 'x');
+    }
+    hub().ingest(app, "producer", std::move(entries), [](std::error_code) {});
+    hub().flush_all();
+
+    ASSERT_GT(viewer.frames.size(), 4u);
+    std::size_t next = 0;
+    for (std::size_t f = 0; f < viewer.frames.size(); ++f) {
+        EXPECT_LE(viewer.frames[f]->size() + 4, 65536u) << "frame " << f;
+        EXPECT_EQ(*viewer.frames[f], protocol::logs_frame(viewer.batches[f]));
+        if (f + 1 < viewer.frames.size()) {
+            // Full: the next batch's first entry would not have fitted.
+            EXPECT_GT(viewer.frames[f]->size() + viewer.batches[f + 1][0]->encoded().size() + 1 + 4,
+                      65536u);
+        }
+        for (const auto& e : viewer.batches[f]) {
+            EXPECT_EQ(e->message().substr(0, std::to_string(next).size()), std::to_string(next));
+            ++next;
+        }
+    }
+    EXPECT_EQ(next, 300u) << "every entry, once, in order";
 }
 
 TEST_F(HubTest, APendingBatchLeavesWhenItsDelayHasPassedOnTheClock) {

@@ -38,7 +38,8 @@ constexpr const char* kUsage = R"(usage: smartlog-bench suite [options]
   --restart-dir DIR      restart: fill DIR (unless it holds a database already) and keep it,
                          to time restarts of several builds on the same data
   --repeat N             run each scenario N times per target, alternating targets, and report
-                         the median run by the scenario's key figure (default 1)
+                         the median run by the scenario's key figure (default 1); with N > 1,
+                         fanout runs at least 5 times
 )";
 
 std::vector<std::string> split(const std::string& s) {
@@ -134,13 +135,13 @@ int main(int argc, char** argv) {
         std::vector<std::vector<Outcome>> runs(targets.size());
         // The restart scenario's repetitions share one fill: filling takes most of its time.
         Config run_cfg = cfg;
-        const bool shared_fill =
-            sc.kind == Kind::restart && cfg.restart_dir.empty() && cfg.repeat > 1;
+        const int repeat = cfg.repeat > 1 ? std::max(cfg.repeat, sc.min_repeat) : 1;
+        const bool shared_fill = sc.kind == Kind::restart && cfg.restart_dir.empty() && repeat > 1;
         if (shared_fill) run_cfg.restart_dir = make_temp_dir("smartlogd-restart");
-        for (int rep = 0; rep < cfg.repeat; ++rep) {
+        for (int rep = 0; rep < repeat; ++rep) {
             for (std::size_t t = 0; t < targets.size(); ++t) {
                 std::fprintf(stderr, "running %s against %s (%d of %d)...\n", sc.id.c_str(),
-                             targets[t].c_str(), rep + 1, cfg.repeat);
+                             targets[t].c_str(), rep + 1, repeat);
                 runs[t].push_back(run_scenario(sc, targets[t], run_cfg));
             }
         }

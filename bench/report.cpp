@@ -369,12 +369,17 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
         "CPU time per entry stays comparable.\n\n",
         cfg.load_at_start, command_output("cut -d' ' -f1-3 /proc/loadavg"));
     if (cfg.repeat > 1) {
+        std::string more;
+        for (const auto& r : results) {
+            if (r.scenario.min_repeat > cfg.repeat)
+                more += fmt::format(" (`{}`: {} times)", r.scenario.id, r.scenario.min_repeat);
+        }
         s += fmt::format(
-            "Every scenario ran {} times per server, alternating servers; each table shows the "
+            "Every scenario ran {} times per server{}, alternating servers; each table shows the "
             "median run by the scenario's key figure (CPU per entry, p99 latency or RSS), and the "
             "row \"every run\" lists that figure for all runs. A run with a correctness problem "
             "would be shown instead of the median.\n\n",
-            cfg.repeat);
+            cfg.repeat, more);
     }
     s += R"(How to read this:
 - Every scenario runs against smartlogd, then against redis-server (PUBLISH/SUBSCRIBE of the very

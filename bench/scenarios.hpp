@@ -27,6 +27,9 @@ struct Scenario {
     RestartSettings restart;
     std::vector<std::string> smartlog_flags;  // besides --listen, --durability, --data-dir
     std::string note;
+    // With --repeat above 1: at least this many runs per target, for a figure that moves more
+    // from run to run than the others.
+    int min_repeat = 1;
     // Cluster mode: this many smartlogd nodes on one redis-server (the "cluster" target), with
     // producers and viewers dealt over the nodes in turn; 0: not a cluster scenario. Its
     // reference is the single smartlogd under the same load, not Redis alone.

@@ -230,8 +230,13 @@ void Hub::arm_flush_timer(AppChannel& app) {
 void Hub::flush(AppChannel& app) {
     if (app.batcher.empty()) return;
     std::vector<core::EntryPtr> batch = app.batcher.take();
-    const auto frame = std::make_shared<const std::string>(protocol::logs_frame(batch));
-    app.delivered += fan_out(app, frame, FrameKind::live, batch);
+    // Producers alone (no viewer, or none live yet): nobody would read the frame.
+    const bool watched = std::any_of(app.members.begin(), app.members.end(),
+                                     [](const Subscriber* m) { return m->receives_live(); });
+    if (watched) {
+        const auto frame = std::make_shared<const std::string>(protocol::logs_frame(batch));
+        app.delivered += fan_out(app, frame, FrameKind::live, batch);
+    }
     app.batcher.recycle(std::move(batch));
 }
 

@@ -34,6 +34,11 @@ constexpr int kMaxRejectedBeforeAuth = 10;
 // the rate now and then only gets `rate_limited`.
 constexpr std::uint64_t kControlStrikes = 50;
 constexpr std::uint64_t kControlStrikesPerSecond = 1;
+// A control message spends one token of control_rate_limit, plus one per whole this many bytes
+// of its text: a ping padded to 1 MiB (1 KiB on the wire with permessage-deflate) costs what 17
+// small ones do, so the rate bounds the bytes a connection makes the server inflate and parse,
+// not only the messages.
+constexpr std::size_t kControlBytesPerToken = 64 * 1024;
 
 // A history answer leaves in pages of about this many bytes of entries, or a quarter of the
 // connection's bound when that is less: it never holds more than its bound and one page.
@@ -221,13 +226,14 @@ void WsSession::handle_frame(std::string_view text) {
     // a document (messages other than `logs`) costs no per-node malloc and no destructor walk.
     protocol::with_decoded_frame(
         text, ctx_.limits, ctx_.parse_buffer, /*utf8_checked=*/true,
-        [this](boost::system::result<protocol::Frame, protocol::ProtocolError> frame) {
-            handle_decoded(frame);
+        [this, bytes = text.size()](
+            boost::system::result<protocol::Frame, protocol::ProtocolError> frame) {
+            handle_decoded(frame, bytes);
         });
 }
 
 void WsSession::handle_decoded(
-    boost::system::result<protocol::Frame, protocol::ProtocolError>& frame) {
+    boost::system::result<protocol::Frame, protocol::ProtocolError>& frame, std::size_t bytes) {
     if (!frame) return reject(frame.error().code, frame.error().message, {});
     if (!authenticated_ && !protocol::allowed_before_auth(frame->type)) {
         return reject(
@@ -235,7 +241,7 @@ void WsSession::handle_decoded(
             "not authenticated: send {\"type\":\"auth\",\"data\":{\"userId\",\"appId\"}} first",
             frame->ref);
     }
-    if (frame->type != "logs" && !admit_control(frame->ref)) return;
+    if (frame->type != "logs" && !admit_control(frame->ref, bytes)) return;
     if (!frame->request) {
         if (frame->type == "auth") {
             reply(protocol::auth_error_frame(core::auth_errc::bad_request,
@@ -471,9 +477,12 @@ void WsSession::resume_held_logs() {
     resume_reading_if_room();
 }
 
-bool WsSession::admit_control(const std::string& ref) {
+bool WsSession::admit_control(const std::string& ref, std::size_t bytes) {
     const auto now = clock::now();
-    if (control_budget_.try_take(1, now).allowed) return true;
+    // At most the whole burst, so that any message max_frame_bytes lets in can pass.
+    const std::uint64_t cost = std::min<std::uint64_t>(
+        1 + bytes / kControlBytesPerToken, std::max<std::uint64_t>(control_budget_.burst(), 1));
+    if (control_budget_.try_take(cost, now).allowed) return true;
     if (!control_strikes_.try_take(1, now).allowed) {
         close_with(
             websocket::close_code::policy_error, "too many control messages",

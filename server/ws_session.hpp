@@ -65,7 +65,9 @@ private:
     void on_read(beast::error_code ec, std::size_t bytes);
     void handle_frame(std::string_view text);
     // What handle_frame() does with the frame once decoded, while its arena lives.
-    void handle_decoded(boost::system::result<protocol::Frame, protocol::ProtocolError>& frame);
+    // `bytes`: the size of the message's text.
+    void handle_decoded(boost::system::result<protocol::Frame, protocol::ProtocolError>& frame,
+                        std::size_t bytes);
     void dispatch(const std::string& ref, protocol::Request& request);
 
     void on_auth(const protocol::AuthRequest& req);
@@ -76,9 +78,10 @@ private:
     void on_logs(protocol::LogsRequest& req, const std::string& ref);
     // Storage has caught up: ingests the `logs` message held for it, then reads on.
     void resume_held_logs();
-    // Admits a control message against control_rate_limit; refuses it (and, for a client that
-    // keeps on, closes) otherwise.
-    bool admit_control(const std::string& ref);
+    // Admits a control message of `bytes` against control_rate_limit, whose tokens it spends by
+    // its size (kControlBytesPerToken); refuses it (and, for a client that keeps on, closes)
+    // otherwise.
+    bool admit_control(const std::string& ref, std::size_t bytes);
     void on_send_metrics(const protocol::SendMetricsRequest& req);
     void on_check_status(const protocol::CheckStatusRequest& req);
 

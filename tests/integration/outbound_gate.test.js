@@ -220,4 +220,18 @@ describe('the control-message rate limit (10/s, burst 20)', () => {
     }
     producer.close();
   });
+
+  test('a large control message spends a token per 64 KiB of its text', async () => {
+    // 200 KiB each: 1 + 3 tokens. The burst of 20, less the auth's token, serves 4 of them
+    // (5 if the bucket refilled a token meanwhile), not 10.
+    const bomber = await as(server.wsUrl, 'reader', 'app1');
+    const padding = 'x'.repeat(200 * 1024);
+    for (let i = 0; i < 10; i++) bomber.send({ type: 'ping', padding });
+    const error = await bomber.next('error');
+    assert.equal(error.payload.code, 'rate_limited');
+    // Answers leave in order: every pong the server gave is in before the first refusal.
+    const pongs = bomber.received.filter((m) => m.type === 'pong').length;
+    assert.ok(pongs >= 4 && pongs <= 5, `${pongs} pongs for 10 pings of 200 KiB`);
+    bomber.close();
+  });
 });

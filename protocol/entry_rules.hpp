@@ -11,6 +11,7 @@
 #include "core/level.hpp"
 #include "protocol/encode.hpp"
 #include "protocol/entry_parser.hpp"
+#include "protocol/entry_recycling.hpp"
 
 namespace smartlog::protocol::entry_rules {
 
@@ -133,6 +134,7 @@ struct Collected {
             result.entries.rejected.push_back({fields.entry.index, std::move(*why)});
         } else {
             result.entries.accepted.push_back(std::move(fields.entry));
+            reuse_recycled_buffers(fields.entry);
             flags.push_back(fields.encrypted);
         }
     }

@@ -8,6 +8,7 @@
 #include "core/level.hpp"
 #include "core/entry.hpp"
 #include "protocol/encode.hpp"
+#include "protocol/entry_recycling.hpp"
 #include "server/ingest_limit.hpp"
 #include "server/server_context.hpp"
 
@@ -189,6 +190,7 @@ void Hub::ingest(AppChannel& app, const std::string& user_id,
         stored.push_back(entry);
         batch_live(app, std::move(entry), now);
     }
+    protocol::recycle_entries(std::move(entries));
     app.rate.record(stored.size(), errors);
     app.ingested += stored.size();
     if (!app.batcher.empty()) arm_flush_timer(app);

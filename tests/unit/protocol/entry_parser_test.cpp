@@ -1,4 +1,5 @@
 #include "protocol/entry_parser.hpp"
+#include "protocol/entry_recycling.hpp"
 
 #include <gtest/gtest.h>
 
@@ -346,6 +347,41 @@ TEST(EntryParser, MessageKeysCannotMultiplyATinyEntriesMessage) {
     EXPECT_FALSE(p.refusal.empty());
 }
 
+TEST(EntryParser, EntriesAreReadIntoTheBuffersOfRecycledOnesAndKeepNothingOfThem) {
+    drop_recycled_entries();
+    const std::string long_message(1000, 'm');
+    auto first = parse(
+        R"({"type":"logs","data":{"encryption":{"transmissionKey":"t","encryptedKey":"k"},"logs":[)"
+        R"({"timestamp":1700000000123,"level":"error","message":")" +
+        long_message + R"(","metadata":{"a":[1,2,3]}}]}})");
+    ASSERT_EQ(first.entries.accepted.size(), 1u);
+    ASSERT_TRUE(first.entries.accepted[0].encrypted);
+    recycle_entries(std::move(first.entries.accepted));
+
+    // The first entry of a message is read into the reader's own buffers; each later one into
+    // those of a recycled entry.
+    auto second = parse(frame_of(R"({"message":"a"},{"message":"b"})"));
+    ASSERT_EQ(second.entries.accepted.size(), 2u);
+    const IncomingEntry& e = second.entries.accepted[1];
+    EXPECT_GE(e.message.capacity(), long_message.size()) << "not read into a recycled entry";
+    EXPECT_EQ(e.index, 1u);
+    EXPECT_EQ(e.message, "b");
+    EXPECT_EQ(e.level, "info");
+    EXPECT_FALSE(e.timestamp.has_value());
+    EXPECT_EQ(e.metadata, "");
+    EXPECT_FALSE(e.encrypted);
+    EXPECT_EQ(e.encryption, "");
+}
+
+TEST(EntryParser, AnEntryWhoseStringsGrewLargeIsNotKept) {
+    drop_recycled_entries();
+    auto first = parse(frame_of(R"({"message":")" + std::string(5000, 'm') + R"("})"));
+    recycle_entries(std::move(first.entries.accepted));
+    auto second = parse(frame_of(R"({"message":"a"},{"message":"b"})"));
+    ASSERT_EQ(second.entries.accepted.size(), 2u);
+    EXPECT_LT(second.entries.accepted[1].message.capacity(), 5000u);
+}
+
 TEST(EntryParser, AgreesWithADocumentOnRandomFrames) {
     std::mt19937_64 rng(20261129);
     Limits limits;
@@ -397,6 +433,8 @@ TEST(EntryParser, AgreesWithADocumentOnRandomFrames) {
         // The scanner reads it, and exactly as the event parser does.
         ASSERT_TRUE(scan_entries(text, layout, limits)) << text;
         ASSERT_EQ(testing::scanner_differences(text, layout, limits), "") << text;
+        // Later frames are read into these entries' buffers, as on the server.
+        recycle_entries(std::move(got->entries.accepted));
     }
 }
 

@@ -32,7 +32,8 @@ public:
         : stream_(std::in_place_index<0>, std::move(socket)) {}
 
     FlexStream(FlexStream&&) = default;
-    FlexStream& operator=(FlexStream&&) = default;
+    // Not assignable: a TLS stream cannot be.
+    FlexStream& operator=(FlexStream&&) = delete;
 
     // From now on bytes go through TLS with `context`; the server handshake is the caller's.
     // REQUIRES: !is_tls(), and no operation is pending.

@@ -371,9 +371,11 @@ std::string render_report(const Config& cfg, const std::vector<ScenarioOutcomes>
     if (cfg.repeat > 1) {
         std::string more;
         for (const auto& r : results) {
-            if (r.scenario.min_repeat > cfg.repeat)
-                more += fmt::format(" (`{}`: {} times)", r.scenario.id, r.scenario.min_repeat);
+            if (r.scenario.min_repeat <= cfg.repeat) continue;
+            more += fmt::format("{}`{}` {} times", more.empty() ? " (" : ", ", r.scenario.id,
+                                r.scenario.min_repeat);
         }
+        if (!more.empty()) more += ")";
         s += fmt::format(
             "Every scenario ran {} times per server{}, alternating servers; each table shows the "
             "median run by the scenario's key figure (CPU per entry, p99 latency or RSS), and the "

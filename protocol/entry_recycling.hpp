@@ -11,8 +11,8 @@
 
 namespace smartlog::protocol {
 
-// Keeps what it can of `used`: at most a few thousand entries, and none whose strings grew
-// large (one long message must not keep its buffer for ever).
+// Keeps what it can of `used`: at most 1,024 entries per thread, and none whose strings hold
+// more than 2 KiB (one long message must not keep its buffer for ever).
 void recycle_entries(std::vector<IncomingEntry>&& used) noexcept;
 
 // Gives `scratch` the buffers of a kept entry, if there is one, and drops its own. The values

@@ -223,7 +223,7 @@ describe('the control-message rate limit (10/s, burst 20)', () => {
 
   test('a large control message spends a token per 64 KiB of its text', async () => {
     // 200 KiB each: 1 + 3 tokens. The burst of 20, less the auth's token, serves 4 of them
-    // (5 if the bucket refilled a token meanwhile), not 10.
+    // (one more per 0.4 s the bucket had to refill on a slow machine), not 10.
     const bomber = await as(server.wsUrl, 'reader', 'app1');
     const padding = 'x'.repeat(200 * 1024);
     for (let i = 0; i < 10; i++) bomber.send({ type: 'ping', padding });
@@ -231,7 +231,7 @@ describe('the control-message rate limit (10/s, burst 20)', () => {
     assert.equal(error.payload.code, 'rate_limited');
     // Answers leave in order: every pong the server gave is in before the first refusal.
     const pongs = bomber.received.filter((m) => m.type === 'pong').length;
-    assert.ok(pongs >= 4 && pongs <= 5, `${pongs} pongs for 10 pings of 200 KiB`);
+    assert.ok(pongs >= 4 && pongs <= 7, `${pongs} pongs for 10 pings of 200 KiB`);
     bomber.close();
   });
 });

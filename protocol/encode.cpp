@@ -57,9 +57,7 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 std::string logs_frame(std::span<const core::EntryPtr> entries) {
-    constexpr std::string_view head = R"({"type":"logs","payload":[)";
-    static_assert(head.size() + std::string_view("]}").size() - 1 == kLogsFrameWrapping);
-    return entries_frame(entries, head);
+    return entries_frame(entries, kLogsFrameHead, kLogsFrameTail);
 }
 
 std::string history_frame(std::span<const core::EntryPtr> entries, bool gap, bool more,

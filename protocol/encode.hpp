@@ -26,10 +26,12 @@ std::string finite_json_number(double d);
 // {"type":"logs","payload":[...]}; history answers add "history":true and maybe "gap":true,
 // and "more":true on every page of an answer but its last (docs/protocol.md, "History").
 std::string logs_frame(std::span<const core::EntryPtr> entries);
+// What logs_frame() writes before and after its entries.
+inline constexpr std::string_view kLogsFrameHead = R"({"type":"logs","payload":[)";
+inline constexpr std::string_view kLogsFrameTail = "]}";
 // logs_frame() of entries whose encoded sizes, plus one each, add up to n is
 // n + kLogsFrameWrapping bytes long (its head and tail, less the separator the last entry lacks).
-inline constexpr std::size_t kLogsFrameWrapping =
-    std::string_view(R"({"type":"logs","payload":[)").size() + std::string_view("]}").size() - 1;
+inline constexpr std::size_t kLogsFrameWrapping = kLogsFrameHead.size() + kLogsFrameTail.size() - 1;
 // `response_type` (HistoryRequest::response_type, already checked to need no escaping): the
 // original library's form {"type":<response_type>,"history":true,...,"payload":{"logs":[...]}}.
 std::string history_frame(std::span<const core::EntryPtr> entries, bool gap, bool more = false,

@@ -54,6 +54,10 @@ const SharedFrame& pong() {
 // permessage-deflate: 2^10-byte windows (Beast's zlib needs more than 8 bits) and a small hash.
 constexpr int kDeflateWindowBits = 10;
 constexpr int kDeflateMemLevel = 2;
+// Messages under this size leave uncompressed: zlib saves a few hundred bytes on them at most,
+// and a connection that only ever gets small ones (auth_success, pong, metrics) never sets up
+// its compressor's buffers, 6 KiB of an idle connection's memory.
+constexpr std::size_t kDeflateMinMessageBytes = 1024;
 
 // Beast's message limit: above ours (on_read answers up to there with `error` and 1009),
 // never 0 (unlimited), saturating for a max_frame_bytes near the top of the range.
@@ -123,7 +127,7 @@ void WsSession::run(http::request<http::string_body> request) {
     }));
     if (ctx_.settings.ws_deflate) {
         // Small windows and no context kept between messages on our side: a connection's
-        // compressor and decompressor cost a few KiB instead of 135 (docs/security.md,
+        // compressor and decompressor cost a few KiB instead of 135 (docs/performance.md,
         // "WebSocket compression"). Our frames are JSON batches compressed one at a time.
         websocket::permessage_deflate deflate;
         deflate.server_enable = true;
@@ -131,6 +135,7 @@ void WsSession::run(http::request<http::string_body> request) {
         deflate.client_max_window_bits = kDeflateWindowBits;
         deflate.server_no_context_takeover = true;
         deflate.memLevel = kDeflateMemLevel;
+        deflate.msg_size_threshold = kDeflateMinMessageBytes;
         ws_.set_option(deflate);
     }
     // Frame size is enforced by on_read, so the client gets an `error` and a reason first.

@@ -51,6 +51,24 @@ describe('with ws_deflate = true and max_frame_bytes 64KiB', () => {
     for (const c of [viewer, producer]) c.close();
   });
 
+  test('a message under 1 KiB leaves uncompressed, a larger one compressed', async () => {
+    const viewer = await as(server.wsUrl, 'alice', 'app1', { options: OFFER });
+    const producer = await as(server.wsUrl, 'alice', 'app1', { options: OFFER, mode: 'producer' });
+    const received = async (message) => {
+      const before = viewer.ws._socket.bytesRead;
+      await sendLogs(producer, [{ message }]);
+      const [entry] = await viewer.entries(1);
+      assert.equal(entry.message, message);
+      return viewer.ws._socket.bytesRead - before;
+    };
+    // Its `logs` frame is about 800 bytes: on the wire whole (other small frames may come too).
+    const small = await received('y'.repeat(600));
+    assert.ok(small >= 600, `a small message was compressed: ${small} bytes read`);
+    const large = await received('y'.repeat(3000));
+    assert.ok(large < 1500, `a 3 KB message was not compressed: ${large} bytes read`);
+    for (const c of [viewer, producer]) c.close();
+  });
+
   test('a message of exactly max_frame_bytes inflated is accepted', async () => {
     const c = await as(server.wsUrl, 'alice', 'app1', { options: OFFER });
     await c.request(pingOfSize(64 * 1024), 'pong');

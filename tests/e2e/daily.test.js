@@ -33,8 +33,11 @@ after(async () => {
   await server?.stop();
 });
 
+// Asks for the history again and waits for the answer: until it has come, the rows on screen
+// are the previous answer's, which it will replace.
 async function history(page) {
   await page.click('#history');
+  await page.waitForSelector('#log-scroll[aria-busy=false]');
 }
 
 test('an app switcher lists the user\'s apps and switches without signing in again', async () => {

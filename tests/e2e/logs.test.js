@@ -126,6 +126,7 @@ test('entries sent before the page opened load from history', async () => {
   await h.waitForMessages(page, [logs[2].message], { unwanted: [logs[0].message] });
   await page.fill('#search', '');
   await page.click('#history');
+  await page.waitForSelector('#log-scroll[aria-busy=false]');
   await h.waitForMessages(page, logs.map((l) => l.message));
 
   // A time range that starts tomorrow holds nothing; "any time" brings everything back.

@@ -174,8 +174,15 @@ function afterHistory(apply) {
   else apply();
 }
 
-function requestHistory(mode, extra = {}) {
+// aria-busy says the list is about to be rebuilt (screen readers wait for it, and so can a test
+// that asked for history).
+function setHistoryMode(mode) {
   historyMode = mode;
+  $('log-scroll').setAttribute('aria-busy', String(mode !== null));
+}
+
+function requestHistory(mode, extra = {}) {
+  setHistoryMode(mode);
   historyPaging = false;
   held = [];
   connection.send({ type: 'request_history', limit: Math.min(historyLimit, MAX_ROWS), ...extra });
@@ -208,7 +215,7 @@ function onHistory(entries, gap, more) {
   noteLevels(entries);
   noteLastId(entries);
   if (more) return;
-  historyMode = null;
+  setHistoryMode(null);
   const waiting = held;
   held = [];
   for (const apply of waiting) apply();
@@ -516,7 +523,7 @@ function signIn(next) {
     url: next.url === defaultServerUrl() ? '' : next.url, userId: next.userId, appId: next.appId,
   }));
   lastId = null;
-  historyMode = null;
+  setHistoryMode(null);
   historyPaging = false;
   held = [];
   resetLevels();

@@ -405,9 +405,12 @@ void WsSession::answer_history(const protocol::HistoryRequest& req) {
     continue_history();
 }
 
+// One page per call; the completion of each write calls again. Building pages up to the bound
+// at once held the network thread for the whole bound (8 MiB by default) per answer, and
+// every other connection waited behind each dashboard that opened.
 void WsSession::continue_history() {
     const std::size_t page_bytes = std::min(kHistoryPageBytes, queue_.bound() / 4 + 1);
-    while (history_ && !closing_ && !queue_.over_bound()) {
+    if (history_ && !closing_ && !queue_.over_bound()) {
         HistoryAnswer& a = *history_;
         auto page = app_->history.page(a.filter, a.next, a.end, page_bytes);
         a.next = page.next;

@@ -37,6 +37,11 @@ AppChannel::AppChannel(net::io_context& ioc, std::string app_id, const Settings&
       flush_timer(ioc),
       ingest_budget(app_ingest_budget(settings, now)) {}
 
+bool AppChannel::watched() const noexcept {
+    return std::any_of(members.begin(), members.end(),
+                       [](const Subscriber* m) { return m->receives_live(); });
+}
+
 std::size_t app_cap(const ServerContext& ctx) noexcept {
     return ctx.access.open_mode() ? ctx.settings.max_apps : 0;
 }
@@ -232,10 +237,7 @@ void Hub::arm_flush_timer(AppChannel& app) {
 void Hub::flush(AppChannel& app) {
     if (app.batcher.empty()) return;
     std::vector<core::EntryPtr> batch = app.batcher.take();
-    // Producers alone (no viewer, or none live yet): nobody would read the frame.
-    const bool watched = std::any_of(app.members.begin(), app.members.end(),
-                                     [](const Subscriber* m) { return m->receives_live(); });
-    if (watched) {
+    if (app.watched()) {
         const auto frame = std::make_shared<const std::string>(protocol::logs_frame(batch));
         app.delivered += fan_out(app, frame, FrameKind::live, batch);
     }
@@ -388,7 +390,7 @@ void Hub::send_app_metrics(AppChannel& app, const std::string& user_id, const st
 void Hub::on_bus_app_metrics(const std::string& app_id, const std::string& user_id,
                              std::string_view metrics, std::int64_t timestamp) {
     AppChannel* app = find(app_id);
-    if (!app || app->members.empty()) return;
+    if (!app || !app->watched()) return;
     const auto frame = std::make_shared<const std::string>(
         protocol::app_metrics_frame(app->id, user_id, metrics, timestamp));
     fan_out(*app, frame, FrameKind::live);

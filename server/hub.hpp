@@ -44,6 +44,9 @@ struct AppChannel {
     net::steady_timer flush_timer;
     bool flush_timer_armed = false;
     std::vector<Subscriber*> members;  // authenticated connections, viewers and producers
+    // Some member takes live frames: without one (producers only), a live, metrics or
+    // app_metrics frame would be built for nobody.
+    bool watched() const noexcept;
     core::RateMeter rate;
     std::uint64_t ingested = 0;       // entries accepted since start
     std::uint64_t rejected = 0;       // entries refused since start

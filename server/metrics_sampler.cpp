@@ -133,7 +133,7 @@ void MetricsSampler::on_tick(boost::system::error_code ec) {
     hub_.share_connection_counts();
     for (const auto& [id, app] : hub_.channels()) {
         app->rate.roll(since_ms, now_ms);
-        if (app->members.empty()) continue;
+        if (!app->watched()) continue;
         hub_.fan_out(*app, frame_for(*app), FrameKind::live);
     }
     // A quiet moment: what a spike left free goes back to the system (docs/performance.md).

@@ -214,6 +214,24 @@ TEST_F(HubTest, OnlyMembersThatTakeLiveDataAreOfferedIt) {
     EXPECT_TRUE(producer.shared.empty());
 }
 
+TEST_F(HubTest, AnAppWithProducersOnlyIsNotWatched) {
+    AppChannel& app = hub().channel("shop");
+    RecordingSubscriber producer(false);
+    hub().join(app, producer);
+    EXPECT_FALSE(app.watched()) << "no frame is built for nobody";
+
+    ingest(app, {"1", "2"});
+    hub().flush_all();
+    EXPECT_EQ(app.delivered, 0u);
+    EXPECT_EQ(app.history.size(), 2u) << "kept all the same";
+
+    RecordingSubscriber viewer;
+    hub().join(app, viewer);
+    EXPECT_TRUE(app.watched());
+    hub().leave(app, viewer);
+    EXPECT_FALSE(app.watched());
+}
+
 TEST_F(HubTest, ClearSendsThePendingBatchThenForgetsThenNotifies) {
     AppChannel& app = hub().channel("shop");
     RecordingSubscriber viewer;
